@@ -1,0 +1,33 @@
+/*
+ * Private helpers of the core for the `char **detail` sentences of core.h
+ * (implemented in util.c). Not part of the contract with the COM layer.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef WSMAUTO_DETAIL_H
+#define WSMAUTO_DETAIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define WSM_QUOTE_MAX 64 /* input bytes shown; longer text is cut and ends in "..." */
+
+struct wsm_quoted {
+    char text[WSM_QUOTE_MAX * 4 + 4];
+};
+
+/* Makes s[0..n) safe to show between double quotes in a detail: control
+ * and non-ASCII bytes become \xNN, '"' and '\' get a backslash. The result
+ * is always printable ASCII (so valid UTF-8), whatever the input was. It
+ * lives in *q; no allocation. */
+const char *wsm_quote(struct wsm_quoted *q, const char *s, size_t n);
+const char *wsm_quote_str(struct wsm_quoted *q, const char *s);
+
+/* Formats a sentence into *detail (when detail is not NULL) and returns
+ * code, or WSM_E_OUTOFMEMORY when the sentence cannot be allocated. */
+int32_t wsm_fail(char **detail, int32_t code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ASCII white space (" \t\n\v\f\r"), independent of the locale. */
+int wsm_is_space(unsigned char c);
+
+#endif

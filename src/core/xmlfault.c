@@ -1,0 +1,65 @@
+/*
+ * The WSManFault XML that the Error properties return for failures the
+ * client itself detects (fact sheet 5.9), built with the libxml2 tree API.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/tree.h>
+#include <libxml/xmlsave.h>
+
+#include "session_cfg.h"
+
+#define WSMAN_FAULT_NS "http://schemas.microsoft.com/wbem/wsman/1/wsmanfault"
+
+static char *serialize_element(xmlNodePtr node)
+{
+    xmlBufferPtr buf = xmlBufferCreate();
+    xmlSaveCtxtPtr save;
+    char *out = NULL;
+
+    if (!buf)
+        return NULL;
+    save = xmlSaveToBuffer(buf, "UTF-8", XML_SAVE_NO_DECL | XML_SAVE_AS_XML);
+    if (save) {
+        int saved = xmlSaveTree(save, node) >= 0;
+        if (xmlSaveClose(save) >= 0 && saved)
+            out = wsm_strdup((const char *)xmlBufferContent(buf));
+    }
+    xmlBufferFree(buf);
+    return out;
+}
+
+char *wsm_fault_xml(uint32_t code, const char *machine, const char *message)
+{
+    xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
+    xmlNodePtr root;
+    xmlNsPtr ns, xml_ns;
+    char number[16];
+    char *out = NULL;
+
+    if (!doc)
+        return NULL;
+    snprintf(number, sizeof(number), "%u", (unsigned)code);
+    if (!(root = xmlNewDocNode(doc, NULL, BAD_CAST "WSManFault", NULL)))
+        goto done;
+    xmlDocSetRootElement(doc, root);
+    if (!(ns = xmlNewNs(root, BAD_CAST WSMAN_FAULT_NS, BAD_CAST "f")))
+        goto done;
+    xmlSetNs(root, ns);
+    xml_ns = xmlSearchNs(doc, root, BAD_CAST "xml");
+    if (!xmlNewProp(root, BAD_CAST "Code", BAD_CAST number) ||
+        !xmlNewProp(root, BAD_CAST "Machine", BAD_CAST(machine ? machine : "")) ||
+        !xml_ns || !xmlNewNsProp(root, xml_ns, BAD_CAST "lang", BAD_CAST "en-US"))
+        goto done;
+    /* xmlNewTextChild escapes the text; the message is user-visible data. */
+    if (!xmlNewTextChild(root, ns, BAD_CAST "Message", BAD_CAST(message ? message : "")))
+        goto done;
+    out = serialize_element(root);
+done:
+    xmlFreeDoc(doc);
+    return out;
+}

@@ -1,0 +1,16 @@
+#!/bin/sh
+# Installs the Debian 12 packages wsmauto needs to build and test.
+# Runs apt-get only when something is missing (uses sudo when not root).
+set -eu
+packages="cmake make gcc g++ pkg-config python3 libxml2-dev mingw-w64-tools libwine-dev"
+missing=""
+for p in $packages; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+echo "Installing:$missing"
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
