@@ -181,70 +181,51 @@ static HRESULT no_transport(struct session *This, const char *method)
                      method);
 }
 
-static HRESULT STDMETHODCALLTYPE session_Get(IWSManSession *iface, VARIANT uri, LONG flags, BSTR *resource)
+/* A WS-Transfer operation: its reserved flags, the resource, and for
+ * Put/Create (has_input) a non-empty input document. */
+static HRESULT transfer(struct session *This, const char *method, LONG flags, const VARIANT *uri, int has_input,
+                        BSTR input, BSTR *out)
 {
-    struct session *This = impl_from_IWSManSession(iface);
     struct wsm_locator *target;
     HRESULT hr;
 
-    if (!resource)
-        return E_POINTER;
-    *resource = NULL;
-    if (FAILED(hr = check_reserved_flags(This, flags, "Get")) || FAILED(hr = resolve_resource(This, &uri, &target)))
+    if (out)
+        *out = NULL;
+    if (FAILED(hr = check_reserved_flags(This, flags, method)) ||
+        FAILED(hr = resolve_resource(This, uri, &target)))
         return hr;
     wsm_locator_free(target);
-    return no_transport(This, "Get");
+    if (has_input && FAILED(hr = check_input(This, input, ERROR_WSMAN_CLIENT_BLANK_INPUT_XML, "resource XML")))
+        return hr;
+    return no_transport(This, method);
+}
+
+static HRESULT STDMETHODCALLTYPE session_Get(IWSManSession *iface, VARIANT uri, LONG flags, BSTR *resource)
+{
+    if (!resource)
+        return E_POINTER;
+    return transfer(impl_from_IWSManSession(iface), "Get", flags, &uri, 0, NULL, resource);
 }
 
 static HRESULT STDMETHODCALLTYPE session_Put(IWSManSession *iface, VARIANT uri, BSTR resource, LONG flags,
                                              BSTR *result)
 {
-    struct session *This = impl_from_IWSManSession(iface);
-    struct wsm_locator *target;
-    HRESULT hr;
-
     if (!result)
         return E_POINTER;
-    *result = NULL;
-    if (FAILED(hr = check_reserved_flags(This, flags, "Put")) ||
-        FAILED(hr = resolve_resource(This, &uri, &target)))
-        return hr;
-    wsm_locator_free(target);
-    if (FAILED(hr = check_input(This, resource, ERROR_WSMAN_CLIENT_BLANK_INPUT_XML, "resource XML")))
-        return hr;
-    return no_transport(This, "Put");
+    return transfer(impl_from_IWSManSession(iface), "Put", flags, &uri, 1, resource, result);
 }
 
 static HRESULT STDMETHODCALLTYPE session_Create(IWSManSession *iface, VARIANT uri, BSTR resource, LONG flags,
                                                 BSTR *new_uri)
 {
-    struct session *This = impl_from_IWSManSession(iface);
-    struct wsm_locator *target;
-    HRESULT hr;
-
     if (!new_uri)
         return E_POINTER;
-    *new_uri = NULL;
-    if (FAILED(hr = check_reserved_flags(This, flags, "Create")) ||
-        FAILED(hr = resolve_resource(This, &uri, &target)))
-        return hr;
-    wsm_locator_free(target);
-    if (FAILED(hr = check_input(This, resource, ERROR_WSMAN_CLIENT_BLANK_INPUT_XML, "resource XML")))
-        return hr;
-    return no_transport(This, "Create");
+    return transfer(impl_from_IWSManSession(iface), "Create", flags, &uri, 1, resource, new_uri);
 }
 
 static HRESULT STDMETHODCALLTYPE session_Delete(IWSManSession *iface, VARIANT uri, LONG flags)
 {
-    struct session *This = impl_from_IWSManSession(iface);
-    struct wsm_locator *target;
-    HRESULT hr;
-
-    if (FAILED(hr = check_reserved_flags(This, flags, "Delete")) ||
-        FAILED(hr = resolve_resource(This, &uri, &target)))
-        return hr;
-    wsm_locator_free(target);
-    return no_transport(This, "Delete");
+    return transfer(impl_from_IWSManSession(iface), "Delete", flags, &uri, 0, NULL, NULL);
 }
 
 static HRESULT STDMETHODCALLTYPE session_Invoke(IWSManSession *iface, BSTR action, VARIANT uri,
