@@ -1087,6 +1087,103 @@ static void test_session(IWSManEx3 *wsman)
     ok_hr(E_INVALIDARG, IWSManEx3_CreateSession(wsman, OLESTR("server"), 0, (IDispatch *)wsman, &local));
 }
 
+/* ---- the remaining members through IDispatch ---- */
+
+/* Invokes by name and checks the member's own result: S_OK, or a failure
+ * surfacing as DISP_E_EXCEPTION with that scode. */
+#define ok_invoke(disp, name, flags, args, n, expected)                                            \
+    check_invoke(__LINE__, disp, name, flags, args, n, expected)
+static void check_invoke(int line, IDispatch *disp, const char *name, WORD flags, VARIANT *args, UINT n,
+                         HRESULT expected)
+{
+    EXCEPINFO excep;
+    VARIANT r;
+    HRESULT hr;
+
+    memset(&excep, 0, sizeof(excep));
+    hr = invoke(disp, name, flags, args, n, &r, &excep);
+    if (expected == S_OK)
+        test_check(hr == S_OK, __FILE__, line, "%s: 0x%08x", name, (unsigned)hr);
+    else
+        test_check(hr == DISP_E_EXCEPTION && excep.scode == expected, __FILE__, line,
+                   "%s: hr 0x%08x scode 0x%08x, expected scode 0x%08x", name, (unsigned)hr,
+                   (unsigned)excep.scode, (unsigned)expected);
+    SysFreeString(excep.bstrSource);
+    SysFreeString(excep.bstrDescription);
+    SysFreeString(excep.bstrHelpFile);
+    VariantClear(&r);
+}
+
+static void set_bstr(VARIANT *v, const char *s)
+{
+    V_VT(v) = VT_BSTR;
+    V_BSTR(v) = wide(s);
+}
+
+static void test_dispatch_all_members(IWSManEx3 *wsman)
+{
+    IDispatch *session, *options, *locator;
+    VARIANT a[4];
+    const WORD get = DISPATCH_PROPERTYGET | DISPATCH_METHOD, put = DISPATCH_PROPERTYPUT;
+
+    ok_hr(S_OK, IWSManEx3_CreateSession(wsman, OLESTR("server"), 0, NULL, &session));
+    /* Arguments go right to left: a[n-1] is the first. */
+    set_bstr(&a[0], "wmicimv2/Win32_Service?Name=winrm");
+    ok_invoke(session, "Get", DISPATCH_METHOD, a, 1, E_NOTIMPL);
+    ok_invoke(session, "Delete", DISPATCH_METHOD, a, 1, E_NOTIMPL);
+    ok_invoke(session, "Enumerate", DISPATCH_METHOD, a, 1, E_NOTIMPL);
+    VariantClear(&a[0]);
+    set_bstr(&a[1], "wmicimv2/Win32_Service?Name=winrm");
+    set_bstr(&a[0], "<p:Win32_Service xmlns:p=\"x\"/>");
+    ok_invoke(session, "Put", DISPATCH_METHOD, a, 2, E_NOTIMPL);
+    ok_invoke(session, "Create", DISPATCH_METHOD, a, 2, E_NOTIMPL);
+    VariantClear(&a[0]);
+    set_bstr(&a[0], "");
+    ok_invoke(session, "Put", DISPATCH_METHOD, a, 2, ERROR_WSMAN_CLIENT_BLANK_INPUT_XML);
+    VariantClear(&a[0]);
+    VariantClear(&a[1]);
+    ok_invoke(session, "Identify", DISPATCH_METHOD, NULL, 0, E_NOTIMPL);
+    ok_invoke(session, "Error", get, NULL, 0, S_OK);
+    V_VT(&a[0]) = VT_I2; /* VBScript's small integers */
+    V_I2(&a[0]) = 2500;
+    ok_invoke(session, "Timeout", put, a, 1, S_OK);
+    ok_invoke(session, "Timeout", get, NULL, 0, S_OK);
+    V_I2(&a[0]) = 0;
+    ok_invoke(session, "BatchItems", put, a, 1, ERROR_WSMAN_CLIENT_BATCH_ITEMS_TOO_SMALL);
+    IDispatch_Release(session);
+
+    ok_hr(S_OK, IWSManEx3_CreateConnectionOptions(wsman, &options));
+    set_bstr(&a[0], THUMB);
+    ok_invoke(options, "CertificateThumbprint", put, a, 1, S_OK);
+    VariantClear(&a[0]);
+    ok_invoke(options, "CertificateThumbprint", get, NULL, 0, S_OK);
+    set_bstr(&a[0], "user");
+    ok_invoke(options, "UserName", put, a, 1, S_OK);
+    VariantClear(&a[0]);
+    V_VT(&a[3]) = VT_I4;
+    V_I4(&a[3]) = 99;
+    ok_invoke(options, "SetProxy", DISPATCH_METHOD, &a[3], 1, ERROR_WSMAN_PROXY_ACCESS_TYPE);
+    IDispatch_Release(options);
+
+    ok_hr(S_OK, IWSManEx3_CreateResourceLocator(wsman, NULL, &locator));
+    set_bstr(&a[0], "wmi/root/cimv2/Win32_Service");
+    ok_invoke(locator, "ResourceURI", put, a, 1, S_OK);
+    VariantClear(&a[0]);
+    ok_invoke(locator, "ResourceURI", get, NULL, 0, S_OK);
+    set_bstr(&a[1], "Name");
+    set_bstr(&a[0], "winrm");
+    ok_invoke(locator, "AddSelector", DISPATCH_METHOD, a, 2, S_OK);
+    ok_invoke(locator, "AddSelector", DISPATCH_METHOD, a, 2, ERROR_WSMAN_DUPLICATE_SELECTORS);
+    VariantClear(&a[0]);
+    VariantClear(&a[1]);
+    set_bstr(&a[0], "Name");
+    ok_invoke(locator, "FragmentPath", put, a, 1, S_OK);
+    VariantClear(&a[0]);
+    ok_invoke(locator, "FragmentPath", get, NULL, 0, S_OK);
+    ok_invoke(locator, "FragmentDialect", get, NULL, 0, S_OK);
+    ok(IDispatch_Release(locator) == 0, "locator freed");
+}
+
 /* ---- WSMan: CommandLine, Error, GetErrorMessage ---- */
 
 static void test_wsman_misc(IWSManEx3 *wsman, const char *marker)
@@ -1186,6 +1283,7 @@ int main(int argc, char **argv)
     test_connection_options(wsman);
     test_resource_locator(wsman);
     test_session(wsman);
+    test_dispatch_all_members(wsman);
     test_wsman_misc(wsman, argc > 1 ? argv[1] : "(no argument)");
     test_support_error_info(wsman);
     ok(refcount((IUnknown *)wsman) == 1, "WSMan refcount balanced");
