@@ -11,9 +11,8 @@
 #include <libxml/tree.h>
 #include <libxml/xmlsave.h>
 
+#include "names.h"
 #include "session_cfg.h"
-
-#define WSMAN_FAULT_NS "http://schemas.microsoft.com/wbem/wsman/1/wsmanfault"
 
 static char *serialize_element(xmlNodePtr node)
 {
@@ -47,7 +46,7 @@ char *wsm_fault_xml(uint32_t code, const char *machine, const char *message)
     if (!(root = xmlNewDocNode(doc, NULL, BAD_CAST "WSManFault", NULL)))
         goto done;
     xmlDocSetRootElement(doc, root);
-    if (!(ns = xmlNewNs(root, BAD_CAST WSMAN_FAULT_NS, BAD_CAST "f")))
+    if (!(ns = xmlNewNs(root, BAD_CAST WSM_NS_WSMAN_FAULT, BAD_CAST WSM_PREFIX_WSMAN_FAULT)))
         goto done;
     xmlSetNs(root, ns);
     xml_ns = xmlSearchNs(doc, root, BAD_CAST "xml");
