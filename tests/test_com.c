@@ -336,6 +336,31 @@ static HRESULT invoke(IDispatch *disp, const char *name, WORD flags, VARIANT *ar
     return IDispatch_Invoke(disp, id, &IID_NULL, LOCALE_USER_DEFAULT, flags, &params, result, excep, &arg_err);
 }
 
+/* Invokes by name and checks the member's own result: S_OK, or a failure
+ * surfacing as DISP_E_EXCEPTION with that scode. */
+#define ok_invoke(disp, name, flags, args, n, expected)                                            \
+    check_invoke(__LINE__, disp, name, flags, args, n, expected)
+static void check_invoke(int line, IDispatch *disp, const char *name, WORD flags, VARIANT *args, UINT n,
+                         HRESULT expected)
+{
+    EXCEPINFO excep;
+    VARIANT r;
+    HRESULT hr;
+
+    memset(&excep, 0, sizeof(excep));
+    hr = invoke(disp, name, flags, args, n, &r, &excep);
+    if (expected == S_OK)
+        test_check(hr == S_OK, __FILE__, line, "%s: 0x%08x", name, (unsigned)hr);
+    else
+        test_check(hr == DISP_E_EXCEPTION && excep.scode == expected, __FILE__, line,
+                   "%s: hr 0x%08x scode 0x%08x, expected scode 0x%08x", name, (unsigned)hr,
+                   (unsigned)excep.scode, (unsigned)expected);
+    SysFreeString(excep.bstrSource);
+    SysFreeString(excep.bstrDescription);
+    SysFreeString(excep.bstrHelpFile);
+    VariantClear(&r);
+}
+
 static LONG invoke_long(IDispatch *disp, const char *name)
 {
     VARIANT r;
@@ -1040,14 +1065,7 @@ static void test_session(IWSManEx3 *wsman)
     /* VBScript passes the locator variable by reference. */
     V_VT(&args[0]) = VT_BYREF | VT_VARIANT;
     V_VARIANTREF(&args[0]) = &uri;
-    {
-        EXCEPINFO excep = {0};
-        ok_hr(DISP_E_EXCEPTION, invoke(disp, "Delete", DISPATCH_METHOD, args, 1, NULL, &excep));
-        ok_hr(E_NOTIMPL, excep.scode);
-        SysFreeString(excep.bstrSource);
-        SysFreeString(excep.bstrDescription);
-        SysFreeString(excep.bstrHelpFile);
-    }
+    ok_invoke(disp, "Delete", DISPATCH_METHOD, args, 1, E_NOTIMPL);
     IDispatch_Release(locator);
 
     /* Invoke through IDispatch keeps its name and DISPID 5. */
@@ -1088,31 +1106,6 @@ static void test_session(IWSManEx3 *wsman)
 }
 
 /* ---- the remaining members through IDispatch ---- */
-
-/* Invokes by name and checks the member's own result: S_OK, or a failure
- * surfacing as DISP_E_EXCEPTION with that scode. */
-#define ok_invoke(disp, name, flags, args, n, expected)                                            \
-    check_invoke(__LINE__, disp, name, flags, args, n, expected)
-static void check_invoke(int line, IDispatch *disp, const char *name, WORD flags, VARIANT *args, UINT n,
-                         HRESULT expected)
-{
-    EXCEPINFO excep;
-    VARIANT r;
-    HRESULT hr;
-
-    memset(&excep, 0, sizeof(excep));
-    hr = invoke(disp, name, flags, args, n, &r, &excep);
-    if (expected == S_OK)
-        test_check(hr == S_OK, __FILE__, line, "%s: 0x%08x", name, (unsigned)hr);
-    else
-        test_check(hr == DISP_E_EXCEPTION && excep.scode == expected, __FILE__, line,
-                   "%s: hr 0x%08x scode 0x%08x, expected scode 0x%08x", name, (unsigned)hr,
-                   (unsigned)excep.scode, (unsigned)expected);
-    SysFreeString(excep.bstrSource);
-    SysFreeString(excep.bstrDescription);
-    SysFreeString(excep.bstrHelpFile);
-    VariantClear(&r);
-}
 
 static void set_bstr(VARIANT *v, const char *s)
 {
