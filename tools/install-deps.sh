@@ -1,8 +1,13 @@
 #!/bin/sh
 # Installs the Debian 12 packages wsmauto needs to build and test.
 # Runs apt-get only when something is missing (uses sudo when not root).
+#   build: cmake, a C/C++ compiler, pkg-config, libxml2, libcurl (OpenSSL
+#          flavour), OpenSSL, widl (mingw-w64-tools) and Wine's IDL files;
+#   tests: Debian's python3 with lxml (tests/server), the openssl CLI (test
+#          certificates).
 set -eu
-packages="cmake make gcc g++ pkg-config python3 libxml2-dev mingw-w64-tools libwine-dev"
+packages="cmake make gcc g++ pkg-config python3 python3-lxml libxml2-dev libcurl4-openssl-dev libssl-dev
+openssl ca-certificates mingw-w64-tools libwine-dev"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -13,6 +13,7 @@
 #ifndef WSMAUTO_CORE_H
 #define WSMAUTO_CORE_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,23 +38,24 @@ const char *wsm_error_name(uint32_t code);
 char *wsm_error_message(uint32_t code);
 
 /* ---- util.c: small string helpers shared by the core ---- */
-char *wsm_strdup(const char *s);                 /* NULL-safe: NULL -> NULL */
+char *wsm_strdup(const char *s); /* NULL-safe: NULL -> NULL */
 char *wsm_strndup(const char *s, size_t n);
 char *wsm_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *wsm_vasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 int wsm_strcasecmp_ascii(const char *a, const char *b);
 void wsm_wipe_free(char *s); /* overwrite with zeros (not optimised away), then free */
 
 /* ---- connstr.c: CreateSession connection strings ---- */
 
 struct wsm_endpoint {
-    int local;     /* 1: empty string, a local session (no other field set) */
-    int https;     /* 1: HTTPS, 0: HTTP */
+    int local;        /* 1: empty string, a local session (no other field set) */
+    int https;        /* 1: HTTPS, 0: HTTP */
     int scheme_given; /* 1: the string named http:// or https:// */
     int port_given;   /* 1: the string named a port */
-    char *host;    /* DNS/NetBIOS name, IPv4, or IPv6 *without* brackets */
-    int ipv6;      /* host is an IPv6 literal (was given in brackets) */
-    unsigned port; /* 1..65535 */
-    char *prefix;  /* URL path without the leading '/', default "wsman" */
+    char *host;       /* DNS/NetBIOS name, IPv4, or IPv6 *without* brackets */
+    int ipv6;         /* host is an IPv6 literal (was given in brackets) */
+    unsigned port;    /* 1..65535 */
+    char *prefix;     /* URL path without the leading '/', default "wsman" */
 };
 
 /* Parse `[transport://]host[:port][/prefix]` (see fact sheet 5.2).

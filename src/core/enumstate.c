@@ -8,6 +8,7 @@
 
 #include "core.h"
 #include "enumstate.h"
+#include "session_cfg.h"
 
 void wsm_enum_init(struct wsm_enum_state *e)
 {
@@ -22,6 +23,7 @@ void wsm_enum_clear(struct wsm_enum_state *e)
         free(item);
     free(e->items);
     free(e->context);
+    wsm_locator_free(e->target);
     wsm_enum_init(e);
 }
 

@@ -11,10 +11,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct wsm_locator;
+
 struct wsm_enum_state {
-    char *context;        /* EnumerationContext, NULL once the server ended it */
-    int end_of_sequence;  /* the server said EndOfSequence */
-    char **items;         /* ring buffer of item XML */
+    struct wsm_locator *target; /* the enumerated resource, for Pull and Release (owned) */
+    char *context;              /* EnumerationContext, NULL once the server ended it */
+    int end_of_sequence;        /* the server said EndOfSequence */
+    char **items;               /* ring buffer of item XML */
     size_t head, count, capacity;
 };
 

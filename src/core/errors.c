@@ -107,6 +107,11 @@ static const struct error_text error_texts[] = {
     OTHER(0x80072F0Du, ERROR_WINHTTP_SECURE_INVALID_CA,
           "The server's SSL certificate was issued by a certificate authority that is not "
           "trusted."),
+    OTHER(0x80072F19u, ERROR_WINHTTP_SECURE_CERT_REV_FAILED,
+          "The revocation status of the server's SSL certificate could not be checked."),
+    OTHER(0x80072F7Du, ERROR_WINHTTP_SECURE_CHANNEL_ERROR,
+          "The SSL/TLS handshake with the server failed."),
+    OTHER(0x80072F8Au, ERROR_WINHTTP_SECURE_CERT_REVOKED, "The server's SSL certificate has been revoked."),
     OTHER(0x80072F8Fu, ERROR_WINHTTP_SECURE_FAILURE,
           "A security error occurred while checking the server's SSL certificate."),
 

@@ -22,6 +22,7 @@ static void free_options(struct wsm_option *o, size_t n)
     for (size_t i = 0; i < n; i++) {
         free(o[i].name);
         free(o[i].value);
+        free(o[i].type);
     }
     free(o);
 }
@@ -87,7 +88,8 @@ struct wsm_locator *wsm_locator_copy(const struct wsm_locator *l)
             const struct wsm_option *s = &l->options[c->n_options];
             struct wsm_option *d = &c->options[c->n_options];
             d->must_comply = s->must_comply;
-            if (!(d->name = wsm_strdup(s->name)) || !dup_or_null(&d->value, s->value)) {
+            if (!(d->name = wsm_strdup(s->name)) || !dup_or_null(&d->value, s->value) ||
+                !dup_or_null(&d->type, s->type)) {
                 c->n_options++;
                 goto oom;
             }
@@ -169,6 +171,7 @@ int32_t wsm_locator_add_option(struct wsm_locator *l, const char *name, const ch
     grown->must_comply = !!must_comply;
     grown->name = wsm_strdup(name);
     grown->value = NULL;
+    grown->type = NULL;
     if (!grown->name || !dup_or_null(&grown->value, value)) {
         free(grown->name);
         return WSM_E_OUTOFMEMORY;

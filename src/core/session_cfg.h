@@ -105,6 +105,7 @@ struct wsm_option {
     char *name;
     char *value;  /* NULL: a nil option value */
     int must_comply;
+    char *type;   /* NULL, or the xs: QName of the value's type ("xs:boolean", "xs:int") */
 };
 
 struct wsm_locator {

@@ -38,7 +38,7 @@ char *wsm_strndup(const char *s, size_t n)
     return copy;
 }
 
-static char *vformat(const char *fmt, va_list ap)
+char *wsm_vasprintf(const char *fmt, va_list ap)
 {
     va_list ap2;
     va_copy(ap2, ap);
@@ -57,7 +57,7 @@ char *wsm_asprintf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *buf = vformat(fmt, ap);
+    char *buf = wsm_vasprintf(fmt, ap);
     va_end(ap);
     return buf;
 }
@@ -130,7 +130,7 @@ int32_t wsm_fail(char **detail, int32_t code, const char *fmt, ...)
         return code;
     va_list ap;
     va_start(ap, fmt);
-    *detail = vformat(fmt, ap);
+    *detail = wsm_vasprintf(fmt, ap);
     va_end(ap);
     return *detail ? code : WSM_E_OUTOFMEMORY;
 }

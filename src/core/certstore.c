@@ -1,0 +1,348 @@
+/*
+ * The Linux stand-in for Windows' "My" certificate store: a directory of PEM
+ * files. A client certificate is picked by its thumbprint (SHA-1 of the DER,
+ * what certmgr shows and what ConnectionOptions.CertificateThumbprint holds);
+ * its private key lives in the same file or in <basename>.key next to it.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* explicit_bzero */
+#endif
+
+#include <dirent.h>
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "core.h"
+#include "detail.h"
+#include "transport.h"
+
+/* A certificate file is small; anything bigger is not one of ours and is not read into memory. */
+#define CERT_FILE_MAX (1024 * 1024)
+
+char *wsm_cert_store_dir(void)
+{
+    const char *env = getenv("WSMAUTO_CERT_DIR");
+    if (env && *env)
+        return wsm_strdup(env);
+    /* The XDG base directory spec says a relative XDG_CONFIG_HOME is invalid and must be ignored. */
+    env = getenv("XDG_CONFIG_HOME");
+    if (env && *env == '/')
+        return wsm_asprintf("%s/wsmauto/certs", env);
+    env = getenv("HOME");
+    if (env && *env)
+        return wsm_asprintf("%s/.config/wsmauto/certs", env);
+
+    struct passwd pw, *found = NULL;
+    char buf[4096];
+    if (getpwuid_r(getuid(), &pw, buf, sizeof(buf), &found) == 0 && found && found->pw_dir && *found->pw_dir)
+        return wsm_asprintf("%s/.config/wsmauto/certs", found->pw_dir);
+    return NULL;
+}
+
+/* Never let OpenSSL prompt on the terminal for the pass phrase of an encrypted key: we have none to give. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+    (void)buf;
+    (void)size;
+    (void)rwflag;
+    (void)u;
+    return -1;
+}
+
+/* Reads a whole (small) file. The caller wipes and frees *data: it may hold a private key. Returns 0, or an
+ * errno value (EFBIG when the file is too large to be a certificate). */
+static int read_small_file(const char *path, char **data, size_t *len)
+{
+    *data = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rbe");
+    if (!f)
+        return errno;
+    char *buf = malloc(CERT_FILE_MAX + 1);
+    if (!buf) {
+        fclose(f);
+        return ENOMEM;
+    }
+    size_t n = fread(buf, 1, CERT_FILE_MAX + 1, f);
+    int err = ferror(f) ? EIO : 0;
+    fclose(f);
+    if (!err && n > CERT_FILE_MAX)
+        err = EFBIG;
+    if (err) {
+        explicit_bzero(buf, n);
+        free(buf);
+        return err;
+    }
+    buf[n] = '\0';
+    *data = buf;
+    *len = n;
+    return 0;
+}
+
+static void wipe_free_buf(char *data, size_t len)
+{
+    if (data) {
+        explicit_bzero(data, len);
+        free(data);
+    }
+}
+
+static int has_suffix(const char *name, const char *suffix)
+{
+    size_t n = strlen(name), s = strlen(suffix);
+    return n > s && wsm_strcasecmp_ascii(name + n - s, suffix) == 0;
+}
+
+static int is_cert_file_name(const char *name)
+{
+    return name[0] != '.' && (has_suffix(name, ".pem") || has_suffix(name, ".crt"));
+}
+
+/* scandir() filter: the candidates, in a stable (alphabetical) order so that the same store always gives the
+ * same answer when a certificate is there twice. */
+static int cert_file_filter(const struct dirent *e)
+{
+    return is_cert_file_name(e->d_name);
+}
+
+/* Returns the certificate of `pem` whose SHA-1 thumbprint is `want` (20 bytes), or NULL. */
+static X509 *find_cert_in_pem(const char *pem, size_t len, const unsigned char *want)
+{
+    BIO *bio = BIO_new_mem_buf(pem, (int)len);
+    if (!bio)
+        return NULL;
+    X509 *found = NULL, *x;
+    /* PEM_read_bio_X509 skips keys and other blocks between certificates. */
+    while (!found && (x = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL))) {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int md_len = 0;
+        if (X509_digest(x, EVP_sha1(), md, &md_len) && md_len == 20 && !memcmp(md, want, 20))
+            found = x;
+        else
+            X509_free(x);
+    }
+    BIO_free(bio);
+    ERR_clear_error(); /* the end of the file is reported as an error */
+    return found;
+}
+
+enum key_result { KEY_FOUND, KEY_NONE, KEY_MISMATCH, KEY_ENCRYPTED };
+
+/* Looks for a private key in `pem` that belongs to `cert`. */
+static enum key_result find_key_in_pem(const char *pem, size_t len, X509 *cert, EVP_PKEY **out)
+{
+    *out = NULL;
+    BIO *bio = BIO_new_mem_buf(pem, (int)len);
+    if (!bio)
+        return KEY_NONE;
+    enum key_result result = KEY_NONE;
+    /* PEM_read_bio_PrivateKey stops at the first unreadable key block, so an encrypted key is noticed by its
+     * header rather than by the error. */
+    if (strstr(pem, "-----BEGIN ENCRYPTED PRIVATE KEY-----") || strstr(pem, "Proc-Type: 4,ENCRYPTED"))
+        result = KEY_ENCRYPTED;
+    EVP_PKEY *key;
+    while ((key = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL))) {
+        if (X509_check_private_key(cert, key)) {
+            *out = key;
+            result = KEY_FOUND;
+            break;
+        }
+        EVP_PKEY_free(key);
+        result = KEY_MISMATCH;
+    }
+    BIO_free(bio);
+    ERR_clear_error();
+    return result;
+}
+
+static char *bio_to_string(BIO *bio)
+{
+    char *data = NULL;
+    long n = BIO_get_mem_data(bio, &data);
+    return n > 0 ? wsm_strndup(data, (size_t)n) : NULL;
+}
+
+static int parse_thumbprint(const char *text, unsigned char out[20])
+{
+    if (!text || strlen(text) != 40)
+        return 0;
+    for (int i = 0; i < 40; i++) {
+        char c = text[i];
+        int v = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                       : -1;
+        if (v < 0)
+            return 0;
+        if (i % 2)
+            out[i / 2] |= (unsigned char)v;
+        else
+            out[i / 2] = (unsigned char)(v << 4);
+    }
+    return 1;
+}
+
+/* <dir>/<name without .pem/.crt>.key */
+static char *key_file_path(const char *dir, const char *name)
+{
+    size_t base = strlen(name) - 4;
+    return wsm_asprintf("%s/%.*s.key", dir, (int)base, name);
+}
+
+int32_t wsm_cert_store_find(const char *dir, const char *thumbprint, char **cert_pem, char **key_pem,
+                            char **detail)
+{
+    struct wsm_quoted qd, qt, qf;
+    unsigned char want[20];
+    struct dirent **names = NULL;
+    int32_t hr;
+
+    if (cert_pem)
+        *cert_pem = NULL;
+    if (key_pem)
+        *key_pem = NULL;
+    if (detail)
+        *detail = NULL;
+    if (!dir || !cert_pem || !key_pem)
+        return wsm_fail(detail, WSM_E_INVALIDARG, "No certificate store directory or output was given.");
+    if (!parse_thumbprint(thumbprint, want))
+        return wsm_fail(
+            detail, ERROR_WSMAN_CLIENT_INVALID_CERT,
+            "The certificate thumbprint \"%s\" is not 40 hexadecimal digits (the SHA-1 hash of the "
+            "certificate).",
+            wsm_quote_str(&qt, thumbprint ? thumbprint : ""));
+
+    int n = scandir(dir, &names, cert_file_filter, alphasort);
+    if (n < 0) {
+        int err = errno;
+        if (err == ENOMEM)
+            return WSM_E_OUTOFMEMORY;
+        return wsm_fail(detail, ERROR_WSMAN_CERT_NOT_FOUND,
+                        "No certificate with thumbprint %s was found: the certificate store directory \"%s\" "
+                        "cannot be read (%s).",
+                        wsm_quote_str(&qt, thumbprint), wsm_quote_str(&qd, dir), strerror(err));
+    }
+
+    /* The first file holding the certificate with a usable key wins; if no file has a key, the sentence names
+     * the first file that had the certificate and why its key was not usable. */
+    X509 *cert = NULL;
+    EVP_PKEY *key = NULL;
+    char *first_hit = NULL;
+    enum key_result first_why = KEY_NONE;
+    hr = ERROR_WSMAN_CERT_NOT_FOUND;
+    for (int i = 0; i < n && !key; i++) {
+        const char *name = names[i]->d_name;
+        char *path = wsm_asprintf("%s/%s", dir, name);
+        if (!path) {
+            hr = WSM_E_OUTOFMEMORY;
+            break;
+        }
+        struct stat st;
+        char *data = NULL;
+        size_t len = 0;
+        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || read_small_file(path, &data, &len) != 0) {
+            free(path);
+            continue; /* unreadable files are not ours (or not for this user) */
+        }
+        X509 *x = find_cert_in_pem(data, len, want);
+        if (!x) {
+            wipe_free_buf(data, len);
+            free(path);
+            continue;
+        }
+        enum key_result why = find_key_in_pem(data, len, x, &key);
+        wipe_free_buf(data, len);
+        if (!key && why != KEY_ENCRYPTED) {
+            char *key_path = key_file_path(dir, name);
+            if (!key_path) {
+                X509_free(x);
+                free(path);
+                hr = WSM_E_OUTOFMEMORY;
+                break;
+            }
+            if (read_small_file(key_path, &data, &len) == 0) {
+                enum key_result why2 = find_key_in_pem(data, len, x, &key);
+                wipe_free_buf(data, len);
+                if (why2 != KEY_NONE || why == KEY_NONE)
+                    why = why2;
+            }
+            free(key_path);
+        }
+        if (key) {
+            cert = x;
+            free(path);
+            break;
+        }
+        X509_free(x);
+        if (!first_hit) {
+            first_hit = path;
+            first_why = why;
+        } else {
+            free(path);
+        }
+    }
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+
+    if (hr == WSM_E_OUTOFMEMORY)
+        goto done;
+    if (!cert) {
+        if (first_hit) {
+            const char *why = first_why == KEY_ENCRYPTED ? "its private key is encrypted with a pass phrase, "
+                                                           "which is not supported"
+                              : first_why == KEY_MISMATCH
+                                  ? "the private key found does not belong to it"
+                                  : "no private key was found in the file or in the .key "
+                                    "file of the same name";
+            hr = wsm_fail(detail, ERROR_WSMAN_CLIENT_INVALID_CERT,
+                          "The client certificate with thumbprint %s was found in \"%s\", but %s.",
+                          wsm_quote_str(&qt, thumbprint), wsm_quote_str(&qf, first_hit), why);
+        } else {
+            hr = wsm_fail(detail, ERROR_WSMAN_CERT_NOT_FOUND,
+                          "No certificate with thumbprint %s was found in the *.pem and *.crt files of the "
+                          "certificate store directory \"%s\".",
+                          wsm_quote_str(&qt, thumbprint), wsm_quote_str(&qd, dir));
+        }
+        goto done;
+    }
+
+    /* Hand both out as PEM for CURLOPT_SSLCERT_BLOB/SSLKEY_BLOB. The key goes through secure heap memory that
+     * OpenSSL clears when the BIO is freed. */
+    BIO *cbio = BIO_new(BIO_s_mem()), *kbio = BIO_new(BIO_s_secmem());
+    hr = WSM_E_OUTOFMEMORY;
+    if (cbio && kbio && PEM_write_bio_X509(cbio, cert) &&
+        PEM_write_bio_PrivateKey(kbio, key, NULL, NULL, 0, NULL, NULL)) {
+        *cert_pem = bio_to_string(cbio);
+        *key_pem = bio_to_string(kbio);
+        if (*cert_pem && *key_pem) {
+            hr = WSM_S_OK;
+        } else {
+            free(*cert_pem);
+            wsm_wipe_free(*key_pem);
+            *cert_pem = *key_pem = NULL;
+        }
+    }
+    BIO_free(cbio);
+    BIO_free(kbio);
+    ERR_clear_error();
+
+done:
+    free(first_hit);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    return hr;
+}

@@ -1,0 +1,902 @@
+/*
+ * HTTP(S) transport on libcurl: one easy handle per session, reused for every request so that the TCP (and
+ * TLS) connection is kept alive, as WinRM's client does. Failures are mapped to the HRESULTs the Windows
+ * client reports (WinHTTP errors and ERROR_WSMAN_*), with a sentence saying what failed.
+ *
+ * TLS certificate checks are done by OpenSSL during the handshake with our own verify callback (installed
+ * through CURLOPT_SSL_CTX_FUNCTION), so that:
+ *  - skip_ca_check can ignore trust errors only, while the host name is still checked (libcurl alone would
+ * skip every check once CURLOPT_SSL_VERIFYPEER is off), and nothing (not even a Basic password) is sent to a
+ * server whose name does not match;
+ *  - the exact X509_V_ERR_* that failed is known, to pick the Windows error code.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* explicit_bzero */
+#endif
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+#include "core.h"
+#include "detail.h"
+#include "transport.h"
+
+#define USER_AGENT "wsmauto/0.1"
+#define MAX_SOCKETS 8
+
+struct wsm_transport {
+    CURL *curl;
+    char *url;
+    char *host; /* host part of the URL, IPv6 without brackets: for the name check and the details */
+    int host_is_ip;
+    int https;
+    enum wsm_auth_kind auth;
+    char *user, *password;    /* wiped on free */
+    char *cert_pem, *key_pem; /* key wiped on free; handed to libcurl without copying */
+    int skip_ca_check, skip_cn_check, skip_revocation_check;
+    char *ca_file, *ca_path, *crl_file;
+    enum wsm_proxy_mode proxy_mode;
+    char *proxy_url, *proxy_user, *proxy_password;
+    long proxy_auth;
+    int authenticated_now; /* CURLOPT_HTTPAUTH currently carries our scheme (not CURLAUTH_NONE) */
+    unsigned long connections;
+    curl_socket_t sockets[MAX_SOCKETS]; /* open sockets (CURL_SOCKET_BAD: free slot) */
+
+    /* State of the request in progress. */
+    char *buf;
+    size_t len, cap, max_reply;
+    int overflow, oom;
+    /* Filled by the TLS callbacks during the handshake of the request in progress. */
+    int tls_verify_error; /* first X509_V_ERR_* that made us fail the handshake, 0 if none */
+    int tls_error_depth;
+    char tls_subject[256];  /* subject of the certificate that failed */
+    int tls_alert;          /* description of a fatal alert the server sent, -1 if none */
+    int tls_cert_requested; /* the server asked for a client certificate */
+    int got_status;         /* a status line arrived */
+    char errbuf[CURL_ERROR_SIZE];
+};
+
+/* ---- process-wide set-up ---- */
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static CURLcode init_result = CURLE_FAILED_INIT;
+static int ctx_index = -1;  /* SSL_CTX ex_data slot holding the transport, for the verify callback */
+static int curl_is_openssl; /* libcurl's TLS backend is OpenSSL, so its SSL_CTX is ours to configure */
+
+static void global_init(void)
+{
+    init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+    ctx_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+    const curl_version_info_data *info = curl_version_info(CURLVERSION_NOW);
+    curl_is_openssl = info && info->ssl_version && !strncmp(info->ssl_version, "OpenSSL/", 8);
+}
+
+/* ---- small helpers ---- */
+
+static void wipe_free(char **s)
+{
+    wsm_wipe_free(*s);
+    *s = NULL;
+}
+
+/* Printable form of a host name, a path or a libcurl/OpenSSL message for a detail sentence: non-printable and
+ * non-ASCII bytes become '?', '"' becomes '\'', trailing dots and spaces go (the sentence adds its own).
+ * Unlike wsm_quote() it does not cut at 64 bytes: these are not user input and a cut path or message is
+ * useless. */
+struct clean_text {
+    char text[600];
+};
+
+static const char *clean(struct clean_text *c, const char *s)
+{
+    size_t n = 0;
+    for (; s && *s && n + 4 < sizeof(c->text); s++) {
+        unsigned char ch = (unsigned char)*s;
+        c->text[n++] = ch == '"' ? '\'' : (ch < 0x20 || ch >= 0x7F) ? '?' : (char)ch;
+    }
+    int cut = s && *s;
+    while (!cut && n && (c->text[n - 1] == '.' || c->text[n - 1] == ' '))
+        n--;
+    if (cut) {
+        memcpy(c->text + n, "...", 3);
+        n += 3;
+    }
+    c->text[n] = '\0';
+    return c->text;
+}
+
+static int has_crlf(const char *s)
+{
+    return s && strpbrk(s, "\r\n") != NULL;
+}
+
+void wsm_http_reply_clear(struct wsm_http_reply *r)
+{
+    if (!r)
+        return;
+    free(r->content_type);
+    free(r->body);
+    memset(r, 0, sizeof(*r));
+}
+
+unsigned long wsm_transport_connections(const struct wsm_transport *t)
+{
+    return t ? t->connections : 0;
+}
+
+void wsm_transport_free(struct wsm_transport *t)
+{
+    if (!t)
+        return;
+    /* libcurl first: its connections point at the key blob and at t (SSL_CTX ex_data). (libcurl keeps copies
+     * of the passwords it was given and frees them without wiping; that is out of our hands.) */
+    if (t->curl)
+        curl_easy_cleanup(t->curl);
+    free(t->url);
+    free(t->host);
+    free(t->user);
+    wipe_free(&t->password);
+    free(t->cert_pem);
+    wipe_free(&t->key_pem);
+    free(t->ca_file);
+    free(t->ca_path);
+    free(t->crl_file);
+    free(t->proxy_url);
+    free(t->proxy_user);
+    wipe_free(&t->proxy_password);
+    free(t->buf);
+    free(t);
+}
+
+/* ---- libcurl callbacks ---- */
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
+{
+    struct wsm_transport *t = userp;
+    size_t n = size * nmemb;
+    if (t->max_reply && n > t->max_reply - t->len) {
+        /* Refusing the data aborts the transfer; libcurl then closes the connection. */
+        t->overflow = 1;
+        return 0;
+    }
+    if (t->len + n + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap : 16384;
+        while (cap < t->len + n + 1)
+            cap *= 2;
+        char *buf = realloc(t->buf, cap);
+        if (!buf) {
+            t->oom = 1;
+            return 0;
+        }
+        t->buf = buf;
+        t->cap = cap;
+    }
+    memcpy(t->buf + t->len, data, n);
+    t->len += n;
+    t->buf[t->len] = '\0';
+    return n;
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
+{
+    struct wsm_transport *t = userp;
+    size_t n = size * nmemb;
+    if (n >= 5 && !memcmp(data, "HTTP/", 5)) {
+        /* A new response (e.g. the 200 after Digest's 401): only the last one's body is the reply. */
+        t->got_status = 1;
+        t->len = 0;
+        if (t->buf)
+            t->buf[0] = '\0';
+#ifdef TCP_QUICKACK
+        /* Servers that write the header and the body in two segments would otherwise wait for our delayed ACK
+         * (up to 40 ms per request with Nagle on their side). Linux clears the flag again by itself, hence
+         * once per reply. libcurl 7.88 does not tell the socket from inside a callback (CURLINFO_ACTIVESOCKET
+         * is only known after the transfer), so every socket of this transport gets it (the idle ones do not
+         * mind). */
+        curl_socket_t s = CURL_SOCKET_BAD;
+        int one = 1;
+        if (curl_easy_getinfo(t->curl, CURLINFO_ACTIVESOCKET, &s) == CURLE_OK && s != CURL_SOCKET_BAD) {
+            setsockopt(s, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+        } else {
+            for (size_t i = 0; i < MAX_SOCKETS; i++) {
+                if (t->sockets[i] != CURL_SOCKET_BAD)
+                    setsockopt(t->sockets[i], IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+            }
+        }
+#endif
+    }
+    return n;
+}
+
+/* Track the transport's open sockets for on_header(). */
+static int on_sockopt(void *userp, curl_socket_t fd, curlsocktype purpose)
+{
+    struct wsm_transport *t = userp;
+    if (purpose == CURLSOCKTYPE_IPCXN) {
+        for (size_t i = 0; i < MAX_SOCKETS; i++) {
+            if (t->sockets[i] == CURL_SOCKET_BAD) {
+                t->sockets[i] = fd;
+                break;
+            }
+        }
+    }
+    return CURL_SOCKOPT_OK;
+}
+
+static int on_close_socket(void *userp, curl_socket_t fd)
+{
+    struct wsm_transport *t = userp;
+    for (size_t i = 0; i < MAX_SOCKETS; i++) {
+        if (t->sockets[i] == fd)
+            t->sockets[i] = CURL_SOCKET_BAD;
+    }
+    return close(fd);
+}
+
+static struct wsm_transport *transport_of_store(X509_STORE_CTX *store)
+{
+    SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
+    SSL_CTX *ctx = ssl ? SSL_get_SSL_CTX(ssl) : NULL;
+    return ctx ? SSL_CTX_get_ex_data(ctx, ctx_index) : NULL;
+}
+
+/* What skip_ca_check forgives: not knowing or not trusting the issuer. Dates, revocation and the name are
+ * separate checks with their own flags (as with WinHTTP's SECURITY_FLAG_IGNORE_UNKNOWN_CA). */
+static int is_trust_error(int err)
+{
+    switch (err) {
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+    case X509_V_ERR_CERT_UNTRUSTED:
+    case X509_V_ERR_CERT_REJECTED:
+    case X509_V_ERR_INVALID_CA:
+    case X509_V_ERR_PATH_LENGTH_EXCEEDED:
+    case X509_V_ERR_CERT_CHAIN_TOO_LONG:
+    case X509_V_ERR_INVALID_PURPOSE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int is_name_error(int err)
+{
+    return err == X509_V_ERR_HOSTNAME_MISMATCH || err == X509_V_ERR_IP_ADDRESS_MISMATCH;
+}
+
+static int is_date_error(int err)
+{
+    return err == X509_V_ERR_CERT_HAS_EXPIRED || err == X509_V_ERR_CERT_NOT_YET_VALID ||
+           err == X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD ||
+           err == X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD;
+}
+
+static int is_revocation_check_error(int err)
+{
+    switch (err) {
+    case X509_V_ERR_UNABLE_TO_GET_CRL:
+    case X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE:
+    case X509_V_ERR_CRL_SIGNATURE_FAILURE:
+    case X509_V_ERR_CRL_NOT_YET_VALID:
+    case X509_V_ERR_CRL_HAS_EXPIRED:
+    case X509_V_ERR_ERROR_IN_CRL_LAST_UPDATE_FIELD:
+    case X509_V_ERR_ERROR_IN_CRL_NEXT_UPDATE_FIELD:
+    case X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER:
+    case X509_V_ERR_KEYUSAGE_NO_CRL_SIGN:
+    case X509_V_ERR_UNHANDLED_CRITICAL_CRL_EXTENSION:
+    case X509_V_ERR_DIFFERENT_CRL_SCOPE:
+    case X509_V_ERR_CRL_PATH_VALIDATION_ERROR:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int verify_callback(int preverify_ok, X509_STORE_CTX *store)
+{
+    if (preverify_ok)
+        return 1;
+    struct wsm_transport *t = transport_of_store(store);
+    if (!t)
+        return 0;
+    int err = X509_STORE_CTX_get_error(store);
+    if ((t->skip_ca_check && is_trust_error(err)) || (t->skip_cn_check && is_name_error(err)))
+        return 1;
+    if (!t->tls_verify_error) {
+        t->tls_verify_error = err;
+        t->tls_error_depth = X509_STORE_CTX_get_error_depth(store);
+        X509 *cert = X509_STORE_CTX_get_current_cert(store);
+        t->tls_subject[0] = '\0';
+        if (cert)
+            X509_NAME_oneline(X509_get_subject_name(cert), t->tls_subject, sizeof(t->tls_subject));
+    }
+    return 0;
+}
+
+/* Remembers whether the server asked for a client certificate and the fatal alert it sent, if any: with
+ * TLS 1.3 a rejected client certificate is only reported after our side of the handshake is done, as an alert
+ * arriving when we read the reply (or just as a dropped connection). */
+static void info_callback(const SSL *ssl, int where, int ret)
+{
+    struct wsm_transport *t = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ctx_index);
+    if (!t)
+        return;
+    if ((where & SSL_CB_LOOP) && SSL_get_state(ssl) == TLS_ST_CR_CERT_REQ)
+        t->tls_cert_requested = 1;
+    if ((where & SSL_CB_READ_ALERT) && (ret >> 8) == SSL3_AL_FATAL && t->tls_alert < 0)
+        t->tls_alert = ret & 0xff;
+}
+
+/* Called by libcurl for each new TLS connection, before the handshake, with its SSL_CTX. */
+static CURLcode on_ssl_ctx(CURL *curl, void *sslctx, void *userp)
+{
+    (void)curl;
+    struct wsm_transport *t = userp;
+    SSL_CTX *ctx = sslctx;
+    if (!SSL_CTX_set_ex_data(ctx, ctx_index, t))
+        return CURLE_OUT_OF_MEMORY;
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_callback);
+    SSL_CTX_set_info_callback(ctx, info_callback);
+    if (!t->skip_cn_check) {
+        X509_VERIFY_PARAM *param = SSL_CTX_get0_param(ctx);
+        X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+        int ok = t->host_is_ip ? X509_VERIFY_PARAM_set1_ip_asc(param, t->host)
+                               : X509_VERIFY_PARAM_set1_host(param, t->host, 0);
+        if (!ok)
+            return CURLE_OUT_OF_MEMORY;
+    }
+    return CURLE_OK;
+}
+
+/* ---- configuration ---- */
+
+static int32_t parse_url(struct wsm_transport *t, const char *url, char **detail)
+{
+    struct wsm_quoted q;
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL;
+    int32_t hr = WSM_S_OK;
+
+    if (!u)
+        return WSM_E_OUTOFMEMORY;
+    CURLUcode uc = curl_url_set(u, CURLUPART_URL, url, 0);
+    if (uc == CURLUE_OUT_OF_MEMORY) {
+        hr = WSM_E_OUTOFMEMORY;
+    } else if (uc || curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
+               curl_url_get(u, CURLUPART_HOST, &host, 0)) {
+        hr = wsm_fail(detail, WSM_E_INVALIDARG,
+                      "The transport URL \"%s\" is not a valid http:// or https:// URL.",
+                      wsm_quote_str(&q, url));
+    } else if (wsm_strcasecmp_ascii(scheme, "http") && wsm_strcasecmp_ascii(scheme, "https")) {
+        hr = wsm_fail(detail, WSM_E_INVALIDARG, "The transport URL \"%s\" is neither http:// nor https://.",
+                      wsm_quote_str(&q, url));
+    } else {
+        t->https = !wsm_strcasecmp_ascii(scheme, "https");
+        size_t n = strlen(host);
+        if (n >= 2 && host[0] == '[' && host[n - 1] == ']')
+            t->host = wsm_strndup(host + 1, n - 2);
+        else
+            t->host = wsm_strdup(host);
+        if (!t->host) {
+            hr = WSM_E_OUTOFMEMORY;
+        } else {
+            unsigned char addr[sizeof(struct in6_addr)];
+            t->host_is_ip = inet_pton(AF_INET, t->host, addr) == 1 || inet_pton(AF_INET6, t->host, addr) == 1;
+        }
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_url_cleanup(u);
+    return hr;
+}
+
+static int32_t copy_config(struct wsm_transport *t, const struct wsm_transport_config *cfg)
+{
+#define COPY(field)                                                                                          \
+    do {                                                                                                     \
+        if (cfg->field && !(t->field = wsm_strdup(cfg->field)))                                              \
+            return WSM_E_OUTOFMEMORY;                                                                        \
+    } while (0)
+    COPY(url);
+    COPY(ca_file);
+    COPY(ca_path);
+    COPY(crl_file);
+    if (cfg->auth == WSM_AUTH_BASIC || cfg->auth == WSM_AUTH_DIGEST) {
+        COPY(user);
+        COPY(password);
+    }
+    if (cfg->proxy_mode == WSM_PROXY_EXPLICIT)
+        COPY(proxy_url);
+    if (cfg->proxy_mode != WSM_PROXY_DIRECT) {
+        COPY(proxy_user);
+        COPY(proxy_password);
+    }
+#undef COPY
+    t->auth = cfg->auth;
+    t->skip_ca_check = !!cfg->skip_ca_check;
+    t->skip_cn_check = !!cfg->skip_cn_check;
+    t->skip_revocation_check = !!cfg->skip_revocation_check;
+    t->proxy_mode = cfg->proxy_mode;
+    t->proxy_auth = 0;
+    if (cfg->proxy_auth & 1)
+        t->proxy_auth |= (long)CURLAUTH_NEGOTIATE;
+    if (cfg->proxy_auth & 2)
+        t->proxy_auth |= (long)CURLAUTH_BASIC;
+    if (cfg->proxy_auth & 4)
+        t->proxy_auth |= (long)CURLAUTH_DIGEST;
+    return WSM_S_OK;
+}
+
+static long host_auth_mask(const struct wsm_transport *t)
+{
+    /* Basic alone: libcurl then sends it with the first request instead of waiting for a 401. */
+    return t->auth == WSM_AUTH_BASIC    ? (long)CURLAUTH_BASIC
+           : t->auth == WSM_AUTH_DIGEST ? (long)CURLAUTH_DIGEST
+                                        : 0;
+}
+
+/* Options that stay the same for every request of the transport. */
+static int32_t setup_handle(struct wsm_transport *t, char **detail)
+{
+    CURL *c = t->curl;
+    CURLcode rc = CURLE_OK;
+#define SET(opt, val)                                                                                        \
+    do {                                                                                                     \
+        if (!rc)                                                                                             \
+            rc = curl_easy_setopt(c, opt, val);                                                              \
+    } while (0)
+    SET(CURLOPT_URL, t->url);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    SET(CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    SET(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    SET(CURLOPT_NOSIGNAL, 1L);
+    SET(CURLOPT_TCP_NODELAY, 1L);
+    SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    SET(CURLOPT_USERAGENT, USER_AGENT);
+    SET(CURLOPT_FOLLOWLOCATION, 0L);
+    SET(CURLOPT_ERRORBUFFER, t->errbuf);
+    SET(CURLOPT_WRITEFUNCTION, on_body);
+    SET(CURLOPT_WRITEDATA, t);
+    SET(CURLOPT_HEADERFUNCTION, on_header);
+    SET(CURLOPT_HEADERDATA, t);
+    SET(CURLOPT_POST, 1L);
+    SET(CURLOPT_SOCKOPTFUNCTION, on_sockopt);
+    SET(CURLOPT_SOCKOPTDATA, t);
+    SET(CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
+    SET(CURLOPT_CLOSESOCKETDATA, t);
+
+    /* Host authentication. The certificate case is the TLS client certificate plus a header (post()). */
+    if (t->auth == WSM_AUTH_BASIC || t->auth == WSM_AUTH_DIGEST) {
+        SET(CURLOPT_USERNAME, t->user ? t->user : "");
+        SET(CURLOPT_PASSWORD, t->password ? t->password : "");
+    }
+    SET(CURLOPT_HTTPAUTH, host_auth_mask(t));
+    t->authenticated_now = 1;
+
+    /* TLS. */
+    SET(CURLOPT_SSL_VERIFYPEER, t->skip_ca_check ? 0L : 1L);
+    SET(CURLOPT_SSL_VERIFYHOST, t->skip_cn_check ? 0L : 2L);
+    if (t->ca_file || t->ca_path) {
+        /* Given trust anchors replace the system store (libcurl would otherwise keep its default CA path). */
+        SET(CURLOPT_CAINFO, t->ca_file);
+        SET(CURLOPT_CAPATH, t->ca_path);
+    }
+    if (t->crl_file && !t->skip_revocation_check)
+        SET(CURLOPT_CRLFILE, t->crl_file);
+    if (t->cert_pem && t->key_pem) {
+        /* NOCOPY: the key stays in our memory only, which we wipe. */
+        struct curl_blob cert = {t->cert_pem, strlen(t->cert_pem), CURL_BLOB_NOCOPY};
+        struct curl_blob key = {t->key_pem, strlen(t->key_pem), CURL_BLOB_NOCOPY};
+        SET(CURLOPT_SSLCERT_BLOB, &cert);
+        SET(CURLOPT_SSLCERTTYPE, "PEM");
+        SET(CURLOPT_SSLKEY_BLOB, &key);
+        SET(CURLOPT_SSLKEYTYPE, "PEM");
+    }
+    if (t->https) {
+        SET(CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
+        SET(CURLOPT_SSL_CTX_DATA, t);
+    }
+
+    /* Proxy. */
+    if (t->proxy_mode == WSM_PROXY_DIRECT)
+        SET(CURLOPT_PROXY, ""); /* "" also disables the *_proxy environment variables */
+    else if (t->proxy_mode == WSM_PROXY_EXPLICIT)
+        SET(CURLOPT_PROXY, t->proxy_url);
+    if (t->proxy_mode != WSM_PROXY_DIRECT && t->proxy_auth) {
+        SET(CURLOPT_PROXYAUTH, t->proxy_auth);
+        if (t->proxy_user) {
+            SET(CURLOPT_PROXYUSERNAME, t->proxy_user);
+            SET(CURLOPT_PROXYPASSWORD, t->proxy_password ? t->proxy_password : "");
+        }
+    }
+#undef SET
+    if (rc == CURLE_OUT_OF_MEMORY)
+        return WSM_E_OUTOFMEMORY;
+    if (rc)
+        return wsm_fail(detail, WSM_E_NOTIMPL, "libcurl refused a transport setting: %s.",
+                        curl_easy_strerror(rc));
+    return WSM_S_OK;
+}
+
+int32_t wsm_transport_new(const struct wsm_transport_config *cfg, struct wsm_transport **out, char **detail)
+{
+    struct wsm_quoted q;
+    struct clean_text cd;
+    int32_t hr;
+
+    if (detail)
+        *detail = NULL;
+    if (!out)
+        return WSM_E_INVALIDARG;
+    *out = NULL;
+    if (!cfg || !cfg->url || !*cfg->url)
+        return wsm_fail(detail, WSM_E_INVALIDARG, "No URL was given to the transport.");
+    if ((unsigned)cfg->auth > WSM_AUTH_CERTIFICATE)
+        return wsm_fail(detail, WSM_E_INVALIDARG, "The transport authentication kind %d is not known.",
+                        (int)cfg->auth);
+    if ((unsigned)cfg->proxy_mode > WSM_PROXY_EXPLICIT)
+        return wsm_fail(detail, WSM_E_INVALIDARG, "The proxy mode %d is not known.", (int)cfg->proxy_mode);
+    if (cfg->proxy_mode == WSM_PROXY_EXPLICIT && (!cfg->proxy_url || !*cfg->proxy_url))
+        return wsm_fail(detail, WSM_E_INVALIDARG, "An explicit proxy was asked for without a proxy URL.");
+    if (has_crlf(cfg->url) || has_crlf(cfg->proxy_url))
+        return wsm_fail(detail, WSM_E_INVALIDARG, "The transport URL or proxy URL contains a line break.");
+
+    pthread_once(&init_once, global_init);
+    if (init_result != CURLE_OK || ctx_index < 0)
+        return wsm_fail(detail, WSM_E_OUTOFMEMORY, "libcurl could not be initialised: %s.",
+                        curl_easy_strerror(init_result));
+
+    struct wsm_transport *t = calloc(1, sizeof(*t));
+    if (!t)
+        return WSM_E_OUTOFMEMORY;
+    t->tls_alert = -1;
+    for (size_t i = 0; i < MAX_SOCKETS; i++)
+        t->sockets[i] = CURL_SOCKET_BAD;
+    if ((hr = copy_config(t, cfg)) || (hr = parse_url(t, cfg->url, detail)))
+        goto fail;
+    if (t->https && !curl_is_openssl) {
+        /* on_ssl_ctx() treats libcurl's TLS context as OpenSSL's SSL_CTX. */
+        hr = wsm_fail(detail, WSM_E_NOTIMPL, "HTTPS needs libcurl built with OpenSSL; this libcurl uses %s.",
+                      curl_version_info(CURLVERSION_NOW)->ssl_version
+                          ? curl_version_info(CURLVERSION_NOW)->ssl_version
+                          : "no TLS library");
+        goto fail;
+    }
+
+    if (cfg->auth == WSM_AUTH_CERTIFICATE) {
+        char *dir = cfg->cert_dir ? wsm_strdup(cfg->cert_dir) : wsm_cert_store_dir();
+        if (!dir) {
+            hr = cfg->cert_dir
+                     ? WSM_E_OUTOFMEMORY
+                     : wsm_fail(detail, ERROR_WSMAN_CERT_NOT_FOUND,
+                                "No certificate with thumbprint %s was found: no certificate store "
+                                "directory is known (HOME is not set).",
+                                wsm_quote_str(&q, cfg->cert_thumbprint ? cfg->cert_thumbprint : ""));
+            goto fail;
+        }
+        if (!cfg->cert_thumbprint || !*cfg->cert_thumbprint)
+            hr = wsm_fail(detail, ERROR_WSMAN_CERT_NOT_FOUND,
+                          "Client certificate authentication was asked for without a certificate thumbprint "
+                          "(certificate store \"%s\").",
+                          clean(&cd, dir));
+        else
+            hr = wsm_cert_store_find(dir, cfg->cert_thumbprint, &t->cert_pem, &t->key_pem, detail);
+        free(dir);
+        if (hr)
+            goto fail;
+    }
+
+    if (!(t->curl = curl_easy_init())) {
+        hr = WSM_E_OUTOFMEMORY;
+        goto fail;
+    }
+    if ((hr = setup_handle(t, detail)))
+        goto fail;
+    *out = t;
+    return WSM_S_OK;
+
+fail:
+    wsm_transport_free(t);
+    return hr;
+}
+
+/* ---- errors ---- */
+
+static const char *alert_text(int desc)
+{
+    return SSL_alert_desc_string_long(desc);
+}
+
+static int32_t tls_verify_failure(struct wsm_transport *t, int err, char **detail)
+{
+    struct clean_text ch, cs, cc;
+    const char *host = clean(&ch, t->host);
+    const char *subject = clean(&cs, t->tls_subject[0] ? t->tls_subject : "?");
+    const char *reason = X509_verify_cert_error_string(err);
+
+    if (is_name_error(err))
+        return wsm_fail(detail, WSM_E_WINHTTP_SECURE_CERT_CN_INVALID,
+                        "The server certificate name check failed: the certificate presented by \"%s\" "
+                        "(subject \"%s\") is "
+                        "not issued to that host name (OpenSSL: %s).",
+                        host, subject, reason);
+    if (is_date_error(err))
+        return wsm_fail(
+            detail, WSM_E_WINHTTP_SECURE_CERT_DATE_INVALID,
+            "The server certificate date check failed for \"%s\": the certificate \"%s\" (chain depth "
+            "%d) has expired or is not valid yet (OpenSSL: %s).",
+            host, subject, t->tls_error_depth, reason);
+    if (err == X509_V_ERR_CERT_REVOKED)
+        return wsm_fail(
+            detail, WSM_E_WINHTTP_SECURE_CERT_REVOKED,
+            "The server certificate revocation check failed for \"%s\": the certificate \"%s\" (chain "
+            "depth %d) has been revoked (OpenSSL: %s).",
+            host, subject, t->tls_error_depth, reason);
+    if (is_revocation_check_error(err))
+        return wsm_fail(
+            detail, WSM_E_WINHTTP_SECURE_CERT_REV_FAILED,
+            "The revocation of the server certificate \"%s\" (chain depth %d) of \"%s\" could not be "
+            "checked with the revocation list \"%s\" (OpenSSL: %s).",
+            subject, t->tls_error_depth, host, clean(&cc, t->crl_file), reason);
+    return wsm_fail(
+        detail, WSM_E_WINHTTP_SECURE_INVALID_CA,
+        "The server certificate chain check failed for \"%s\": the certificate \"%s\" (chain depth %d) "
+        "is not issued by a trusted certificate authority (OpenSSL: %s).",
+        host, subject, t->tls_error_depth, reason);
+}
+
+static int32_t map_failure(struct wsm_transport *t, CURLcode rc, char **detail)
+{
+    struct clean_text ch, ce, cf;
+    const char *host = clean(&ch, t->host);
+    const char *why = clean(&ce, t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc));
+
+    switch (rc) {
+    case CURLE_OUT_OF_MEMORY:
+        return WSM_E_OUTOFMEMORY;
+    case CURLE_WRITE_ERROR:
+    case CURLE_FILESIZE_EXCEEDED:
+        if (t->oom)
+            return WSM_E_OUTOFMEMORY;
+        return wsm_fail(detail, ERROR_WSMAN_MAX_ENVELOPE_SIZE_EXCEEDED,
+                        "The reply from \"%s\" is larger than the limit of %zu bytes; it was cut off and the "
+                        "connection closed.",
+                        host, t->max_reply);
+    case CURLE_COULDNT_CONNECT:
+        return wsm_fail(detail, ERROR_WSMAN_DESTINATION_UNREACHABLE, "Cannot connect to \"%s\"%s: %s.", host,
+                        t->proxy_mode == WSM_PROXY_DIRECT ? "" : " (or to the proxy)", why);
+    case CURLE_COULDNT_RESOLVE_HOST:
+        return wsm_fail(detail, WSM_E_WINHTTP_NAME_NOT_RESOLVED,
+                        "The host name \"%s\" cannot be resolved: %s.", host, why);
+    case CURLE_COULDNT_RESOLVE_PROXY:
+        return wsm_fail(detail, WSM_E_WINHTTP_NAME_NOT_RESOLVED,
+                        "The proxy name cannot be resolved (while connecting to \"%s\"): %s.", host, why);
+    case CURLE_OPERATION_TIMEDOUT:
+        return wsm_fail(detail, WSM_E_TIMEOUT, "The request to \"%s\" timed out: %s.", host, why);
+    case CURLE_PEER_FAILED_VERIFICATION: {
+        int err = t->tls_verify_error;
+        if (!err) {
+            long res = X509_V_OK;
+            curl_easy_getinfo(t->curl, CURLINFO_SSL_VERIFYRESULT, &res);
+            err = (int)res;
+            /* Chain fine (or forgiven) yet refused: libcurl's own host name check is what failed. */
+            if (err == X509_V_OK || (t->skip_ca_check && is_trust_error(err)))
+                err = X509_V_ERR_HOSTNAME_MISMATCH;
+        }
+        return tls_verify_failure(t, err, detail);
+    }
+    case CURLE_SSL_CACERT_BADFILE:
+        return wsm_fail(detail, WSM_E_WINHTTP_SECURE_INVALID_CA,
+                        "The trusted certificate authorities (\"%s\") cannot be loaded to check the server "
+                        "certificate of \"%s\": %s.",
+                        clean(&cf, t->ca_file   ? t->ca_file
+                                   : t->ca_path ? t->ca_path
+                                                : "system store"),
+                        host, why);
+    case CURLE_SSL_CRL_BADFILE:
+        return wsm_fail(
+            detail, WSM_E_WINHTTP_SECURE_CERT_REV_FAILED,
+            "The certificate revocation list \"%s\" cannot be loaded to check the server certificate of "
+            "\"%s\": %s.",
+            clean(&cf, t->crl_file), host, why);
+    case CURLE_SSL_CERTPROBLEM:
+        return wsm_fail(detail, ERROR_WSMAN_CLIENT_INVALID_CERT,
+                        "The client certificate cannot be used for the connection to \"%s\": %s.", host, why);
+    default:
+        break;
+    }
+    if (t->tls_verify_error)
+        return tls_verify_failure(t, t->tls_verify_error, detail);
+    if (t->tls_alert >= 0)
+        return wsm_fail(detail, WSM_E_WINHTTP_SECURE_CHANNEL_ERROR,
+                        "The TLS handshake with \"%s\" failed: the server sent the alert \"%s\"%s (%s).",
+                        host, alert_text(t->tls_alert),
+                        t->cert_pem ? "; it probably did not accept the client certificate" : "", why);
+    if (t->cert_pem && t->tls_cert_requested && !t->got_status &&
+        (rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR || rc == CURLE_GOT_NOTHING))
+        /* TLS 1.3: the server checks our certificate after the client side of the handshake is done; when it
+         * refuses it, it closes the connection, and its alert is not always read before the reset. */
+        return wsm_fail(
+            detail, WSM_E_WINHTTP_SECURE_CHANNEL_ERROR,
+            "The server \"%s\" asked for a client certificate and then dropped the connection without "
+            "a reply; it probably did not accept the certificate (%s).",
+            host, why);
+    switch (rc) {
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+        return wsm_fail(detail, WSM_E_WINHTTP_SECURE_CHANNEL_ERROR,
+                        "The TLS handshake with \"%s\" failed: %s.", host, why);
+    default:
+        /* Reset, closed without a reply, garbled HTTP, proxy failures... */
+        return wsm_fail(detail, WSM_E_WINHTTP_CONNECTION_ERROR, "The connection to \"%s\" failed: %s.", host,
+                        why);
+    }
+}
+
+/* ---- requests ---- */
+
+static int32_t add_header(struct curl_slist **list, const char *line)
+{
+    struct curl_slist *l = curl_slist_append(*list, line);
+    if (!l)
+        return WSM_E_OUTOFMEMORY;
+    *list = l;
+    return WSM_S_OK;
+}
+
+static int32_t build_headers(struct wsm_transport *t, const char *content_type, const char *const *extra,
+                             int unauthenticated, struct curl_slist **out, char **detail)
+{
+    struct wsm_quoted q;
+    struct curl_slist *list = NULL;
+    int32_t hr = WSM_S_OK;
+    char *ct = NULL;
+
+    *out = NULL;
+    if (has_crlf(content_type))
+        return wsm_fail(detail, WSM_E_INVALIDARG, "The Content-Type \"%s\" contains a line break.",
+                        wsm_quote_str(&q, content_type));
+    for (const char *const *h = extra; h && *h; h++) {
+        if (has_crlf(*h) || !strchr(*h, ':'))
+            return wsm_fail(detail, WSM_E_INVALIDARG,
+                            "The extra header \"%s\" is not one line of the form \"Name: value\".",
+                            wsm_quote_str(&q, *h));
+    }
+    /* "Content-Type:" with no value stops libcurl from adding application/x-www-form-urlencoded; "Expect:"
+     * stops the 100-continue round trip libcurl does for large bodies. */
+    if (content_type && !(ct = wsm_asprintf("Content-Type: %s", content_type)))
+        return WSM_E_OUTOFMEMORY;
+    if ((hr = add_header(&list, ct ? ct : "Content-Type:")) ||
+        (hr = add_header(&list, "Connection: Keep-Alive")) ||
+        (hr = add_header(&list, "Accept-Encoding: identity")) || (hr = add_header(&list, "Expect:")))
+        goto done;
+    if (t->auth == WSM_AUTH_CERTIFICATE && !unauthenticated &&
+        (hr = add_header(&list, "Authorization: " WSM_SECPROFILE_HTTPS_MUTUAL)))
+        goto done;
+    for (const char *const *h = extra; h && *h; h++) {
+        if ((hr = add_header(&list, *h)))
+            goto done;
+    }
+done:
+    free(ct);
+    if (hr)
+        curl_slist_free_all(list);
+    else
+        *out = list;
+    return hr;
+}
+
+int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len, const char *content_type,
+                           const char *const *extra_headers, int unauthenticated, uint32_t timeout_ms,
+                           size_t max_reply, struct wsm_http_reply *reply, char **detail)
+{
+    struct curl_slist *headers = NULL;
+    int32_t hr;
+
+    if (detail)
+        *detail = NULL;
+    if (reply)
+        memset(reply, 0, sizeof(*reply));
+    if (!t || !reply || (!body && len))
+        return wsm_fail(detail, WSM_E_INVALIDARG, "The transport, the reply or the request body is missing.");
+    if ((hr = build_headers(t, content_type, extra_headers, unauthenticated, &headers, detail)))
+        return hr;
+
+    CURL *c = t->curl;
+    t->len = 0;
+    t->max_reply = max_reply;
+    t->overflow = t->oom = 0;
+    t->tls_verify_error = 0;
+    t->tls_error_depth = 0;
+    t->tls_subject[0] = '\0';
+    t->tls_alert = -1;
+    t->tls_cert_requested = t->got_status = 0;
+    t->errbuf[0] = '\0';
+
+    CURLcode rc = CURLE_OK;
+#define SET(opt, val)                                                                                        \
+    do {                                                                                                     \
+        if (!rc)                                                                                             \
+            rc = curl_easy_setopt(c, opt, val);                                                              \
+    } while (0)
+    SET(CURLOPT_HTTPHEADER, headers);
+    SET(CURLOPT_POSTFIELDS, body ? body : "");
+    SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    SET(CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+    /* Refuses a too large Content-Length up front; the write callback catches chunked replies. */
+    SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)(max_reply <= (size_t)INT64_MAX ? max_reply : 0));
+    if (host_auth_mask(t) && !!unauthenticated == t->authenticated_now) {
+        /* CURLAUTH_NONE keeps the credentials (and Digest's nonce) for later requests but sends nothing. */
+        SET(CURLOPT_HTTPAUTH, unauthenticated ? (long)CURLAUTH_NONE : host_auth_mask(t));
+        if (!rc)
+            t->authenticated_now = !unauthenticated;
+    }
+#undef SET
+    if (rc) {
+        curl_slist_free_all(headers);
+        return rc == CURLE_OUT_OF_MEMORY
+                   ? WSM_E_OUTOFMEMORY
+                   : wsm_fail(detail, WSM_E_INVALIDARG, "libcurl refused a request setting: %s.",
+                              curl_easy_strerror(rc));
+    }
+
+    rc = curl_easy_perform(c);
+    long connects = 0;
+    if (curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK && connects > 0)
+        t->connections += (unsigned long)connects;
+    /* The list must outlive the transfer only; do not leave libcurl pointing at freed memory. */
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+    curl_slist_free_all(headers);
+
+    if (rc != CURLE_OK) {
+        t->len = 0;
+        return map_failure(t, rc, detail);
+    }
+
+    long status = 0;
+    char *type = NULL;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &type);
+    if (type && !(reply->content_type = wsm_strdup(type)))
+        return WSM_E_OUTOFMEMORY;
+    if (t->buf) {
+        /* Hand the buffer over; the next request starts a new one. */
+        reply->body = t->buf;
+        reply->len = t->len;
+        t->buf = NULL;
+        t->len = t->cap = 0;
+    } else if (!(reply->body = wsm_strdup(""))) {
+        wsm_http_reply_clear(reply);
+        return WSM_E_OUTOFMEMORY;
+    }
+    reply->status = status;
+    return WSM_S_OK;
+}

@@ -1,0 +1,110 @@
+/*
+ * HTTP(S) transport of the core on libcurl, and the Linux client-certificate
+ * store (certstore.c). One transport = one libcurl easy handle = one
+ * keep-alive connection, reused for every request of a session.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef WSMAUTO_TRANSPORT_H
+#define WSMAUTO_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core.h"
+
+/* The Win32/WinHTTP HRESULTs transport failures are reported with, as WinRM's client reports them (their
+ * names and texts are in errors.c). */
+#define WSM_E_TIMEOUT ((int32_t)0x800705B4u) /* HRESULT_FROM_WIN32(ERROR_TIMEOUT) */
+#define WSM_E_WINHTTP_NAME_NOT_RESOLVED ((int32_t)0x80072EE7u)
+#define WSM_E_WINHTTP_CONNECTION_ERROR ((int32_t)0x80072EFEu)
+#define WSM_E_WINHTTP_SECURE_CERT_DATE_INVALID ((int32_t)0x80072F05u)
+#define WSM_E_WINHTTP_SECURE_CERT_CN_INVALID ((int32_t)0x80072F06u)
+#define WSM_E_WINHTTP_SECURE_INVALID_CA ((int32_t)0x80072F0Du)
+#define WSM_E_WINHTTP_SECURE_CERT_REV_FAILED ((int32_t)0x80072F19u)
+#define WSM_E_WINHTTP_SECURE_CHANNEL_ERROR ((int32_t)0x80072F7Du)
+#define WSM_E_WINHTTP_SECURE_CERT_REVOKED ((int32_t)0x80072F8Au)
+
+/* The Authorization header value of WS-Management's mutual-TLS security profile (fact sheet §4.4). */
+#define WSM_SECPROFILE_HTTPS_MUTUAL "http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/https/mutual"
+
+enum wsm_auth_kind { WSM_AUTH_NONE, WSM_AUTH_BASIC, WSM_AUTH_DIGEST, WSM_AUTH_CERTIFICATE };
+enum wsm_proxy_mode { WSM_PROXY_DIRECT, WSM_PROXY_ENVIRONMENT, WSM_PROXY_EXPLICIT };
+
+struct wsm_transport_config {
+    const char *url; /* http(s)://host:port/prefix (IPv6 in brackets) */
+    enum wsm_auth_kind auth;
+    const char *user, *password; /* BASIC / DIGEST */
+    const char *cert_thumbprint; /* CERTIFICATE: 40 upper-case hex digits (SHA-1 of the DER) */
+    const char *cert_dir;        /* NULL: wsm_cert_store_dir() */
+    int skip_ca_check, skip_cn_check, skip_revocation_check;
+    const char *ca_file, *ca_path; /* NULL: the system trust store */
+    const char *crl_file; /* NULL: no revocation list; otherwise checked unless skip_revocation_check */
+    enum wsm_proxy_mode proxy_mode; /* DIRECT: never a proxy, ignore *_proxy variables; ENVIRONMENT: libcurl's
+                                       http_proxy/https_proxy/no_proxy handling; EXPLICIT: proxy_url */
+    const char *proxy_url;
+    int proxy_auth; /* 0, or bits 1 Negotiate, 2 Basic, 4 Digest (WSManProxyAuthenticationFlags) */
+    const char *proxy_user, *proxy_password;
+};
+
+struct wsm_transport;
+
+struct wsm_http_reply {
+    long status;        /* HTTP status */
+    char *content_type; /* NULL if none */
+    char *body;         /* NUL-terminated copy, len bytes ("" when the reply had no body) */
+    size_t len;
+};
+
+/* Copies everything it needs from cfg (secrets are wiped on free). Loads the client certificate now, so a
+ * missing one fails here: ERROR_WSMAN_CERT_NOT_FOUND (no file in the store has that thumbprint; detail names
+ * the directory), ERROR_WSMAN_CLIENT_INVALID_CERT (found, but no matching private key, or unreadable). A URL
+ * that is not http(s)://host... → WSM_E_INVALIDARG. *out is NULL on failure. */
+int32_t wsm_transport_new(const struct wsm_transport_config *cfg, struct wsm_transport **out, char **detail);
+void wsm_transport_free(struct wsm_transport *t);
+
+/* POST body (Content-Length always set; never chunked; no "Expect: 100-continue") with the given Content-Type
+ * and extra header lines ("Name: value", NULL-terminated array, may be NULL). unauthenticated: send no
+ * Authorization for this request (Identify with WSMANIDENTIFY). timeout_ms: whole-request timeout (0 = none).
+ * max_reply: a reply body larger than this is cut off while receiving (the connection is dropped) →
+ * ERROR_WSMAN_MAX_ENVELOPE_SIZE_EXCEEDED (0 = no limit). *reply is overwritten (not freed); zeroed on
+ * failure.
+ * Any HTTP status is a success of this function (status is the caller's business); failures are transport
+ * failures:
+ *   connection refused → ERROR_WSMAN_DESTINATION_UNREACHABLE (0x80338012)
+ *   host (or proxy) name not resolved → 0x80072EE7 (ERROR_WINHTTP_NAME_NOT_RESOLVED)
+ *   timeout (connect or whole request) → 0x800705B4 (HRESULT_FROM_WIN32(ERROR_TIMEOUT))
+ *   TLS: server certificate name mismatch → 0x80072F06; untrusted CA/self-signed → 0x80072F0D;
+ *   expired/not yet valid → 0x80072F05; revoked → 0x80072F8A; revocation check failed → 0x80072F19;
+ *   other handshake failure (e.g. the server rejected our client certificate) → 0x80072F7D; each detail says
+ *   which check failed, for which host, plus OpenSSL's reason
+ *   connection reset / closed with no reply / garbled HTTP → 0x80072EFE (ERROR_WINHTTP_CONNECTION_ERROR)
+ *   redirects are not followed (the 3xx status is returned).
+ * skip_ca_check forgives only trust errors (unknown issuer, self-signed, not a CA): as with WinHTTP's
+ * SECURITY_FLAG_IGNORE_UNKNOWN_CA, an expired certificate still fails with 0x80072F05, and the name is still
+ * checked unless skip_cn_check. Nothing is sent to a server whose certificate fails a check.
+ * On failure the transport stays usable: the next post reconnects. One thread at a time per transport. */
+int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len, const char *content_type,
+                           const char *const *extra_headers, int unauthenticated, uint32_t timeout_ms,
+                           size_t max_reply, struct wsm_http_reply *reply, char **detail);
+void wsm_http_reply_clear(struct wsm_http_reply *r);
+
+/* Number of TCP connections this transport has opened so far (sum of CURLINFO_NUM_CONNECTS). */
+unsigned long wsm_transport_connections(const struct wsm_transport *t);
+
+/* ---- certstore.c: the Linux certificate store for client certificates ---- */
+
+/* $WSMAUTO_CERT_DIR, else $XDG_CONFIG_HOME/wsmauto/certs, else $HOME/.config/wsmauto/certs (the home
+ * directory of the passwd entry when HOME is unset); malloc'd, NULL only when out of memory or no home
+ * directory is known. */
+char *wsm_cert_store_dir(void);
+
+/* Looks through the *.pem and *.crt files of dir for a certificate whose SHA-1 thumbprint (of its DER) is
+ * `thumbprint` (40 hex digits, either case); returns its PEM and the PEM of its private key — from the same
+ * file, else from <basename>.key — checked to match the certificate (X509_check_private_key). key_pem is
+ * wiped when freed by the caller with wsm_wipe_free. Errors as for wsm_transport_new; encrypted keys are not
+ * supported (no prompt). Outputs are NULL on failure. */
+int32_t wsm_cert_store_find(const char *dir, const char *thumbprint, char **cert_pem, char **key_pem,
+                            char **detail);
+
+#endif
