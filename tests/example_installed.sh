@@ -1,11 +1,16 @@
 #!/bin/sh
-# Installs the build into a scratch prefix, builds examples/wsman_demo.c
-# against the *installed* package with pkg-config, and runs it.
-# Usage: example_installed.sh BUILD_DIR SOURCE_DIR CC SANITIZE
+# examples/wsman_demo.c built against the *installed* package through
+# pkg-config, then run against the bundled server (tests/server).
+# Usage: example_installed.sh BUILD_DIR SOURCE_DIR CC SANITIZE PYTHON
 set -eu
-build=$1 src=$2 cc=$3 sanitize=$4
+build=$1 src=$2 cc=$3 sanitize=$4 python=$5
 prefix=$(mktemp -d)
-trap 'rm -rf "$prefix"' EXIT
+pid=""
+cleanup() {
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    rm -rf "$prefix"
+}
+trap cleanup EXIT
 cmake --install "$build" --prefix "$prefix" >/dev/null
 pc_dir=$(dirname "$(find "$prefix" -name wsmauto.pc | head -n 1)")
 flags=""
@@ -14,10 +19,25 @@ case "$sanitize" in ON|on|1|TRUE|true) flags="-fsanitize=address,undefined -fno-
 "$cc" -std=c11 -Wall -Wextra -Werror $flags -o "$prefix/wsman_demo" "$src/examples/wsman_demo.c" \
     $(PKG_CONFIG_PATH="$pc_dir" pkg-config --cflags --libs wsmauto)
 libdir=$(cd "$(PKG_CONFIG_PATH="$pc_dir" pkg-config --variable=libdir wsmauto)" && pwd -P)
-out=$(LD_LIBRARY_PATH="$libdir" "$prefix/wsman_demo" "http://server.example:5985/wsman")
-echo "$out"
-# The program ran against the installed library and reached its end.
-echo "$out" | grep -q '^ResourceLocator.ResourceURI = http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/Win32_Service$'
-echo "$out" | grep -q '^wsman_demo: done$'
 LD_LIBRARY_PATH="$libdir" ldd "$prefix/wsman_demo" | grep -q "$libdir/libwsmauto.so"
-echo "example_installed: 1 passed, 0 failed"
+
+"$python" "$src/tests/server/wsman_server.py" --port 0 --port-file "$prefix/port" --auth basic &
+pid=$!
+tries=0
+while [ ! -s "$prefix/port" ]; do
+    tries=$((tries + 1))
+    [ "$tries" -gt 300 ] && { echo "the server did not start" >&2; exit 1; }
+    sleep 0.1
+done
+printf '[Client]\nAllowUnencrypted = true\n' >"$prefix/client.conf"
+out=$(WSMAUTO_CLIENT_CONFIG="$prefix/client.conf" LD_LIBRARY_PATH="$libdir" \
+    "$prefix/wsman_demo" "http://127.0.0.1:$(cat "$prefix/port")/wsman" wsmuser wsmpass)
+echo "$out"
+# Every step reached the server and came back with its result.
+echo "$out" | grep -q '^Identify: <wsmid:IdentifyResponse'
+echo "$out" | grep -q '^  item 1: Name='
+echo "$out" | grep -q '<p:Name>Spooler</p:Name>'
+echo "$out" | grep -q '<p:ReturnValue>0</p:ReturnValue>'
+echo "$out" | grep -q '<cfg:MaxTimeoutms>120000</cfg:MaxTimeoutms>'
+echo "$out" | grep -q '^wsman_demo: done$'
+echo "example_installed: 8 passed, 0 failed"

@@ -1048,9 +1048,10 @@ static void test_session(IWSManEx3 *wsman)
     ok_hr(ERROR_WSMAN_CLIENT_INVALID_FLAG, IWSManSession_Enumerate(session, uri, NULL, NULL, 0x100, &e));
     ok_hr(ERROR_WSMAN_CLIENT_INVALID_FLAG, IWSManSession_Identify(session, 0x1, &s));
 
-    /* Until the transport lands, the operations say so plainly. */
+    /* The default authentication (Negotiate or Kerberos) needs GSSAPI,
+     * which this build does not have yet: the operations say so plainly. */
     ok_hr(E_NOTIMPL, IWSManSession_Get(session, uri, 0, &s));
-    ok_errorinfo("Session", "transport");
+    ok_errorinfo("Session", "not available in this build");
     ok_hr(E_NOTIMPL, IWSManSession_Identify(session, 0, &s));
     ok_hr(E_NOTIMPL, IWSManSession_Enumerate(session, uri, NULL, NULL, 0, &e));
     VariantClear(&uri);
@@ -1259,6 +1260,8 @@ int main(int argc, char **argv)
     test_guids();
     test_activation();
 
+    /* The built-in client configuration, whatever this machine has in its files. */
+    setenv("WSMAUTO_CLIENT_CONFIG", "", 1);
     ok_hr(S_OK, CoInitializeEx(NULL, COINIT_MULTITHREADED));
     wsman = new_wsman();
     if (!wsman)

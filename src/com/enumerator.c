@@ -87,17 +87,29 @@ static ULONG STDMETHODCALLTYPE enumerator_Release(IWSManEnumerator *iface)
 
 DEFINE_DISPATCH(IWSManEnumerator, disp_IWSManEnumerator)
 
+#define MAX_EMPTY_PULLS 16
+
 static HRESULT STDMETHODCALLTYPE enumerator_ReadItem(IWSManEnumerator *iface, BSTR *resource)
 {
     struct enumerator *This = impl_from_IWSManEnumerator(iface);
     char *item;
     HRESULT hr = S_OK;
+    int empty_pulls = 0;
 
     if (!resource)
         return E_POINTER;
     *resource = NULL;
     wsm_lock_enter(&This->lock);
     while (!(item = wsm_enum_pop(&This->state)) && !This->state.end_of_sequence) {
+        /* A server that keeps answering with empty batches must not keep
+         * ReadItem busy for ever. */
+        if (empty_pulls++ == MAX_EMPTY_PULLS) {
+            hr = com_failf(&This->error, ERROR_WSMAN_OPERATION_TIMEDOUT,
+                           "The server sent %d batches in a row without an item or the end of the "
+                           "enumeration.",
+                           MAX_EMPTY_PULLS);
+            break;
+        }
         if (FAILED(hr = session_pull(This->session, &This->state, &This->error)))
             break;
     }

@@ -235,14 +235,54 @@ static HRESULT STDMETHODCALLTYPE locator_put_FragmentDialect(IWSManResourceLocat
     return put_text(This, &This->state->fragment_dialect, text);
 }
 
+/* The xs: type an option value is sent with (w:Option/@Type): booleans
+ * and numbers say what they are; text says nothing. */
+static const char *option_type(const VARIANT *value)
+{
+    VARTYPE vt = V_VT(value) & ~VT_BYREF;
+
+    switch (vt) {
+    case VT_BOOL:
+        return "xs:boolean";
+    case VT_I1:
+    case VT_I2:
+    case VT_I4:
+    case VT_INT:
+        return "xs:int";
+    case VT_UI1:
+    case VT_UI2:
+    case VT_UI4:
+    case VT_UINT:
+        return "xs:unsignedInt";
+    case VT_I8:
+        return "xs:long";
+    case VT_UI8:
+        return "xs:unsignedLong";
+    case VT_R4:
+        return "xs:float";
+    case VT_R8:
+        return "xs:double";
+    default:
+        return NULL;
+    }
+}
+
 static HRESULT STDMETHODCALLTYPE locator_AddOption(IWSManResourceLocator *iface, BSTR name, VARIANT value,
                                                    BOOL must_comply)
 {
     struct locator *This = impl_from_IWSManResourceLocator(iface);
+    const char *type = option_type(&value);
     char *n, *v, *detail = NULL;
     HRESULT hr;
 
-    if (FAILED(hr = variant_to_utf8(&value, &v)))
+    if (type && !strcmp(type, "xs:boolean")) {
+        VARIANT_BOOL b =
+            (V_VT(&value) & VT_BYREF) ? (V_BOOLREF(&value) ? *V_BOOLREF(&value) : 0) : V_BOOL(&value);
+        v = wsm_strdup(b ? "true" : "false");
+        hr = v ? S_OK : E_OUTOFMEMORY;
+    } else
+        hr = variant_to_utf8(&value, &v);
+    if (FAILED(hr))
         return com_fail(&This->error, hr, "An option value must be text, a number, Empty or Null.");
     if (!(n = utf8_from_olestr(name))) {
         free(v);
@@ -250,6 +290,8 @@ static HRESULT STDMETHODCALLTYPE locator_AddOption(IWSManResourceLocator *iface,
     }
     wsm_lock_enter(&This->lock);
     hr = wsm_locator_add_option(This->state, n, v, must_comply, &detail);
+    if (!hr && type && !(This->state->options[This->state->n_options - 1].type = wsm_strdup(type)))
+        hr = E_OUTOFMEMORY;
     wsm_lock_leave(&This->lock);
     free(n);
     free(v);

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client.h"
 #include "private.h"
+#include "reply.h"
 
 #define DEFAULT_BATCH_ITEMS 20
 #define DEFAULT_TIMEOUT_MS 60000 /* WSMAN_DEFAULT_TIMEOUT_MS */
@@ -28,6 +30,10 @@ struct session {
     LONG batch_items;
     LONG timeout_ms;
     atomic_int running_enumerations;
+    /* The wire side: one operation at a time (one request in flight on
+     * the session's connection). */
+    wsm_lock op_lock;
+    struct wsm_client *client;
 };
 
 static const IID *const session_error_iids[] = {&IID_IWSManSession, NULL};
@@ -72,6 +78,8 @@ static ULONG STDMETHODCALLTYPE session_Release(IWSManSession *iface)
     ULONG refs = (ULONG)atomic_fetch_sub(&This->refs, 1) - 1;
 
     if (!refs) {
+        wsm_client_free(This->client);
+        wsm_lock_destroy(&This->op_lock);
         wsm_session_options_clear(&This->creds);
         wsm_endpoint_free(&This->endpoint);
         com_error_destroy(&This->error);
@@ -140,6 +148,15 @@ static HRESULT resolve_resource(struct session *This, const VARIANT *arg, struct
     }
     text = utf8_from_olestr(V_BSTR(&v));
     VariantClear(&v);
+    if (text && wsm_looks_like_xml(text)) {
+        /* An endpoint reference, such as the one Create returns; aliases are not expanded inside it. */
+        hr = wsm_parse_epr(text, out, &detail);
+        free(text);
+        if (hr && hr != WSM_E_OUTOFMEMORY)
+            hr = com_fail(&This->error, hr, detail);
+        free(detail);
+        return hr;
+    }
     if (!text || !(*out = calloc(1, sizeof(**out)))) {
         free(text);
         return E_OUTOFMEMORY;
@@ -171,40 +188,99 @@ static HRESULT check_input(struct session *This, BSTR text, HRESULT code, const 
     return com_failf(&This->error, code, "The %s is empty.", what);
 }
 
-/* The transport comes with the protocol/transport work (issue 3); until
- * then every operation that needs the network says so plainly. */
-static HRESULT no_transport(struct session *This, const char *method)
+/* Reports a failed wire operation on the Session (and returns its HRESULT). */
+static HRESULT report_failure(struct com_error *e, struct wsm_failure *f)
 {
-    return com_failf(&This->error, E_NOTIMPL,
-                     "Session.%s needs the WS-Management transport, which this build does not "
-                     "include yet.",
-                     method);
+    HRESULT hr = f->hr;
+
+    if (hr == WSM_E_OUTOFMEMORY)
+        ;
+    else if (f->fault_xml)
+        com_fail_fault(e, hr, f->fault_xml, f->text ? f->text : "");
+    else
+        com_fail(e, hr, f->text);
+    wsm_failure_clear(f);
+    return hr;
 }
+
+static void read_settings(struct session *This, uint32_t *timeout_ms, uint32_t *batch_items)
+{
+    wsm_lock_enter(&This->lock);
+    *timeout_ms = (uint32_t)This->timeout_ms;
+    if (batch_items)
+        *batch_items = (uint32_t)This->batch_items;
+    wsm_lock_leave(&This->lock);
+}
+
+/* Hands a result string to the caller as a BSTR. */
+static HRESULT finish_result(struct session *This, int32_t hr, char *result, struct wsm_failure *f, BSTR *out)
+{
+    if (hr) {
+        free(result);
+        return report_failure(&This->error, f);
+    }
+    if (out)
+        hr = return_bstr(result ? result : "", out);
+    free(result);
+    return hr;
+}
+
+enum transfer_op { OP_GET, OP_PUT, OP_CREATE, OP_DELETE };
 
 /* A WS-Transfer operation: its reserved flags, the resource, and for
  * Put/Create (has_input) a non-empty input document. */
-static HRESULT transfer(struct session *This, const char *method, LONG flags, const VARIANT *uri, int has_input,
-                        BSTR input, BSTR *out)
+static HRESULT transfer(struct session *This, enum transfer_op op, LONG flags, const VARIANT *uri, BSTR input,
+                        BSTR *out)
 {
+    static const char *const names[] = {"Get", "Put", "Create", "Delete"};
+    struct wsm_failure f = {0};
     struct wsm_locator *target;
+    char *xml = NULL, *result = NULL;
+    uint32_t timeout;
     HRESULT hr;
 
     if (out)
         *out = NULL;
-    if (FAILED(hr = check_reserved_flags(This, flags, method)) ||
+    if (FAILED(hr = check_reserved_flags(This, flags, names[op])) ||
         FAILED(hr = resolve_resource(This, uri, &target)))
         return hr;
+    if (op == OP_PUT || op == OP_CREATE) {
+        if (FAILED(hr = check_input(This, input, ERROR_WSMAN_CLIENT_BLANK_INPUT_XML, "resource XML"))) {
+            wsm_locator_free(target);
+            return hr;
+        }
+        if (!(xml = utf8_from_olestr(input))) {
+            wsm_locator_free(target);
+            return E_OUTOFMEMORY;
+        }
+    }
+    read_settings(This, &timeout, NULL);
+    wsm_lock_enter(&This->op_lock);
+    switch (op) {
+    case OP_GET:
+        hr = wsm_client_get(This->client, target, timeout, &result, &f);
+        break;
+    case OP_PUT:
+        hr = wsm_client_put(This->client, target, xml, timeout, &result, &f);
+        break;
+    case OP_CREATE:
+        hr = wsm_client_create(This->client, target, xml, timeout, &result, &f);
+        break;
+    case OP_DELETE:
+        hr = wsm_client_delete(This->client, target, timeout, &f);
+        break;
+    }
+    wsm_lock_leave(&This->op_lock);
+    free(xml);
     wsm_locator_free(target);
-    if (has_input && FAILED(hr = check_input(This, input, ERROR_WSMAN_CLIENT_BLANK_INPUT_XML, "resource XML")))
-        return hr;
-    return no_transport(This, method);
+    return finish_result(This, hr, result, &f, out);
 }
 
 static HRESULT STDMETHODCALLTYPE session_Get(IWSManSession *iface, VARIANT uri, LONG flags, BSTR *resource)
 {
     if (!resource)
         return E_POINTER;
-    return transfer(impl_from_IWSManSession(iface), "Get", flags, &uri, 0, NULL, resource);
+    return transfer(impl_from_IWSManSession(iface), OP_GET, flags, &uri, NULL, resource);
 }
 
 static HRESULT STDMETHODCALLTYPE session_Put(IWSManSession *iface, VARIANT uri, BSTR resource, LONG flags,
@@ -212,7 +288,7 @@ static HRESULT STDMETHODCALLTYPE session_Put(IWSManSession *iface, VARIANT uri, 
 {
     if (!result)
         return E_POINTER;
-    return transfer(impl_from_IWSManSession(iface), "Put", flags, &uri, 1, resource, result);
+    return transfer(impl_from_IWSManSession(iface), OP_PUT, flags, &uri, resource, result);
 }
 
 static HRESULT STDMETHODCALLTYPE session_Create(IWSManSession *iface, VARIANT uri, BSTR resource, LONG flags,
@@ -220,19 +296,22 @@ static HRESULT STDMETHODCALLTYPE session_Create(IWSManSession *iface, VARIANT ur
 {
     if (!new_uri)
         return E_POINTER;
-    return transfer(impl_from_IWSManSession(iface), "Create", flags, &uri, 1, resource, new_uri);
+    return transfer(impl_from_IWSManSession(iface), OP_CREATE, flags, &uri, resource, new_uri);
 }
 
 static HRESULT STDMETHODCALLTYPE session_Delete(IWSManSession *iface, VARIANT uri, LONG flags)
 {
-    return transfer(impl_from_IWSManSession(iface), "Delete", flags, &uri, 0, NULL, NULL);
+    return transfer(impl_from_IWSManSession(iface), OP_DELETE, flags, &uri, NULL, NULL);
 }
 
 static HRESULT STDMETHODCALLTYPE session_Invoke(IWSManSession *iface, BSTR action, VARIANT uri,
                                                 BSTR parameters, LONG flags, BSTR *result)
 {
     struct session *This = impl_from_IWSManSession(iface);
+    struct wsm_failure f = {0};
     struct wsm_locator *target;
+    char *action8, *xml, *out = NULL;
+    uint32_t timeout;
     HRESULT hr;
 
     if (!result)
@@ -242,21 +321,39 @@ static HRESULT STDMETHODCALLTYPE session_Invoke(IWSManSession *iface, BSTR actio
         FAILED(hr = check_input(This, action, ERROR_WSMAN_CLIENT_BLANK_ACTION_URI, "action")) ||
         FAILED(hr = resolve_resource(This, &uri, &target)))
         return hr;
-    wsm_locator_free(target);
-    if (FAILED(hr = check_input(This, parameters, ERROR_WSMAN_CLIENT_BLANK_INPUT_XML, "parameters XML")))
+    if (FAILED(hr = check_input(This, parameters, ERROR_WSMAN_CLIENT_BLANK_INPUT_XML, "parameters XML"))) {
+        wsm_locator_free(target);
         return hr;
-    return no_transport(This, "Invoke");
+    }
+    action8 = utf8_from_olestr(action);
+    xml = utf8_from_olestr(parameters);
+    if (!action8 || !xml) {
+        free(action8);
+        free(xml);
+        wsm_locator_free(target);
+        return E_OUTOFMEMORY;
+    }
+    read_settings(This, &timeout, NULL);
+    wsm_lock_enter(&This->op_lock);
+    hr = wsm_client_invoke(This->client, action8, target, xml, timeout, &out, &f);
+    wsm_lock_leave(&This->op_lock);
+    free(action8);
+    free(xml);
+    wsm_locator_free(target);
+    return finish_result(This, hr, out, &f, result);
 }
 
 static HRESULT STDMETHODCALLTYPE session_Enumerate(IWSManSession *iface, VARIANT uri, BSTR filter,
                                                    BSTR dialect, LONG flags, IDispatch **result)
 {
     struct session *This = impl_from_IWSManSession(iface);
+    struct wsm_failure f = {0};
+    struct wsm_enum_state st;
     struct wsm_locator *target;
+    char *filter8, *dialect8;
+    uint32_t timeout, batch;
     HRESULT hr;
 
-    (void)filter;
-    (void)dialect;
     if (!result)
         return E_POINTER;
     *result = NULL;
@@ -273,14 +370,39 @@ static HRESULT STDMETHODCALLTYPE session_Enumerate(IWSManSession *iface, VARIANT
                         "EnumerationFlagHierarchyDeepBasePropsOnly.");
     if (FAILED(hr = resolve_resource(This, &uri, &target)))
         return hr;
+    filter8 = utf8_from_olestr(filter);
+    dialect8 = utf8_from_olestr(dialect);
+    if (!filter8 || !dialect8) {
+        free(filter8);
+        free(dialect8);
+        wsm_locator_free(target);
+        return E_OUTOFMEMORY;
+    }
+    read_settings(This, &timeout, &batch);
+    wsm_lock_enter(&This->op_lock);
+    hr = wsm_client_enumerate(This->client, target, filter8, dialect8, (uint32_t)flags, timeout, batch, &st,
+                              &f);
+    wsm_lock_leave(&This->op_lock);
+    free(filter8);
+    free(dialect8);
     wsm_locator_free(target);
-    return no_transport(This, "Enumerate");
+    if (hr)
+        return report_failure(&This->error, &f);
+    if (FAILED(hr = enumerator_create(iface, &st, result))) {
+        session_release_enumeration(iface, &st);
+        wsm_enum_clear(&st);
+    }
+    return hr;
 }
 
 static HRESULT STDMETHODCALLTYPE session_Identify(IWSManSession *iface, LONG flags, BSTR *result)
 {
     struct session *This = impl_from_IWSManSession(iface);
     uint32_t auth = (uint32_t)flags & WSM_AUTH_FLAGS;
+    struct wsm_failure f = {0};
+    char *out = NULL;
+    uint32_t timeout;
+    HRESULT hr;
 
     if (!result)
         return E_POINTER;
@@ -291,7 +413,11 @@ static HRESULT STDMETHODCALLTYPE session_Identify(IWSManSession *iface, LONG fla
                          (unsigned)flags);
     if (This->endpoint.local)
         return com_fail(&This->error, ERROR_WSMAN_NO_IDENTIFY_FOR_LOCAL_SESSION, NULL);
-    return no_transport(This, "Identify");
+    read_settings(This, &timeout, NULL);
+    wsm_lock_enter(&This->op_lock);
+    hr = wsm_client_identify(This->client, (uint32_t)flags, timeout, &out, &f);
+    wsm_lock_leave(&This->op_lock);
+    return finish_result(This, hr, out, &f, result);
 }
 
 static HRESULT STDMETHODCALLTYPE session_get_Error(IWSManSession *iface, BSTR *value)
@@ -386,6 +512,22 @@ void session_enumeration_finished(IWSManSession *iface)
     atomic_fetch_sub(&impl_from_IWSManSession(iface)->running_enumerations, 1);
 }
 
+/* A local session (empty connection string) talks to the WS-Management
+ * service of this machine: localhost on the default port. */
+static int32_t create_client(struct session *This)
+{
+    struct wsm_endpoint local = {0};
+
+    if (!This->endpoint.local)
+        return wsm_client_new(&This->endpoint, This->flags, This->has_options ? &This->creds : NULL,
+                              &This->client);
+    local.https = !!(This->flags & WSM_FLAG_USE_SSL);
+    local.host = (char *)"localhost";
+    local.prefix = (char *)"wsman";
+    local.port = local.https ? 5986 : 5985;
+    return wsm_client_new(&local, This->flags, NULL, &This->client);
+}
+
 HRESULT session_create(const char *connection, LONG flags, IDispatch *options, struct com_error *report,
                        IDispatch **out)
 {
@@ -400,17 +542,17 @@ HRESULT session_create(const char *connection, LONG flags, IDispatch *options, s
     if (options) {
         if (FAILED(hr = connection_options_snapshot(options, &This->creds))) {
             free(This);
-            return hr == E_OUTOFMEMORY
-                       ? hr
-                       : com_fail(report, E_INVALIDARG,
-                                  "connectionOptions must be an object made by "
-                                  "WSMan.CreateConnectionOptions.");
+            return hr == E_OUTOFMEMORY ? hr
+                                       : com_fail(report, E_INVALIDARG,
+                                                  "connectionOptions must be an object made by "
+                                                  "WSMan.CreateConnectionOptions.");
         }
         This->has_options = 1;
     }
     hr = wsm_parse_connection(connection, (This->flags & WSM_FLAG_USE_SSL) != 0, &This->endpoint, &detail);
     if (!hr)
-        hr = wsm_check_session(This->flags, &This->endpoint, This->has_options ? &This->creds : NULL, &detail);
+        hr =
+            wsm_check_session(This->flags, &This->endpoint, This->has_options ? &This->creds : NULL, &detail);
     if (hr) {
         wsm_session_options_clear(&This->creds);
         wsm_endpoint_free(&This->endpoint);
@@ -420,12 +562,19 @@ HRESULT session_create(const char *connection, LONG flags, IDispatch *options, s
         free(detail);
         return hr;
     }
+    if (create_client(This)) {
+        wsm_session_options_clear(&This->creds);
+        wsm_endpoint_free(&This->endpoint);
+        free(This);
+        return E_OUTOFMEMORY;
+    }
     This->IWSManSession_iface.lpVtbl = &session_vtbl;
     support_error_info_init(&This->sei, (IUnknown *)&This->IWSManSession_iface, session_error_iids);
     atomic_init(&This->refs, 1);
     atomic_init(&This->running_enumerations, 0);
     com_error_init(&This->error, "Session", &IID_IWSManSession);
     wsm_lock_init(&This->lock);
+    wsm_lock_init(&This->op_lock);
     This->batch_items = DEFAULT_BATCH_ITEMS;
     This->timeout_ms = DEFAULT_TIMEOUT_MS;
     com_object_created();
@@ -435,17 +584,28 @@ HRESULT session_create(const char *connection, LONG flags, IDispatch *options, s
 
 HRESULT session_pull(IWSManSession *iface, struct wsm_enum_state *state, struct com_error *report)
 {
-    (void)iface;
-    (void)state;
-    return com_fail(report, E_NOTIMPL,
-                    "Enumerator.ReadItem needs the WS-Management transport to pull the next batch, "
-                    "which this build does not include yet.");
+    struct session *This = impl_from_IWSManSession(iface);
+    struct wsm_failure f = {0};
+    uint32_t timeout, batch;
+    int32_t hr;
+
+    read_settings(This, &timeout, &batch);
+    wsm_lock_enter(&This->op_lock);
+    hr = wsm_client_pull(This->client, timeout, batch, state, &f);
+    wsm_lock_leave(&This->op_lock);
+    return hr ? report_failure(report, &f) : S_OK;
 }
 
 void session_release_enumeration(IWSManSession *iface, struct wsm_enum_state *state)
 {
-    /* Without a transport there is no server-side context to release. */
-    (void)iface;
+    struct session *This = impl_from_IWSManSession(iface);
+    uint32_t timeout;
+
+    read_settings(This, &timeout, NULL);
+    wsm_lock_enter(&This->op_lock);
+    if (This->client)
+        wsm_client_release(This->client, timeout, state);
+    wsm_lock_leave(&This->op_lock);
     free(state->context);
     state->context = NULL;
 }

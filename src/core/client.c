@@ -1,0 +1,593 @@
+/*
+ * The COM-free client session (see client.h): configuration and policy,
+ * one request at a time over one keep-alive transport, and the mapping
+ * of every HTTP outcome onto the HRESULTs the Windows client reports.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "clientcfg.h"
+#include "detail.h"
+#include "envelope.h"
+#include "reply.h"
+#include "transport.h"
+
+#define CONTENT_TYPE_UTF8 "application/soap+xml;charset=UTF-8"
+#define CONTENT_TYPE_UTF16 "application/soap+xml;charset=UTF-16"
+
+struct wsm_client {
+    struct wsm_endpoint ep;
+    uint32_t flags;
+    struct wsm_session_options creds;
+    int has_creds;
+    char session_id[WSM_UUID_SIZE];
+
+    /* Set up by the first operation (see prepare()). */
+    int ready;
+    struct wsm_client_config cfg;
+    char *url;
+    int32_t policy_hr; /* the client policy's verdict on sending credentials */
+    char *policy_detail;
+    struct wsm_transport *transport;
+    unsigned long connections; /* of transports already dropped */
+};
+
+void wsm_failure_clear(struct wsm_failure *f)
+{
+    free(f->text);
+    free(f->fault_xml);
+    memset(f, 0, sizeof(*f));
+}
+
+/* Fills *f with hr and a sentence (printf-style); returns hr. */
+static int32_t failf(struct wsm_failure *f, int32_t hr, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int32_t failf(struct wsm_failure *f, int32_t hr, const char *fmt, ...)
+{
+    va_list ap;
+    char *text = NULL;
+
+    wsm_failure_clear(f);
+    va_start(ap, fmt);
+    if (vasprintf(&text, fmt, ap) < 0)
+        text = NULL;
+    va_end(ap);
+    f->hr = hr;
+    f->text = text;
+    return hr;
+}
+
+/* Takes over a detail sentence from the core modules. */
+static int32_t fail_detail(struct wsm_failure *f, int32_t hr, char *detail)
+{
+    wsm_failure_clear(f);
+    f->hr = hr;
+    f->text = detail;
+    return hr;
+}
+
+static int endpoint_copy(struct wsm_endpoint *dst, const struct wsm_endpoint *src)
+{
+    *dst = *src;
+    dst->host = NULL;
+    dst->prefix = NULL;
+    if ((src->host && !(dst->host = wsm_strdup(src->host))) ||
+        (src->prefix && !(dst->prefix = wsm_strdup(src->prefix)))) {
+        wsm_endpoint_free(dst);
+        return 0;
+    }
+    return 1;
+}
+
+int32_t wsm_client_new(const struct wsm_endpoint *ep, uint32_t flags, const struct wsm_session_options *creds,
+                       struct wsm_client **out)
+{
+    struct wsm_client *c;
+
+    *out = NULL;
+    if (!(c = calloc(1, sizeof(*c))))
+        return WSM_E_OUTOFMEMORY;
+    if (!endpoint_copy(&c->ep, ep)) {
+        free(c);
+        return WSM_E_OUTOFMEMORY;
+    }
+    if (creds) {
+        if (wsm_session_options_copy(&c->creds, creds)) {
+            wsm_endpoint_free(&c->ep);
+            free(c);
+            return WSM_E_OUTOFMEMORY;
+        }
+        c->has_creds = 1;
+    }
+    c->flags = flags;
+    wsm_new_uuid(c->session_id);
+    *out = c;
+    return WSM_S_OK;
+}
+
+static void drop_transport(struct wsm_client *c)
+{
+    if (c->transport) {
+        c->connections += wsm_transport_connections(c->transport);
+        wsm_transport_free(c->transport);
+        c->transport = NULL;
+    }
+}
+
+void wsm_client_free(struct wsm_client *c)
+{
+    if (!c)
+        return;
+    drop_transport(c);
+    wsm_client_config_free(&c->cfg);
+    free(c->url);
+    free(c->policy_detail);
+    wsm_session_options_clear(&c->creds);
+    wsm_endpoint_free(&c->ep);
+    free(c);
+}
+
+unsigned long wsm_client_connections(const struct wsm_client *c)
+{
+    return c->connections + (c->transport ? wsm_transport_connections(c->transport) : 0);
+}
+
+static int is_set(const char *s)
+{
+    return s && *s;
+}
+
+/* SetProxy's access type onto the transport's proxy modes. Without
+ * SetProxy, as with WSManProxyWinHttpConfig, the client configuration's
+ * Proxy decides (Windows' default WinHTTP setting is "direct"). */
+static enum wsm_proxy_mode proxy_mode(const struct wsm_client *c)
+{
+    if (c->creds.proxy_set) {
+        switch (c->creds.proxy_access) {
+        case WSM_PROXY_NO_PROXY_SERVER:
+            return WSM_PROXY_DIRECT;
+        case WSM_PROXY_IE_CONFIG:
+        case WSM_PROXY_AUTO_DETECT:
+            return WSM_PROXY_ENVIRONMENT;
+        default:
+            break;
+        }
+    }
+    return is_set(c->cfg.proxy) ? WSM_PROXY_EXPLICIT : WSM_PROXY_DIRECT;
+}
+
+/* The first operation reads the client configuration, settles the port,
+ * judges the policy and creates the transport. A failure leaves nothing
+ * behind, so a later operation tries again. */
+static int32_t prepare(struct wsm_client *c, struct wsm_failure *f)
+{
+    struct wsm_transport_config tc;
+    char *detail = NULL;
+    int32_t hr;
+
+    if (c->ready)
+        return WSM_S_OK;
+    wsm_client_config_free(&c->cfg);
+    if ((hr = wsm_client_config_load(&c->cfg, &detail)))
+        return fail_detail(f, hr, detail);
+    if (!c->ep.port_given && !c->ep.scheme_given)
+        c->ep.port = c->ep.https ? c->cfg.https_port : c->cfg.http_port;
+    free(c->url);
+    if (!(c->url = wsm_endpoint_url(&c->ep)))
+        return failf(f, WSM_E_OUTOFMEMORY, "Out of memory.");
+
+    free(c->policy_detail);
+    c->policy_detail = NULL;
+    c->policy_hr = wsm_client_policy_check(
+        &c->cfg, c->flags, c->has_creds && (is_set(c->creds.user) || is_set(c->creds.password)), &c->ep,
+        &c->policy_detail);
+
+    memset(&tc, 0, sizeof(tc));
+    tc.url = c->url;
+    if (c->flags & WSM_FLAG_USE_NO_AUTHENTICATION)
+        tc.auth = WSM_AUTH_NONE;
+    else if (c->flags & WSM_FLAG_USE_BASIC)
+        tc.auth = WSM_AUTH_BASIC;
+    else if (c->flags & WSM_FLAG_USE_DIGEST)
+        tc.auth = WSM_AUTH_DIGEST;
+    else if (c->flags & WSM_FLAG_USE_CLIENT_CERTIFICATE)
+        tc.auth = WSM_AUTH_CERTIFICATE;
+    else {
+        /* Negotiate, Kerberos, CredSSP and the default (which picks Negotiate or Kerberos) need GSSAPI. */
+        const char *which = (c->flags & WSM_FLAG_USE_KERBEROS)  ? "Kerberos"
+                            : (c->flags & WSM_FLAG_USE_CREDSSP) ? "CredSSP"
+                            : (c->flags & WSM_FLAG_USE_NEGOTIATE)
+                                ? "Negotiate"
+                                : "The default authentication (Negotiate or Kerberos)";
+        return failf(
+            f, WSM_E_NOTIMPL,
+            "%s%s is not available in this build yet. Use SessionFlagUseBasic, SessionFlagUseDigest, "
+            "SessionFlagUseClientCertificate or SessionFlagUseNoAuthentication.",
+            which, strchr(which, ' ') ? "" : " authentication");
+    }
+    tc.user = c->creds.user;
+    tc.password = c->creds.password;
+    tc.cert_thumbprint = c->creds.thumbprint;
+    tc.cert_dir = is_set(c->cfg.cert_store) ? c->cfg.cert_store : NULL;
+    tc.skip_ca_check = !!(c->flags & WSM_FLAG_SKIP_CA_CHECK);
+    tc.skip_cn_check = !!(c->flags & WSM_FLAG_SKIP_CN_CHECK);
+    tc.skip_revocation_check = !!(c->flags & WSM_FLAG_SKIP_REVOCATION_CHECK);
+    tc.ca_file = is_set(c->cfg.ca_file) ? c->cfg.ca_file : NULL;
+    tc.ca_path = is_set(c->cfg.ca_path) ? c->cfg.ca_path : NULL;
+    tc.crl_file = is_set(c->cfg.crl_file) ? c->cfg.crl_file : NULL;
+    tc.proxy_mode = proxy_mode(c);
+    tc.proxy_url = c->cfg.proxy;
+    if (c->creds.proxy_set) {
+        tc.proxy_auth = c->creds.proxy_auth;
+        tc.proxy_user = c->creds.proxy_user;
+        tc.proxy_password = c->creds.proxy_password;
+    }
+    if ((hr = wsm_transport_new(&tc, &c->transport, &detail)))
+        return fail_detail(f, hr, detail);
+    c->ready = 1;
+    return WSM_S_OK;
+}
+
+static uint32_t max_envelope(const struct wsm_client *c)
+{
+    uint64_t bytes = (uint64_t)c->cfg.max_envelope_kb * 1024;
+    return bytes < 8192 ? 8192 : bytes > 0x7fffffff ? 0x7fffffff : (uint32_t)bytes;
+}
+
+/* The HTTP timeout: the operation's own plus the client's NetworkDelayms,
+ * as the WinRM client allows for the network (no overflow). */
+static uint32_t http_timeout(const struct wsm_client *c, uint32_t timeout_ms)
+{
+    uint64_t total = (uint64_t)timeout_ms + c->cfg.network_delay_ms;
+    return total > UINT32_MAX ? UINT32_MAX : (uint32_t)total;
+}
+
+/* The charset parameter of a Content-Type, copied into buf ("" if none). */
+static void content_charset(const char *type, char *buf, size_t size)
+{
+    const char *p = type;
+
+    buf[0] = 0;
+    while (p && (p = strchr(p, ';'))) {
+        p++;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (!strncasecmp(p, "charset", 7)) {
+            size_t n = 0;
+            p += 7;
+            while (*p == ' ' || *p == '\t')
+                p++;
+            if (*p++ != '=')
+                continue;
+            while (*p == ' ' || *p == '\t' || *p == '"')
+                p++;
+            while (*p && *p != ';' && *p != '"' && *p != ' ' && n + 1 < size)
+                buf[n++] = *p++;
+            buf[n] = 0;
+            return;
+        }
+    }
+}
+
+static int is_soap_type(const char *type)
+{
+    return type && !strncasecmp(type, "application/soap+xml", 20) &&
+           (!type[20] || type[20] == ';' || type[20] == ' ');
+}
+
+/* The HRESULT for an HTTP status that carried no usable SOAP fault. */
+static int32_t status_error(long status)
+{
+    if (status == 400)
+        return ERROR_WSMAN_HTTP_STATUS_BAD_REQUEST;
+    if (status == 404)
+        return ERROR_WSMAN_HTTP_NOT_FOUND_STATUS;
+    if (status == 413)
+        return ERROR_WSMAN_HTTP_REQUEST_TOO_LARGE_STATUS;
+    if (status == 415)
+        return ERROR_WSMAN_UNSUPPORTED_ENCODING;
+    if (status == 503)
+        return ERROR_WSMAN_HTTP_SERVICE_UNAVAILABLE_STATUS;
+    if (status >= 300 && status < 400)
+        return ERROR_WSMAN_UNSUPPORTED_HTTP_STATUS_REDIRECT;
+    if (status >= 500 && status < 600)
+        return ERROR_WSMAN_HTTP_STATUS_SERVER_ERROR;
+    return ERROR_WSMAN_UNKNOWN_HTTP_STATUS_RETURNED;
+}
+
+static const char *auth_name(uint32_t flags)
+{
+    if (flags & WSM_FLAG_USE_BASIC)
+        return "Basic";
+    if (flags & WSM_FLAG_USE_DIGEST)
+        return "Digest";
+    if (flags & WSM_FLAG_USE_CLIENT_CERTIFICATE)
+        return "client certificate";
+    return "no";
+}
+
+/* One request/reply exchange. unauth: an unauthenticated Identify. On
+ * success *out holds the parsed reply, which is not a fault. */
+static int32_t exchange(struct wsm_client *c, struct wsm_request *req, uint32_t timeout_ms, int unauth,
+                        struct wsm_reply **out, struct wsm_failure *f)
+{
+    static const char *const identify_headers[] = {"WSMANIDENTIFY: unauthenticated", NULL};
+    struct wsm_http_reply http = {0};
+    struct wsm_reply *reply = NULL;
+    struct wsm_fault fault = {0};
+    char *body = NULL, *message_id = NULL, *detail = NULL, charset[32];
+    size_t len = 0;
+    uint32_t limit;
+    int32_t hr;
+    int is_fault;
+
+    *out = NULL;
+    if ((hr = prepare(c, f)))
+        return hr;
+    if (!unauth && !(c->flags & WSM_FLAG_USE_NO_AUTHENTICATION) && c->policy_hr)
+        return failf(f, c->policy_hr, "%s", c->policy_detail ? c->policy_detail : "");
+
+    limit = max_envelope(c);
+    req->to = c->url;
+    req->max_envelope_size = limit;
+    req->timeout_ms = timeout_ms;
+    req->session_id = c->session_id;
+    req->utf16 = !!(c->flags & WSM_FLAG_UTF16);
+    if ((hr = wsm_build_request(req, &body, &len, &message_id, &detail)))
+        return fail_detail(f, hr, detail);
+
+    hr = wsm_transport_post(c->transport, body, len, req->utf16 ? CONTENT_TYPE_UTF16 : CONTENT_TYPE_UTF8,
+                            unauth ? identify_headers : NULL, unauth, http_timeout(c, timeout_ms), limit,
+                            &http, &detail);
+    free(body);
+    if (hr) {
+        free(message_id);
+        return fail_detail(f, hr, detail);
+    }
+
+    if (http.status == 401) {
+        if (unauth || (c->flags & WSM_FLAG_USE_NO_AUTHENTICATION))
+            hr = failf(f, (int32_t)0x80070005u,
+                       "The server at %s requires authentication (HTTP 401) and the request was sent without "
+                       "credentials.",
+                       c->url);
+        else if (c->flags & WSM_FLAG_USE_CLIENT_CERTIFICATE)
+            hr = failf(f, (int32_t)0x80070005u,
+                       "The server at %s did not accept the client certificate (HTTP 401).", c->url);
+        else
+            hr = failf(f, (int32_t)0x80070005u,
+                       "The server at %s rejected the %s credentials of user \"%s\" (HTTP 401).", c->url,
+                       auth_name(c->flags), c->creds.user ? c->creds.user : "");
+        goto done;
+    }
+
+    content_charset(http.content_type, charset, sizeof(charset));
+    if (http.len && is_soap_type(http.content_type)) {
+        hr = wsm_reply_parse(http.body, http.len, *charset ? charset : NULL, limit, &reply, &detail);
+        if (hr && http.status == 200) {
+            char *text =
+                wsm_asprintf("The reply from %s could not be read: %s", c->url, detail ? detail : "");
+            free(detail);
+            fail_detail(f, hr, text);
+            goto done;
+        }
+        free(detail);
+        detail = NULL;
+    }
+    if (reply) {
+        if ((is_fault = wsm_reply_get_fault(reply, c->ep.host, &fault)) < 0) {
+            hr = failf(f, WSM_E_OUTOFMEMORY, "Out of memory.");
+            goto done;
+        }
+        if (is_fault) {
+            wsm_failure_clear(f);
+            f->hr = hr = fault.hr;
+            f->text = fault.text;
+            f->fault_xml = fault.xml;
+            fault.text = fault.xml = NULL;
+            wsm_fault_clear(&fault);
+            goto done;
+        }
+    }
+    if (http.status != 200) {
+        hr = failf(f, status_error(http.status), "The server at %s answered with HTTP status %ld%s.", c->url,
+                   http.status,
+                   !http.len ? " and no body"
+                   : reply   ? " without a SOAP fault"
+                             : " and a body that is not a SOAP envelope");
+        goto done;
+    }
+    if (!http.len) {
+        hr = failf(f, ERROR_WSMAN_HTTP_NO_RESPONSE_DATA,
+                   "The server at %s answered HTTP 200 with an empty body.", c->url);
+        goto done;
+    }
+    if (!is_soap_type(http.content_type)) {
+        struct wsm_quoted q;
+        hr = failf(f, ERROR_WSMAN_HTTP_INVALID_CONTENT_TYPE_IN_RESPONSE_DATA,
+                   "The server at %s answered with Content-Type \"%s\" instead of application/soap+xml.",
+                   c->url, wsm_quote_str(&q, http.content_type ? http.content_type : ""));
+        goto done;
+    }
+    /* Identify carries no MessageID, so its reply relates to nothing. */
+    if (message_id && (hr = wsm_reply_check_relates_to(reply, message_id, &detail))) {
+        fail_detail(f, hr, detail);
+        goto done;
+    }
+    *out = reply;
+    reply = NULL;
+done:
+    wsm_reply_free(reply);
+    wsm_http_reply_clear(&http);
+    free(message_id);
+    return hr;
+}
+
+static void request_init(struct wsm_request *req, enum wsm_op op, const struct wsm_locator *target)
+{
+    memset(req, 0, sizeof(*req));
+    req->op = op;
+    req->target = target;
+}
+
+/* Runs one exchange and hands the reply to `extract`. */
+static int32_t simple(struct wsm_client *c, struct wsm_request *req, uint32_t timeout_ms,
+                      int32_t (*extract)(const struct wsm_reply *, char **, char **), char **result,
+                      struct wsm_failure *f)
+{
+    struct wsm_reply *reply;
+    char *detail = NULL;
+    int32_t hr;
+
+    if (result)
+        *result = NULL;
+    if ((hr = exchange(c, req, timeout_ms, 0, &reply, f)))
+        return hr;
+    if (extract && (hr = extract(reply, result, &detail)))
+        fail_detail(f, hr, detail);
+    wsm_reply_free(reply);
+    return hr;
+}
+
+int32_t wsm_client_identify(struct wsm_client *c, uint32_t flags, uint32_t timeout_ms, char **result,
+                            struct wsm_failure *f)
+{
+    struct wsm_request req;
+    struct wsm_reply *reply;
+    char *detail = NULL;
+    int unauth = (flags & WSM_FLAG_USE_NO_AUTHENTICATION) || (c->flags & WSM_FLAG_USE_NO_AUTHENTICATION);
+    int32_t hr;
+
+    *result = NULL;
+    request_init(&req, WSM_OP_IDENTIFY, NULL);
+    if ((hr = exchange(c, &req, timeout_ms, unauth, &reply, f)))
+        return hr;
+    if ((hr = wsm_reply_identify(reply, result, &detail)))
+        fail_detail(f, hr, detail);
+    wsm_reply_free(reply);
+    return hr;
+}
+
+int32_t wsm_client_get(struct wsm_client *c, const struct wsm_locator *target, uint32_t timeout_ms,
+                       char **result, struct wsm_failure *f)
+{
+    struct wsm_request req;
+
+    request_init(&req, WSM_OP_GET, target);
+    return simple(c, &req, timeout_ms, wsm_reply_body, result, f);
+}
+
+int32_t wsm_client_put(struct wsm_client *c, const struct wsm_locator *target, const char *xml,
+                       uint32_t timeout_ms, char **result, struct wsm_failure *f)
+{
+    struct wsm_request req;
+
+    request_init(&req, WSM_OP_PUT, target);
+    req.body_xml = xml;
+    return simple(c, &req, timeout_ms, wsm_reply_body, result, f);
+}
+
+int32_t wsm_client_create(struct wsm_client *c, const struct wsm_locator *target, const char *xml,
+                          uint32_t timeout_ms, char **epr, struct wsm_failure *f)
+{
+    struct wsm_request req;
+
+    request_init(&req, WSM_OP_CREATE, target);
+    req.body_xml = xml;
+    return simple(c, &req, timeout_ms, wsm_reply_created, epr, f);
+}
+
+int32_t wsm_client_delete(struct wsm_client *c, const struct wsm_locator *target, uint32_t timeout_ms,
+                          struct wsm_failure *f)
+{
+    struct wsm_request req;
+
+    request_init(&req, WSM_OP_DELETE, target);
+    return simple(c, &req, timeout_ms, NULL, NULL, f);
+}
+
+int32_t wsm_client_invoke(struct wsm_client *c, const char *action, const struct wsm_locator *target,
+                          const char *xml, uint32_t timeout_ms, char **result, struct wsm_failure *f)
+{
+    struct wsm_request req;
+
+    request_init(&req, WSM_OP_INVOKE, target);
+    req.action = action;
+    req.body_xml = xml;
+    return simple(c, &req, timeout_ms, wsm_reply_body, result, f);
+}
+
+int32_t wsm_client_enumerate(struct wsm_client *c, const struct wsm_locator *target, const char *filter,
+                             const char *dialect, uint32_t flags, uint32_t timeout_ms, uint32_t batch_items,
+                             struct wsm_enum_state *st, struct wsm_failure *f)
+{
+    struct wsm_request req;
+    struct wsm_reply *reply;
+    char *detail = NULL;
+    int32_t hr;
+
+    wsm_enum_init(st);
+    request_init(&req, WSM_OP_ENUMERATE, target);
+    req.filter = filter;
+    req.dialect = dialect;
+    req.enum_flags = flags;
+    req.max_elements = batch_items;
+    if ((hr = exchange(c, &req, timeout_ms, 0, &reply, f)))
+        return hr;
+    hr = wsm_reply_enumeration(reply, 0, st, &detail);
+    wsm_reply_free(reply);
+    if (hr) {
+        wsm_enum_clear(st);
+        return fail_detail(f, hr, detail);
+    }
+    if (!(st->target = wsm_locator_copy(target))) {
+        wsm_client_release(c, timeout_ms, st);
+        wsm_enum_clear(st);
+        return failf(f, WSM_E_OUTOFMEMORY, "Out of memory.");
+    }
+    return WSM_S_OK;
+}
+
+int32_t wsm_client_pull(struct wsm_client *c, uint32_t timeout_ms, uint32_t batch_items,
+                        struct wsm_enum_state *st, struct wsm_failure *f)
+{
+    struct wsm_request req;
+    struct wsm_reply *reply;
+    char *detail = NULL;
+    int32_t hr;
+
+    if (!st->context || st->end_of_sequence)
+        return failf(f, ERROR_WSMAN_ENUMERATION_CLOSED, "The enumeration has no more items to pull.");
+    request_init(&req, WSM_OP_PULL, st->target);
+    req.context = st->context;
+    req.max_elements = batch_items;
+    if ((hr = exchange(c, &req, timeout_ms, 0, &reply, f)))
+        return hr;
+    hr = wsm_reply_enumeration(reply, 1, st, &detail);
+    wsm_reply_free(reply);
+    if (hr)
+        return fail_detail(f, hr, detail);
+    return WSM_S_OK;
+}
+
+void wsm_client_release(struct wsm_client *c, uint32_t timeout_ms, struct wsm_enum_state *st)
+{
+    struct wsm_failure f = {0};
+    struct wsm_request req;
+    struct wsm_reply *reply;
+
+    if (st->context && !st->end_of_sequence && st->target) {
+        request_init(&req, WSM_OP_RELEASE, st->target);
+        req.context = st->context;
+        if (!exchange(c, &req, timeout_ms, 0, &reply, &f))
+            wsm_reply_free(reply);
+        wsm_failure_clear(&f);
+    }
+    free(st->context);
+    st->context = NULL;
+}
