@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core.h"
+#include "detail.h"
 #include "test.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -83,6 +84,8 @@ static const struct {
 
 static void test_error_names(void)
 {
+    ok(wsm_error_texts_unsorted() == 0, "the message table is sorted (entry %zu is out of order)",
+       wsm_error_texts_unsorted());
     ok_str("ERROR_WSMAN_RESOURCE_NOT_FOUND", wsm_error_name(0x80338000u));
     ok_str("ERROR_WSMAN_CONNECTIONSTR_INVALID", wsm_error_name(0x803380D9u));
     ok_str("ERROR_WSMAN_CLIENT_BLANK_URI", wsm_error_name(0x803380BFu));

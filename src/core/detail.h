@@ -27,6 +27,10 @@ const char *wsm_quote_str(struct wsm_quoted *q, const char *s);
 int32_t wsm_fail(char **detail, int32_t code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* errors.c: 0 when the message table is strictly sorted by code (its
+ * lookups use bsearch), else the index of the first entry out of order. */
+size_t wsm_error_texts_unsorted(void);
+
 /* ASCII white space (" \t\n\v\f\r"), independent of the locale. */
 int wsm_is_space(unsigned char c);
 

@@ -523,6 +523,14 @@ static int compare_text_entry(const void *key, const void *entry)
     return (code > other) - (code < other);
 }
 
+size_t wsm_error_texts_unsorted(void)
+{
+    for (size_t i = 1; i < sizeof error_texts / sizeof error_texts[0]; i++)
+        if (error_texts[i - 1].code >= error_texts[i].code)
+            return i;
+    return 0;
+}
+
 static const struct error_text *find_text(uint32_t code)
 {
     return bsearch(&code, error_texts, sizeof error_texts / sizeof error_texts[0],
