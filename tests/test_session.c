@@ -76,7 +76,8 @@ static char *utf8(const OLECHAR *s)
 
     while (s && s[n])
         n++;
-    out = malloc(n * 4 + 1);
+    if (!(out = malloc(n * 4 + 1)))
+        abort();
     for (size_t i = 0; i < n; i++) {
         unsigned cp = s[i];
         if (cp >= 0xD800 && cp < 0xDC00 && i + 1 < n && s[i + 1] >= 0xDC00 && s[i + 1] < 0xE000)
@@ -246,9 +247,9 @@ static void check_get_fails(int line, IWSManSession *s, const char *uri, HRESULT
     err = session_error(s);
     desc = error_description();
     snprintf(code, sizeof(code), "Code=\"%u\"", (unsigned)hr);
-    test_check(contains(err, "WSManFault") && contains(err, code), __FILE__, line, "Error property: %s", err);
+    test_check(contains(err, "WSManFault") && contains(err, code), __FILE__, line, "Error property: %s", err ? err : "(null)");
     test_check(!text || contains(desc, text) || contains(err, text), __FILE__, line,
-               "error text lacks \"%s\": %s", text ? text : "", desc);
+               "error text lacks \"%s\": %s", text ? text : "", desc ? desc : "(null)");
     test_check(!contains(err, "wsmpass") && !contains(desc, "wsmpass") && !contains(err, "Authorization"),
                __FILE__, line, "a secret leaked into the error");
     free(r);

@@ -1,10 +1,14 @@
 #!/bin/sh
 # Builds wsmauto with AddressSanitizer, LeakSanitizer and UBSan and runs
-# every test. Installs the Debian packages it needs first.
+# every test. Installs the Debian packages it needs first. Also compiles an
+# optimised build (as tools/demo.sh makes), because some warnings only show
+# with optimisation and -Werror turns them into errors.
 set -eu
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
 build=${BUILD_DIR:-build-test}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DWSMAUTO_SANITIZE=ON >/dev/null
 cmake --build "$build" -j"$(nproc)"
+cmake -S . -B "$build-release" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build-release" -j"$(nproc)" >/dev/null
 ctest --test-dir "$build" --output-on-failure
