@@ -2663,28 +2663,34 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             lines.append('Connection: close')
         data = ('\r\n'.join(lines) + '\r\n\r\n').encode('latin-1') + body
+        # Log before answering: once a client has its reply, the request's
+        # line is already in the log, so tests can read it straight away.
+        self.info['status'] = status
+        self.write_log()
         try:
             self.wfile.write(data)
         except OSError:
             self.close_connection = True
-        self.info['status'] = status
 
     def soap_reply(self, status, data, charset):
         ctype = 'application/soap+xml;charset=' + ('UTF-16' if charset == 'utf-16' else 'UTF-8')
         self.raw_reply(status, data, ctype)
 
     def send_error(self, code, message=None, explain=None):
-        if not hasattr(self, 'info'):
-            self.info = self.new_info()
+        self.info = self.new_info()  # a request line that never reached do_POST
         self.close_connection = True
         self.raw_reply(code, b'', close=True)
-        self.write_log()
 
     def new_info(self):
-        return {'status': 0, 'action': '-', 'resource': '-', 'charset': '-', 'auth': '-', 'bytes': 0}
+        return {'status': 0, 'action': '-', 'resource': '-', 'charset': '-', 'auth': '-', 'bytes': 0,
+                'logged': False}
 
     def write_log(self):
+        """One line per request: at its reply, or (status=0) when it ends without one."""
         i = self.info
+        if i['logged']:
+            return
+        i['logged'] = True
         conn = self.client_address[2] if len(self.client_address) > 2 else 0
 
         def clean(v):
@@ -2752,7 +2758,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         self.raw_reply(404 if path not in ('/wsman', '/wsman/') else 405,
                        extra=[('Allow', 'POST')] if path in ('/wsman', '/wsman/') else ())
-        self.write_log()
 
     do_GET = do_HEAD = do_PUT = do_DELETE = do_OPTIONS = do_PATCH = do_TRACE = not_post
 
@@ -2976,6 +2981,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         piece = ('<e:x>' + 'y' * 1000 + '</e:x>') * 16
         chunk = ('%x\r\n%s\r\n' % (len(piece), piece)).encode()
         self.info['status'] = 200
+        self.write_log()
         self.close_connection = True
         try:
             self.wfile.write(head.encode('latin-1') + ('%x\r\n%s\r\n' % (len(first), first)).encode())
