@@ -603,9 +603,6 @@ void session_release_enumeration(IWSManSession *iface, struct wsm_enum_state *st
 
     read_settings(This, &timeout, NULL);
     wsm_lock_enter(&This->op_lock);
-    if (This->client)
-        wsm_client_release(This->client, timeout, state);
+    wsm_client_release(This->client, timeout, state); /* forgets the context either way */
     wsm_lock_leave(&This->op_lock);
-    free(state->context);
-    state->context = NULL;
 }

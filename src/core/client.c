@@ -436,7 +436,7 @@ static void request_init(struct wsm_request *req, enum wsm_op op, const struct w
 }
 
 /* Runs one exchange and hands the reply to `extract`. */
-static int32_t simple(struct wsm_client *c, struct wsm_request *req, uint32_t timeout_ms,
+static int32_t simple(struct wsm_client *c, struct wsm_request *req, uint32_t timeout_ms, int unauth,
                       int32_t (*extract)(const struct wsm_reply *, char **, char **), char **result,
                       struct wsm_failure *f)
 {
@@ -446,7 +446,7 @@ static int32_t simple(struct wsm_client *c, struct wsm_request *req, uint32_t ti
 
     if (result)
         *result = NULL;
-    if ((hr = exchange(c, req, timeout_ms, 0, &reply, f)))
+    if ((hr = exchange(c, req, timeout_ms, unauth, &reply, f)))
         return hr;
     if (extract && (hr = extract(reply, result, &detail)))
         fail_detail(f, hr, detail);
@@ -458,19 +458,10 @@ int32_t wsm_client_identify(struct wsm_client *c, uint32_t flags, uint32_t timeo
                             struct wsm_failure *f)
 {
     struct wsm_request req;
-    struct wsm_reply *reply;
-    char *detail = NULL;
     int unauth = (flags & WSM_FLAG_USE_NO_AUTHENTICATION) || (c->flags & WSM_FLAG_USE_NO_AUTHENTICATION);
-    int32_t hr;
 
-    *result = NULL;
     request_init(&req, WSM_OP_IDENTIFY, NULL);
-    if ((hr = exchange(c, &req, timeout_ms, unauth, &reply, f)))
-        return hr;
-    if ((hr = wsm_reply_identify(reply, result, &detail)))
-        fail_detail(f, hr, detail);
-    wsm_reply_free(reply);
-    return hr;
+    return simple(c, &req, timeout_ms, unauth, wsm_reply_identify, result, f);
 }
 
 int32_t wsm_client_get(struct wsm_client *c, const struct wsm_locator *target, uint32_t timeout_ms,
@@ -479,7 +470,7 @@ int32_t wsm_client_get(struct wsm_client *c, const struct wsm_locator *target, u
     struct wsm_request req;
 
     request_init(&req, WSM_OP_GET, target);
-    return simple(c, &req, timeout_ms, wsm_reply_body, result, f);
+    return simple(c, &req, timeout_ms, 0, wsm_reply_body, result, f);
 }
 
 int32_t wsm_client_put(struct wsm_client *c, const struct wsm_locator *target, const char *xml,
@@ -489,7 +480,7 @@ int32_t wsm_client_put(struct wsm_client *c, const struct wsm_locator *target, c
 
     request_init(&req, WSM_OP_PUT, target);
     req.body_xml = xml;
-    return simple(c, &req, timeout_ms, wsm_reply_body, result, f);
+    return simple(c, &req, timeout_ms, 0, wsm_reply_body, result, f);
 }
 
 int32_t wsm_client_create(struct wsm_client *c, const struct wsm_locator *target, const char *xml,
@@ -499,7 +490,7 @@ int32_t wsm_client_create(struct wsm_client *c, const struct wsm_locator *target
 
     request_init(&req, WSM_OP_CREATE, target);
     req.body_xml = xml;
-    return simple(c, &req, timeout_ms, wsm_reply_created, epr, f);
+    return simple(c, &req, timeout_ms, 0, wsm_reply_created, epr, f);
 }
 
 int32_t wsm_client_delete(struct wsm_client *c, const struct wsm_locator *target, uint32_t timeout_ms,
@@ -508,7 +499,7 @@ int32_t wsm_client_delete(struct wsm_client *c, const struct wsm_locator *target
     struct wsm_request req;
 
     request_init(&req, WSM_OP_DELETE, target);
-    return simple(c, &req, timeout_ms, NULL, NULL, f);
+    return simple(c, &req, timeout_ms, 0, NULL, NULL, f);
 }
 
 int32_t wsm_client_invoke(struct wsm_client *c, const char *action, const struct wsm_locator *target,
@@ -519,7 +510,7 @@ int32_t wsm_client_invoke(struct wsm_client *c, const char *action, const struct
     request_init(&req, WSM_OP_INVOKE, target);
     req.action = action;
     req.body_xml = xml;
-    return simple(c, &req, timeout_ms, wsm_reply_body, result, f);
+    return simple(c, &req, timeout_ms, 0, wsm_reply_body, result, f);
 }
 
 int32_t wsm_client_enumerate(struct wsm_client *c, const struct wsm_locator *target, const char *filter,

@@ -49,23 +49,6 @@ static int is_digit(unsigned char c)
     return c >= '0' && c <= '9';
 }
 
-static int span_equals_nocase(const char *s, size_t n, const char *word)
-{
-    size_t len = strlen(word);
-    if (len != n)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char a = (unsigned char)s[i], b = (unsigned char)word[i];
-        if (a >= 'A' && a <= 'Z')
-            a = (unsigned char)(a - 'A' + 'a');
-        if (b >= 'A' && b <= 'Z')
-            b = (unsigned char)(b - 'A' + 'a');
-        if (a != b)
-            return 0;
-    }
-    return 1;
-}
-
 static int spans_equal_nocase(const char *a, size_t na, const char *b, size_t nb)
 {
     if (na != nb)
@@ -80,6 +63,11 @@ static int spans_equal_nocase(const char *a, size_t na, const char *b, size_t nb
             return 0;
     }
     return 1;
+}
+
+static int span_equals_nocase(const char *s, size_t n, const char *word)
+{
+    return spans_equal_nocase(s, n, word, strlen(word));
 }
 
 static void trim(const char **s, size_t *n)
