@@ -498,10 +498,10 @@ static void test_arguments(void)
     cfg.proxy_mode = WSM_PROXY_DIRECT;
     t = new_transport(&cfg);
     if (t) {
-        struct wsm_http_reply r = {99, (char *)1, (char *)1, 5};
+        struct wsm_http_reply r = {99, (char *)1, (char *)1, 5, (char **)1, 1, 1};
         const char *bad[] = {"X-Evil: a\r\nX-Injected: b", NULL};
         ok_hr(WSM_E_INVALIDARG, wsm_transport_post(t, "x", 1, CT_UTF8, bad, 0, 1000, 0, &r, &detail));
-        ok(r.status == 0 && r.body == NULL && r.content_type == NULL && r.len == 0,
+        ok(r.status == 0 && r.body == NULL && r.content_type == NULL && r.len == 0 && !r.www_authenticate,
            "reply zeroed on failure");
         free(detail);
         const char *noname[] = {"no colon here", NULL};

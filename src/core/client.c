@@ -5,15 +5,20 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <openssl/evp.h>
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "client.h"
 #include "clientcfg.h"
 #include "detail.h"
+#include "encframe.h"
 #include "envelope.h"
+#include "gssauth.h"
 #include "reply.h"
 #include "transport.h"
 
@@ -35,6 +40,21 @@ struct wsm_client {
     char *policy_detail;
     struct wsm_transport *transport;
     unsigned long connections; /* of transports already dropped */
+
+    /* Negotiate / Kerberos through GSSAPI (see gss_handshake()). */
+    int gss_on;                    /* Negotiate/Kerberos: client.c authenticates, not libcurl */
+    struct wsm_gss_config gss_cfg; /* points into ep and creds */
+    struct wsm_gss *gss;           /* created by the first handshake (credentials acquired then) */
+    const char *scheme;            /* "Negotiate" or "Kerberos": the HTTP scheme */
+    const char *protocol;          /* the encrypted MIME protocol that goes with it */
+    int encrypt;                   /* message encryption: HTTP without SessionFlagNoEncryption */
+    int gss_complete;              /* the context is established on the current connection */
+    int hs_leg;                    /* >0 while a handshake leg is being posted */
+    char *hs_header;               /* Authorization value of the next leg (legs after the first) */
+    int hs_reconnected;            /* the connection was new in the middle of a handshake */
+    int reconnected;               /* an ordinary request found a new connection: the context is void */
+    unsigned char *cbt;            /* channel binding data of the current HTTPS connection */
+    size_t cbt_len;
 };
 
 void wsm_failure_clear(struct wsm_failure *f)
@@ -124,6 +144,9 @@ void wsm_client_free(struct wsm_client *c)
     if (!c)
         return;
     drop_transport(c);
+    wsm_gss_free(c->gss);
+    free(c->hs_header);
+    free(c->cbt);
     wsm_client_config_free(&c->cfg);
     free(c->url);
     free(c->policy_detail);
@@ -161,6 +184,288 @@ static enum wsm_proxy_mode proxy_mode(const struct wsm_client *c)
     return is_set(c->cfg.proxy) ? WSM_PROXY_EXPLICIT : WSM_PROXY_DIRECT;
 }
 
+/* ---- Negotiate / Kerberos (GSSAPI) ---- */
+
+static uint32_t http_timeout(const struct wsm_client *c, uint32_t timeout_ms);
+static int32_t status_error(long status);
+
+/* A private status of auth_hook(): the request found a new connection after the context was established
+ * there, so nothing was sent; the caller authenticates again and resends. */
+#define WSM_S_RECONNECT ((int32_t)1)
+
+static char *base64_encode(const unsigned char *data, size_t len)
+{
+    char *out;
+
+    if (len > (SIZE_MAX / 4) * 3 - 3 || len > INT32_MAX / 2 || !(out = malloc((len + 2) / 3 * 4 + 1)))
+        return NULL;
+    EVP_EncodeBlock((unsigned char *)out, data, (int)len);
+    return out;
+}
+
+/* Standard base64 with padding (RFC 4648), as HTTP auth tokens are; NULL if malformed. */
+static unsigned char *base64_decode(const char *text, size_t len, size_t *out_len)
+{
+    unsigned char *out;
+    size_t pad = 0;
+    int n;
+
+    if (!len || len % 4 || len > INT32_MAX)
+        return NULL;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)text[i];
+        if (ch == '=' ? i < len - 2 || (i == len - 2 && text[len - 1] != '=')
+                      : !(isalnum(ch) || ch == '+' || ch == '/'))
+            return NULL;
+    }
+    pad = (text[len - 1] == '=') + (text[len - 2] == '=');
+    if (!(out = malloc(len / 4 * 3 + 1)))
+        return NULL;
+    if ((n = EVP_DecodeBlock(out, (const unsigned char *)text, (int)len)) < 0 || (size_t)n < pad) {
+        free(out);
+        return NULL;
+    }
+    *out_len = (size_t)n - pad;
+    return out;
+}
+
+/* Looks for `scheme` in the WWW-Authenticate values (one scheme per line, or several folded into one line
+ * separated by commas; any case). Returns 1 when the server offers the scheme, and then *token is its
+ * base64 token (pointer into the value, *token_len bytes; 0 when bare). */
+static int find_challenge(char *const *www, const char *scheme, const char **token, size_t *token_len)
+{
+    size_t n = strlen(scheme);
+    *token = NULL;
+    *token_len = 0;
+    for (size_t i = 0; www && www[i]; i++) {
+        for (const char *p = www[i]; *p;) {
+            while (*p == ' ' || *p == '\t' || *p == ',')
+                p++;
+            if (!strncasecmp(p, scheme, n) && (!p[n] || p[n] == ' ' || p[n] == ',' || p[n] == '\t')) {
+                const char *t = p + n, *e;
+                while (*t == ' ' || *t == '\t')
+                    t++;
+                for (e = t; isalnum((unsigned char)*e) || *e == '+' || *e == '/' || *e == '='; e++)
+                    ;
+                if (e > t && (!*e || *e == ',' || *e == ' ' || *e == '\t') &&
+                    memchr(t, '=', (size_t)(e - t)) != t) {
+                    *token = t;
+                    *token_len = (size_t)(e - t);
+                }
+                return 1;
+            }
+            /* Skip to the next comma outside quotes. */
+            int quoted = 0;
+            for (; *p && (quoted || *p != ','); p++) {
+                if (*p == '"')
+                    quoted = !quoted;
+                else if (*p == '\\' && quoted && p[1])
+                    p++;
+            }
+        }
+    }
+    return 0;
+}
+
+/* One step of the context; on success *header is "<Scheme> <base64 token>" (NULL when there is nothing to
+ * send) and *complete tells whether the context is established. */
+static int32_t gss_next(struct wsm_client *c, const unsigned char *in, size_t in_len, char **header,
+                        int *complete, char **detail)
+{
+    unsigned char *out = NULL;
+    size_t out_len = 0;
+    char *b64;
+    int32_t hr;
+
+    *header = NULL;
+    if ((hr = wsm_gss_step(c->gss, in, in_len, c->cbt, c->cbt_len, &out, &out_len, complete, detail)))
+        return hr;
+    if (out_len) {
+        b64 = base64_encode(out, out_len);
+        *header = b64 ? wsm_asprintf("%s %s", c->scheme, b64) : NULL;
+        free(b64);
+        if (!*header) {
+            free(out);
+            return WSM_E_OUTOFMEMORY;
+        }
+    }
+    free(out);
+    return WSM_S_OK;
+}
+
+/* The transport calls this before each authenticated request goes out (see wsm_auth_hook). */
+static int32_t auth_hook(void *ctx, const struct wsm_conn_info *ci, char **authorization, char **detail)
+{
+    struct wsm_client *c = ctx;
+    int complete = 0;
+    int32_t hr;
+
+    *authorization = NULL;
+    if (!c->hs_leg) {
+        /* An ordinary request rides on the connection's context: no header. A new connection has none. */
+        if (ci->new_connection && c->gss_complete) {
+            c->gss_complete = 0;
+            c->reconnected = 1;
+            return WSM_S_RECONNECT;
+        }
+        return WSM_S_OK;
+    }
+    if (c->hs_leg > 1) {
+        if (ci->new_connection) {
+            /* The context under construction belonged to the connection that is gone. */
+            c->hs_reconnected = 1;
+            return wsm_fail(detail, WSM_E_WINHTTP_CONNECTION_ERROR,
+                            "The server at %s closed the connection in the middle of the %s handshake (after "
+                            "leg %d), so the authentication could not complete.",
+                            c->url, c->scheme, c->hs_leg - 1);
+        }
+        *authorization = c->hs_header;
+        c->hs_header = NULL;
+        return WSM_S_OK;
+    }
+    /* The first leg: a fresh context, bound to this connection's TLS certificate over HTTPS. */
+    wsm_gss_reset(c->gss);
+    free(c->cbt);
+    c->cbt = NULL;
+    c->cbt_len = 0;
+    if (ci->peer_cert && (hr = wsm_gss_cbt_tls_server_end_point(ci->peer_cert, ci->peer_cert_len, &c->cbt,
+                                                                &c->cbt_len, detail)))
+        return hr;
+    if ((hr = gss_next(c, NULL, 0, authorization, &complete, detail)))
+        return hr;
+    if (!*authorization)
+        return wsm_fail(detail, WSM_SEC_E_INTERNAL_ERROR, "GSSAPI produced no initial %s token for %s.",
+                        c->scheme, wsm_gss_spn(c->gss));
+    return WSM_S_OK;
+}
+
+/* Names the user for details (never the password). */
+static const char *user_text(const struct wsm_client *c)
+{
+    return c->gss_cfg.user && *c->gss_cfg.user ? c->gss_cfg.user : "(the current user's credentials)";
+}
+
+/* Establishes the security context on the session's connection with empty-body POSTs (fact sheet §6.1, the
+ * "empty-body trick"): every leg answered 401 + token, then 200 (+ the server's final token, which is
+ * processed before anything is wrapped). */
+static int32_t gss_handshake(struct wsm_client *c, uint32_t timeout_ms, struct wsm_failure *f)
+{
+    struct wsm_http_reply http = {0};
+    char *detail = NULL;
+    int32_t hr = WSM_S_OK;
+    int complete = 0;
+
+    c->gss_complete = 0;
+    if (!c->gss && (hr = wsm_gss_new(&c->gss_cfg, &c->gss, &detail)))
+        return fail_detail(f, hr, detail);
+    for (int leg = 1; leg <= 10; leg++) {
+        const char *token;
+        size_t token_len;
+        unsigned char *in = NULL;
+        size_t in_len = 0;
+
+        c->hs_leg = leg;
+        hr = wsm_transport_post(c->transport, "", 0, NULL, NULL, 0, http_timeout(c, timeout_ms), 65536, &http,
+                                &detail);
+        c->hs_leg = 0;
+        free(c->hs_header);
+        c->hs_header = NULL;
+        if (hr) {
+            char *text = wsm_asprintf("%s authentication of %s to %s failed: %s", c->scheme, user_text(c),
+                                      c->url, detail ? detail : "");
+            free(detail);
+            return fail_detail(f, hr, text);
+        }
+        int offered = find_challenge(http.www_authenticate, c->scheme, &token, &token_len);
+        if (token && !(in = base64_decode(token, token_len, &in_len))) {
+            hr = failf(f, WSM_SEC_E_INVALID_TOKEN,
+                       "The server at %s sent a %s token that is not valid base64 (leg %d of the handshake).",
+                       c->url, c->scheme, leg);
+            goto done;
+        }
+        if (http.status == 401) {
+            if (!in) {
+                if (leg == 1 && !offered)
+                    hr = failf(f, (int32_t)0x80070005u,
+                               "The server at %s does not offer %s authentication (HTTP 401 without a %s "
+                               "challenge).",
+                               c->url, c->scheme, c->scheme);
+                else
+                    hr = failf(
+                        f, (int32_t)0x80070005u,
+                        "The server at %s rejected the %s authentication of %s for %s (HTTP 401 at leg %d "
+                        "of the handshake): wrong password, unknown user, or the server cannot use the "
+                        "service ticket.",
+                        c->url, c->scheme, user_text(c), wsm_gss_spn(c->gss), leg);
+                goto done;
+            }
+            if (complete) {
+                hr = failf(f, (int32_t)0x80070005u,
+                           "The server at %s rejected the %s authentication of %s after the client had "
+                           "completed it (HTTP 401).",
+                           c->url, c->scheme, user_text(c));
+                goto done;
+            }
+            if ((hr = gss_next(c, in, in_len, &c->hs_header, &complete, &detail)))
+                goto step_failed;
+            free(in);
+            wsm_http_reply_clear(&http);
+            if (!c->hs_header) {
+                hr = failf(f, WSM_SEC_E_INTERNAL_ERROR,
+                           "The server at %s asked for another %s leg, but GSSAPI has nothing more to send.",
+                           c->url, c->scheme);
+                return hr;
+            }
+            continue;
+        }
+        if (http.status == 200) {
+            if (in && !complete && (hr = gss_next(c, in, in_len, &c->hs_header, &complete, &detail)))
+                goto step_failed;
+            if (!complete) {
+                hr = failf(f, WSM_SEC_E_MUTUAL_AUTH_FAILED,
+                           "The server at %s accepted the %s authentication without sending the final token "
+                           "that proves its own identity (mutual authentication), so it cannot be trusted.",
+                           c->url, c->scheme);
+                goto done;
+            }
+            c->gss_complete = 1;
+            hr = WSM_S_OK;
+            goto done;
+        }
+        hr = failf(f, status_error(http.status),
+                   "The server at %s answered the %s handshake with HTTP status %ld.", c->url, c->scheme,
+                   http.status);
+        goto done;
+    step_failed : {
+        char *text =
+            wsm_asprintf("%s authentication to %s failed: %s", c->scheme, c->url, detail ? detail : "");
+        free(detail);
+        fail_detail(f, hr, text);
+        goto done;
+    }
+    done:
+        free(in);
+        wsm_http_reply_clear(&http);
+        free(c->hs_header);
+        c->hs_header = NULL;
+        return hr;
+    }
+    return failf(f, WSM_SEC_E_INTERNAL_ERROR, "The %s handshake with %s did not end after 10 legs.",
+                 c->scheme, c->url);
+}
+
+static int32_t wrap_cb(void *ctx, const void *plain, size_t len, unsigned char **out, size_t *out_len,
+                       size_t *hdr_len, size_t *orig_len, char **detail)
+{
+    return wsm_gss_wrap(ctx, plain, len, out, out_len, hdr_len, orig_len, detail);
+}
+
+static int32_t unwrap_cb(void *ctx, const void *hdr, size_t hdr_len, const void *data, size_t data_len,
+                         unsigned char **plain, size_t *plain_len, char **detail)
+{
+    return wsm_gss_unwrap(ctx, hdr, hdr_len, data, data_len, plain, plain_len, detail);
+}
+
 /* The first operation reads the client configuration, settles the port,
  * judges the policy and creates the transport. A failure leaves nothing
  * behind, so a later operation tries again. */
@@ -168,6 +473,8 @@ static int32_t prepare(struct wsm_client *c, struct wsm_failure *f)
 {
     struct wsm_transport_config tc;
     char *detail = NULL;
+    uint32_t auth;
+    int explicit_creds;
     int32_t hr;
 
     if (c->ready)
@@ -183,9 +490,34 @@ static int32_t prepare(struct wsm_client *c, struct wsm_failure *f)
 
     free(c->policy_detail);
     c->policy_detail = NULL;
-    c->policy_hr = wsm_client_policy_check(
-        &c->cfg, c->flags, c->has_creds && (is_set(c->creds.user) || is_set(c->creds.password)), &c->ep,
-        &c->policy_detail);
+    explicit_creds = c->has_creds && (is_set(c->creds.user) || is_set(c->creds.password));
+    auth = c->flags & WSM_AUTH_FLAGS;
+    if (!auth) {
+        /* The documented default: Negotiate for explicit credentials to a trusted host and for the local
+         * machine, Kerberos otherwise. */
+        int loopback = c->ep.host && (!wsm_strcasecmp_ascii(c->ep.host, "localhost") ||
+                                      !strcmp(c->ep.host, "127.0.0.1") || !strcmp(c->ep.host, "::1"));
+        auth = (loopback || (explicit_creds && wsm_client_config_trusts(&c->cfg, c->ep.host)))
+                   ? WSM_FLAG_USE_NEGOTIATE
+                   : WSM_FLAG_USE_KERBEROS;
+    }
+    c->policy_hr = WSM_S_OK;
+    if (auth == WSM_FLAG_USE_NEGOTIATE && !explicit_creds && !wsm_client_config_trusts(&c->cfg, c->ep.host) &&
+        !(c->ep.https && (c->flags & WSM_FLAG_ALLOW_NEGOTIATE_IMPLICIT_CREDENTIALS))) {
+        /* Negotiate may end in NTLM, which would answer any server's challenge with the user's own
+         * credentials: only to trusted hosts, or over HTTPS when the caller explicitly allows it. */
+        c->policy_hr = ERROR_WSMAN_EXPLICIT_CREDENTIALS_REQUIRED;
+        c->policy_detail = wsm_asprintf(
+            "Negotiate authentication with the current user's (implicit) credentials is only used with hosts "
+            "in TrustedHosts%s; \"%s\" is not one: give a user name and password, use Kerberos, or add the "
+            "host to TrustedHosts in the client configuration.",
+            c->ep.https ? " or with SessionFlagAllowNegotiateImplicitCredentials" : "",
+            c->ep.host ? c->ep.host : "");
+    }
+
+    if (!c->policy_hr)
+        c->policy_hr = wsm_client_policy_check(&c->cfg, (c->flags & ~WSM_AUTH_FLAGS) | auth, explicit_creds,
+                                               &c->ep, &c->policy_detail);
 
     memset(&tc, 0, sizeof(tc));
     tc.url = c->url;
@@ -197,18 +529,30 @@ static int32_t prepare(struct wsm_client *c, struct wsm_failure *f)
         tc.auth = WSM_AUTH_DIGEST;
     else if (c->flags & WSM_FLAG_USE_CLIENT_CERTIFICATE)
         tc.auth = WSM_AUTH_CERTIFICATE;
+    else if (c->flags & WSM_FLAG_USE_CREDSSP)
+        return failf(f, WSM_E_NOTIMPL,
+                     "CredSSP authentication is not available in this build yet. Use Negotiate or Kerberos "
+                     "(SessionFlagUseNegotiate, SessionFlagUseKerberos), which also encrypt over HTTP.");
     else {
-        /* Negotiate, Kerberos, CredSSP and the default (which picks Negotiate or Kerberos) need GSSAPI. */
-        const char *which = (c->flags & WSM_FLAG_USE_KERBEROS)  ? "Kerberos"
-                            : (c->flags & WSM_FLAG_USE_CREDSSP) ? "CredSSP"
-                            : (c->flags & WSM_FLAG_USE_NEGOTIATE)
-                                ? "Negotiate"
-                                : "The default authentication (Negotiate or Kerberos)";
-        return failf(
-            f, WSM_E_NOTIMPL,
-            "%s%s is not available in this build yet. Use SessionFlagUseBasic, SessionFlagUseDigest, "
-            "SessionFlagUseClientCertificate or SessionFlagUseNoAuthentication.",
-            which, strchr(which, ' ') ? "" : " authentication");
+        struct wsm_gss_config gc;
+        memset(&gc, 0, sizeof(gc));
+        gc.service = NULL;
+        gc.scheme = auth == WSM_FLAG_USE_KERBEROS ? WSM_GSS_KERBEROS : WSM_GSS_NEGOTIATE;
+        gc.host = c->ep.host;
+        gc.port = c->ep.port;
+        gc.spn_port = !!(c->flags & WSM_FLAG_ENABLE_SPN_SERVER_PORT);
+        gc.user = explicit_creds ? c->creds.user : NULL;
+        gc.password = explicit_creds ? c->creds.password : NULL;
+        gc.allow_ntlm = 1;
+        wsm_gss_free(c->gss);
+        c->gss = NULL;
+        c->gss_cfg = gc;
+        c->gss_on = 1;
+        tc.auth = WSM_AUTH_EXTERNAL;
+        c->scheme = gc.scheme == WSM_GSS_KERBEROS ? "Kerberos" : "Negotiate";
+        c->protocol = gc.scheme == WSM_GSS_KERBEROS ? WSM_ENC_PROTOCOL_KERBEROS : WSM_ENC_PROTOCOL_SPNEGO;
+        c->encrypt = !c->ep.https && !(c->flags & WSM_FLAG_NO_ENCRYPTION);
+        c->gss_complete = 0;
     }
     tc.user = c->creds.user;
     tc.password = c->creds.password;
@@ -229,6 +573,8 @@ static int32_t prepare(struct wsm_client *c, struct wsm_failure *f)
     }
     if ((hr = wsm_transport_new(&tc, &c->transport, &detail)))
         return fail_detail(f, hr, detail);
+    if (c->gss_on)
+        wsm_transport_set_auth_hook(c->transport, auth_hook, c);
     c->ready = 1;
     return WSM_S_OK;
 }
@@ -311,12 +657,130 @@ static const char *auth_name(uint32_t flags)
     return "no";
 }
 
+/* Sends one SOAP message. With Negotiate/Kerberos it first establishes the context (again when the server
+ * lost it: a new connection, or a 401 on an authenticated one — once per message), encrypts over HTTP, and
+ * decrypts and verifies the reply, so that on success http holds plaintext SOAP whatever the wire carried. */
+static int32_t post_message(struct wsm_client *c, const char *body, size_t len, int utf16, int unauth,
+                            uint32_t timeout_ms, size_t limit, struct wsm_http_reply *http,
+                            struct wsm_failure *f)
+{
+    static const char *const identify_headers[] = {"WSMANIDENTIFY: unauthenticated", NULL};
+    const char *ctype = utf16 ? CONTENT_TYPE_UTF16 : CONTENT_TYPE_UTF8;
+    char *detail = NULL;
+    int32_t hr;
+
+    if (!c->gss_on || unauth) {
+        hr = wsm_transport_post(c->transport, body, len, ctype, unauth ? identify_headers : NULL, unauth,
+                                http_timeout(c, timeout_ms), limit, http, &detail);
+        return hr ? fail_detail(f, hr, detail) : WSM_S_OK;
+    }
+    for (int attempt = 0;; attempt++) {
+        char *ebody = NULL, *etype = NULL;
+        size_t elen = 0;
+
+        if (!c->gss_complete && (hr = gss_handshake(c, timeout_ms, f)))
+            return hr;
+        if (c->encrypt && (hr = wsm_encframe_build(c->protocol, utf16, body, len, wrap_cb, c->gss, &ebody,
+                                                   &elen, &etype, &detail))) {
+            c->gss_complete = 0;
+            return fail_detail(f, hr, detail);
+        }
+        /* The encrypted reply is a little larger than the SOAP text the limit is about. */
+        hr = wsm_transport_post(c->transport, c->encrypt ? ebody : body, c->encrypt ? elen : len,
+                                c->encrypt ? etype : ctype, NULL, 0, http_timeout(c, timeout_ms),
+                                limit ? limit + 65536 : 0, http, &detail);
+        free(ebody);
+        free(etype);
+        if (hr == WSM_S_RECONNECT && attempt == 0)
+            continue; /* nothing was sent: authenticate on the new connection */
+        if (hr == WSM_S_RECONNECT)
+            return failf(f, WSM_E_WINHTTP_CONNECTION_ERROR,
+                         "The connection to %s was lost again right after %s authentication.", c->url,
+                         c->scheme);
+        if (hr) {
+            /* Whether the server saw the message is unknown, and with it the sequence numbers. */
+            c->gss_complete = 0;
+            return fail_detail(f, hr, detail);
+        }
+        if (http->status != 401)
+            break;
+        c->gss_complete = 0;
+        if (attempt > 0)
+            return failf(
+                f, (int32_t)0x80070005u,
+                "The server at %s refused the request (HTTP 401) although %s authentication of %s had "
+                "just succeeded.",
+                c->url, c->scheme, user_text(c));
+        wsm_http_reply_clear(http); /* the server lost the context (restart, idle timeout): once more */
+    }
+
+    if (wsm_encframe_is_encrypted(http->content_type)) {
+        char *plain = NULL, *charset = NULL, *type;
+        size_t plain_len = 0;
+        hr = wsm_encframe_parse(http->content_type, http->body, http->len, c->protocol, unwrap_cb, c->gss,
+                                limit, &plain, &plain_len, &charset, &detail);
+        if (hr) {
+            char *text = wsm_asprintf("The encrypted reply from %s (HTTP %ld) was rejected: %s", c->url,
+                                      http->status, detail ? detail : "");
+            free(detail);
+            c->gss_complete = 0; /* a damaged or forged message may have upset the sequence state */
+            wsm_http_reply_clear(http);
+            return fail_detail(f, hr, text);
+        }
+        /* An RC4-HMAC Kerberos wrap made by MIT carries one byte of RFC 4757 padding (0x01) that Length=
+         * counts; no well-formed SOAP text ends with that byte (UTF-8 or UTF-16LE), so it goes. */
+        if (plain_len && (unsigned char)plain[plain_len - 1] == 0x01)
+            plain[--plain_len] = '\0';
+        type = wsm_asprintf("application/soap+xml;charset=%s", charset);
+        free(charset);
+        if (!type) {
+            free(plain);
+            wsm_http_reply_clear(http);
+            return failf(f, WSM_E_OUTOFMEMORY, "Out of memory.");
+        }
+        free(http->body);
+        free(http->content_type);
+        http->body = plain;
+        http->len = plain_len;
+        http->content_type = type;
+        return WSM_S_OK;
+    }
+    if (c->encrypt && (http->status == 200 || is_soap_type(http->content_type))) {
+        struct wsm_quoted q;
+        hr = failf(f, ERROR_WSMAN_HTTP_INVALID_CONTENT_TYPE_IN_RESPONSE_DATA,
+                   "The server at %s answered an encrypted request with an unencrypted reply (HTTP %ld, "
+                   "Content-Type \"%s\"); it is not used, because anyone on the network could have sent it.",
+                   c->url, http->status, wsm_quote_str(&q, http->content_type ? http->content_type : ""));
+        wsm_http_reply_clear(http);
+        return hr;
+    }
+    if (!http->len && !c->encrypt && !c->ep.https && http->status == 500) {
+        hr = failf(
+            f, ERROR_WSMAN_HTTP_STATUS_SERVER_ERROR,
+            "The server at %s answered the unencrypted request with HTTP 500 and no body: it most likely "
+            "requires message encryption (AllowUnencrypted = false on the service). Do not set "
+            "SessionFlagNoEncryption, or use HTTPS.",
+            c->url);
+        wsm_http_reply_clear(http);
+        return hr;
+    }
+    if (!http->len && c->encrypt && (http->status == 400 || http->status == 415)) {
+        hr = failf(f, status_error(http->status),
+                   "The server at %s did not accept the encrypted message (HTTP %ld): it does not seem to "
+                   "support WinRM message encryption. Use HTTPS, or SessionFlagNoEncryption if the service "
+                   "allows unencrypted traffic.",
+                   c->url, http->status);
+        wsm_http_reply_clear(http);
+        return hr;
+    }
+    return WSM_S_OK;
+}
+
 /* One request/reply exchange. unauth: an unauthenticated Identify. On
  * success *out holds the parsed reply, which is not a fault. */
 static int32_t exchange(struct wsm_client *c, struct wsm_request *req, uint32_t timeout_ms, int unauth,
                         struct wsm_reply **out, struct wsm_failure *f)
 {
-    static const char *const identify_headers[] = {"WSMANIDENTIFY: unauthenticated", NULL};
     struct wsm_http_reply http = {0};
     struct wsm_reply *reply = NULL;
     struct wsm_fault fault = {0};
@@ -341,13 +805,11 @@ static int32_t exchange(struct wsm_client *c, struct wsm_request *req, uint32_t 
     if ((hr = wsm_build_request(req, &body, &len, &message_id, &detail)))
         return fail_detail(f, hr, detail);
 
-    hr = wsm_transport_post(c->transport, body, len, req->utf16 ? CONTENT_TYPE_UTF16 : CONTENT_TYPE_UTF8,
-                            unauth ? identify_headers : NULL, unauth, http_timeout(c, timeout_ms), limit,
-                            &http, &detail);
+    hr = post_message(c, body, len, req->utf16, unauth, timeout_ms, limit, &http, f);
     free(body);
     if (hr) {
         free(message_id);
-        return fail_detail(f, hr, detail);
+        return hr;
     }
 
     if (http.status == 401) {

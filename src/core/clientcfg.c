@@ -70,15 +70,6 @@ static int span_equals_nocase(const char *s, size_t n, const char *word)
     return spans_equal_nocase(s, n, word, strlen(word));
 }
 
-static void trim(const char **s, size_t *n)
-{
-    while (*n && wsm_is_space((unsigned char)**s)) {
-        (*s)++;
-        (*n)--;
-    }
-    while (*n && wsm_is_space((unsigned char)(*s)[*n - 1]))
-        (*n)--;
-}
 
 /* Length of the valid UTF-8 sequence at s[0..n), or 0 when it is not one
  * (overlong forms, surrogates and code points above U+10FFFF included). */
@@ -511,7 +502,7 @@ static int32_t parse_hosts(struct parser *p, const char *s, size_t n)
         const char *item = s + start;
         size_t len = end - start;
         start = end + 1;
-        trim(&item, &len);
+        wsm_trim(&item, &len);
         if (!len)
             continue; /* "a,,b" and a trailing comma are harmless */
         const char *problem = pattern_problem(item, len);
@@ -627,7 +618,7 @@ static int32_t parse_line(struct parser *p, const char *s, size_t n)
 {
     struct wsm_quoted q;
 
-    trim(&s, &n);
+    wsm_trim(&s, &n);
     if (!n || s[0] == '#' || s[0] == ';')
         return WSM_S_OK;
     if (s[0] == '[') {
@@ -635,7 +626,7 @@ static int32_t parse_line(struct parser *p, const char *s, size_t n)
             return parse_fail(p, "a section header must be a whole line such as [Client].");
         const char *name = s + 1;
         size_t len = n - 2;
-        trim(&name, &len);
+        wsm_trim(&name, &len);
         const struct section_def *sec = find_section(name, len);
         if (!sec)
             return parse_fail(p,
@@ -652,8 +643,8 @@ static int32_t parse_line(struct parser *p, const char *s, size_t n)
         return parse_fail(p, "expected \"Key = value\", a [Section] header or a comment.");
     const char *key = s, *value = eq + 1;
     size_t key_len = (size_t)(eq - s), value_len = n - key_len - 1;
-    trim(&key, &key_len);
-    trim(&value, &value_len);
+    wsm_trim(&key, &key_len);
+    wsm_trim(&value, &value_len);
     if (!key_len)
         return parse_fail(p, "there is no key before the '='.");
     if (!p->section)

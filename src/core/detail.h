@@ -34,4 +34,7 @@ size_t wsm_error_texts_unsorted(void);
 /* ASCII white space (" \t\n\v\f\r"), independent of the locale. */
 int wsm_is_space(unsigned char c);
 
+/* Narrows [*s, *s + *n) to leave out ASCII white space at both ends. */
+void wsm_trim(const char **s, size_t *n);
+
 #endif

@@ -69,6 +69,19 @@ struct wsm_transport {
     int tls_cert_requested; /* the server asked for a client certificate */
     int got_status;         /* a status line arrived */
     char errbuf[CURL_ERROR_SIZE];
+
+    /* WSM_AUTH_EXTERNAL: the hook and the request's placeholder "Authorization:" header line. */
+    wsm_auth_hook hook;
+    void *hook_ctx;
+    struct curl_slist *auth_line; /* NULL when the request carries no Authorization */
+    int32_t hook_hr;              /* the hook failed: the transfer was aborted with this */
+    char *hook_detail;
+    int socket_opened; /* a socket was opened since the last request started going out */
+    int new_connection;
+    /* Of the response in progress. */
+    char **www;
+    size_t n_www;
+    int connection_close;
 };
 
 /* ---- process-wide set-up ---- */
@@ -125,10 +138,18 @@ static int has_crlf(const char *s)
     return s && strpbrk(s, "\r\n") != NULL;
 }
 
+static void free_www(char **www)
+{
+    for (size_t i = 0; www && www[i]; i++)
+        free(www[i]);
+    free(www);
+}
+
 void wsm_http_reply_clear(struct wsm_http_reply *r)
 {
     if (!r)
         return;
+    free_www(r->www_authenticate);
     free(r->content_type);
     free(r->body);
     memset(r, 0, sizeof(*r));
@@ -160,7 +181,15 @@ void wsm_transport_free(struct wsm_transport *t)
     free(t->proxy_user);
     wipe_free(&t->proxy_password);
     free(t->buf);
+    free(t->hook_detail);
+    free_www(t->www);
     free(t);
+}
+
+void wsm_transport_set_auth_hook(struct wsm_transport *t, wsm_auth_hook hook, void *ctx)
+{
+    t->hook = hook;
+    t->hook_ctx = ctx;
 }
 
 /* ---- libcurl callbacks ---- */
@@ -202,6 +231,10 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
         t->len = 0;
         if (t->buf)
             t->buf[0] = '\0';
+        free_www(t->www);
+        t->www = NULL;
+        t->n_www = 0;
+        t->connection_close = 0;
 #ifdef TCP_QUICKACK
         /* Servers that write the header and the body in two segments would otherwise wait for our delayed ACK
          * (up to 40 ms per request with Nagle on their side). Linux clears the flag again by itself, hence
@@ -219,8 +252,86 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
             }
         }
 #endif
+    } else if (n > 17 && !strncasecmp(data, "WWW-Authenticate:", 17)) {
+        /* Kept for client.c's own authentication (Negotiate/Kerberos tokens). */
+        size_t a = 17, b = n;
+        while (a < b && (data[a] == ' ' || data[a] == '\t'))
+            a++;
+        while (b > a &&
+               (data[b - 1] == '\r' || data[b - 1] == '\n' || data[b - 1] == ' ' || data[b - 1] == '\t'))
+            b--;
+        char **www = realloc(t->www, (t->n_www + 2) * sizeof(*www));
+        if (!www) {
+            t->oom = 1;
+            return 0;
+        }
+        t->www = www;
+        if (!(www[t->n_www] = wsm_strndup(data + a, b - a))) {
+            t->oom = 1;
+            return 0;
+        }
+        www[++t->n_www] = NULL;
+    } else if (n > 11 && !strncasecmp(data, "Connection:", 11)) {
+        const char *v = data + 11;
+        while (v < data + n && (*v == ' ' || *v == '\t'))
+            v++;
+        if ((size_t)(data + n - v) >= 5 && !strncasecmp(v, "close", 5))
+            t->connection_close = 1;
     }
     return n;
+}
+
+/* Runs the auth hook once the connection for a request is up (TLS done) and before the request is written:
+ * libcurl builds the request from CURLOPT_HTTPHEADER after this callback, so replacing the text of our
+ * placeholder line (a curl_slist node we own) puts the hook's Authorization into this very request. */
+static int on_prereq(void *userp, char *primary_ip, char *local_ip, int primary_port, int local_port)
+{
+    struct wsm_transport *t = userp;
+    struct wsm_conn_info ci;
+    unsigned char *der = NULL;
+    char *value = NULL, *line;
+    (void)primary_ip, (void)local_ip, (void)primary_port, (void)local_port;
+
+    t->new_connection = t->socket_opened;
+    t->socket_opened = 0;
+    if (!t->auth_line || !t->hook)
+        return CURL_PREREQFUNC_OK;
+    memset(&ci, 0, sizeof(ci));
+    ci.new_connection = t->new_connection;
+    if (t->https) {
+        struct curl_tlssessioninfo *info = NULL;
+        if (curl_easy_getinfo(t->curl, CURLINFO_TLS_SSL_PTR, &info) == CURLE_OK && info &&
+            info->backend == CURLSSLBACKEND_OPENSSL && info->internals) {
+            X509 *cert = SSL_get1_peer_certificate((SSL *)info->internals);
+            int len = cert ? i2d_X509(cert, &der) : -1;
+            X509_free(cert);
+            if (len > 0) {
+                ci.peer_cert = der;
+                ci.peer_cert_len = (size_t)len;
+            }
+        }
+    }
+    free(t->hook_detail);
+    t->hook_detail = NULL;
+    t->hook_hr = t->hook(t->hook_ctx, &ci, &value, &t->hook_detail);
+    OPENSSL_free(der);
+    if (t->hook_hr) {
+        free(value);
+        return CURL_PREREQFUNC_ABORT;
+    }
+    if (value && (has_crlf(value) || !(line = wsm_asprintf("Authorization: %s", value)))) {
+        t->hook_hr = has_crlf(value) ? WSM_E_INVALIDARG : WSM_E_OUTOFMEMORY;
+        wsm_wipe_free(value);
+        return CURL_PREREQFUNC_ABORT;
+    }
+    if (!value && !(line = wsm_strdup("Authorization:"))) {
+        t->hook_hr = WSM_E_OUTOFMEMORY;
+        return CURL_PREREQFUNC_ABORT;
+    }
+    wsm_wipe_free(value);
+    wsm_wipe_free(t->auth_line->data);
+    t->auth_line->data = line;
+    return CURL_PREREQFUNC_OK;
 }
 
 /* Track the transport's open sockets for on_header(). */
@@ -228,6 +339,7 @@ static int on_sockopt(void *userp, curl_socket_t fd, curlsocktype purpose)
 {
     struct wsm_transport *t = userp;
     if (purpose == CURLSOCKTYPE_IPCXN) {
+        t->socket_opened = 1;
         for (size_t i = 0; i < MAX_SOCKETS; i++) {
             if (t->sockets[i] == CURL_SOCKET_BAD) {
                 t->sockets[i] = fd;
@@ -484,6 +596,8 @@ static int32_t setup_handle(struct wsm_transport *t, char **detail)
     SET(CURLOPT_SOCKOPTDATA, t);
     SET(CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
     SET(CURLOPT_CLOSESOCKETDATA, t);
+    SET(CURLOPT_PREREQFUNCTION, on_prereq);
+    SET(CURLOPT_PREREQDATA, t);
 
     /* Host authentication. The certificate case is the TLS client certificate plus a header (post()). */
     if (t->auth == WSM_AUTH_BASIC || t->auth == WSM_AUTH_DIGEST) {
@@ -551,7 +665,7 @@ int32_t wsm_transport_new(const struct wsm_transport_config *cfg, struct wsm_tra
     *out = NULL;
     if (!cfg || !cfg->url || !*cfg->url)
         return wsm_fail(detail, WSM_E_INVALIDARG, "No URL was given to the transport.");
-    if ((unsigned)cfg->auth > WSM_AUTH_CERTIFICATE)
+    if ((unsigned)cfg->auth > WSM_AUTH_EXTERNAL)
         return wsm_fail(detail, WSM_E_INVALIDARG, "The transport authentication kind %d is not known.",
                         (int)cfg->auth);
     if ((unsigned)cfg->proxy_mode > WSM_PROXY_EXPLICIT)
@@ -800,15 +914,24 @@ static int32_t build_headers(struct wsm_transport *t, const char *content_type, 
     if (t->auth == WSM_AUTH_CERTIFICATE && !unauthenticated &&
         (hr = add_header(&list, "Authorization: " WSM_SECPROFILE_HTTPS_MUTUAL)))
         goto done;
+    t->auth_line = NULL;
+    if (t->auth == WSM_AUTH_EXTERNAL && !unauthenticated) {
+        /* A placeholder that on_prereq() fills in ("Authorization:" alone sends nothing). */
+        if ((hr = add_header(&list, "Authorization:")))
+            goto done;
+        for (t->auth_line = list; t->auth_line->next; t->auth_line = t->auth_line->next)
+            ;
+    }
     for (const char *const *h = extra; h && *h; h++) {
         if ((hr = add_header(&list, *h)))
             goto done;
     }
 done:
     free(ct);
-    if (hr)
+    if (hr) {
         curl_slist_free_all(list);
-    else
+        t->auth_line = NULL;
+    } else
         *out = list;
     return hr;
 }
@@ -839,6 +962,12 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
     t->tls_alert = -1;
     t->tls_cert_requested = t->got_status = 0;
     t->errbuf[0] = '\0';
+    t->hook_hr = WSM_S_OK;
+    t->new_connection = 0;
+    t->connection_close = 0;
+    free_www(t->www);
+    t->www = NULL;
+    t->n_www = 0;
 
     CURLcode rc = CURLE_OK;
 #define SET(opt, val)                                                                                        \
@@ -875,9 +1004,20 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
     curl_slist_free_all(headers);
+    t->auth_line = NULL;
 
     if (rc != CURLE_OK) {
         t->len = 0;
+        free_www(t->www);
+        t->www = NULL;
+        t->n_www = 0;
+        if (rc == CURLE_ABORTED_BY_CALLBACK && t->hook_hr) {
+            if (detail) {
+                *detail = t->hook_detail;
+                t->hook_detail = NULL;
+            }
+            return t->hook_hr;
+        }
         return map_failure(t, rc, detail);
     }
 
@@ -898,5 +1038,10 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
         return WSM_E_OUTOFMEMORY;
     }
     reply->status = status;
+    reply->www_authenticate = t->www;
+    t->www = NULL;
+    t->n_www = 0;
+    reply->connection_close = t->connection_close;
+    reply->new_connection = t->new_connection;
     return WSM_S_OK;
 }

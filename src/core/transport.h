@@ -28,7 +28,9 @@
 /* The Authorization header value of WS-Management's mutual-TLS security profile (fact sheet §4.4). */
 #define WSM_SECPROFILE_HTTPS_MUTUAL "http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/https/mutual"
 
-enum wsm_auth_kind { WSM_AUTH_NONE, WSM_AUTH_BASIC, WSM_AUTH_DIGEST, WSM_AUTH_CERTIFICATE };
+/* EXTERNAL: the Authorization header comes from the auth hook (wsm_transport_set_auth_hook); libcurl does
+ * no authentication of its own. Used for Negotiate/Kerberos, whose context client.c drives. */
+enum wsm_auth_kind { WSM_AUTH_NONE, WSM_AUTH_BASIC, WSM_AUTH_DIGEST, WSM_AUTH_CERTIFICATE, WSM_AUTH_EXTERNAL };
 enum wsm_proxy_mode { WSM_PROXY_DIRECT, WSM_PROXY_ENVIRONMENT, WSM_PROXY_EXPLICIT };
 
 struct wsm_transport_config {
@@ -54,7 +56,25 @@ struct wsm_http_reply {
     char *content_type; /* NULL if none */
     char *body;         /* NUL-terminated copy, len bytes ("" when the reply had no body) */
     size_t len;
+    char **www_authenticate; /* NULL-terminated values of the WWW-Authenticate lines of the final response
+                                (NULL when there were none), white space trimmed */
+    int connection_close;    /* the response said "Connection: close" */
+    int new_connection;      /* the request went over a TCP connection opened for it */
 };
+
+/* What the auth hook learns about the connection a request is about to go over. */
+struct wsm_conn_info {
+    int new_connection; /* the connection was opened for this request: any security context bound to an
+                           earlier connection is void */
+    const unsigned char *peer_cert; /* HTTPS: DER of the server's leaf certificate; NULL over HTTP */
+    size_t peer_cert_len;
+};
+
+/* Called by wsm_transport_post (WSM_AUTH_EXTERNAL, authenticated requests only) after the connection is up
+ * (TLS handshake done, so the certificate is known) and before the request is written. Stores a malloc'd
+ * Authorization value (e.g. "Negotiate YII...") in *authorization, or NULL to send none. A failure aborts the
+ * post with that HRESULT and detail before anything is sent. */
+typedef int32_t (*wsm_auth_hook)(void *ctx, const struct wsm_conn_info *ci, char **authorization, char **detail);
 
 /* Copies everything it needs from cfg (secrets are wiped on free). Loads the client certificate now, so a
  * missing one fails here: ERROR_WSMAN_CERT_NOT_FOUND (no file in the store has that thumbprint; detail names
@@ -88,6 +108,9 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
                            const char *const *extra_headers, int unauthenticated, uint32_t timeout_ms,
                            size_t max_reply, struct wsm_http_reply *reply, char **detail);
 void wsm_http_reply_clear(struct wsm_http_reply *r);
+
+/* Installs the hook for WSM_AUTH_EXTERNAL transports (NULL: no Authorization header). */
+void wsm_transport_set_auth_hook(struct wsm_transport *t, wsm_auth_hook hook, void *ctx);
 
 /* Number of TCP connections this transport has opened so far (sum of CURLINFO_NUM_CONNECTS). */
 unsigned long wsm_transport_connections(const struct wsm_transport *t);

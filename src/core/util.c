@@ -139,3 +139,13 @@ int wsm_is_space(unsigned char c)
 {
     return c == ' ' || (c >= '\t' && c <= '\r');
 }
+
+void wsm_trim(const char **s, size_t *n)
+{
+    while (*n && wsm_is_space((unsigned char)**s)) {
+        (*s)++;
+        (*n)--;
+    }
+    while (*n && wsm_is_space((unsigned char)(*s)[*n - 1]))
+        (*n)--;
+}

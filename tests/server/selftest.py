@@ -7,6 +7,8 @@ SOAP envelopes over http.client (and a few raw sockets), and checks the replies 
 and lxml only. Prints one line per failure and finally "selftest: N passed, N failed"; exit status 0 only when
 nothing failed.
 Usage: /usr/bin/python3 tests/server/selftest.py [-v]
+The Negotiate/Kerberos/NTLM and encryption tests live in gss_selftest.py (run at the end; they need
+python3-gssapi, MIT krb5's KDC tools and gss-ntlmssp, and start a throw-away realm with tests/kdc/kdc.sh).
 """
 
 import hashlib
@@ -1268,7 +1270,8 @@ def t_keepalive(srv):
           lines[-1].split()[0] != lines[-2].split()[0], lines[-2:])
     c.close()
     check('log: line format', re.match(r'^conn=\d+ POST status=200 action=\S+ resource=\S+ charset=utf-8 '
-                                       r'auth=basic bytes=\d+$', lines[0]), lines[0])
+                                       r'auth=basic bytes=\d+ gss=- user=- enc=no cbt=- leg=-$', lines[0]),
+          lines[0])
 
 
 def raw_exchange(port, body, read_until=None, close_after=None, limit=200000):
@@ -1406,7 +1409,7 @@ def t_auth_none():
         r = c.soap(OS_URI, T + 'Get')
         check('auth none: served without Authorization', r.status == 200)
         lines = srv.log_lines(1)
-        check('auth none: logged auth=-', lines and lines[-1].split()[-2] == 'auth=-', lines[-1:])
+        check('auth none: logged auth=-', lines and lines[-1].split()[6] == 'auth=-', lines[-1:])
         # Live config: MaxTimeoutms caps the OperationTimeout.
         r = c.soap(CONFIG, T + 'Put',
                    body='<cfg:Config xmlns:cfg="%s"><cfg:MaxTimeoutms>1000</cfg:MaxTimeoutms>'
@@ -1580,10 +1583,16 @@ def t_https():
 
 
 def t_startup_errors():
-    p = subprocess.run([PYTHON, SERVER, '--auth', 'kerberos'], capture_output=True, timeout=30)
+    p = subprocess.run([PYTHON, SERVER, '--auth', 'credssp'], capture_output=True, timeout=30)
     check('startup: bad --auth rejected', p.returncode != 0)
     p = subprocess.run([PYTHON, SERVER, '--auth', 'certificate'], capture_output=True, timeout=30)
     check('startup: certificate without TLS rejected', p.returncode != 0)
+    p = subprocess.run([PYTHON, SERVER, '--auth', 'negotiate', '--gss-encryption', 'sometimes'],
+                       capture_output=True, timeout=30)
+    check('startup: bad --gss-encryption rejected', p.returncode == 2)
+    p = subprocess.run([PYTHON, SERVER, '--auth', 'kerberos', '--gss-reauth-after', '-1'], capture_output=True,
+                       timeout=30)
+    check('startup: negative --gss-reauth-after rejected', p.returncode == 2)
 
 
 def main():
@@ -1612,6 +1621,9 @@ def main():
     for name, fn in (('digest-stale', t_digest_stale), ('auth-none', t_auth_none), ('expiry', t_expiry),
                      ('https', t_https), ('big', t_big), ('startup', t_startup_errors)):
         run(name, fn)
+    # Negotiate/Kerberos/NTLM + message encryption (starts its own KDC unless WSM_KDC_DIR is set).
+    import gss_selftest
+    gss_selftest.run_all(check, ServerProc, run, VERBOSE)
     if VERBOSE:
         print('(%.1f s)' % (time.time() - t_start))
     print('selftest: %d passed, %d failed' % (PASSED, FAILED))

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 """wsmauto test server: a WS-Management (WinRM-like) service for loopback tests.
 
-Written independently of the wsmauto C client. Only the Python standard library and lxml are used.
+Written independently of the wsmauto C client. Only the Python standard library and lxml are used, plus
+python3-gssapi for --auth negotiate/kerberos (imported only then).
 Shapes of replies and faults are modelled on real WinRM captures (see tests/server/README.md for the rules).
 Run `wsman_server.py --help` for the options.
 """
@@ -20,6 +21,7 @@ import signal
 import socket
 import socketserver
 import ssl
+import struct
 import sys
 import threading
 import time
@@ -2311,7 +2313,8 @@ class Auth:
         return 'stale' if age > self.nonce_ttl or age < -5 else 'ok'
 
     def challenges(self, stale=False):
-        out = []
+        # Windows' order: Negotiate, Kerberos, Basic (then our Digest).
+        out = [GSS_HEADER_NAME[s] for s in GSS_SCHEMES if s in self.schemes]
         if 'basic' in self.schemes:
             out.append('Basic realm="WSMAN"')
         if 'digest' in self.schemes:
@@ -2383,6 +2386,270 @@ class Auth:
 
 
 # ------------------------------------------------------------------------------------------------------------
+# GSSAPI (Negotiate / Kerberos) and WinRM message encryption (ws-management-protocol.md §4.4-§6)
+# ------------------------------------------------------------------------------------------------------------
+OID_KRB5 = '1.2.840.113554.1.2.2'
+OID_NTLM = '1.3.6.1.4.1.311.2.2.10'
+OID_SPNEGO = '1.3.6.1.5.5.2'
+# DER of those OIDs, to tell what the first token of a handshake carries.
+_DER_KRB5 = bytes.fromhex('2a864886f712010202')
+_DER_SPNEGO = bytes.fromhex('2b0601050502')
+PROTO_SPNEGO = 'application/HTTP-SPNEGO-session-encrypted'
+PROTO_KERBEROS = 'application/HTTP-Kerberos-session-encrypted'
+ENC_BOUNDARY = 'Encrypted Boundary'
+GSS_C_CHANNEL_BOUND_FLAG = 0x800      # set by MIT and gss-ntlmssp acceptors only when bindings matched
+GSS_SCHEMES = ('negotiate', 'kerberos')
+GSS_HEADER_NAME = {'negotiate': 'Negotiate', 'kerberos': 'Kerberos'}
+GSS_PROTOCOL = {'negotiate': PROTO_SPNEGO, 'kerberos': PROTO_KERBEROS}
+
+_gssapi = None
+
+
+def gss_module():
+    """python3-gssapi, imported on first use so that servers without Negotiate/Kerberos do not need it."""
+    global _gssapi
+    if _gssapi is None:
+        import gssapi
+        import gssapi.raw
+        _gssapi = gssapi
+    return _gssapi
+
+
+class EncError(Exception):
+    """A multipart/encrypted body that cannot be parsed or decrypted (→ HTTP 400)."""
+
+
+def der_read(buf, pos):
+    """One DER TLV at pos → (tag, value start, value end). Raises ValueError on a short buffer."""
+    if pos + 2 > len(buf):
+        raise ValueError('short DER')
+    tag, n = buf[pos], buf[pos + 1]
+    pos += 2
+    if n & 0x80:
+        k = n & 0x7f
+        if k == 0 or k > 4 or pos + k > len(buf):
+            raise ValueError('bad DER length')
+        n = int.from_bytes(buf[pos:pos + k], 'big')
+        pos += k
+    if pos + n > len(buf):
+        raise ValueError('short DER')
+    return tag, pos, pos + n
+
+
+def token_kind(tok):
+    """What the first token of a handshake is: 'ntlm' (raw NTLMSSP), 'spnego', 'krb5' (raw RFC 4121
+    InitialContextToken with the krb5 OID) or None."""
+    if tok.startswith(b'NTLMSSP\x00'):
+        return 'ntlm'
+    try:
+        tag, start, _ = der_read(tok, 0)
+        if tag != 0x60:
+            return None
+        tag, s2, e2 = der_read(tok, start)
+    except ValueError:
+        return None
+    if tag != 0x06:
+        return None
+    oid = tok[s2:e2]
+    return 'spnego' if oid == _DER_SPNEGO else 'krb5' if oid == _DER_KRB5 else None
+
+
+# Signature algorithm OIDs whose hash RFC 5929 keeps (every other one, MD5/SHA-1 included, maps to SHA-256).
+_SIG_HASH = {
+    bytes.fromhex('2a864886f70d01010c'): 'sha384', bytes.fromhex('2a864886f70d01010d'): 'sha512',  # RSA
+    bytes.fromhex('2a8648ce3d040303'): 'sha384', bytes.fromhex('2a8648ce3d040304'): 'sha512',      # ECDSA
+}
+
+
+def cert_signature_hash(der):
+    """Hash name RFC 5929 tls-server-end-point uses for this certificate."""
+    try:
+        _, s, e = der_read(der, 0)                  # Certificate
+        _, _, tbs_end = der_read(der, s)            # tbsCertificate
+        tag, a_s, _ = der_read(der, tbs_end)        # signatureAlgorithm
+        tag, o_s, o_e = der_read(der, a_s)          # its OID
+    except ValueError:
+        return 'sha256'
+    return _SIG_HASH.get(der[o_s:o_e], 'sha256') if tag == 0x06 else 'sha256'
+
+
+def tls_server_end_point(der):
+    return b'tls-server-end-point:' + hashlib.new(cert_signature_hash(der), der).digest()
+
+
+def encrypted_ctype(protocol, lenient=False):
+    if lenient:
+        return 'multipart/encrypted; protocol="%s"; boundary=%s' % (protocol, ENC_BOUNDARY)
+    return 'multipart/encrypted;protocol="%s";boundary="%s"' % (protocol, ENC_BOUNDARY)
+
+
+def encrypted_body(protocol, parts, lenient=False):
+    """The §5.2 body. parts = [(length, charset, header, cipher)]. The strict form is what Windows writes;
+    the lenient form is how other servers write it (no tabs, '-- Encrypted Boundary', 'length=', an extra
+    CRLF at the end)."""
+    tab = b'' if lenient else b'\t'
+    delim = ('-- %s' if lenient else '--%s') % ENC_BOUNDARY
+    out = []
+    for length, charset, header, cipher in parts:
+        out.append(delim.encode() + b'\r\n')
+        out.append(tab + b'Content-Type: ' + protocol.encode() + b'\r\n')
+        out.append(tab + ('OriginalContent: type=application/soap+xml;charset=%s;%s=%d\r\n'
+                          % ('UTF-16' if charset == 'utf-16' else 'UTF-8', 'length' if lenient else 'Length',
+                             length)).encode())
+        out.append(delim.encode() + b'\r\n')
+        out.append(tab + b'Content-Type: application/octet-stream\r\n')
+        out.append(struct.pack('<I', len(header)) + header + cipher)
+    out.append(delim.encode() + b'--\r\n' + (b'\r\n' if lenient else b''))
+    return b''.join(out)
+
+
+_CT_PARAM = re.compile(r';\s*([A-Za-z-]+)\s*=\s*(?:"([^"]*)"|([^;]*))')
+
+
+def encrypted_params(ctype):
+    """(protocol, boundary) of a multipart/encrypted Content-Type, or None when it is not one."""
+    low = (ctype or '').strip().lower()
+    if not (low.startswith('multipart/encrypted') or low.startswith('multipart/x-multi-encrypted')):
+        return None
+    params = {}
+    for m in _CT_PARAM.finditer(ctype):
+        params[m.group(1).lower()] = (m.group(2) if m.group(2) is not None else m.group(3)).strip()
+    return params.get('protocol', ''), params.get('boundary', '')
+
+
+def parse_encrypted(boundary, body):
+    """§5.2 body → [(length, charset, header, cipher)]. Works on bytes: the ciphertext may hold anything.
+    The ciphertext of a part is `Length` bytes (M = N for NTLM and Kerberos, padding included in N); when the
+    next delimiter is not there, a single-part body may still be cut at its closing delimiter (the Length
+    check after the unwrap then decides)."""
+    if not boundary:
+        raise EncError('the multipart/encrypted Content-Type has no boundary')
+    b = re.escape(boundary.encode('latin-1'))
+    delim = re.compile(b'--[ \t]*' + b + b'(--)?[ \t]*\r\n')
+    parts, pos = [], 0
+    while True:
+        m = delim.match(body, pos)
+        if m is None:
+            raise EncError('expected the boundary delimiter at byte %d' % pos)
+        if m.group(1):                       # closing delimiter
+            if body[m.end():].strip(b'\r\n') != b'':
+                raise EncError('data after the closing boundary')
+            break
+        m2 = delim.search(body, m.end())
+        if m2 is None or m2.group(1):
+            raise EncError('a metadata part without its payload part')
+        meta = body[m.end():m2.start()].decode('latin-1')
+        length = charset = None
+        for line in meta.split('\r\n'):
+            name, sep, value = line.strip().partition(':')
+            if sep and name.strip().lower() == 'originalcontent':
+                for item in value.split(';'):
+                    k, s2, v = item.strip().partition('=')
+                    if k.lower() == 'length' and s2:
+                        length = int(v) if v.strip().isdigit() else None
+                    elif k.lower() == 'charset' and s2:
+                        charset = v.strip().strip('"')
+        if length is None:
+            raise EncError('the OriginalContent line has no valid Length')
+        p = m2.end()
+        cm = re.compile(b'[ \t]*Content-Type:[ \t]*application/octet-stream[ \t]*\r\n', re.I).match(body, p)
+        if cm is None:
+            raise EncError('the payload part does not start with Content-Type: application/octet-stream')
+        p = cm.end()
+        if p + 4 > len(body):
+            raise EncError('the payload part is truncated')
+        hlen = struct.unpack('<I', body[p:p + 4])[0]
+        p += 4
+        if p + hlen > len(body):
+            raise EncError('the encryption header length %d runs past the body' % hlen)
+        header = body[p:p + hlen]
+        p += hlen
+        end = p + length
+        if not (end <= len(body) and delim.match(body, end)):
+            # single part: cut at the closing delimiter at the end of the body
+            closing = list(re.finditer(b'--[ \t]*' + b + b'--[ \t]*\r\n', body))
+            if parts or not closing or closing[-1].start() < p:
+                raise EncError('no boundary after the %d-byte ciphertext' % length)
+            end = closing[-1].start()
+        parts.append((length, charset, header, body[p:end]))
+        pos = end
+    if not parts:
+        raise EncError('the body holds no encrypted part')
+    return parts
+
+
+def _strip_rfc1964_padding(data):
+    """RFC 1964/4757 tokens carry 1..8 bytes of padding, each holding the padding length."""
+    if data:
+        k = data[-1]
+        if 1 <= k <= 8 and len(data) >= k and data[-k:] == bytes([k]) * k:
+            return data[:-k]
+    return data
+
+
+def gss_unwrap(g, header, cipher):
+    """Decrypt one part → (plaintext counted for Length, plaintext without padding)."""
+    gssapi = gss_module()
+    raw = gssapi.raw
+    if g.mech == 'ntlm':
+        res = g.ctx.unwrap(header + cipher)
+        if not res.encrypted:
+            raise EncError('the NTLM part was signed but not sealed')
+        return res.message, res.message
+    # Kerberos: [HEADER][DATA] like SSPI DecryptMessage; MIT >= 1.19 accepts the missing padding buffer.
+    # An RFC 4757 (RC4) token leaves its padding in DATA; the client counted it in Length.
+    iov = raw.IOV((raw.IOVBufferType.header, False, header), (raw.IOVBufferType.data, False, cipher),
+                  std_layout=False)
+    res = raw.unwrap_iov(g.ctx, iov)
+    if not res.encrypted:
+        raise EncError('the Kerberos part was not encrypted')
+    data = bytes(iov[1].value or b'')
+    if header[:1] == b'\x60':                # legacy RFC 1964 framing = RC4-HMAC (or DES3)
+        return data, _strip_rfc1964_padding(data)
+    return data, data
+
+
+def gss_wrap(g, plain):
+    """→ (header, cipher, Length value)."""
+    gssapi = gss_module()
+    raw = gssapi.raw
+    if g.mech == 'ntlm':
+        w = g.ctx.wrap(plain, True).message
+        return w[:16], w[16:], len(plain)
+    T = raw.IOVBufferType
+    # Windows: TOKEN + DATA, no padding buffer. MIT refuses that for RC4 (EINVAL), so ask how much padding the
+    # enctype needs first and give a padding buffer only then.
+    probe = raw.IOV(T.header, plain, T.padding, std_layout=False)
+    raw.wrap_iov_length(g.ctx, probe, confidential=True)
+    if probe[2].value and len(probe[2].value):
+        iov = raw.IOV(T.header, plain, T.padding, std_layout=False)
+    else:
+        iov = raw.IOV(T.header, plain, std_layout=False)
+    raw.wrap_iov(g.ctx, iov, confidential=True)
+    header = bytes(iov[0].value)
+    cipher = bytes(iov[1].value) + (bytes(iov[2].value or b'') if len(iov) > 2 else b'')
+    return header, cipher, len(cipher)
+
+
+class GssConn:
+    """The security context of one TCP connection."""
+
+    def __init__(self, scheme, ctx):
+        self.scheme = scheme        # 'negotiate' | 'kerberos'
+        self.ctx = ctx
+        self.legs = 0
+        self.complete = False
+        self.mech = None            # 'krb5' | 'ntlm'
+        self.user = '-'
+        self.cbt = '-'              # HTTPS: 'yes' (bindings matched) / 'no' (none sent); HTTP: '-'
+        self.served = 0
+
+    @property
+    def protocol(self):
+        return GSS_PROTOCOL[self.scheme]
+
+
+# ------------------------------------------------------------------------------------------------------------
 # Application state
 # ------------------------------------------------------------------------------------------------------------
 class App:
@@ -2401,6 +2668,7 @@ class App:
         self.bind = args.bind
         self.port = 0
         self.thumbprint = ''
+        self.cbt_data = None          # HTTPS: RFC 5929 tls-server-end-point application data
         self.log_lock = threading.Lock()
         self.log_file = open(args.log, 'a', encoding='utf-8') if args.log else None
         self.wql_cache = {}
@@ -2425,10 +2693,12 @@ class App:
                         'MaxConcurrentOperations': '4294967295', 'MaxConcurrentOperationsPerUser': '1500',
                         'EnumerationTimeoutms': str(int(args.enum_expiry_s * 1000)), 'MaxConnections': '300',
                         'MaxPacketRetrievalTimeSeconds': '120', 'AllowUnencrypted': 'true',
-                        'Auth': {'Basic': 'true' if 'basic' in schemes else 'false', 'Kerberos': 'false',
-                                 'Negotiate': 'false',
+                        'Auth': {'Basic': 'true' if 'basic' in schemes else 'false',
+                                 'Kerberos': 'true' if 'kerberos' in schemes else 'false',
+                                 'Negotiate': 'true' if 'negotiate' in schemes else 'false',
                                  'Certificate': 'true' if 'certificate' in schemes else 'false',
-                                 'CredSSP': 'false', 'CbtHardeningLevel': 'Relaxed'},
+                                 'CredSSP': 'false',
+                                 'CbtHardeningLevel': 'Strict' if args.require_cbt else 'Relaxed'},
                         'DefaultPorts': {'HTTP': '5985', 'HTTPS': '5986'}, 'IPv4Filter': '*',
                         'IPv6Filter': '*', 'EnableCompatibilityHttpListener': 'false',
                         'EnableCompatibilityHttpsListener': 'false',
@@ -2514,9 +2784,24 @@ class App:
                                  % (SECPROFILE, scheme, s))
                 elif s == 'certificate' and tls:
                     parts.append('<wsmid:SecurityProfileName>%s</wsmid:SecurityProfileName>' % MUTUAL_AUTH)
+            if any(s in GSS_SCHEMES for s in self.args.auth):
+                parts.append('<wsmid:SecurityProfileName>%s%sspnego-kerberos</wsmid:SecurityProfileName>'
+                             % (SECPROFILE, scheme))
             parts.append('</wsmid:SecurityProfiles>')
         parts.append('</wsmid:IdentifyResponse></s:Body></s:Envelope>')
         return ''.join(parts)
+
+    def new_acceptor(self, tls):
+        """A GSS acceptor context with the default credentials (keytab from $KRB5_KTNAME, NTLM users from
+        $NTLM_USER_FILE through gss-ntlmssp). Over HTTPS it carries our tls-server-end-point bindings: MIT and
+        gss-ntlmssp then fail a context whose bindings differ, accept one without bindings, and set
+        GSS_C_CHANNEL_BOUND_FLAG only when they matched (checked by the self-test)."""
+        gssapi = gss_module()
+        cb = None
+        if tls and self.cbt_data is not None:
+            cb = gssapi.raw.ChannelBindings(initiator_address_type=None, acceptor_address_type=None,
+                                            application_data=self.cbt_data)
+        return gssapi.SecurityContext(usage='accept', channel_bindings=cb)
 
     def log(self, line):
         if self.log_file is None:
@@ -2535,7 +2820,9 @@ class App:
 MISBEHAVE_MODES = ('status401', 'status413', 'status415', 'status500-empty', 'status500-html',
                    'status400-fault', 'nonxml', 'html200', 'empty200', 'oversize', 'endless', 'sleep',
                    'close', 'dtd', 'xxe', 'wrong-relatesto', 'utf16', 'utf16-nobom-header', 'wmierror',
-                   'fault-nodetail', 'fault-nested', 'redirect', 'wrong-action', 'get-ok')
+                   'fault-nodetail', 'fault-nested', 'redirect', 'wrong-action', 'get-ok',
+                   'enc-tamper', 'enc-truncate', 'enc-bad-length', 'enc-plain', 'enc-lenient',
+                   'close-after-reply')
 OK_BODY = '<e:Ok xmlns:e="%s">ok</e:Ok>' % NS_ECHO
 HTML_BODY = b'<html><head><title>Error</title></head><body><h1>Something went wrong</h1></body></html>'
 
@@ -2642,6 +2929,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, format, *args):   # noqa: A002 - BaseHTTPRequestHandler's signature
         pass
 
+    def setup(self):
+        http.server.BaseHTTPRequestHandler.setup(self)
+        self.gss = None     # GssConn: Negotiate/Kerberos authenticate the TCP connection, not a request
+        self.enc = None     # the GssConn that decrypted the current request (its reply is encrypted too)
+
     @property
     def app(self):
         return self.server.app
@@ -2656,7 +2948,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                  'Date: ' + formatdate(usegmt=True)]
         if ctype:
             lines.append('Content-Type: ' + ctype)
-        for name, value in extra:
+        for name, value in list(extra) + self.info.get('extra', []):
             lines.append('%s: %s' % (name, value))
         lines.append('Content-Length: %d' % len(body))
         if close or self.close_connection:
@@ -2672,9 +2964,33 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except OSError:
             self.close_connection = True
 
-    def soap_reply(self, status, data, charset):
+    def soap_reply(self, status, data, charset, variant=None):
+        if self.enc is not None:
+            self.encrypted_reply(status, data, charset, variant)
+            return
         ctype = 'application/soap+xml;charset=' + ('UTF-16' if charset == 'utf-16' else 'UTF-8')
         self.raw_reply(status, data, ctype)
+
+    def encrypted_reply(self, status, data, charset, variant=None):
+        """Replies to an encrypted request are encrypted with the same context and protocol string (faults
+        too). variant: one of the enc-* misbehave modes."""
+        g = self.enc
+        try:
+            header, cipher, length = gss_wrap(g, data)
+        except Exception as e:      # noqa: BLE001 - a GSS failure here is the server's, log it
+            self.info['gsserr'] = 'wrap: %s' % e
+            self.raw_reply(500, close=True)
+            return
+        if variant == 'enc-tamper':
+            i = len(cipher) // 2
+            cipher = cipher[:i] + bytes([cipher[i] ^ 0x01]) + cipher[i + 1:]
+        elif variant == 'enc-truncate':
+            cipher = cipher[:-10]
+        elif variant == 'enc-bad-length':
+            length += 1
+        lenient = variant == 'enc-lenient'
+        body = encrypted_body(g.protocol, [(length, charset, header, cipher)], lenient)
+        self.raw_reply(status, body, encrypted_ctype(g.protocol, lenient))
 
     def send_error(self, code, message=None, explain=None):
         self.info = self.new_info()  # a request line that never reached do_POST
@@ -2683,7 +2999,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def new_info(self):
         return {'status': 0, 'action': '-', 'resource': '-', 'charset': '-', 'auth': '-', 'bytes': 0,
-                'logged': False}
+                'logged': False, 'gss': '-', 'user': '-', 'enc': 'no', 'cbt': '-', 'leg': '-', 'gsserr': None,
+                'extra': []}
 
     def write_log(self):
         """One line per request: at its reply, or (status=0) when it ends without one."""
@@ -2695,9 +3012,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
         def clean(v):
             return re.sub(r'\s', '%20', str(v)) or '-'
-        self.app.log('conn=%d %s status=%d action=%s resource=%s charset=%s auth=%s bytes=%d'
-                     % (conn, clean(getattr(self, 'command', None) or '-'), i['status'], clean(i['action']),
-                        clean(i['resource']), i['charset'], i['auth'], i['bytes']))
+        line = ('conn=%d %s status=%d action=%s resource=%s charset=%s auth=%s bytes=%d gss=%s user=%s '
+                'enc=%s cbt=%s leg=%s' % (conn, clean(getattr(self, 'command', None) or '-'), i['status'],
+                                          clean(i['action']), clean(i['resource']), i['charset'], i['auth'],
+                                          i['bytes'], i['gss'], clean(i['user']), i['enc'], i['cbt'],
+                                          i['leg']))
+        if i['gsserr']:
+            line += ' gsserr=' + clean(i['gsserr'])[:300]
+        self.app.log(line)
 
     # -- input --
     def read_body(self):
@@ -2765,16 +3087,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
         extra = [('WWW-Authenticate', c) for c in self.app.auth.challenges(stale)]
         self.raw_reply(401, extra=extra)
 
-    def authenticate(self):
+    def authenticate(self, body):
+        """→ the scheme that authenticated the request, or None once a reply (401, handshake leg, the 200 of
+        an empty handshake POST) has been sent."""
         auth = self.app.auth
         h = (self.headers.get('Authorization') or '').strip()
         if not h:
+            g = self.gss
+            if g is not None and g.complete:
+                # Connection-bound authentication (HTTP.sys): later requests carry no Authorization.
+                return g.scheme
             if 'none' in auth.schemes:
                 return '-'
             self.send_401()
             return None
         scheme, _, rest = h.partition(' ')
         low = scheme.lower()
+        if low in GSS_SCHEMES and low in auth.schemes:
+            return self.gss_step(low, rest.strip(), body)
         if low == 'basic' and 'basic' in auth.schemes:
             if auth.check_basic(rest):
                 return 'basic'
@@ -2791,23 +3121,124 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_401()
         return None
 
+    def gss_fail(self, why):
+        """A handshake that failed: like HTTP.sys, a 401 with the bare challenges (connection kept)."""
+        self.gss = None
+        self.info['gsserr'] = why
+        self.send_401()
+        return None
+
+    def gss_step(self, scheme, b64, body):
+        app = self.app
+        info = self.info
+        info['gss'] = scheme
+        if app.args.gss_drop_handshake:
+            self.close_connection = True
+            info['status'] = 0
+            return None
+        try:
+            tok = base64.b64decode(b64, validate=True)
+        except (binascii.Error, ValueError):
+            tok = b''
+        if not tok:
+            return self.gss_fail('the %s token is not base64' % GSS_HEADER_NAME[scheme])
+        g = self.gss
+        if g is None or g.complete or g.scheme != scheme:
+            # A new handshake (also on a connection whose context is complete: the client starts over).
+            kind = token_kind(tok)
+            if (scheme == 'kerberos' and kind != 'krb5') or (scheme == 'negotiate' and kind not in ('spnego',
+                                                                                                  'ntlm')):
+                return self.gss_fail('a %s handshake cannot start with a %s token'
+                                     % (GSS_HEADER_NAME[scheme], kind or 'unknown'))
+            try:
+                g = GssConn(scheme, app.new_acceptor(app.tls))
+            except Exception as e:      # noqa: BLE001 - any GSS set-up failure is logged, not fatal
+                return self.gss_fail('acceptor: %s' % e)
+            self.gss = g
+        g.legs += 1
+        info['leg'] = str(g.legs)
+        try:
+            out = g.ctx.step(tok)
+            # python-gssapi keeps an error that came with an output token (SPNEGO reject) and raises it on
+            # the next use of the context: ask now, inside the try.
+            complete = g.ctx.complete
+        except Exception as e:          # noqa: BLE001 - GSSError and friends
+            return self.gss_fail(str(e))
+        name = GSS_HEADER_NAME[scheme]
+        if not complete:
+            if not out:
+                return self.gss_fail('the acceptor wants more but produced no token')
+            self.raw_reply(401, extra=[('WWW-Authenticate',
+                                        '%s %s' % (name, base64.b64encode(out).decode()))])
+            return None
+        mech = g.ctx.mech.dotted_form
+        g.mech = 'krb5' if mech == OID_KRB5 else 'ntlm' if mech == OID_NTLM else mech
+        if g.mech not in ('krb5', 'ntlm') or (scheme == 'kerberos' and g.mech != 'krb5'):
+            return self.gss_fail('mechanism %s is not allowed with %s' % (mech, name))
+        flags = int(g.ctx.actual_flags)
+        if app.tls:
+            g.cbt = 'yes' if flags & GSS_C_CHANNEL_BOUND_FLAG else 'no'
+            if app.args.require_cbt and g.cbt != 'yes':
+                return self.gss_fail('channel bindings are required (--require-cbt) but the client sent none')
+        try:
+            # gss-ntlmssp's display name ends in a NUL; keep the log one token
+            g.user = re.sub(r'[\x00-\x20]', '', str(g.ctx.initiator_name)) or '-'
+        except Exception:               # noqa: BLE001 - a name that does not display
+            g.user = '?'
+        g.complete = True
+        info['gss'], info['user'], info['cbt'] = '%s/%s' % (scheme, g.mech), g.user, g.cbt
+        if out:
+            # Kerberos AP-REP / SPNEGO accept-completed with mechListMIC: the client must see it.
+            info['extra'].append(('WWW-Authenticate', '%s %s' % (name, base64.b64encode(out).decode())))
+        if not body:
+            self.raw_reply(200)
+            return None
+        return scheme                   # Windows' style: the body rides on the last leg
+
     def do_POST(self):
         self.info = info = self.new_info()
+        self.enc = None
+        g = None
         try:
-            self.post(info)
+            g = self.post(info)
         finally:
             self.write_log()
+            n = self.app.args.gss_reauth_after
+            if g is not None and n and g.served >= n and self.gss is g:
+                self.gss = None         # like a restarted server: the next request gets the bare 401
+
+    def decrypt(self, g, params, body):
+        """multipart/encrypted request → (plaintext, charset or None)."""
+        protocol, boundary = params
+        if protocol.lower() != g.protocol.lower():
+            raise EncError('protocol %r does not belong to the %s scheme'
+                           % (protocol, GSS_HEADER_NAME[g.scheme]))
+        out, charset = [], None
+        for length, cs, header, cipher in parse_encrypted(boundary, body):
+            try:
+                counted, plain = gss_unwrap(g, header, cipher)
+            except EncError:
+                raise
+            except Exception as e:      # noqa: BLE001 - GSSError: bad signature, wrong sequence number…
+                raise EncError('unwrap: %s' % e)
+            if len(counted) != length:
+                raise EncError('the plaintext is %d bytes but Length=%d' % (len(counted), length))
+            out.append(plain)
+            charset = charset or cs
+        return b''.join(out), soap_content_charset('application/soap+xml;charset=%s' % (charset or ''))
 
     def post(self, info):
+        """→ the GssConn that served the request (for --gss-reauth-after), else None."""
         app = self.app
         body = self.read_body()
         if body is None:
-            return
+            return None
         info['bytes'] = len(body)
         if urlsplit(self.path).path not in ('/wsman', '/wsman/'):
             self.raw_reply(404)
-            return
-        charset = soap_content_charset(self.headers.get('Content-Type'))
+            return None
+        ctype = self.headers.get('Content-Type')
+        charset = soap_content_charset(ctype)
         if (self.headers.get('WSMANIDENTIFY') or '').strip().lower() == 'unauthenticated' and charset:
             try:
                 root = parse_xml(decode_body(body, charset))
@@ -2819,13 +3250,37 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     info['action'], info['charset'] = 'Identify', charset
                     self.soap_reply(200, encode_xml(app.identify_xml(False, False), charset), charset)
                     return
-        scheme = self.authenticate()
+        scheme = self.authenticate(body)
         if scheme is None:
-            return
+            return None
         info['auth'] = scheme
+        g = self.gss if scheme in GSS_SCHEMES else None
+        if g is not None:
+            g.served += 1
+            info['gss'], info['user'], info['cbt'] = '%s/%s' % (g.scheme, g.mech), g.user, g.cbt
+        enc = encrypted_params(ctype)
+        if enc is not None:
+            if g is None or app.args.gss_encryption == 'refuse':
+                info['gsserr'] = ('encryption refused (--gss-encryption refuse)' if g is not None
+                                  else 'an encrypted body without a Negotiate/Kerberos context')
+                self.raw_reply(400)
+                return g
+            try:
+                body, charset = self.decrypt(g, enc, body)
+            except EncError as e:
+                info['gsserr'] = str(e)
+                self.raw_reply(400)
+                return g
+            self.enc = g
+            info['enc'] = 'yes'
+        elif g is not None and not app.tls and app.args.gss_encryption == 'require':
+            # What Windows does with AllowUnencrypted=false: 500, empty body.
+            info['gsserr'] = 'plaintext refused (--gss-encryption require)'
+            self.raw_reply(500)
+            return g
         if charset is None:
             self.raw_reply(415)
-            return
+            return g
         info['charset'] = charset
         if len(body) > app.max_env_bytes:
             try:
@@ -2840,12 +3295,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             f = f_encoding('The request is %d bytes, more than the server MaxEnvelopeSizekb limit of %d '
                            'bytes.' % (len(body), app.max_env_bytes), E_ENCODING_LIMIT)
             self.soap_reply(500, app.soap.fault_bytes(f, m.group(1) if m else None, charset), charset)
-            return
+            return g
         try:
             root = parse_xml(decode_body(body, charset))
         except ValueError:
             self.raw_reply(400)
-            return
+            return g
         hc = HttpCtx(self, charset, scheme)
         hdr = root.find(S_HEADER)
         res_uri = None
@@ -2862,9 +3317,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             info['resource'] = res_uri
             if res_uri.lower().startswith(MISBEHAVE_PREFIX):
                 self.misbehave(res_uri[len(MISBEHAVE_PREFIX):], root, hc)
-                return
+                return g
         status, data = app.soap.process(root, hc)
         self.soap_reply(status, data, charset)
+        return g
 
     # -- misbehaving resources --
     def peer_gone(self, wait):
@@ -2970,6 +3426,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.soap_reply(200, encode_xml(xml, charset), charset)
         elif mode == 'get-ok':
             self.soap_reply(200, encode_xml(ok, charset), charset)
+        elif mode == 'close-after-reply':
+            # A good reply, then the connection is closed (as after an idle timeout): the client's next
+            # request has to open a new connection and, with Negotiate/Kerberos, authenticate again.
+            self.close_connection = True
+            self.soap_reply(200, encode_xml(ok, charset), charset)
+        elif mode == 'enc-plain' and self.enc is not None:
+            self.raw_reply(200, encode_xml(ok, charset),
+                           'application/soap+xml;charset=' + ('UTF-16' if charset == 'utf-16' else 'UTF-8'))
+        elif mode.startswith('enc-'):
+            # Only meaningful for an encrypted request; a plaintext one gets the plain e:Ok reply.
+            self.soap_reply(200, encode_xml(ok, charset), charset, variant=mode)
 
     def endless(self, mid, action):
         head = ('HTTP/1.1 200 OK\r\nServer: Microsoft-HTTPAPI/2.0\r\nDate: %s\r\nContent-Type: '
@@ -3064,7 +3531,8 @@ def parse_args(argv):
                     help='HTTPS: ask for a client certificate and verify it with this '
                     'CA (optional, so password auth keeps working)')
     ap.add_argument('--auth', default='basic', metavar='LIST',
-                    help='comma list of none, basic, digest, certificate (default basic)')
+                    help='comma list of none, basic, digest, certificate, negotiate, kerberos '
+                    '(default basic)')
     ap.add_argument('--user', action='append', dest='user_args', metavar='NAME:PASSWORD',
                     help='an account (repeatable; default wsmuser:wsmpass)')
     ap.add_argument('--cert-user', action='append', dest='cert_users', default=[], metavar='CN',
@@ -3083,11 +3551,23 @@ def parse_args(argv):
     ap.add_argument('--machine', default='wsmauto-test', metavar='NAME',
                     help='Machine attribute of faults and CSName (default wsmauto-test)')
     ap.add_argument('--log', metavar='PATH', help='append one line per HTTP request here')
+    ap.add_argument('--gss-encryption', choices=('require', 'allow', 'refuse'), default='require',
+                    help='Negotiate/Kerberos message encryption over HTTP: require (plaintext SOAP gets 500, '
+                    'the default), allow, refuse (an encrypted request gets 400)')
+    ap.add_argument('--require-cbt', action='store_true',
+                    help='HTTPS: refuse a Negotiate/Kerberos context without matching channel bindings')
+    ap.add_argument('--gss-reauth-after', type=int, default=0, metavar='N',
+                    help='drop a connection\'s GSS context after N authenticated requests (0 = never)')
+    ap.add_argument('--gss-drop-handshake', action='store_true',
+                    help='close the connection without a reply on any Negotiate/Kerberos token')
     args = ap.parse_args(argv)
     schemes = [s.strip().lower() for s in args.auth.split(',') if s.strip()]
-    bad = [s for s in schemes if s not in ('none', 'basic', 'digest', 'certificate')]
+    bad = [s for s in schemes if s not in ('none', 'basic', 'digest', 'certificate') + GSS_SCHEMES]
     if bad or not schemes:
-        ap.error('--auth takes a comma list of none, basic, digest, certificate (got %r)' % args.auth)
+        ap.error('--auth takes a comma list of none, basic, digest, certificate, negotiate, kerberos (got %r)'
+                 % args.auth)
+    if args.gss_reauth_after < 0:
+        ap.error('--gss-reauth-after must not be negative')
     args.auth = schemes
     args.users = []
     for u in args.user_args or ['wsmuser:wsmpass']:
@@ -3112,6 +3592,12 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if any(s in GSS_SCHEMES for s in args.auth):
+        try:
+            gss_module()
+        except ImportError as e:
+            print('wsman_server: --auth negotiate/kerberos needs python3-gssapi: %s' % e)
+            return 2
     app = App(args)
     ssl_ctx = None
     if args.tls_cert:
@@ -3125,6 +3611,7 @@ def main(argv=None):
             with open(args.tls_cert, 'rb') as f:
                 der = ssl.PEM_cert_to_DER_cert(f.read().decode('ascii', 'replace'))
             app.thumbprint = hashlib.sha1(der).hexdigest().upper()
+            app.cbt_data = tls_server_end_point(der)
         except (OSError, ssl.SSLError, ValueError) as e:
             print('wsman_server: cannot set up TLS: %s' % e)
             return 2
