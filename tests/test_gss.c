@@ -450,6 +450,11 @@ static void test_mistakes(void)
     s = open_session("http://wsmauto-untrusted.invalid", NEGOTIATE, NTLM_USER, PASSWORD);
     ok_get_fails(s, SPOOLER, ERROR_WSMAN_SERVER_NOT_TRUSTED, "TrustedHosts");
     release(s);
+    /* With no auth flag, explicit credentials to an untrusted host mean Kerberos, which needs no trust:
+     * the request gets as far as the (unresolvable) host name. */
+    s = open_session("http://wsmauto-untrusted.invalid", WSManFlagCredUsernamePassword, KRB_USER, PASSWORD);
+    ok_get_fails(s, SPOOLER, (HRESULT)0x80072EE7u, "wsmauto-untrusted.invalid");
+    release(s);
 
     test_server_stop(&srv);
 }
