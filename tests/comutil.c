@@ -170,3 +170,17 @@ HRESULT create_session(IWSManEx3 *wsman, const char *url, LONG flags, const char
     SysFreeString(conn);
     return hr;
 }
+
+char *session_get(IWSManSession *s, const char *uri, HRESULT *hr_out)
+{
+    VARIANT v = vstr(uri);
+    BSTR out = NULL;
+    HRESULT hr = IWSManSession_Get(s, v, 0, &out);
+    char *r = hr == S_OK ? utf8(out) : NULL;
+
+    if (hr_out)
+        *hr_out = hr;
+    VariantClear(&v);
+    SysFreeString(out);
+    return r;
+}

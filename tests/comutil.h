@@ -26,6 +26,8 @@ char *error_description(void);         /* the thread's IErrorInfo description */
 int log_lines(const struct test_server *srv, const char *needle);
 /* CreateSession with ConnectionOptions holding user/password and/or a certificate thumbprint (each may be
  * NULL); *out is the session's IWSManSession or NULL. */
+/* Session.Get with a string URI: the UTF-8 result or NULL; *hr_out (may be NULL) gets the HRESULT. */
+char *session_get(IWSManSession *s, const char *uri, HRESULT *hr_out);
 HRESULT create_session(IWSManEx3 *wsman, const char *url, LONG flags, const char *user, const char *password,
                        const char *thumbprint, IWSManSession **out);
 

@@ -83,24 +83,11 @@ static IWSManSession *open_session(const char *url, LONG flags, const char *user
     return session;
 }
 
-static char *get(IWSManSession *s, const char *uri, HRESULT *hr_out)
-{
-    VARIANT v = vstr(uri);
-    BSTR out = NULL;
-    HRESULT hr = IWSManSession_Get(s, v, 0, &out);
-    char *r = hr == S_OK ? utf8(out) : NULL;
-
-    *hr_out = hr;
-    VariantClear(&v);
-    SysFreeString(out);
-    return r;
-}
-
 #define ok_get(s, uri, needle) check_get(__LINE__, s, uri, needle)
 static void check_get(int line, IWSManSession *s, const char *uri, const char *needle)
 {
     HRESULT hr;
-    char *r = s ? get(s, uri, &hr) : NULL;
+    char *r = s ? session_get(s, uri, &hr) : NULL;
 
     if (!s)
         hr = E_POINTER;
@@ -119,7 +106,8 @@ static void check_get(int line, IWSManSession *s, const char *uri, const char *n
 static void check_get_fails(int line, IWSManSession *s, const char *uri, HRESULT expected, const char *text)
 {
     HRESULT hr = E_POINTER;
-    char *r = s ? get(s, uri, &hr) : NULL, *err = s ? session_error(s) : NULL, *desc = error_description();
+    char *r = s ? session_get(s, uri, &hr) : NULL, *err = s ? session_error(s) : NULL,
+         *desc = error_description();
 
     test_check(hr == expected, __FILE__, line, "Get(%s): expected 0x%08x, got 0x%08x (%s)", uri,
                (unsigned)expected, (unsigned)hr, desc ? desc : "");

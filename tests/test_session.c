@@ -68,26 +68,11 @@ static IWSManSession *basic_session(const struct test_server *srv)
     return open_session(srv->url, BASIC, "wsmuser", "wsmpass", NULL);
 }
 
-/* Session.Get with a string URI; returns the UTF-8 result or NULL, *hr. */
-static char *get(IWSManSession *s, const char *uri, HRESULT *hr_out)
-{
-    VARIANT v = vstr(uri);
-    BSTR out = NULL;
-    HRESULT hr = IWSManSession_Get(s, v, 0, &out);
-    char *r = hr == S_OK ? utf8(out) : NULL;
-
-    if (hr_out)
-        *hr_out = hr;
-    VariantClear(&v);
-    SysFreeString(out);
-    return r;
-}
-
 #define ok_get(s, uri, needle) check_get(__LINE__, s, uri, needle)
 static void check_get(int line, IWSManSession *s, const char *uri, const char *needle)
 {
     HRESULT hr;
-    char *r = get(s, uri, &hr);
+    char *r = session_get(s, uri, &hr);
 
     test_check(hr == S_OK && contains(r, needle), __FILE__, line, "Get(%s): hr 0x%08x, result %s", uri,
                (unsigned)hr, r ? r : "(none)");
@@ -100,7 +85,7 @@ static void check_get(int line, IWSManSession *s, const char *uri, const char *n
 static void check_get_fails(int line, IWSManSession *s, const char *uri, HRESULT expected, const char *text)
 {
     HRESULT hr;
-    char *r = get(s, uri, &hr), *err, *desc, code[32];
+    char *r = session_get(s, uri, &hr), *err, *desc, code[32];
 
     test_check(hr == expected, __FILE__, line, "Get(%s): expected 0x%08x, got 0x%08x", uri,
                (unsigned)expected, (unsigned)hr);
@@ -668,7 +653,7 @@ static void test_error_mappings(const struct test_server *srv)
         ok_get(s, MISBEHAVE "get-ok", "<e:Ok");
     }
     /* The external entity was never resolved. */
-    get(s, MISBEHAVE "xxe", NULL);
+    session_get(s, MISBEHAVE "xxe", NULL);
     err = session_error(s);
     ok(!contains(err, "root:"), "no file content in the error: %s", err);
     free(err);
@@ -676,26 +661,26 @@ static void test_error_mappings(const struct test_server *srv)
     /* Replies with faults of every shape. */
     {
         HRESULT hr;
-        char *r = get(s, MISBEHAVE "wmierror", &hr);
+        char *r = session_get(s, MISBEHAVE "wmierror", &hr);
         ok(FAILED(hr) && (hr & 0xFFFF0000) == 0x80330000, "MSFT_WmiError fault: 0x%08x", (unsigned)hr);
         err = session_error(s);
         ok(contains(err, "MSFT_WmiError") || contains(err, "WSManFault"), "Error keeps the WMI error: %s",
            err);
         free(err);
         free(r);
-        r = get(s, MISBEHAVE "fault-nodetail", &hr);
+        r = session_get(s, MISBEHAVE "fault-nodetail", &hr);
         ok(FAILED(hr), "fault without detail: 0x%08x", (unsigned)hr);
         free(r);
-        r = get(s, MISBEHAVE "fault-nested", &hr);
+        r = session_get(s, MISBEHAVE "fault-nested", &hr);
         err = session_error(s);
         ok(FAILED(hr) && contains(err, "ProviderFault"), "nested fault: 0x%08x %s", (unsigned)hr, err);
         free(err);
         free(r);
-        r = get(s, MISBEHAVE "status400-fault", &hr);
+        r = session_get(s, MISBEHAVE "status400-fault", &hr);
         ok(FAILED(hr) && hr != ERROR_WSMAN_HTTP_STATUS_BAD_REQUEST, "a fault sent with HTTP 400: 0x%08x",
            (unsigned)hr);
         free(r);
-        r = get(s, MISBEHAVE "wrong-relatesto", &hr);
+        r = session_get(s, MISBEHAVE "wrong-relatesto", &hr);
         ok(FAILED(hr), "a reply to another message is refused: 0x%08x", (unsigned)hr);
         free(r);
         /* A UTF-16 reply to a UTF-8 request is still read. */
@@ -940,7 +925,7 @@ static void test_client_certificates(void)
     s = open_session(srv.url, flags, NULL, NULL, other);
     {
         HRESULT hr;
-        char *r = get(s, WMI "Win32_Service?Name=WinRM", &hr);
+        char *r = session_get(s, WMI "Win32_Service?Name=WinRM", &hr);
         ok(hr == E_ACCESSDENIED || hr == (HRESULT)0x80072F7D || hr == (HRESULT)0x80072EFE,
            "a wrong client certificate is refused: 0x%08x", (unsigned)hr);
         free(r);

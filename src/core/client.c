@@ -51,8 +51,6 @@ struct wsm_client {
     int gss_complete;              /* the context is established on the current connection */
     int hs_leg;                    /* >0 while a handshake leg is being posted */
     char *hs_header;               /* Authorization value of the next leg (legs after the first) */
-    int hs_reconnected;            /* the connection was new in the middle of a handshake */
-    int reconnected;               /* an ordinary request found a new connection: the context is void */
     unsigned char *cbt;            /* channel binding data of the current HTTPS connection */
     size_t cbt_len;
 };
@@ -305,7 +303,6 @@ static int32_t auth_hook(void *ctx, const struct wsm_conn_info *ci, char **autho
         /* An ordinary request rides on the connection's context: no header. A new connection has none. */
         if (ci->new_connection && c->gss_complete) {
             c->gss_complete = 0;
-            c->reconnected = 1;
             return WSM_S_RECONNECT;
         }
         return WSM_S_OK;
@@ -313,7 +310,6 @@ static int32_t auth_hook(void *ctx, const struct wsm_conn_info *ci, char **autho
     if (c->hs_leg > 1) {
         if (ci->new_connection) {
             /* The context under construction belonged to the connection that is gone. */
-            c->hs_reconnected = 1;
             return wsm_fail(detail, WSM_E_WINHTTP_CONNECTION_ERROR,
                             "The server at %s closed the connection in the middle of the %s handshake (after "
                             "leg %d), so the authentication could not complete.",
@@ -345,6 +341,80 @@ static const char *user_text(const struct wsm_client *c)
     return c->gss_cfg.user && *c->gss_cfg.user ? c->gss_cfg.user : "(the current user's credentials)";
 }
 
+/* The handshake step went as it should and another leg follows (a private status of handshake_reply()). */
+#define WSM_S_NEXT_LEG ((int32_t)1)
+
+static int gss_established(const struct wsm_client *c)
+{
+    return wsm_gss_mech(c->gss) != WSM_GSS_MECH_NONE;
+}
+
+/* Reads the server's answer to handshake leg `leg`: WSM_S_OK when the context is established, WSM_S_NEXT_LEG
+ * when c->hs_header holds the next leg's Authorization, else the failure (in *f). */
+static int32_t handshake_reply(struct wsm_client *c, const struct wsm_http_reply *http, int leg,
+                               struct wsm_failure *f)
+{
+    const char *token;
+    size_t token_len, in_len = 0;
+    unsigned char *in = NULL;
+    char *detail = NULL;
+    int32_t hr, step = WSM_S_OK;
+    int complete = gss_established(c);
+    int offered = find_challenge(http->www_authenticate, c->scheme, &token, &token_len);
+
+    if (token && !(in = base64_decode(token, token_len, &in_len)))
+        return failf(f, WSM_SEC_E_INVALID_TOKEN,
+                     "The server at %s sent a %s token that is not valid base64 (leg %d of the handshake).",
+                     c->url, c->scheme, leg);
+    if (http->status == 401) {
+        if (!in && leg == 1 && !offered)
+            hr = failf(f, (int32_t)0x80070005u,
+                       "The server at %s does not offer %s authentication (HTTP 401 without a %s challenge).",
+                       c->url, c->scheme, c->scheme);
+        else if (!in)
+            hr = failf(
+                f, (int32_t)0x80070005u,
+                "The server at %s rejected the %s authentication of %s for %s (HTTP 401 at leg %d of the "
+                "handshake): wrong password, unknown user, or the server cannot use the service ticket.",
+                c->url, c->scheme, user_text(c), wsm_gss_spn(c->gss), leg);
+        else if (complete)
+            hr = failf(
+                f, (int32_t)0x80070005u,
+                "The server at %s rejected the %s authentication of %s after the client had completed it "
+                "(HTTP 401).",
+                c->url, c->scheme, user_text(c));
+        else if (!(hr = step = gss_next(c, in, in_len, &c->hs_header, &complete, &detail)))
+            hr = c->hs_header
+                     ? WSM_S_NEXT_LEG
+                     : failf(f, WSM_SEC_E_INTERNAL_ERROR,
+                             "The server at %s asked for another %s leg, but GSSAPI has nothing more to "
+                             "send.",
+                             c->url, c->scheme);
+    } else if (http->status == 200) {
+        hr = WSM_S_OK;
+        if (in && !complete)
+            hr = step = gss_next(c, in, in_len, &c->hs_header, &complete, &detail);
+        if (!hr && !complete)
+            hr = failf(f, WSM_SEC_E_MUTUAL_AUTH_FAILED,
+                       "The server at %s accepted the %s authentication without sending the final token that "
+                       "proves its own identity (mutual authentication), so it cannot be trusted.",
+                       c->url, c->scheme);
+    } else {
+        hr = failf(f, status_error(http->status),
+                   "The server at %s answered the %s handshake with HTTP status %ld.", c->url, c->scheme,
+                   http->status);
+    }
+    if (step) {
+        /* gss_next() failed: its sentence, with where it happened. */
+        fail_detail(
+            f, step,
+            wsm_asprintf("%s authentication to %s failed: %s", c->scheme, c->url, detail ? detail : ""));
+        free(detail);
+    }
+    free(in);
+    return hr;
+}
+
 /* Establishes the security context on the session's connection with empty-body POSTs (fact sheet §6.1, the
  * "empty-body trick"): every leg answered 401 + token, then 200 (+ the server's final token, which is
  * processed before anything is wrapped). */
@@ -352,18 +422,12 @@ static int32_t gss_handshake(struct wsm_client *c, uint32_t timeout_ms, struct w
 {
     struct wsm_http_reply http = {0};
     char *detail = NULL;
-    int32_t hr = WSM_S_OK;
-    int complete = 0;
+    int32_t hr;
 
     c->gss_complete = 0;
     if (!c->gss && (hr = wsm_gss_new(&c->gss_cfg, &c->gss, &detail)))
         return fail_detail(f, hr, detail);
     for (int leg = 1; leg <= 10; leg++) {
-        const char *token;
-        size_t token_len;
-        unsigned char *in = NULL;
-        size_t in_len = 0;
-
         c->hs_leg = leg;
         hr = wsm_transport_post(c->transport, "", 0, NULL, NULL, 0, http_timeout(c, timeout_ms), 65536, &http,
                                 &detail);
@@ -376,80 +440,17 @@ static int32_t gss_handshake(struct wsm_client *c, uint32_t timeout_ms, struct w
             free(detail);
             return fail_detail(f, hr, text);
         }
-        int offered = find_challenge(http.www_authenticate, c->scheme, &token, &token_len);
-        if (token && !(in = base64_decode(token, token_len, &in_len))) {
-            hr = failf(f, WSM_SEC_E_INVALID_TOKEN,
-                       "The server at %s sent a %s token that is not valid base64 (leg %d of the handshake).",
-                       c->url, c->scheme, leg);
-            goto done;
-        }
-        if (http.status == 401) {
-            if (!in) {
-                if (leg == 1 && !offered)
-                    hr = failf(f, (int32_t)0x80070005u,
-                               "The server at %s does not offer %s authentication (HTTP 401 without a %s "
-                               "challenge).",
-                               c->url, c->scheme, c->scheme);
-                else
-                    hr = failf(
-                        f, (int32_t)0x80070005u,
-                        "The server at %s rejected the %s authentication of %s for %s (HTTP 401 at leg %d "
-                        "of the handshake): wrong password, unknown user, or the server cannot use the "
-                        "service ticket.",
-                        c->url, c->scheme, user_text(c), wsm_gss_spn(c->gss), leg);
-                goto done;
-            }
-            if (complete) {
-                hr = failf(f, (int32_t)0x80070005u,
-                           "The server at %s rejected the %s authentication of %s after the client had "
-                           "completed it (HTTP 401).",
-                           c->url, c->scheme, user_text(c));
-                goto done;
-            }
-            if ((hr = gss_next(c, in, in_len, &c->hs_header, &complete, &detail)))
-                goto step_failed;
-            free(in);
-            wsm_http_reply_clear(&http);
-            if (!c->hs_header) {
-                hr = failf(f, WSM_SEC_E_INTERNAL_ERROR,
-                           "The server at %s asked for another %s leg, but GSSAPI has nothing more to send.",
-                           c->url, c->scheme);
-                return hr;
-            }
-            continue;
-        }
-        if (http.status == 200) {
-            if (in && !complete && (hr = gss_next(c, in, in_len, &c->hs_header, &complete, &detail)))
-                goto step_failed;
-            if (!complete) {
-                hr = failf(f, WSM_SEC_E_MUTUAL_AUTH_FAILED,
-                           "The server at %s accepted the %s authentication without sending the final token "
-                           "that proves its own identity (mutual authentication), so it cannot be trusted.",
-                           c->url, c->scheme);
-                goto done;
-            }
-            c->gss_complete = 1;
-            hr = WSM_S_OK;
-            goto done;
-        }
-        hr = failf(f, status_error(http.status),
-                   "The server at %s answered the %s handshake with HTTP status %ld.", c->url, c->scheme,
-                   http.status);
-        goto done;
-    step_failed : {
-        char *text =
-            wsm_asprintf("%s authentication to %s failed: %s", c->scheme, c->url, detail ? detail : "");
-        free(detail);
-        fail_detail(f, hr, text);
-        goto done;
-    }
-    done:
-        free(in);
+        hr = handshake_reply(c, &http, leg, f);
         wsm_http_reply_clear(&http);
-        free(c->hs_header);
-        c->hs_header = NULL;
-        return hr;
+        if (hr != WSM_S_NEXT_LEG) {
+            free(c->hs_header);
+            c->hs_header = NULL;
+            c->gss_complete = !hr;
+            return hr;
+        }
     }
+    free(c->hs_header);
+    c->hs_header = NULL;
     return failf(f, WSM_SEC_E_INTERNAL_ERROR, "The %s handshake with %s did not end after 10 legs.",
                  c->scheme, c->url);
 }
@@ -495,9 +496,8 @@ static int32_t prepare(struct wsm_client *c, struct wsm_failure *f)
     if (!auth) {
         /* The documented default: Negotiate for explicit credentials to a trusted host and for the local
          * machine, Kerberos otherwise. */
-        int loopback = c->ep.host && (!wsm_strcasecmp_ascii(c->ep.host, "localhost") ||
-                                      !strcmp(c->ep.host, "127.0.0.1") || !strcmp(c->ep.host, "::1"));
-        auth = (loopback || (explicit_creds && wsm_client_config_trusts(&c->cfg, c->ep.host)))
+        auth = (wsm_host_is_loopback(c->ep.host) ||
+                (explicit_creds && wsm_client_config_trusts(&c->cfg, c->ep.host)))
                    ? WSM_FLAG_USE_NEGOTIATE
                    : WSM_FLAG_USE_KERBEROS;
     }
@@ -536,7 +536,6 @@ static int32_t prepare(struct wsm_client *c, struct wsm_failure *f)
     else {
         struct wsm_gss_config gc;
         memset(&gc, 0, sizeof(gc));
-        gc.service = NULL;
         gc.scheme = auth == WSM_FLAG_USE_KERBEROS ? WSM_GSS_KERBEROS : WSM_GSS_NEGOTIATE;
         gc.host = c->ep.host;
         gc.port = c->ep.port;
@@ -544,8 +543,6 @@ static int32_t prepare(struct wsm_client *c, struct wsm_failure *f)
         gc.user = explicit_creds ? c->creds.user : NULL;
         gc.password = explicit_creds ? c->creds.password : NULL;
         gc.allow_ntlm = 1;
-        wsm_gss_free(c->gss);
-        c->gss = NULL;
         c->gss_cfg = gc;
         c->gss_on = 1;
         tc.auth = WSM_AUTH_EXTERNAL;

@@ -390,29 +390,43 @@ static int pattern_matches(const char *pattern, const struct host_info *h)
     return !h->is_v4 && !h->is_v6 && spans_equal_nocase(h->text, h->len, p, n);
 }
 
+/* Parses host (a name or an address literal, brackets and port left out) into h; 0 when empty. */
+static int host_parse(struct host_info *h, const char *host)
+{
+    memset(h, 0, sizeof(*h));
+    if (!host || !*host)
+        return 0;
+    h->text = host;
+    h->len = strlen(host);
+    host_core(&h->text, &h->len);
+    h->is_v4 = parse_ipv4(h->text, h->len, h->v4);
+    h->is_v6 = !h->is_v4 && parse_ipv6(h->text, h->len, h->v6);
+    return 1;
+}
+
+static int host_is_loopback(const struct host_info *h)
+{
+    static const unsigned char loop6[16] = {[15] = 1};
+    static const unsigned char mapped[12] = {[10] = 0xFF, [11] = 0xFF};
+
+    return span_equals_nocase(h->text, h->len, "localhost") || (h->is_v4 && h->v4[0] == 127) ||
+           (h->is_v6 && (!memcmp(h->v6, loop6, 16) || (!memcmp(h->v6, mapped, 12) && h->v6[12] == 127)));
+}
+
+int wsm_host_is_loopback(const char *host)
+{
+    struct host_info h;
+    return host_parse(&h, host) && host_is_loopback(&h);
+}
+
 int wsm_client_config_trusts(const struct wsm_client_config *c, const char *host)
 {
     struct host_info h;
-    if (!host || !*host)
+    if (!host_parse(&h, host))
         return 0;
-    memset(&h, 0, sizeof(h));
-    h.text = host;
-    h.len = strlen(host);
-    host_core(&h.text, &h.len);
-    h.is_v4 = parse_ipv4(h.text, h.len, h.v4);
-    h.is_v6 = !h.is_v4 && parse_ipv6(h.text, h.len, h.v6);
-
     /* Loopback never leaves the machine, so like Windows it needs no entry. */
-    if (span_equals_nocase(h.text, h.len, "localhost"))
+    if (host_is_loopback(&h))
         return 1;
-    if (h.is_v4 && h.v4[0] == 127)
-        return 1;
-    if (h.is_v6) {
-        static const unsigned char loop6[16] = {[15] = 1};
-        static const unsigned char mapped[12] = {[10] = 0xFF, [11] = 0xFF};
-        if (!memcmp(h.v6, loop6, 16) || (!memcmp(h.v6, mapped, 12) && h.v6[12] == 127))
-            return 1;
-    }
     if (!c)
         return 0;
     for (size_t i = 0; i < c->n_trusted_hosts; i++) {

@@ -60,6 +60,9 @@ int32_t wsm_client_config_apply_text(struct wsm_client_config *c, const char *te
  * ~/.config/wsmauto/client.conf), malloc'd; NULL when there is no home. */
 char *wsm_client_config_user_path(void);
 
+/* localhost, 127.0.0.0/8, ::1 or ::ffff:127.x (any case, brackets and port ignored). */
+int wsm_host_is_loopback(const char *host);
+
 /* host (no brackets for IPv6) matches TrustedHosts. Loopback (localhost,
  * 127.0.0.0/8, ::1) is always trusted. c may be NULL (no TrustedHosts). */
 int wsm_client_config_trusts(const struct wsm_client_config *c, const char *host);
