@@ -13,8 +13,15 @@
 
 static int test_passed, test_failed;
 
+/* MinGW's printf attribute means the Microsoft dialect (no %zu); the Windows tests use MinGW's C99 stdio. */
+#ifdef __MINGW32__
+#define TEST_PRINTF gnu_printf
+#else
+#define TEST_PRINTF printf
+#endif
+
 static inline int test_check(int cond, const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+    __attribute__((format(TEST_PRINTF, 4, 5)));
 static inline int test_check(int cond, const char *file, int line, const char *fmt, ...)
 {
     if (cond) {

@@ -12,3 +12,6 @@ cmake --build "$build" -j"$(nproc)"
 cmake -S . -B "$build-release" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build-release" -j"$(nproc)" >/dev/null
 ctest --test-dir "$build" --output-on-failure
+# The Windows DLL, cross-built with mingw-w64 and tested under Wine (VBScript/JScript through wine cscript).
+BUILD_WIN_DIR="$build-win" tools/build-windows.sh
+ctest --test-dir "$build-win" --output-on-failure

@@ -26,8 +26,9 @@ HRESULT disp_get_type_info_count(UINT *count)
     return S_OK;
 }
 
-HRESULT disp_get_type_info(UINT index, LCID lcid, ITypeInfo **info)
+HRESULT disp_get_type_info(const struct disp_interface *di, UINT index, LCID lcid, ITypeInfo **info)
 {
+    (void)di;
     (void)index;
     (void)lcid;
     if (!info)

@@ -1,8 +1,10 @@
 /*
- * IDispatch for the dual interfaces on Linux, driven by tables generated
- * from idl/wsmandisp.idl (tools/gen_dispatch.py). Each member carries its
- * name, DISPID, kind, parameter types and defaults, and a typed thunk that
- * calls the member through its vtable slot.
+ * IDispatch for the dual interfaces. On Linux it is driven by tables
+ * generated from idl/wsmandisp.idl (tools/gen_dispatch.py): each member
+ * carries its name, DISPID, kind, parameter types and defaults, and a typed
+ * thunk that calls the member through its vtable slot (dispatch.c). The
+ * Windows DLL uses the type library instead (dispatch_win.c), and there a
+ * disp_interface is only its IID.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -56,10 +58,16 @@ extern const struct disp_interface disp_IWSManSession, disp_IWSManEnumerator,
     disp_IWSManResourceLocator, disp_IWSManInternal;
 extern const struct disp_interface *const disp_all_interfaces[];
 
+#ifdef _WIN32
+/* dispatch_win.c: the cached type info of di's interface (AddRef'd), and its release at unload. */
+HRESULT disp_type_info(const struct disp_interface *di, ITypeInfo **out);
+void disp_release_type_infos(void);
+#endif
+
 /* The four IDispatch methods, for an object whose dispatch interface is di
  * and whose interface pointer (of that type) is iface. */
 HRESULT disp_get_type_info_count(UINT *count);
-HRESULT disp_get_type_info(UINT index, LCID lcid, ITypeInfo **info);
+HRESULT disp_get_type_info(const struct disp_interface *di, UINT index, LCID lcid, ITypeInfo **info);
 HRESULT disp_get_ids_of_names(const struct disp_interface *di, REFIID riid, LPOLESTR *names, UINT count,
                               LCID lcid, DISPID *ids);
 HRESULT disp_invoke(const struct disp_interface *di, void *iface, DISPID id, REFIID riid, LCID lcid,
@@ -77,7 +85,7 @@ HRESULT disp_invoke(const struct disp_interface *di, void *iface, DISPID id, REF
                                                          ITypeInfo **info)                          \
     {                                                                                              \
         (void)iface;                                                                               \
-        return disp_get_type_info(index, lcid, info);                                              \
+        return disp_get_type_info(&DI, index, lcid, info);                                            \
     }                                                                                              \
     static HRESULT STDMETHODCALLTYPE IFACE##_disp_GetIDsOfNames(IFACE *iface, REFIID riid,             \
                                                            LPOLESTR *names, UINT count, LCID lcid, \

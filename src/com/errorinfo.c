@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
 #include <unistd.h>
+#endif
 
 #include "private.h"
 
@@ -42,6 +44,27 @@ HRESULT com_error_get(struct com_error *e, BSTR *value)
 
 static char machine_name[256];
 
+#ifdef _WIN32
+static BOOL CALLBACK init_machine_name(INIT_ONCE *once, void *param, void **context)
+{
+    WCHAR name[MAX_COMPUTERNAME_LENGTH + 1];
+    DWORD len = ARRAY_SIZE(name);
+
+    (void)once, (void)param, (void)context;
+    if (!GetComputerNameW(name, &len) ||
+        !WideCharToMultiByte(CP_UTF8, 0, name, (int)len + 1, machine_name, sizeof(machine_name), NULL, NULL))
+        snprintf(machine_name, sizeof(machine_name), "localhost");
+    return TRUE;
+}
+
+const char *com_machine_name(void)
+{
+    static INIT_ONCE once = INIT_ONCE_STATIC_INIT;
+
+    InitOnceExecuteOnce(&once, init_machine_name, NULL, NULL);
+    return machine_name;
+}
+#else
 static void init_machine_name(void)
 {
     if (gethostname(machine_name, sizeof(machine_name) - 1) != 0 || !machine_name[0])
@@ -55,6 +78,7 @@ const char *com_machine_name(void)
     pthread_once(&once, init_machine_name);
     return machine_name;
 }
+#endif
 
 static void set_thread_error(const struct com_error *e, const char *text)
 {

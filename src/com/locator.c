@@ -90,7 +90,7 @@ static HRESULT variant_to_utf8(const VARIANT *value, char **out)
 
     *out = NULL;
     VariantInit(&text);
-    if ((hr = VariantCopyInd(&text, value)) != S_OK)
+    if ((hr = VariantCopyInd(&text, (VARIANT *)value)) != S_OK)
         return hr;
     if (V_VT(&text) == VT_EMPTY || V_VT(&text) == VT_NULL)
         return S_OK;

@@ -39,6 +39,14 @@ typedef pthread_mutex_t wsm_lock;
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif
+#ifndef E_ILLEGAL_METHOD_CALL /* not in every SDK's winerror.h */
+#define E_ILLEGAL_METHOD_CALL ((HRESULT)0x8000000EL)
+#endif
+
+#ifdef _WIN32
+/* register.c: this DLL's module handle (for its path and its TYPELIB resource). */
+HINSTANCE com_module_handle(void);
+#endif
 
 /* ---- object accounting (DllCanUnloadNow) ---- */
 void com_object_created(void);
@@ -71,7 +79,7 @@ HRESULT com_error_get(struct com_error *e, BSTR *value);
  * description (the code's message, then `detail` when given). Returns hr. */
 HRESULT com_fail(struct com_error *e, HRESULT hr, const char *detail);
 HRESULT com_failf(struct com_error *e, HRESULT hr, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    __attribute__((format(WSM_PRINTF, 3, 4)));
 /* As com_fail, but with a fault XML received from a server. */
 HRESULT com_fail_fault(struct com_error *e, HRESULT hr, const char *fault_xml, const char *text);
 /* The name of this machine, for WSManFault/@Machine. */

@@ -112,7 +112,7 @@ static HRESULT resolve_resource(struct session *This, const VARIANT *arg, struct
 
     *out = NULL;
     VariantInit(&v);
-    if (FAILED(hr = VariantCopyInd(&v, arg)))
+    if (FAILED(hr = VariantCopyInd(&v, (VARIANT *)arg)))
         return com_fail(&This->error, ERROR_WSMAN_CLIENT_INVALID_RESOURCE_LOCATOR,
                         "The resource argument could not be read.");
     switch (V_VT(&v)) {

@@ -5,7 +5,6 @@
  *
  * SPDX-License-Identifier: MIT
  */
-#include <openssl/evp.h>
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -64,7 +63,7 @@ void wsm_failure_clear(struct wsm_failure *f)
 
 /* Fills *f with hr and a sentence (printf-style); returns hr. */
 static int32_t failf(struct wsm_failure *f, int32_t hr, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    __attribute__((format(WSM_PRINTF, 3, 4)));
 static int32_t failf(struct wsm_failure *f, int32_t hr, const char *fmt, ...)
 {
     va_list ap;
@@ -191,42 +190,6 @@ static int32_t status_error(long status);
  * there, so nothing was sent; the caller authenticates again and resends. */
 #define WSM_S_RECONNECT ((int32_t)1)
 
-static char *base64_encode(const unsigned char *data, size_t len)
-{
-    char *out;
-
-    if (len > (SIZE_MAX / 4) * 3 - 3 || len > INT32_MAX / 2 || !(out = malloc((len + 2) / 3 * 4 + 1)))
-        return NULL;
-    EVP_EncodeBlock((unsigned char *)out, data, (int)len);
-    return out;
-}
-
-/* Standard base64 with padding (RFC 4648), as HTTP auth tokens are; NULL if malformed. */
-static unsigned char *base64_decode(const char *text, size_t len, size_t *out_len)
-{
-    unsigned char *out;
-    size_t pad = 0;
-    int n;
-
-    if (!len || len % 4 || len > INT32_MAX)
-        return NULL;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)text[i];
-        if (ch == '=' ? i < len - 2 || (i == len - 2 && text[len - 1] != '=')
-                      : !(isalnum(ch) || ch == '+' || ch == '/'))
-            return NULL;
-    }
-    pad = (text[len - 1] == '=') + (text[len - 2] == '=');
-    if (!(out = malloc(len / 4 * 3 + 1)))
-        return NULL;
-    if ((n = EVP_DecodeBlock(out, (const unsigned char *)text, (int)len)) < 0 || (size_t)n < pad) {
-        free(out);
-        return NULL;
-    }
-    *out_len = (size_t)n - pad;
-    return out;
-}
-
 /* Looks for `scheme` in the WWW-Authenticate values (one scheme per line, or several folded into one line
  * separated by commas; any case). Returns 1 when the server offers the scheme, and then *token is its
  * base64 token (pointer into the value, *token_len bytes; 0 when bare). */
@@ -279,7 +242,7 @@ static int32_t gss_next(struct wsm_client *c, const unsigned char *in, size_t in
     if ((hr = wsm_gss_step(c->gss, in, in_len, c->cbt, c->cbt_len, &out, &out_len, complete, detail)))
         return hr;
     if (out_len) {
-        b64 = base64_encode(out, out_len);
+        b64 = wsm_base64_encode(out, out_len);
         *header = b64 ? wsm_asprintf("%s %s", c->scheme, b64) : NULL;
         free(b64);
         if (!*header) {
@@ -362,7 +325,7 @@ static int32_t handshake_reply(struct wsm_client *c, const struct wsm_http_reply
     int complete = gss_established(c);
     int offered = find_challenge(http->www_authenticate, c->scheme, &token, &token_len);
 
-    if (token && !(in = base64_decode(token, token_len, &in_len)))
+    if (token && !(in = wsm_base64_decode(token, token_len, &in_len)))
         return failf(f, WSM_SEC_E_INVALID_TOKEN,
                      "The server at %s sent a %s token that is not valid base64 (leg %d of the handshake).",
                      c->url, c->scheme, leg);

@@ -14,11 +14,9 @@
 #define _GNU_SOURCE /* secure_getenv */
 #endif
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -26,6 +24,20 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#ifdef _WIN32
+#include <winsock2.h>
+#include <ws2tcpip.h>
+/* Windows has no setuid programs; its C runtime has no O_CLOEXEC, O_NOCTTY or O_NONBLOCK (and no FIFOs to
+ * guard against), and opens files in text mode unless told otherwise. */
+#define secure_getenv getenv
+#define OPEN_FLAGS (O_RDONLY | O_BINARY)
+#else
+#include <arpa/inet.h>
+#include <netinet/in.h>
+/* O_NONBLOCK: a FIFO planted at the path must not hang the caller. */
+#define OPEN_FLAGS (O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
+#endif
 
 #include "clientcfg.h"
 #include "detail.h"
@@ -135,7 +147,9 @@ static char *printable(const char *s)
 
 static const char *errno_text(int err, char *buf, size_t size)
 {
-#if defined(__GLIBC__) && defined(_GNU_SOURCE)
+#ifdef _WIN32
+    return strerror_s(buf, size, err) == 0 ? buf : "unknown error";
+#elif defined(__GLIBC__) && defined(_GNU_SOURCE)
     return strerror_r(err, buf, size);
 #else
     return strerror_r(err, buf, size) == 0 ? buf : "unknown error";
@@ -447,7 +461,7 @@ struct parser {
 };
 
 /* "name:line: what" (or "name: what" with line 0), CONFIG_CORRUPTED. */
-static int32_t parse_fail(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int32_t parse_fail(struct parser *p, const char *fmt, ...) __attribute__((format(WSM_PRINTF, 2, 3)));
 static int32_t parse_fail(struct parser *p, const char *fmt, ...)
 {
     if (!p->detail)
@@ -745,8 +759,7 @@ static int32_t read_file(const char *path, char **out, size_t *out_len, int *mis
     *out = NULL;
     *out_len = 0;
     *missing = 0;
-    /* O_NONBLOCK: a FIFO planted at the path must not hang the caller. */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    int fd = open(path, OPEN_FLAGS);
     if (fd < 0) {
         int err = errno;
         if (err == ENOENT || err == ENOTDIR) {
@@ -843,6 +856,34 @@ int32_t wsm_client_config_apply_file(struct wsm_client_config *c, const char *pa
 
 /* ---- where the files are ---- */
 
+#ifdef _WIN32
+/* %APPDATA%\\wsmauto\\client.conf and %ProgramData%\\wsmauto\\client.conf: the per-user roaming and the
+ * machine-wide application data folders. */
+static int32_t dir_path(const char *var, char **out)
+{
+    const char *base = getenv(var);
+    *out = NULL;
+    if (!base || !*base)
+        return WSM_S_OK;
+    size_t n = strlen(base);
+    while (n > 1 && (base[n - 1] == '\\' || base[n - 1] == '/'))
+        n--;
+    *out = wsm_asprintf("%.*s\\wsmauto\\client.conf", (int)n, base);
+    return *out ? WSM_S_OK : WSM_E_OUTOFMEMORY;
+}
+
+static int32_t user_path(char **out)
+{
+    return dir_path("APPDATA", out);
+}
+
+static char *system_path(void)
+{
+    char *path = NULL;
+    dir_path("ProgramData", &path);
+    return path ? path : wsm_strdup("C:\\ProgramData\\wsmauto\\client.conf");
+}
+#else
 /* secure_getenv: in a setuid program the caller's environment must not
  * choose the configuration (it could trust every host). */
 static int32_t user_path(char **out)
@@ -862,6 +903,12 @@ static int32_t user_path(char **out)
     *out = wsm_asprintf("%.*s/%s%s", (int)n, base, sub, WSM_CLIENT_CONFIG_USER_SUFFIX);
     return *out ? WSM_S_OK : WSM_E_OUTOFMEMORY;
 }
+
+static char *system_path(void)
+{
+    return wsm_strdup(WSM_CLIENT_CONFIG_SYSTEM_PATH);
+}
+#endif
 
 char *wsm_client_config_user_path(void)
 {
@@ -887,13 +934,14 @@ int32_t wsm_client_config_load(struct wsm_client_config *c, char **detail)
         if (*env)
             hr = wsm_client_config_apply_file(&work, env, 0, detail);
     } else {
-        char *user = NULL;
-        hr = wsm_client_config_apply_file(&work, WSM_CLIENT_CONFIG_SYSTEM_PATH, 1, detail);
+        char *user = NULL, *sys = system_path();
+        hr = sys ? wsm_client_config_apply_file(&work, sys, 1, detail) : WSM_E_OUTOFMEMORY;
         if (!hr)
             hr = user_path(&user);
         if (!hr && user)
             hr = wsm_client_config_apply_file(&work, user, 1, detail);
         free(user);
+        free(sys);
     }
     if (hr) {
         wsm_client_config_free(&work);
@@ -920,19 +968,20 @@ static char *where(const char *section)
         result = wsm_asprintf("[%s] of the file %s names (it is set but empty, so only the defaults apply)",
                               section, WSM_CLIENT_CONFIG_ENV);
     } else {
-        char *user = NULL, *shown = NULL;
-        if (user_path(&user) == WSM_S_OK && (!user || (shown = printable(user))))
-            result = shown ? wsm_asprintf("[%s] of %s or %s", section, WSM_CLIENT_CONFIG_SYSTEM_PATH, shown)
-                           : wsm_asprintf("[%s] of %s", section, WSM_CLIENT_CONFIG_SYSTEM_PATH);
+        char *user = NULL, *shown = NULL, *sys = system_path();
+        if (sys && user_path(&user) == WSM_S_OK && (!user || (shown = printable(user))))
+            result = shown ? wsm_asprintf("[%s] of %s or %s", section, sys, shown)
+                           : wsm_asprintf("[%s] of %s", section, sys);
         free(user);
         free(shown);
+        free(sys);
     }
     return result;
 }
 
 /* wsm_fail with one "%s" in fmt standing for where(section). */
 static int32_t policy_fail(char **detail, int32_t code, const char *section, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+    __attribute__((format(WSM_PRINTF, 4, 5)));
 static int32_t policy_fail(char **detail, int32_t code, const char *section, const char *fmt, ...)
 {
     if (!detail)

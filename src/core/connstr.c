@@ -7,9 +7,15 @@
  *
  * SPDX-License-Identifier: MIT
  */
-#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifdef _WIN32
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#else
+#include <arpa/inet.h>
+#endif
 
 #include "core.h"
 #include "detail.h"

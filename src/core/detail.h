@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core.h" /* WSM_PRINTF */
+
 #define WSM_QUOTE_MAX 64 /* input bytes shown; longer text is cut and ends in "..." */
 
 struct wsm_quoted {
@@ -25,7 +27,7 @@ const char *wsm_quote_str(struct wsm_quoted *q, const char *s);
 /* Formats a sentence into *detail (when detail is not NULL) and returns
  * code, or WSM_E_OUTOFMEMORY when the sentence cannot be allocated. */
 int32_t wsm_fail(char **detail, int32_t code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    __attribute__((format(WSM_PRINTF, 3, 4)));
 
 /* errors.c: 0 when the message table is strictly sorted by code (its
  * lookups use bsearch), else the index of the first entry out of order. */

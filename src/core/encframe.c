@@ -280,7 +280,7 @@ static int find_marker(const struct parser *ps, size_t from, size_t limit, size_
     if (limit > ps->len)
         limit = ps->len;
     while (from + 1 < limit) {
-        const char *hit = memmem(ps->b + from, limit - from, "--", 2);
+        const char *hit = wsm_memmem(ps->b + from, limit - from, "--", 2);
         if (!hit)
             return 0;
         size_t at = (size_t)(hit - ps->b);
@@ -518,7 +518,7 @@ static void ct_params(const char *ct, struct parser *ps, const char **protocol, 
 static void wipe_free(void *p, size_t n)
 {
     if (p) {
-        explicit_bzero(p, n);
+        wsm_wipe(p, n);
         free(p);
     }
 }

@@ -8,19 +8,15 @@
  * SPDX-License-Identifier: MIT
  */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* getrandom */
+#define _GNU_SOURCE
 #endif
 
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -42,48 +38,16 @@ typedef xmlError wsm_xml_error;
 
 /* ---- ids, durations, actions ---- */
 
-static int read_random(unsigned char *buf, size_t n)
-{
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = getrandom(buf + got, n - got, 0);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            break; /* ENOSYS on old kernels, or a seccomp filter: try the device */
-        }
-        got += (size_t)r;
-    }
-    if (got == n)
-        return 1;
-
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    for (got = 0; got < n;) {
-        ssize_t r = read(fd, buf + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
-    close(fd);
-    return got == n;
-}
-
 void wsm_new_uuid(char out[WSM_UUID_SIZE])
 {
     unsigned char b[16];
 
-    if (!read_random(b, sizeof b)) {
+    if (!wsm_random_bytes(b, sizeof b)) {
         /* No kernel randomness at all (a locked-down sandbox). A MessageID
          * must be unique, not secret: mix the clock, the pid and a counter. */
         static unsigned counter;
-        struct timespec ts = {0};
-        clock_gettime(CLOCK_REALTIME, &ts);
-        uint64_t t = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-        uint64_t c = ((uint64_t)getpid() << 32) ^ __atomic_fetch_add(&counter, 1u, __ATOMIC_RELAXED);
+        uint64_t t = (uint64_t)time(NULL) * 1000000u + (uint64_t)clock();
+        uint64_t c = ((uint64_t)(uintptr_t)&t << 16) ^ __atomic_fetch_add(&counter, 1u, __ATOMIC_RELAXED);
         memcpy(b, &t, 8);
         memcpy(b + 8, &c, 8);
     }

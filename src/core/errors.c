@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef _WIN32
+#include <windows.h>
+#endif
+
 #include "core.h"
 
 #define WINRM_FIRST 0x80338000u
@@ -574,6 +578,37 @@ const char *wsm_error_name(uint32_t code)
     return entry ? entry->name : NULL;
 }
 
+#ifdef _WIN32
+/* FormatMessage's text for a Win32 error, an HRESULT or a WinHTTP code (12001-12192, as such or as
+ * 0x80072Exx/0x80072Fxx), UTF-8 without the trailing line break; NULL when the system has none. */
+static char *system_message(uint32_t code)
+{
+    DWORD flags = FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_IGNORE_INSERTS | FORMAT_MESSAGE_FROM_SYSTEM;
+    uint32_t win32 = (code & 0xFFFF0000u) == 0x80070000u ? code & 0xFFFFu : code;
+    HMODULE winhttp = NULL;
+    WCHAR *text = NULL;
+    char *out = NULL;
+    DWORD len;
+
+    if (win32 >= 12000 && win32 < 12200 && (winhttp = GetModuleHandleW(L"winhttp.dll")))
+        flags |= FORMAT_MESSAGE_FROM_HMODULE;
+    len = FormatMessageW(flags, winhttp, win32, 0, (WCHAR *)&text, 0, NULL);
+    if (!len && win32 != code)
+        len = FormatMessageW(flags, winhttp, code, 0, (WCHAR *)&text, 0, NULL);
+    while (len && (text[len - 1] == L'\n' || text[len - 1] == L'\r' || text[len - 1] == L' '))
+        text[--len] = 0;
+    if (len) {
+        int n = WideCharToMultiByte(CP_UTF8, 0, text, (int)len, NULL, 0, NULL, NULL);
+        if (n > 0 && (out = malloc((size_t)n + 1))) {
+            WideCharToMultiByte(CP_UTF8, 0, text, (int)len, out, n, NULL, NULL);
+            out[n] = '\0';
+        }
+    }
+    LocalFree(text);
+    return out;
+}
+#endif
+
 char *wsm_error_message(uint32_t code)
 {
     const struct error_text *entry = find_text(code);
@@ -582,6 +617,12 @@ char *wsm_error_message(uint32_t code)
 
     const char *name = wsm_error_name(code);
     unsigned hex = (unsigned)code;
+#ifdef _WIN32
+    /* The system knows every Win32, COM and WinHTTP message (in the user's language); ours is the fallback. */
+    char *system = system_message(code);
+    if (system)
+        return system;
+#endif
     if (name && is_winrm_code(code))
         return wsm_asprintf("The WinRM client returned error 0x%08X (%s).", hex, name);
     if (name)

@@ -6,10 +6,24 @@
 #define _GNU_SOURCE /* explicit_bzero */
 #endif
 
+#include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifdef _WIN32
+#include <windows.h>
+#include <bcrypt.h>
+#include <wincrypt.h>
+#else
+#include <openssl/evp.h>
+#include <fcntl.h>
+#include <sys/random.h>
+#include <unistd.h>
+#endif
 
 #include "core.h"
 #include "detail.h"
@@ -83,12 +97,82 @@ int wsm_strcasecmp_ascii(const char *a, const char *b)
 
 /* For secrets (passwords): a plain memset before free() may be removed as a
  * dead store, explicit_bzero may not. */
+void wsm_wipe(void *p, size_t n)
+{
+    if (!p || !n)
+        return;
+#ifdef _WIN32
+    SecureZeroMemory(p, n);
+#else
+    explicit_bzero(p, n);
+#endif
+}
+
 void wsm_wipe_free(char *s)
 {
     if (!s)
         return;
-    explicit_bzero(s, strlen(s));
+    wsm_wipe(s, strlen(s));
     free(s);
+}
+
+int wsm_random_bytes(void *buf, size_t n)
+{
+#ifdef _WIN32
+    for (size_t got = 0; got < n;) {
+        ULONG chunk = n - got > 0x10000000u ? 0x10000000u : (ULONG)(n - got);
+        if (!BCRYPT_SUCCESS(BCryptGenRandom(NULL, (unsigned char *)buf + got, chunk,
+                                            BCRYPT_USE_SYSTEM_PREFERRED_RNG)))
+            return 0;
+        got += chunk;
+    }
+    return 1;
+#else
+    unsigned char *b = buf;
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = getrandom(b + got, n - got, 0);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            break; /* ENOSYS on old kernels, or a seccomp filter: try the device */
+        }
+        got += (size_t)r;
+    }
+    if (got == n)
+        return 1;
+
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    for (got = 0; got < n;) {
+        ssize_t r = read(fd, b + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    return got == n;
+#endif
+}
+
+const void *wsm_memmem(const void *hay, size_t hay_len, const void *needle, size_t needle_len)
+{
+    const unsigned char *h = hay, *nd = needle;
+
+    if (!needle_len)
+        return hay;
+    for (size_t i = 0; hay_len >= needle_len && i <= hay_len - needle_len; i++) {
+        const unsigned char *p = memchr(h + i, nd[0], hay_len - needle_len - i + 1);
+        if (!p)
+            return NULL;
+        i = (size_t)(p - h);
+        if (!memcmp(p, nd, needle_len))
+            return p;
+    }
+    return NULL;
 }
 
 /* ---- detail.h ---- */
@@ -148,4 +232,61 @@ void wsm_trim(const char **s, size_t *n)
     }
     while (*n && wsm_is_space((unsigned char)(*s)[*n - 1]))
         (*n)--;
+}
+
+/* ---- base64 (RFC 4648, with padding), as HTTP auth headers carry it ---- */
+
+char *wsm_base64_encode(const void *data, size_t len)
+{
+    char *out;
+
+    if (len > (SIZE_MAX / 4) * 3 - 3 || len > INT32_MAX / 2 || !(out = malloc((len + 2) / 3 * 4 + 1)))
+        return NULL;
+#ifdef _WIN32
+    DWORD n = (DWORD)((len + 2) / 3 * 4 + 1);
+    if (!len) {
+        out[0] = '\0';
+    } else if (!CryptBinaryToStringA(data, (DWORD)len, CRYPT_STRING_BASE64 | CRYPT_STRING_NOCRLF, out, &n)) {
+        free(out);
+        return NULL;
+    }
+#else
+    EVP_EncodeBlock((unsigned char *)out, data, (int)len);
+#endif
+    return out;
+}
+
+unsigned char *wsm_base64_decode(const char *text, size_t len, size_t *out_len)
+{
+    unsigned char *out;
+    size_t pad = 0;
+
+    if (!len || len % 4 || len > INT32_MAX)
+        return NULL;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)text[i];
+        if (ch == '=' ? i < len - 2 || (i == len - 2 && text[len - 1] != '=')
+                      : !(isalnum(ch) || ch == '+' || ch == '/'))
+            return NULL;
+    }
+    pad = (text[len - 1] == '=') + (text[len - 2] == '=');
+    if (!(out = malloc(len / 4 * 3 + 1)))
+        return NULL;
+#ifdef _WIN32
+    DWORD n = (DWORD)(len / 4 * 3 + 1);
+    if (!CryptStringToBinaryA(text, (DWORD)len, CRYPT_STRING_BASE64, out, &n, NULL, NULL)) {
+        free(out);
+        return NULL;
+    }
+    *out_len = n;
+#else
+    int n = EVP_DecodeBlock(out, (const unsigned char *)text, (int)len);
+    if (n < 0 || (size_t)n < pad) {
+        free(out);
+        return NULL;
+    }
+    *out_len = (size_t)n - pad;
+#endif
+    (void)pad;
+    return out;
 }

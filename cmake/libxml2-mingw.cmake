@@ -1,0 +1,48 @@
+# libxml2 for the Windows DLL, built with the same mingw-w64 toolchain from Debian's own source package
+# (tools/fetch-debian-source.sh libxml2 DIR unpacks it with Debian's patches applied). Static, without the
+# parts WSMAuto does not use: no iconv (UTF-8/UTF-16/Latin-1 are built in), no zlib/lzma, no HTTP/FTP client,
+# no catalogs or legacy API.
+#   WSMAUTO_LIBXML2_SOURCE  the unpacked source (required unless WSMAUTO_LIBXML2_PREFIX is given)
+#   WSMAUTO_LIBXML2_PREFIX  an existing mingw build of libxml2 (include/libxml2, lib/libxml2.a) to use instead
+include(ExternalProject)
+
+set(WSMAUTO_LIBXML2_SOURCE "" CACHE PATH "libxml2 source tree for the mingw build (tools/fetch-debian-source.sh)")
+set(WSMAUTO_LIBXML2_PREFIX "" CACHE PATH "prebuilt mingw libxml2 (skips building it)")
+
+if(WSMAUTO_LIBXML2_PREFIX)
+  set(_xml_prefix "${WSMAUTO_LIBXML2_PREFIX}")
+else()
+  if(NOT EXISTS "${WSMAUTO_LIBXML2_SOURCE}/CMakeLists.txt")
+    message(FATAL_ERROR "Set WSMAUTO_LIBXML2_SOURCE to libxml2's source tree "
+                        "(tools/fetch-debian-source.sh libxml2 <dir>; tools/build-windows.sh does it all)")
+  endif()
+  set(_xml_prefix "${CMAKE_BINARY_DIR}/deps/libxml2")
+  get_filename_component(_toolchain "${CMAKE_TOOLCHAIN_FILE}" ABSOLUTE BASE_DIR "${CMAKE_SOURCE_DIR}")
+  ExternalProject_Add(libxml2_mingw
+    SOURCE_DIR "${WSMAUTO_LIBXML2_SOURCE}"
+    BINARY_DIR "${CMAKE_BINARY_DIR}/deps/libxml2-build"
+    INSTALL_DIR "${_xml_prefix}"
+    CMAKE_ARGS -DCMAKE_TOOLCHAIN_FILE=${_toolchain} -DCMAKE_BUILD_TYPE=Release
+               -DCMAKE_INSTALL_PREFIX=<INSTALL_DIR> -DBUILD_SHARED_LIBS=OFF
+               -DLIBXML2_WITH_ICONV=OFF -DLIBXML2_WITH_ICU=OFF -DLIBXML2_WITH_LZMA=OFF -DLIBXML2_WITH_ZLIB=OFF
+               -DLIBXML2_WITH_PYTHON=OFF -DLIBXML2_WITH_HTTP=OFF -DLIBXML2_WITH_FTP=OFF
+               -DLIBXML2_WITH_CATALOG=OFF -DLIBXML2_WITH_LEGACY=OFF -DLIBXML2_WITH_MODULES=OFF
+               -DLIBXML2_WITH_PROGRAMS=OFF -DLIBXML2_WITH_TESTS=OFF -DLIBXML2_WITH_THREADS=ON
+               # Windows threads, not winpthreads (mingw ships pthread.h, which libxml2 would prefer), and
+               # per-thread state freed by xmlDllMain, which WSMAuto's DllMain calls (register.c).
+               -DHAVE_PTHREAD_H= -DCMAKE_HAVE_PTHREAD_H= -DCMAKE_C_FLAGS=-DLIBXML_STATIC_FOR_DLL
+    BUILD_BYPRODUCTS "${_xml_prefix}/lib/libxml2.a"
+    UPDATE_COMMAND ""
+    LOG_CONFIGURE ON LOG_BUILD ON LOG_INSTALL ON LOG_OUTPUT_ON_FAILURE ON)
+endif()
+
+file(MAKE_DIRECTORY "${_xml_prefix}/include/libxml2")
+add_library(wsmauto_libxml2 STATIC IMPORTED GLOBAL)
+set_target_properties(wsmauto_libxml2 PROPERTIES
+  IMPORTED_LOCATION "${_xml_prefix}/lib/libxml2.a"
+  INTERFACE_INCLUDE_DIRECTORIES "${_xml_prefix}/include/libxml2"
+  INTERFACE_COMPILE_DEFINITIONS "LIBXML_STATIC;LIBXML_STATIC_FOR_DLL"
+  INTERFACE_LINK_LIBRARIES "ws2_32;bcrypt")
+if(TARGET libxml2_mingw)
+  add_dependencies(wsmauto_libxml2 libxml2_mingw)
+endif()

@@ -1,0 +1,205 @@
+/*
+ * IDispatch for the Windows DLL, driven by the type library embedded in
+ * WSMAuto.dll as its TYPELIB resource: GetIDsOfNames and Invoke go to
+ * oleaut32's ITypeInfo implementation (as Wine's automation DLLs do), so
+ * argument coercion, [defaultvalue]s, named arguments, VBScript's by-ref
+ * VARIANTs and the EXCEPINFO of a failed call are exactly the system's.
+ *
+ * One exception (fact sheet §5.1): GetErrorMessage takes a DWORD, and
+ * winrm.vbs passes 0x8033xxxx codes as negative VBScript Longs (VT_I4);
+ * oleaut32 would refuse those with DISP_E_OVERFLOW, so their 32 bits are
+ * taken as they are before the call.
+ *
+ * The type library is loaded once per process, on first use; the type
+ * infos are cached with it and released when the DLL is unloaded.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "private.h"
+
+/* The Linux build's dispatch tables carry member lists; here an interface
+ * is only its IID, and the type library knows the rest. */
+#define DISP_IFACE(name) const struct disp_interface disp_##name = {&IID_##name, #name, 0, NULL}
+DISP_IFACE(IWSMan);
+DISP_IFACE(IWSManEx);
+DISP_IFACE(IWSManEx2);
+DISP_IFACE(IWSManEx3);
+DISP_IFACE(IWSManConnectionOptions);
+DISP_IFACE(IWSManConnectionOptionsEx);
+DISP_IFACE(IWSManConnectionOptionsEx2);
+DISP_IFACE(IWSManSession);
+DISP_IFACE(IWSManEnumerator);
+DISP_IFACE(IWSManResourceLocator);
+DISP_IFACE(IWSManInternal);
+
+static const struct disp_interface *const cached_ifaces[] = {
+    &disp_IWSMan,
+    &disp_IWSManEx,
+    &disp_IWSManEx2,
+    &disp_IWSManEx3,
+    &disp_IWSManConnectionOptions,
+    &disp_IWSManConnectionOptionsEx,
+    &disp_IWSManConnectionOptionsEx2,
+    &disp_IWSManSession,
+    &disp_IWSManEnumerator,
+    &disp_IWSManResourceLocator,
+    &disp_IWSManInternal,
+};
+
+static ITypeLib *typelib;
+static ITypeInfo *typeinfos[ARRAY_SIZE(cached_ifaces)];
+static SRWLOCK typeinfo_lock = SRWLOCK_INIT;
+
+/* The type library of this very module (its TYPELIB resource 1), not
+ * whatever the registry points at: a stale registration of another copy
+ * must not change how this one dispatches. */
+static HRESULT load_typelib(void)
+{
+    WCHAR path[MAX_PATH];
+    ITypeLib *lib;
+    HRESULT hr;
+    DWORD len = GetModuleFileNameW(com_module_handle(), path, ARRAY_SIZE(path));
+
+    if (!len || len >= ARRAY_SIZE(path))
+        return HRESULT_FROM_WIN32(GetLastError() ? GetLastError() : ERROR_FILENAME_EXCED_RANGE);
+    if (FAILED(hr = LoadTypeLibEx(path, REGKIND_NONE, &lib)))
+        return hr;
+    typelib = lib;
+    return S_OK;
+}
+
+HRESULT disp_type_info(const struct disp_interface *di, ITypeInfo **out)
+{
+    HRESULT hr = S_OK;
+    size_t i;
+
+    *out = NULL;
+    for (i = 0; i < ARRAY_SIZE(cached_ifaces); i++)
+        if (cached_ifaces[i] == di)
+            break;
+    if (i == ARRAY_SIZE(cached_ifaces))
+        return E_UNEXPECTED;
+
+    AcquireSRWLockShared(&typeinfo_lock);
+    if (typeinfos[i]) {
+        *out = typeinfos[i];
+        ITypeInfo_AddRef(*out);
+    }
+    ReleaseSRWLockShared(&typeinfo_lock);
+    if (*out)
+        return S_OK;
+
+    AcquireSRWLockExclusive(&typeinfo_lock);
+    if (!typelib)
+        hr = load_typelib();
+    if (SUCCEEDED(hr) && !typeinfos[i])
+        hr = ITypeLib_GetTypeInfoOfGuid(typelib, di->iid, &typeinfos[i]);
+    if (SUCCEEDED(hr)) {
+        *out = typeinfos[i];
+        ITypeInfo_AddRef(*out);
+    }
+    ReleaseSRWLockExclusive(&typeinfo_lock);
+    return hr;
+}
+
+void disp_release_type_infos(void)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(typeinfos); i++) {
+        if (typeinfos[i])
+            ITypeInfo_Release(typeinfos[i]);
+        typeinfos[i] = NULL;
+    }
+    if (typelib)
+        ITypeLib_Release(typelib);
+    typelib = NULL;
+}
+
+HRESULT disp_get_type_info_count(UINT *count)
+{
+    if (!count)
+        return E_POINTER;
+    *count = 1;
+    return S_OK;
+}
+
+HRESULT disp_get_type_info(const struct disp_interface *di, UINT index, LCID lcid, ITypeInfo **info)
+{
+    (void)lcid;
+    if (!info)
+        return E_POINTER;
+    *info = NULL;
+    if (index != 0)
+        return DISP_E_BADINDEX;
+    return disp_type_info(di, info);
+}
+
+HRESULT disp_get_ids_of_names(const struct disp_interface *di, REFIID riid, LPOLESTR *names, UINT count,
+                              LCID lcid, DISPID *ids)
+{
+    ITypeInfo *ti;
+    HRESULT hr;
+
+    (void)lcid;
+    if (!riid || !IsEqualIID(riid, &IID_NULL))
+        return DISP_E_UNKNOWNINTERFACE;
+    if (!names || !ids)
+        return E_POINTER;
+    if (!count)
+        return S_OK;
+    if (FAILED(hr = disp_type_info(di, &ti)))
+        return hr;
+    hr = ITypeInfo_GetIDsOfNames(ti, names, count, ids);
+    ITypeInfo_Release(ti);
+    return hr;
+}
+
+/* IWSManEx::GetErrorMessage (DISPID 20), inherited by Ex2 and Ex3. */
+#define DISPID_GETERRORMESSAGE 20
+
+static int is_get_error_message(const struct disp_interface *di, DISPID id, WORD flags)
+{
+    return id == DISPID_GETERRORMESSAGE && (flags & DISPATCH_METHOD) &&
+           (di == &disp_IWSManEx || di == &disp_IWSManEx2 || di == &disp_IWSManEx3);
+}
+
+HRESULT disp_invoke(const struct disp_interface *di, void *iface, DISPID id, REFIID riid, LCID lcid, WORD flags,
+                    DISPPARAMS *params, VARIANT *result, EXCEPINFO *excep, UINT *arg_err)
+{
+    DISPPARAMS copy;
+    VARIANT arg;
+    ITypeInfo *ti;
+    HRESULT hr;
+
+    (void)lcid;
+    if (!riid || !IsEqualIID(riid, &IID_NULL))
+        return DISP_E_UNKNOWNINTERFACE;
+    if (!params)
+        return E_POINTER;
+    if (FAILED(hr = disp_type_info(di, &ti)))
+        return hr;
+
+    /* A negative Long for the DWORD: reinterpret its bits (a copy; the caller's arguments stay as they are). */
+    if (is_get_error_message(di, id, flags) && params->cArgs == 1 && !params->cNamedArgs && params->rgvarg) {
+        VARIANT *v = &params->rgvarg[0];
+        if (V_VT(v) == (VT_BYREF | VT_VARIANT) && V_VARIANTREF(v))
+            v = V_VARIANTREF(v);
+        if (V_VT(v) == VT_I4 || V_VT(v) == (VT_BYREF | VT_I4) || V_VT(v) == VT_I2 ||
+            V_VT(v) == (VT_BYREF | VT_I2)) {
+            LONG value = V_VT(v) == VT_I4   ? V_I4(v)
+                         : V_VT(v) == VT_I2 ? V_I2(v)
+                         : V_VT(v) == (VT_BYREF | VT_I4) ? *V_I4REF(v)
+                                                          : *V_I2REF(v);
+            V_VT(&arg) = VT_UI4;
+            V_UI4(&arg) = (ULONG)value;
+            copy = *params;
+            copy.rgvarg = &arg;
+            params = &copy;
+        }
+    }
+    hr = ITypeInfo_Invoke(ti, iface, id, flags, params, result, excep, arg_err);
+    ITypeInfo_Release(ti);
+    return hr;
+}

@@ -1,0 +1,1487 @@
+/*
+ * HTTP(S) transport of the core on WinHTTP, for the Windows build (transport.c is the libcurl one for Linux;
+ * transport.h is the contract of both). WinHTTP is what Windows' own WSMAuto uses: TLS through Schannel, trust
+ * from the Windows certificate store, the system's proxy settings, keep-alive connection pooling; nothing to
+ * ship. (libcurl with Schannel was rejected: its Digest goes through SSPI's WDigest package, which Wine lacks.)
+ *
+ * One transport = one WinHTTP session + connect handle; each post opens a request handle on it, synchronously.
+ * WinHTTP keeps the TCP/TLS connection alive between requests of the same connect handle.
+ *
+ * Authentication is ours, never WinHTTP's (autologon policy HIGH, no WinHttpSetCredentials for the server):
+ *  - Basic is sent pre-emptively on every authenticated request;
+ *  - Digest (RFC 7616/2617: MD5, MD5-sess, SHA-256, SHA-256-sess; qop=auth or none) is computed here with
+ *    BCrypt: the first request goes without Authorization, the 401 challenge is answered once, and later
+ *    requests send Digest pre-emptively (nc+1); a stale=true 401 is answered once with the new nonce;
+ *  - certificate: the client certificate from CurrentUser\MY plus the mutual-TLS secprofile header;
+ *  - external: the auth hook's header (Negotiate/Kerberos driven by client.c). WinHTTP does not show the
+ *    connection before the request is written, so the hook gets peer_cert NULL on Windows (no channel
+ *    bindings; Windows has no GSS layer in this library yet anyway, see gssauth_none.c).
+ * Proxy authentication (407) is left to WinHTTP with WinHttpSetCredentials(WINHTTP_AUTH_TARGET_PROXY).
+ *
+ * TLS failures: Windows' WinHTTP says which check failed through the WINHTTP_CALLBACK_STATUS_SECURE_FAILURE
+ * callback. Wine's WinHTTP (8.0) does not: it fails every check with ERROR_WINHTTP_SECURE_CHANNEL_ERROR and
+ * never calls that callback. Then the transport finds out itself: a bare Schannel handshake (SSPI, no HTTP byte
+ * is written) fetches the server certificate, and CryptoAPI runs the checks WinHTTP ran (chain, dates,
+ * revocation, SSL policy with the host name), honouring the same skip flags.
+ *
+ * cert_dir, ca_file, ca_path and crl_file of struct wsm_transport_config are Linux-only and ignored here:
+ * on Windows trust anchors and revocation come from the Windows certificate store, client certificates from
+ * CurrentUser\MY.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#ifndef SECURITY_WIN32
+#define SECURITY_WIN32
+#endif
+
+/* winsock2/ws2tcpip before windows.h and winhttp.h: WINHTTP_CONNECTION_INFO needs SOCKADDR_STORAGE. */
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <windows.h>
+#include <bcrypt.h>
+#include <schannel.h>
+#include <security.h>
+#include <sspi.h>
+#include <wincrypt.h>
+#include <winhttp.h>
+
+#include <limits.h>
+#include <wchar.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+#include "detail.h"
+#include "transport.h"
+
+/* fdwChecks bits of SSL_EXTRA_CERT_CHAIN_POLICY_PARA (wininet.h's names, which winhttp.h lacks). */
+#ifndef SECURITY_FLAG_IGNORE_REVOCATION
+#define SECURITY_FLAG_IGNORE_REVOCATION 0x00000080
+#endif
+#ifndef SECURITY_FLAG_IGNORE_WRONG_USAGE
+#define SECURITY_FLAG_IGNORE_WRONG_USAGE 0x00000200
+#endif
+
+/* What the Linux transport sends too (transport.c). */
+#define USER_AGENT L"wsmauto/0.1"
+
+enum digest_alg { DIGEST_MD5, DIGEST_MD5_SESS, DIGEST_SHA256, DIGEST_SHA256_SESS };
+
+struct wsm_transport {
+    HINTERNET session, connect;
+    char *host; /* host part of the URL, IPv6 without brackets: for details and the TLS diagnosis */
+    WCHAR *whost, *wpath;
+    char *path;          /* request target (path and query), for Digest's uri= */
+    INTERNET_PORT port;
+    int https;
+    enum wsm_auth_kind auth;
+    char *user, *password; /* wiped on free */
+    PCCERT_CONTEXT client_cert;
+    int skip_ca_check, skip_cn_check, skip_revocation_check;
+    enum wsm_proxy_mode proxy_mode;
+    int proxy_auth;
+    WCHAR *proxy_user, *proxy_password; /* password wiped on free */
+
+    wsm_auth_hook hook;
+    void *hook_ctx;
+
+    /* Connection tracking: WINHTTP_OPTION_CONNECTION_INFO gives the local/remote address of the connection a
+     * request went over; a different one than last time is a new TCP connection. When WinHTTP cannot say
+     * (older systems), a request counts as new when it is the first one or follows a failure, a
+     * "Connection: close" or a cut-off reply, which all drop the connection. */
+    int have_addr;
+    SOCKADDR_STORAGE local_addr, remote_addr;
+    int maybe_dropped; /* the next request has no kept-alive connection to go over */
+    unsigned long connections;
+
+    /* Digest state: the server's last challenge. */
+    int digest_ready;
+    enum digest_alg digest_alg;
+    int digest_qop; /* qop=auth (else none: RFC 2069 compatibility) */
+    char *realm, *nonce, *opaque;
+    char cnonce[33];
+    unsigned long nc;
+    char ha1[65]; /* hex, wiped on free; for -sess the session key for this nonce/cnonce */
+
+    /* Of the request in progress. */
+    DWORD secure_flags; /* WINHTTP_CALLBACK_STATUS_FLAG_* from the SECURE_FAILURE callback */
+};
+
+/* ---- small helpers ---- */
+
+static void wipe_free(char **s)
+{
+    wsm_wipe_free(*s);
+    *s = NULL;
+}
+
+static void wipe_free_w(WCHAR **s)
+{
+    if (*s)
+        wsm_wipe(*s, wcslen(*s) * sizeof(WCHAR));
+    free(*s);
+    *s = NULL;
+}
+
+static int has_crlf(const char *s)
+{
+    return s && strpbrk(s, "\r\n") != NULL;
+}
+
+/* UTF-8 → UTF-16, malloc'd; NULL when out of memory or not valid UTF-8 (*bad set then). */
+static WCHAR *to_wide(const char *s, int *bad)
+{
+    if (bad)
+        *bad = 0;
+    if (!s)
+        return NULL;
+    if (!*s)
+        return calloc(1, sizeof(WCHAR));
+    int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
+    if (n <= 0) {
+        if (bad)
+            *bad = 1;
+        return NULL;
+    }
+    WCHAR *w = malloc((size_t)n * sizeof(WCHAR));
+    if (w && MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, w, n) != n) {
+        free(w);
+        w = NULL;
+    }
+    return w;
+}
+
+/* UTF-16 (n units, or -1: NUL-terminated) → UTF-8, malloc'd. */
+static char *from_wide(const WCHAR *w, int n)
+{
+    int len = WideCharToMultiByte(CP_UTF8, 0, w, n, NULL, 0, NULL, NULL);
+    if (len < 0)
+        return NULL;
+    char *s = malloc((size_t)len + 1);
+    if (!s)
+        return NULL;
+    if (len && WideCharToMultiByte(CP_UTF8, 0, w, n, s, len, NULL, NULL) != len) {
+        free(s);
+        return NULL;
+    }
+    s[len] = '\0';
+    if (n < 0 && len)
+        s[len - 1] = '\0';
+    return s;
+}
+
+/* Printable form of a host name or path for a detail sentence (like transport.c's clean()). */
+struct clean_text {
+    char text[300];
+};
+
+static const char *clean(struct clean_text *c, const char *s)
+{
+    size_t n = 0;
+    for (; s && *s && n + 4 < sizeof(c->text); s++) {
+        unsigned char ch = (unsigned char)*s;
+        c->text[n++] = ch == '"' ? '\'' : (ch < 0x20 || ch >= 0x7F) ? '?' : (char)ch;
+    }
+    int cut = s && *s;
+    while (!cut && n && (c->text[n - 1] == '.' || c->text[n - 1] == ' '))
+        n--;
+    if (cut) {
+        memcpy(c->text + n, "...", 3);
+        n += 3;
+    }
+    c->text[n] = '\0';
+    return c->text;
+}
+
+static void free_www(char **www)
+{
+    for (size_t i = 0; www && www[i]; i++)
+        free(www[i]);
+    free(www);
+}
+
+void wsm_http_reply_clear(struct wsm_http_reply *r)
+{
+    if (!r)
+        return;
+    free_www(r->www_authenticate);
+    free(r->content_type);
+    free(r->body);
+    memset(r, 0, sizeof(*r));
+}
+
+unsigned long wsm_transport_connections(const struct wsm_transport *t)
+{
+    return t ? t->connections : 0;
+}
+
+void wsm_transport_set_auth_hook(struct wsm_transport *t, wsm_auth_hook hook, void *ctx)
+{
+    if (!t)
+        return;
+    t->hook = hook;
+    t->hook_ctx = ctx;
+}
+
+static void forget_digest(struct wsm_transport *t)
+{
+    t->digest_ready = 0;
+    free(t->realm);
+    free(t->nonce);
+    free(t->opaque);
+    t->realm = t->nonce = t->opaque = NULL;
+    wsm_wipe(t->ha1, sizeof(t->ha1));
+    t->nc = 0;
+}
+
+void wsm_transport_free(struct wsm_transport *t)
+{
+    if (!t)
+        return;
+    if (t->connect)
+        WinHttpCloseHandle(t->connect);
+    if (t->session)
+        WinHttpCloseHandle(t->session);
+    if (t->client_cert)
+        CertFreeCertificateContext(t->client_cert);
+    forget_digest(t);
+    free(t->host);
+    free(t->whost);
+    free(t->wpath);
+    free(t->path);
+    free(t->user);
+    wipe_free(&t->password);
+    free(t->proxy_user);
+    wipe_free_w(&t->proxy_password);
+    free(t);
+}
+
+/* ---- hashes (BCrypt) ---- */
+
+/* Hex digest of the concatenation of the NULL-terminated list of strings; 0 on failure. out: 65 bytes. */
+static int hash_hex(enum digest_alg alg, char *out, const char *const *parts)
+{
+    static const char hex[] = "0123456789abcdef";
+    const WCHAR *name = alg == DIGEST_SHA256 || alg == DIGEST_SHA256_SESS ? BCRYPT_SHA256_ALGORITHM
+                                                                         : BCRYPT_MD5_ALGORITHM;
+    BCRYPT_ALG_HANDLE ah = NULL;
+    BCRYPT_HASH_HANDLE hh = NULL;
+    UCHAR digest[32];
+    DWORD size = 0, got = 0;
+    int ok = 0;
+
+    if (BCryptOpenAlgorithmProvider(&ah, name, NULL, 0) < 0)
+        return 0;
+    if (BCryptGetProperty(ah, BCRYPT_HASH_LENGTH, (PUCHAR)&size, sizeof(size), &got, 0) < 0 ||
+        size > sizeof(digest))
+        goto done;
+    if (BCryptCreateHash(ah, &hh, NULL, 0, NULL, 0, 0) < 0)
+        goto done;
+    for (const char *const *p = parts; *p; p++) {
+        if (**p && BCryptHashData(hh, (PUCHAR)*p, (ULONG)strlen(*p), 0) < 0)
+            goto done;
+    }
+    if (BCryptFinishHash(hh, digest, size, 0) < 0)
+        goto done;
+    for (DWORD i = 0; i < size; i++) {
+        out[2 * i] = hex[digest[i] >> 4];
+        out[2 * i + 1] = hex[digest[i] & 15];
+    }
+    out[2 * size] = '\0';
+    ok = 1;
+done:
+    wsm_wipe(digest, sizeof(digest));
+    if (hh)
+        BCryptDestroyHash(hh);
+    BCryptCloseAlgorithmProvider(ah, 0);
+    return ok;
+}
+
+/* ---- Digest challenges ---- */
+
+struct digest_challenge {
+    char *realm, *nonce, *opaque;
+    int stale, qop_auth, qop_other, alg_ok;
+    enum digest_alg alg;
+};
+
+static void challenge_free(struct digest_challenge *c)
+{
+    free(c->realm);
+    free(c->nonce);
+    free(c->opaque);
+    memset(c, 0, sizeof(*c));
+}
+
+/* Parses one auth-param "name=value" (token or quoted-string) at *p; returns 0 at the end or on junk. */
+static int next_param(const char **p, char *name, size_t name_size, char **value)
+{
+    const char *s = *p;
+    size_t n = 0;
+
+    *value = NULL;
+    while (*s == ' ' || *s == '\t' || *s == ',')
+        s++;
+    if (!*s)
+        return 0;
+    while (*s && *s != '=' && *s != ' ' && *s != '\t' && *s != ',') {
+        if (n + 1 < name_size)
+            name[n++] = *s;
+        s++;
+    }
+    name[n] = '\0';
+    while (*s == ' ' || *s == '\t')
+        s++;
+    if (*s != '=')
+        return 0; /* a new scheme starts (or junk): stop */
+    s++;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    char *v = malloc(strlen(s) + 1), *o = v;
+    if (!v)
+        return -1;
+    if (*s == '"') {
+        for (s++; *s && *s != '"'; s++) {
+            if (*s == '\\' && s[1])
+                s++;
+            *o++ = *s;
+        }
+        if (*s == '"')
+            s++;
+    } else {
+        while (*s && *s != ',' && *s != ' ' && *s != '\t')
+            *o++ = *s++;
+    }
+    *o = '\0';
+    *value = v;
+    *p = s;
+    return 1;
+}
+
+/* Parses "Digest realm=..., nonce=..." into *c; 0 when the value is not a usable Digest challenge. */
+static int parse_digest(const char *www, struct digest_challenge *c)
+{
+    memset(c, 0, sizeof(*c));
+    if (_strnicmp(www, "Digest", 6) || (www[6] != ' ' && www[6] != '\t'))
+        return 0;
+    const char *p = www + 7;
+    char name[32], *value;
+    int r;
+    c->alg_ok = 1; /* no algorithm= means MD5 */
+    c->alg = DIGEST_MD5;
+    while ((r = next_param(&p, name, sizeof(name), &value)) > 0) {
+        if (!_stricmp(name, "realm")) {
+            free(c->realm);
+            c->realm = value;
+        } else if (!_stricmp(name, "nonce")) {
+            free(c->nonce);
+            c->nonce = value;
+        } else if (!_stricmp(name, "opaque")) {
+            free(c->opaque);
+            c->opaque = value;
+        } else {
+            if (!_stricmp(name, "stale")) {
+                c->stale = !_stricmp(value, "true");
+            } else if (!_stricmp(name, "algorithm")) {
+                c->alg_ok = 1;
+                if (!_stricmp(value, "MD5"))
+                    c->alg = DIGEST_MD5;
+                else if (!_stricmp(value, "MD5-sess"))
+                    c->alg = DIGEST_MD5_SESS;
+                else if (!_stricmp(value, "SHA-256"))
+                    c->alg = DIGEST_SHA256;
+                else if (!_stricmp(value, "SHA-256-sess"))
+                    c->alg = DIGEST_SHA256_SESS;
+                else
+                    c->alg_ok = 0;
+            } else if (!_stricmp(name, "qop")) {
+                /* A list: "auth", "auth-int", "auth,auth-int". */
+                for (char *tok = value; *tok;) {
+                    size_t len = strcspn(tok, ", \t");
+                    if (len == 4 && !_strnicmp(tok, "auth", 4))
+                        c->qop_auth = 1;
+                    else if (len)
+                        c->qop_other = 1;
+                    tok += len;
+                    tok += strspn(tok, ", \t");
+                }
+            }
+            free(value);
+        }
+    }
+    if (r < 0 || !c->realm || !c->nonce || !c->alg_ok || (c->qop_other && !c->qop_auth)) {
+        challenge_free(c);
+        return r < 0 ? -1 : 0;
+    }
+    return 1;
+}
+
+/* Picks the best Digest challenge of a 401 (SHA-256 before MD5) and makes it the transport's. Returns 1 when
+ * one was taken, 0 when there is none we can answer, -1 when out of memory; *stale: it said stale=true. */
+static int take_digest(struct wsm_transport *t, char *const *www, int *stale)
+{
+    struct digest_challenge best = {0}, c;
+    int have = 0;
+
+    *stale = 0;
+    for (size_t i = 0; www && www[i]; i++) {
+        int r = parse_digest(www[i], &c);
+        if (r < 0) {
+            challenge_free(&best);
+            return -1;
+        }
+        if (!r)
+            continue;
+        int sha = c.alg == DIGEST_SHA256 || c.alg == DIGEST_SHA256_SESS;
+        int best_sha = best.alg == DIGEST_SHA256 || best.alg == DIGEST_SHA256_SESS;
+        if (!have || (sha && !best_sha)) {
+            challenge_free(&best);
+            best = c;
+            have = 1;
+        } else {
+            challenge_free(&c);
+        }
+    }
+    if (!have)
+        return 0;
+    forget_digest(t);
+    *stale = best.stale;
+    t->realm = best.realm;
+    t->nonce = best.nonce;
+    t->opaque = best.opaque;
+    t->digest_alg = best.alg;
+    t->digest_qop = best.qop_auth;
+    t->nc = 0;
+
+    /* A fresh client nonce per server nonce; HA1 (for -sess the session key) once per nonce. */
+    unsigned char rnd[16];
+    static const char hex[] = "0123456789abcdef";
+    if (!wsm_random_bytes(rnd, sizeof(rnd))) {
+        forget_digest(t);
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof(rnd); i++) {
+        t->cnonce[2 * i] = hex[rnd[i] >> 4];
+        t->cnonce[2 * i + 1] = hex[rnd[i] & 15];
+    }
+    t->cnonce[32] = '\0';
+    const char *a1[] = {t->user ? t->user : "", ":", t->realm, ":", t->password ? t->password : "", NULL};
+    if (!hash_hex(t->digest_alg, t->ha1, a1)) {
+        forget_digest(t);
+        return -1;
+    }
+    if (t->digest_alg == DIGEST_MD5_SESS || t->digest_alg == DIGEST_SHA256_SESS) {
+        char base[65];
+        memcpy(base, t->ha1, sizeof(base));
+        const char *sess[] = {base, ":", t->nonce, ":", t->cnonce, NULL};
+        int ok = hash_hex(t->digest_alg, t->ha1, sess);
+        wsm_wipe(base, sizeof(base));
+        if (!ok) {
+            forget_digest(t);
+            return -1;
+        }
+    }
+    t->digest_ready = 1;
+    return 1;
+}
+
+/* Appends a quoted-string with '"' and '\' escaped. */
+static char *quote_param(const char *s)
+{
+    char *q = malloc(2 * strlen(s) + 3), *o = q;
+    if (!q)
+        return NULL;
+    *o++ = '"';
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            *o++ = '\\';
+        *o++ = *s;
+    }
+    *o++ = '"';
+    *o = '\0';
+    return q;
+}
+
+/* The Authorization value for the next request with the remembered challenge (nc+1). */
+static char *digest_authorization(struct wsm_transport *t)
+{
+    static const char *const alg_names[] = {"MD5", "MD5-sess", "SHA-256", "SHA-256-sess"};
+    char ha2[65], resp[65], nc[9];
+    char *user = NULL, *realm = NULL, *nonce = NULL, *uri = NULL, *opaque = NULL, *out = NULL;
+
+    t->nc++;
+    snprintf(nc, sizeof(nc), "%08lx", t->nc & 0xFFFFFFFFul);
+    const char *a2[] = {"POST:", t->path, NULL};
+    if (!hash_hex(t->digest_alg, ha2, a2))
+        return NULL;
+    const char *with_qop[] = {t->ha1, ":", t->nonce, ":", nc, ":", t->cnonce, ":auth:", ha2, NULL};
+    const char *without_qop[] = {t->ha1, ":", t->nonce, ":", ha2, NULL};
+    if (!hash_hex(t->digest_alg, resp, t->digest_qop ? with_qop : without_qop))
+        return NULL;
+    if (!(user = quote_param(t->user ? t->user : "")) || !(realm = quote_param(t->realm)) ||
+        !(nonce = quote_param(t->nonce)) || !(uri = quote_param(t->path)) ||
+        (t->opaque && !(opaque = quote_param(t->opaque))))
+        goto done;
+    if (t->digest_qop)
+        out = wsm_asprintf("Digest username=%s, realm=%s, nonce=%s, uri=%s, algorithm=%s, response=\"%s\", "
+                           "qop=auth, nc=%s, cnonce=\"%s\"%s%s",
+                           user, realm, nonce, uri, alg_names[t->digest_alg], resp, nc, t->cnonce,
+                           opaque ? ", opaque=" : "", opaque ? opaque : "");
+    else
+        out = wsm_asprintf("Digest username=%s, realm=%s, nonce=%s, uri=%s, algorithm=%s, response=\"%s\"%s%s",
+                           user, realm, nonce, uri, alg_names[t->digest_alg], resp, opaque ? ", opaque=" : "",
+                           opaque ? opaque : "");
+done:
+    free(user);
+    free(realm);
+    free(nonce);
+    free(uri);
+    free(opaque);
+    return out;
+}
+
+/* ---- configuration ---- */
+
+static int32_t parse_url(struct wsm_transport *t, const char *url, char **detail)
+{
+    struct wsm_quoted q;
+    const char *p;
+    int bad = 0;
+
+    if (!_strnicmp(url, "https://", 8)) {
+        t->https = 1;
+        p = url + 8;
+    } else if (!_strnicmp(url, "http://", 7)) {
+        p = url + 7;
+    } else {
+        return wsm_fail(detail, WSM_E_INVALIDARG, "The transport URL \"%s\" is neither http:// nor https://.",
+                        wsm_quote_str(&q, url));
+    }
+    const char *host = p, *host_end;
+    if (*p == '[') {
+        host = p + 1;
+        if (!(host_end = strchr(host, ']')) || host_end == host)
+            goto invalid;
+        p = host_end + 1;
+    } else {
+        host_end = p + strcspn(p, ":/?#");
+        p = host_end;
+    }
+    if (host_end == host)
+        goto invalid;
+    for (const char *c = host; c < host_end; c++) {
+        if ((unsigned char)*c <= 0x20 || *c == '@' || *c == '\\' || (*c == '[' || *c == ']'))
+            goto invalid;
+    }
+    unsigned long port = t->https ? 443 : 80;
+    if (*p == ':') {
+        char *end;
+        if (p[1] < '0' || p[1] > '9')
+            goto invalid;
+        port = strtoul(p + 1, &end, 10);
+        if (port < 1 || port > 65535)
+            goto invalid;
+        p = end;
+    }
+    if (*p && *p != '/' && *p != '?')
+        goto invalid;
+    if (strpbrk(p, " \t#"))
+        goto invalid;
+    t->port = (INTERNET_PORT)port;
+    if (!(t->host = wsm_strndup(host, (size_t)(host_end - host))))
+        return WSM_E_OUTOFMEMORY;
+    t->path = *p == '/' ? wsm_strdup(p) : wsm_asprintf("/%s", p);
+    if (!t->path || !(t->whost = to_wide(t->host, &bad)) || !(t->wpath = to_wide(t->path, &bad)))
+        return bad ? wsm_fail(detail, WSM_E_INVALIDARG, "The transport URL \"%s\" is not valid UTF-8.",
+                              wsm_quote_str(&q, url))
+                   : WSM_E_OUTOFMEMORY;
+    return WSM_S_OK;
+
+invalid:
+    return wsm_fail(detail, WSM_E_INVALIDARG,
+                    "The transport URL \"%s\" is not a valid http:// or https:// URL "
+                    "(http[s]://host[:port][/path], an IPv6 address in brackets).",
+                    wsm_quote_str(&q, url));
+}
+
+/* "http://host:port[/]" (or "host:port") → WinHTTP's proxy string "host:port". */
+static WCHAR *proxy_string(const char *url, char **detail, int32_t *hr)
+{
+    struct wsm_quoted q;
+    const char *p = url;
+    if (!_strnicmp(p, "http://", 7))
+        p += 7;
+    else if (strstr(p, "://")) {
+        *hr = wsm_fail(detail, WSM_E_INVALIDARG, "The proxy URL \"%s\" is not an http:// URL.",
+                       wsm_quote_str(&q, url));
+        return NULL;
+    }
+    size_t n = strcspn(p, "/");
+    if (!n || p[n + strspn(p + n, "/")]) {
+        *hr = wsm_fail(detail, WSM_E_INVALIDARG, "The proxy URL \"%s\" is not of the form http://host:port.",
+                       wsm_quote_str(&q, url));
+        return NULL;
+    }
+    char *hp = wsm_strndup(p, n);
+    WCHAR *w = hp ? to_wide(hp, NULL) : NULL;
+    free(hp);
+    if (!w)
+        *hr = WSM_E_OUTOFMEMORY;
+    return w;
+}
+
+static int hex_value(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Finds the client certificate in CurrentUser\MY by its SHA-1 thumbprint and checks it has a private key. */
+static int32_t load_client_cert(struct wsm_transport *t, const char *thumbprint, char **detail)
+{
+    struct wsm_quoted q;
+    BYTE hash[20];
+
+    if (!thumbprint || strlen(thumbprint) != 40)
+        return wsm_fail(detail, ERROR_WSMAN_CERT_NOT_FOUND,
+                        "The client certificate thumbprint \"%s\" is not 40 hexadecimal digits (certificate "
+                        "store CurrentUser\\MY).",
+                        wsm_quote_str(&q, thumbprint ? thumbprint : ""));
+    for (int i = 0; i < 20; i++) {
+        int hi = hex_value(thumbprint[2 * i]), lo = hex_value(thumbprint[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return wsm_fail(detail, ERROR_WSMAN_CERT_NOT_FOUND,
+                            "The client certificate thumbprint \"%s\" is not 40 hexadecimal digits "
+                            "(certificate store CurrentUser\\MY).",
+                            wsm_quote_str(&q, thumbprint));
+        hash[i] = (BYTE)(hi << 4 | lo);
+    }
+    HCERTSTORE store = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0,
+                                     CERT_SYSTEM_STORE_CURRENT_USER | CERT_STORE_READONLY_FLAG |
+                                         CERT_STORE_OPEN_EXISTING_FLAG,
+                                     L"MY");
+    if (!store)
+        return wsm_fail(detail, ERROR_WSMAN_CERT_NOT_FOUND,
+                        "No certificate with thumbprint %s was found: the certificate store CurrentUser\\MY "
+                        "cannot be opened (error %lu).",
+                        wsm_quote_str(&q, thumbprint), (unsigned long)GetLastError());
+    CRYPT_HASH_BLOB blob = {sizeof(hash), hash};
+    t->client_cert = CertFindCertificateInStore(store, X509_ASN_ENCODING | PKCS_7_ASN_ENCODING, 0,
+                                                CERT_FIND_SHA1_HASH, &blob, NULL);
+    CertCloseStore(store, 0);
+    if (!t->client_cert)
+        return wsm_fail(detail, ERROR_WSMAN_CERT_NOT_FOUND,
+                        "No certificate with thumbprint %s was found in the certificate store "
+                        "CurrentUser\\MY.",
+                        wsm_quote_str(&q, thumbprint));
+    DWORD size = 0;
+    if (!CertGetCertificateContextProperty(t->client_cert, CERT_KEY_PROV_INFO_PROP_ID, NULL, &size))
+        return wsm_fail(detail, ERROR_WSMAN_CLIENT_INVALID_CERT,
+                        "The certificate with thumbprint %s in CurrentUser\\MY has no private key, so it "
+                        "cannot be used as a client certificate.",
+                        wsm_quote_str(&q, thumbprint));
+    return WSM_S_OK;
+}
+
+int32_t wsm_transport_new(const struct wsm_transport_config *cfg, struct wsm_transport **out, char **detail)
+{
+    int32_t hr = WSM_S_OK;
+    WCHAR *proxy = NULL;
+
+    if (detail)
+        *detail = NULL;
+    if (!out)
+        return WSM_E_INVALIDARG;
+    *out = NULL;
+    if (!cfg || !cfg->url || !*cfg->url)
+        return wsm_fail(detail, WSM_E_INVALIDARG, "No URL was given to the transport.");
+    if ((unsigned)cfg->auth > WSM_AUTH_EXTERNAL)
+        return wsm_fail(detail, WSM_E_INVALIDARG, "The transport authentication kind %d is not known.",
+                        (int)cfg->auth);
+    if ((unsigned)cfg->proxy_mode > WSM_PROXY_EXPLICIT)
+        return wsm_fail(detail, WSM_E_INVALIDARG, "The proxy mode %d is not known.", (int)cfg->proxy_mode);
+    if (cfg->proxy_mode == WSM_PROXY_EXPLICIT && (!cfg->proxy_url || !*cfg->proxy_url))
+        return wsm_fail(detail, WSM_E_INVALIDARG, "An explicit proxy was asked for without a proxy URL.");
+    if (has_crlf(cfg->url) || has_crlf(cfg->proxy_url))
+        return wsm_fail(detail, WSM_E_INVALIDARG, "The transport URL or proxy URL contains a line break.");
+    if ((cfg->auth == WSM_AUTH_BASIC || cfg->auth == WSM_AUTH_DIGEST) &&
+        (has_crlf(cfg->user) || has_crlf(cfg->password)))
+        return wsm_fail(detail, WSM_E_INVALIDARG, "The user name or the password contains a line break.");
+
+    struct wsm_transport *t = calloc(1, sizeof(*t));
+    if (!t)
+        return WSM_E_OUTOFMEMORY;
+    t->auth = cfg->auth;
+    t->skip_ca_check = !!cfg->skip_ca_check;
+    t->skip_cn_check = !!cfg->skip_cn_check;
+    t->skip_revocation_check = !!cfg->skip_revocation_check;
+    t->proxy_mode = cfg->proxy_mode;
+    t->proxy_auth = cfg->proxy_auth & 7;
+    t->maybe_dropped = 1;
+    if ((hr = parse_url(t, cfg->url, detail)))
+        goto fail;
+    if (cfg->auth == WSM_AUTH_BASIC || cfg->auth == WSM_AUTH_DIGEST) {
+        if ((cfg->user && !(t->user = wsm_strdup(cfg->user))) ||
+            (cfg->password && !(t->password = wsm_strdup(cfg->password)))) {
+            hr = WSM_E_OUTOFMEMORY;
+            goto fail;
+        }
+    }
+    if (cfg->proxy_mode != WSM_PROXY_DIRECT && cfg->proxy_user) {
+        if (!(t->proxy_user = to_wide(cfg->proxy_user, NULL)) ||
+            !(t->proxy_password = to_wide(cfg->proxy_password ? cfg->proxy_password : "", NULL))) {
+            hr = WSM_E_OUTOFMEMORY;
+            goto fail;
+        }
+    }
+    if (cfg->auth == WSM_AUTH_CERTIFICATE && (hr = load_client_cert(t, cfg->cert_thumbprint, detail)))
+        goto fail;
+
+    if (cfg->proxy_mode == WSM_PROXY_EXPLICIT && !(proxy = proxy_string(cfg->proxy_url, detail, &hr)))
+        goto fail;
+    DWORD access = cfg->proxy_mode == WSM_PROXY_EXPLICIT      ? WINHTTP_ACCESS_TYPE_NAMED_PROXY
+                   : cfg->proxy_mode == WSM_PROXY_ENVIRONMENT ? WINHTTP_ACCESS_TYPE_DEFAULT_PROXY
+                                                              : WINHTTP_ACCESS_TYPE_NO_PROXY;
+    t->session = WinHttpOpen(USER_AGENT, access, proxy ? proxy : WINHTTP_NO_PROXY_NAME, WINHTTP_NO_PROXY_BYPASS,
+                             0);
+    free(proxy);
+    if (!t->session) {
+        hr = wsm_fail(detail, WSM_E_OUTOFMEMORY, "WinHTTP could not be initialised (error %lu).",
+                      (unsigned long)GetLastError());
+        goto fail;
+    }
+    if (!(t->connect = WinHttpConnect(t->session, t->whost, t->port, 0))) {
+        struct clean_text ch;
+        hr = wsm_fail(detail, WSM_E_INVALIDARG, "WinHTTP refused the host \"%s\" (error %lu).",
+                      clean(&ch, t->host), (unsigned long)GetLastError());
+        goto fail;
+    }
+    *out = t;
+    return WSM_S_OK;
+
+fail:
+    wsm_transport_free(t);
+    return hr;
+}
+
+/* ---- TLS failure diagnosis ---- */
+
+/* The checks that failed, as WINHTTP_CALLBACK_STATUS_FLAG_* bits, from CryptoAPI on the server's certificate,
+ * with the same skip flags WinHTTP got. */
+static DWORD check_server_cert(struct wsm_transport *t, PCCERT_CONTEXT cert)
+{
+    static char server_auth_oid[] = szOID_PKIX_KP_SERVER_AUTH;
+    char *usages[] = {server_auth_oid};
+    CERT_CHAIN_PARA para;
+    PCCERT_CHAIN_CONTEXT chain = NULL;
+    DWORD flags = 0;
+
+    memset(&para, 0, sizeof(para));
+    para.cbSize = sizeof(para);
+    para.RequestedUsage.dwType = USAGE_MATCH_TYPE_AND;
+    para.RequestedUsage.Usage.cUsageIdentifier = 1;
+    para.RequestedUsage.Usage.rgpszUsageIdentifier = usages;
+    if (!CertGetCertificateChain(NULL, cert, NULL, cert->hCertStore, &para,
+                                 t->skip_revocation_check ? 0 : CERT_CHAIN_REVOCATION_CHECK_CHAIN_EXCLUDE_ROOT,
+                                 NULL, &chain))
+        return WINHTTP_CALLBACK_STATUS_FLAG_SECURITY_CHANNEL_ERROR;
+    DWORD st = chain->TrustStatus.dwErrorStatus;
+    if (st & (CERT_TRUST_IS_NOT_TIME_VALID | CERT_TRUST_CTL_IS_NOT_TIME_VALID))
+        flags |= WINHTTP_CALLBACK_STATUS_FLAG_CERT_DATE_INVALID;
+    if ((st & (CERT_TRUST_IS_UNTRUSTED_ROOT | CERT_TRUST_IS_PARTIAL_CHAIN | CERT_TRUST_IS_NOT_SIGNATURE_VALID)) &&
+        !t->skip_ca_check)
+        flags |= WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA;
+    if (!t->skip_revocation_check) {
+        if (st & CERT_TRUST_IS_REVOKED)
+            flags |= WINHTTP_CALLBACK_STATUS_FLAG_CERT_REVOKED;
+        else if (st & (CERT_TRUST_REVOCATION_STATUS_UNKNOWN | CERT_TRUST_IS_OFFLINE_REVOCATION))
+            flags |= WINHTTP_CALLBACK_STATUS_FLAG_CERT_REV_FAILED;
+    }
+    if (!t->skip_cn_check) {
+        /* The name check alone: the chain's own errors are judged above. */
+        CERT_CHAIN_CONTEXT copy = *chain;
+        SSL_EXTRA_CERT_CHAIN_POLICY_PARA ssl;
+        CERT_CHAIN_POLICY_PARA policy;
+        CERT_CHAIN_POLICY_STATUS status;
+        copy.TrustStatus.dwErrorStatus = 0;
+        memset(&ssl, 0, sizeof(ssl));
+        ssl.cbSize = sizeof(ssl);
+        ssl.dwAuthType = AUTHTYPE_SERVER;
+        ssl.fdwChecks = SECURITY_FLAG_IGNORE_UNKNOWN_CA | SECURITY_FLAG_IGNORE_CERT_DATE_INVALID |
+                        SECURITY_FLAG_IGNORE_REVOCATION | SECURITY_FLAG_IGNORE_WRONG_USAGE;
+        ssl.pwszServerName = t->whost;
+        memset(&policy, 0, sizeof(policy));
+        policy.cbSize = sizeof(policy);
+        policy.pvExtraPolicyPara = &ssl;
+        memset(&status, 0, sizeof(status));
+        status.cbSize = sizeof(status);
+        if (CertVerifyCertificateChainPolicy(CERT_CHAIN_POLICY_SSL, &copy, &policy, &status) &&
+            status.dwError == (DWORD)CERT_E_CN_NO_MATCH)
+            flags |= WINHTTP_CALLBACK_STATUS_FLAG_CERT_CN_INVALID;
+    }
+    CertFreeCertificateChain(chain);
+    return flags;
+}
+
+typedef PSecurityFunctionTableW(WINAPI *init_security_fn)(void);
+
+static int send_all(SOCKET s, const void *data, ULONG len)
+{
+    const char *p = data;
+    while (len) {
+        int n = send(s, p, (int)len, 0);
+        if (n <= 0)
+            return 0;
+        p += n;
+        len -= (ULONG)n;
+    }
+    return 1;
+}
+
+/* A bare Schannel handshake with the server (direct connections only): returns its certificate, or NULL. No
+ * application data is sent. Used only to explain a TLS failure WinHTTP did not explain. */
+static PCCERT_CONTEXT fetch_server_cert(struct wsm_transport *t, uint32_t timeout_ms)
+{
+    HMODULE secur32 = LoadLibraryW(L"secur32.dll");
+    init_security_fn init = secur32 ? (init_security_fn)(void (*)(void))GetProcAddress(secur32,
+                                                                                       "InitSecurityInterfaceW")
+                                    : NULL;
+    PSecurityFunctionTableW sspi = init ? init() : NULL;
+    PCCERT_CONTEXT cert = NULL;
+    SOCKET s = INVALID_SOCKET;
+    struct addrinfo hints, *ai = NULL;
+    CredHandle cred;
+    CtxtHandle ctx;
+    int have_cred = 0, have_ctx = 0;
+    char port[8];
+    unsigned char *buf = NULL;
+    size_t buf_len = 0, buf_cap = 32768;
+    WSADATA wsa;
+    int wsa_ok = 0;
+
+    if (!sspi)
+        goto done;
+    wsa_ok = !WSAStartup(MAKEWORD(2, 2), &wsa);
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_socktype = SOCK_STREAM;
+    snprintf(port, sizeof(port), "%u", (unsigned)t->port);
+    if (getaddrinfo(t->host, port, &hints, &ai) || !ai)
+        goto done;
+    if ((s = socket(ai->ai_family, SOCK_STREAM, IPPROTO_TCP)) == INVALID_SOCKET)
+        goto done;
+    DWORD tmo = timeout_ms ? timeout_ms : 30000;
+    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, (const char *)&tmo, sizeof(tmo));
+    setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, (const char *)&tmo, sizeof(tmo));
+    if (connect(s, ai->ai_addr, (int)ai->ai_addrlen))
+        goto done;
+
+    SCHANNEL_CRED sc;
+    memset(&sc, 0, sizeof(sc));
+    sc.dwVersion = SCHANNEL_CRED_VERSION;
+    sc.dwFlags = SCH_CRED_MANUAL_CRED_VALIDATION | SCH_CRED_NO_DEFAULT_CREDS;
+    if (sspi->AcquireCredentialsHandleW(NULL, (SEC_WCHAR *)UNISP_NAME_W, SECPKG_CRED_OUTBOUND, NULL, &sc, NULL,
+                                        NULL, &cred, NULL) != SEC_E_OK)
+        goto done;
+    have_cred = 1;
+    if (!(buf = malloc(buf_cap)))
+        goto done;
+
+    const ULONG req = ISC_REQ_ALLOCATE_MEMORY | ISC_REQ_CONFIDENTIALITY | ISC_REQ_SEQUENCE_DETECT |
+                      ISC_REQ_REPLAY_DETECT | ISC_REQ_STREAM | ISC_REQ_MANUAL_CRED_VALIDATION |
+                      ISC_REQ_USE_SUPPLIED_CREDS;
+    for (int round = 0; round < 64; round++) {
+        SecBuffer in[2] = {{(ULONG)buf_len, SECBUFFER_TOKEN, buf}, {0, SECBUFFER_EMPTY, NULL}};
+        SecBuffer outb = {0, SECBUFFER_TOKEN, NULL};
+        SecBufferDesc in_desc = {SECBUFFER_VERSION, 2, in}, out_desc = {SECBUFFER_VERSION, 1, &outb};
+        ULONG attrs = 0;
+        SECURITY_STATUS st = sspi->InitializeSecurityContextW(&cred, have_ctx ? &ctx : NULL, t->whost, req, 0, 0,
+                                                              have_ctx ? &in_desc : NULL, 0,
+                                                              have_ctx ? NULL : &ctx, &out_desc, &attrs, NULL);
+        have_ctx = 1;
+        if (outb.pvBuffer) {
+            int sent = !outb.cbBuffer || send_all(s, outb.pvBuffer, outb.cbBuffer);
+            sspi->FreeContextBuffer(outb.pvBuffer);
+            if (!sent)
+                goto done;
+        }
+        if (st == SEC_E_OK || st == SEC_I_INCOMPLETE_CREDENTIALS) {
+            /* The server's certificate is known by now (a client certificate request is no matter here). */
+            if (sspi->QueryContextAttributesW(&ctx, SECPKG_ATTR_REMOTE_CERT_CONTEXT, (void *)&cert) != SEC_E_OK)
+                cert = NULL;
+            goto done;
+        }
+        if (st != SEC_I_CONTINUE_NEEDED && st != SEC_E_INCOMPLETE_MESSAGE)
+            goto done;
+        if (st == SEC_I_CONTINUE_NEEDED) {
+            /* Keep what Schannel did not consume. */
+            if (in[1].BufferType == SECBUFFER_EXTRA && in[1].cbBuffer <= buf_len) {
+                memmove(buf, buf + buf_len - in[1].cbBuffer, in[1].cbBuffer);
+                buf_len = in[1].cbBuffer;
+            } else {
+                buf_len = 0;
+            }
+        }
+        if (buf_len == buf_cap)
+            goto done;
+        int n = recv(s, (char *)buf + buf_len, (int)(buf_cap - buf_len), 0);
+        if (n <= 0)
+            goto done;
+        buf_len += (size_t)n;
+    }
+done:
+    free(buf);
+    if (have_ctx)
+        sspi->DeleteSecurityContext(&ctx);
+    if (have_cred)
+        sspi->FreeCredentialsHandle(&cred);
+    if (s != INVALID_SOCKET)
+        closesocket(s);
+    if (ai)
+        freeaddrinfo(ai);
+    if (wsa_ok)
+        WSACleanup();
+    if (secur32)
+        FreeLibrary(secur32);
+    return cert;
+}
+
+static int32_t tls_failure(struct wsm_transport *t, DWORD err, DWORD flags, uint32_t timeout_ms, char **detail)
+{
+    struct clean_text ch;
+    const char *host = clean(&ch, t->host);
+    const char *how = "WinHTTP";
+
+    if (!(flags & ~WINHTTP_CALLBACK_STATUS_FLAG_SECURITY_CHANNEL_ERROR)) {
+        /* Map WinHTTP's own specific codes first, then find out ourselves (Wine reports them all as a channel
+         * error without the callback). */
+        switch (err) {
+        case ERROR_WINHTTP_SECURE_CERT_DATE_INVALID:
+            flags = WINHTTP_CALLBACK_STATUS_FLAG_CERT_DATE_INVALID;
+            break;
+        case ERROR_WINHTTP_SECURE_CERT_CN_INVALID:
+            flags = WINHTTP_CALLBACK_STATUS_FLAG_CERT_CN_INVALID;
+            break;
+        case ERROR_WINHTTP_SECURE_INVALID_CA:
+            flags = WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA;
+            break;
+        case ERROR_WINHTTP_SECURE_CERT_REVOKED:
+            flags = WINHTTP_CALLBACK_STATUS_FLAG_CERT_REVOKED;
+            break;
+        case ERROR_WINHTTP_SECURE_CERT_REV_FAILED:
+            flags = WINHTTP_CALLBACK_STATUS_FLAG_CERT_REV_FAILED;
+            break;
+        default:
+            if (t->proxy_mode == WSM_PROXY_DIRECT) {
+                PCCERT_CONTEXT cert = fetch_server_cert(t, timeout_ms);
+                if (cert) {
+                    flags = check_server_cert(t, cert);
+                    CertFreeCertificateContext(cert);
+                    how = "own check of the server certificate";
+                }
+            }
+            break;
+        }
+    }
+    if (flags & WINHTTP_CALLBACK_STATUS_FLAG_CERT_CN_INVALID)
+        return wsm_fail(detail, WSM_E_WINHTTP_SECURE_CERT_CN_INVALID,
+                        "The server certificate name check failed: the certificate presented by \"%s\" is not "
+                        "issued to that host name (WinHTTP error %lu, %s).",
+                        host, (unsigned long)err, how);
+    if (flags & WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA)
+        return wsm_fail(detail, WSM_E_WINHTTP_SECURE_INVALID_CA,
+                        "The server certificate chain check failed for \"%s\": the certificate is not issued by "
+                        "a trusted certificate authority (WinHTTP error %lu, %s).",
+                        host, (unsigned long)err, how);
+    if (flags & WINHTTP_CALLBACK_STATUS_FLAG_CERT_DATE_INVALID)
+        return wsm_fail(detail, WSM_E_WINHTTP_SECURE_CERT_DATE_INVALID,
+                        "The server certificate date check failed for \"%s\": a certificate of its chain has "
+                        "expired or is not valid yet (WinHTTP error %lu, %s).",
+                        host, (unsigned long)err, how);
+    if (flags & WINHTTP_CALLBACK_STATUS_FLAG_CERT_REVOKED)
+        return wsm_fail(detail, WSM_E_WINHTTP_SECURE_CERT_REVOKED,
+                        "The server certificate revocation check failed for \"%s\": a certificate of its chain "
+                        "has been revoked (WinHTTP error %lu, %s).",
+                        host, (unsigned long)err, how);
+    if (flags & WINHTTP_CALLBACK_STATUS_FLAG_CERT_REV_FAILED)
+        return wsm_fail(detail, WSM_E_WINHTTP_SECURE_CERT_REV_FAILED,
+                        "The revocation of the server certificate of \"%s\" could not be checked (WinHTTP "
+                        "error %lu, %s).",
+                        host, (unsigned long)err, how);
+    return wsm_fail(detail, WSM_E_WINHTTP_SECURE_CHANNEL_ERROR,
+                    "The TLS handshake with \"%s\" failed%s (WinHTTP error %lu, flags 0x%08lx).", host,
+                    t->client_cert ? "; the server probably did not accept the client certificate" : "",
+                    (unsigned long)err, (unsigned long)flags);
+}
+
+static int32_t map_failure(struct wsm_transport *t, DWORD err, uint32_t timeout_ms, char **detail)
+{
+    struct clean_text ch;
+    const char *host = clean(&ch, t->host);
+    const char *proxy = t->proxy_mode == WSM_PROXY_DIRECT ? "" : " (or to the proxy)";
+
+    switch (err) {
+    case ERROR_NOT_ENOUGH_MEMORY:
+    case ERROR_OUTOFMEMORY:
+        return WSM_E_OUTOFMEMORY;
+    case ERROR_WINHTTP_CANNOT_CONNECT:
+        return wsm_fail(detail, ERROR_WSMAN_DESTINATION_UNREACHABLE,
+                        "Cannot connect to \"%s\" port %u%s: the connection was refused or the host is not "
+                        "reachable (WinHTTP error %lu).",
+                        host, (unsigned)t->port, proxy, (unsigned long)err);
+    case ERROR_WINHTTP_NAME_NOT_RESOLVED:
+        return wsm_fail(detail, WSM_E_WINHTTP_NAME_NOT_RESOLVED,
+                        t->proxy_mode == WSM_PROXY_EXPLICIT
+                            ? "The host name \"%s\" or the proxy name cannot be resolved (WinHTTP error %lu)."
+                            : "The host name \"%s\" cannot be resolved (WinHTTP error %lu).",
+                        host, (unsigned long)err);
+    case ERROR_WINHTTP_TIMEOUT:
+        return wsm_fail(detail, WSM_E_TIMEOUT, "The request to \"%s\" timed out after %lu ms (WinHTTP error %lu).",
+                        host, (unsigned long)timeout_ms, (unsigned long)err);
+    case ERROR_WINHTTP_SECURE_FAILURE:
+    case ERROR_WINHTTP_SECURE_CHANNEL_ERROR:
+    case ERROR_WINHTTP_SECURE_CERT_DATE_INVALID:
+    case ERROR_WINHTTP_SECURE_CERT_CN_INVALID:
+    case ERROR_WINHTTP_SECURE_INVALID_CA:
+    case ERROR_WINHTTP_SECURE_CERT_REV_FAILED:
+    case ERROR_WINHTTP_SECURE_CERT_REVOKED:
+    case ERROR_WINHTTP_SECURE_INVALID_CERT:
+    case ERROR_WINHTTP_SECURE_CERT_WRONG_USAGE:
+        return tls_failure(t, err, t->secure_flags, timeout_ms, detail);
+    case ERROR_WINHTTP_CLIENT_AUTH_CERT_NEEDED:
+        return wsm_fail(detail, WSM_E_WINHTTP_SECURE_CHANNEL_ERROR,
+                        "The TLS handshake with \"%s\" failed: the server asked for a client certificate "
+                        "(WinHTTP error %lu).",
+                        host, (unsigned long)err);
+    default:
+        /* Reset, closed without a reply, garbled HTTP, proxy failures... */
+        return wsm_fail(detail, WSM_E_WINHTTP_CONNECTION_ERROR,
+                        "The connection to \"%s\"%s failed (WinHTTP error %lu).", host, proxy,
+                        (unsigned long)err);
+    }
+}
+
+/* ---- requests ---- */
+
+static void CALLBACK on_status(HINTERNET h, DWORD_PTR ctx, DWORD status, LPVOID info, DWORD len)
+{
+    (void)h;
+    struct wsm_transport *t = (struct wsm_transport *)ctx;
+    if (t && status == WINHTTP_CALLBACK_STATUS_SECURE_FAILURE && info && len >= sizeof(DWORD))
+        t->secure_flags |= *(const DWORD *)info;
+}
+
+/* The request's header block: Content-Type, the extra lines, Authorization. NULL when out of memory. */
+static WCHAR *header_block(const char *content_type, const char *const *extra, const char *authorization)
+{
+    size_t n = 1;
+    if (content_type)
+        n += strlen(content_type) + 16;
+    for (const char *const *h = extra; h && *h; h++)
+        n += strlen(*h) + 2;
+    if (authorization)
+        n += strlen(authorization) + 17;
+    char *block = malloc(n), *o = block;
+    if (!block)
+        return NULL;
+    if (content_type)
+        o += sprintf(o, "Content-Type: %s\r\n", content_type);
+    for (const char *const *h = extra; h && *h; h++)
+        o += sprintf(o, "%s\r\n", *h);
+    if (authorization)
+        o += sprintf(o, "Authorization: %s\r\n", authorization);
+    *o = '\0';
+    WCHAR *w = to_wide(block, NULL);
+    wsm_wipe(block, n);
+    free(block);
+    return w;
+}
+
+/* A response header as UTF-8 (index: which one of several; NULL: the first); NULL when absent. *oom set
+ * when out of memory. */
+static char *query_header(HINTERNET h, DWORD info, DWORD *index, int *oom)
+{
+    DWORD size = 0, saved = index ? *index : 0;
+    WinHttpQueryHeaders(h, info, WINHTTP_HEADER_NAME_BY_INDEX, NULL, &size, index);
+    if (GetLastError() != ERROR_INSUFFICIENT_BUFFER || !size)
+        return NULL;
+    if (index)
+        *index = saved;
+    WCHAR *w = malloc(size + sizeof(WCHAR));
+    if (!w) {
+        *oom = 1;
+        return NULL;
+    }
+    if (!WinHttpQueryHeaders(h, info, WINHTTP_HEADER_NAME_BY_INDEX, w, &size, index)) {
+        free(w);
+        return NULL;
+    }
+    char *s = from_wide(w, (int)(size / sizeof(WCHAR)));
+    free(w);
+    if (!s)
+        *oom = 1;
+    return s;
+}
+
+static void trim(char *s)
+{
+    size_t a = strspn(s, " \t"), n = strlen(s);
+    while (n > a && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+        n--;
+    memmove(s, s + a, n - a);
+    s[n - a] = '\0';
+}
+
+/* Learns whether the request went over a new TCP connection (see struct wsm_transport). */
+static int note_connection(struct wsm_transport *t, HINTERNET h)
+{
+    WINHTTP_CONNECTION_INFO ci;
+    DWORD size = sizeof(ci);
+    int fresh;
+
+    memset(&ci, 0, sizeof(ci));
+    ci.cbSize = sizeof(ci);
+    if (WinHttpQueryOption(h, WINHTTP_OPTION_CONNECTION_INFO, &ci, &size)) {
+        fresh = !t->have_addr || memcmp(&ci.LocalAddress, &t->local_addr, sizeof(ci.LocalAddress)) ||
+                memcmp(&ci.RemoteAddress, &t->remote_addr, sizeof(ci.RemoteAddress));
+        t->local_addr = ci.LocalAddress;
+        t->remote_addr = ci.RemoteAddress;
+        t->have_addr = 1;
+    } else {
+        fresh = t->maybe_dropped;
+        t->have_addr = 0;
+    }
+    t->maybe_dropped = 0;
+    if (fresh)
+        t->connections++;
+    return fresh;
+}
+
+struct exchange {
+    long status;
+    char *content_type;
+    char **www;
+    int connection_close, new_connection;
+    char *body;
+    size_t len;
+};
+
+static void exchange_clear(struct exchange *x)
+{
+    free(x->content_type);
+    free_www(x->www);
+    free(x->body);
+    memset(x, 0, sizeof(*x));
+}
+
+static int set_dword(HINTERNET h, DWORD option, DWORD value)
+{
+    return WinHttpSetOption(h, option, &value, sizeof(value));
+}
+
+/* One request and its response, read completely. On failure the request handle is closed (which drops a
+ * connection that has not been read to the end) and the HRESULT returned. */
+static int32_t exchange(struct wsm_transport *t, const char *body, size_t len, const WCHAR *headers,
+                        uint32_t timeout_ms, ULONGLONG deadline, size_t max_reply, struct exchange *x,
+                        char **detail)
+{
+    HINTERNET h = NULL;
+    DWORD err = 0;
+    int32_t hr = WSM_S_OK;
+    int oom = 0;
+    size_t cap = 0;
+
+    memset(x, 0, sizeof(*x));
+    t->secure_flags = 0;
+    h = WinHttpOpenRequest(t->connect, L"POST", t->wpath, NULL, WINHTTP_NO_REFERER, WINHTTP_DEFAULT_ACCEPT_TYPES,
+                           t->https ? WINHTTP_FLAG_SECURE : 0);
+    if (!h)
+        return map_failure(t, GetLastError(), timeout_ms, detail);
+
+    DWORD sec = 0;
+    if (t->skip_ca_check)
+        sec |= SECURITY_FLAG_IGNORE_UNKNOWN_CA;
+    if (t->skip_cn_check)
+        sec |= SECURITY_FLAG_IGNORE_CERT_CN_INVALID;
+    int tmo = (int)(timeout_ms > INT_MAX ? INT_MAX : timeout_ms); /* 0: no time-out */
+    WinHttpSetOption(h, WINHTTP_OPTION_CONTEXT_VALUE, &(DWORD_PTR){(DWORD_PTR)t}, sizeof(DWORD_PTR));
+    if (WinHttpSetStatusCallback(h, on_status, WINHTTP_CALLBACK_FLAG_SECURE_FAILURE, 0) ==
+            WINHTTP_INVALID_STATUS_CALLBACK ||
+        !set_dword(h, WINHTTP_OPTION_DISABLE_FEATURE, WINHTTP_DISABLE_REDIRECTS) ||
+        !set_dword(h, WINHTTP_OPTION_AUTOLOGON_POLICY, WINHTTP_AUTOLOGON_SECURITY_LEVEL_HIGH) ||
+        !WinHttpSetTimeouts(h, tmo, tmo, tmo, tmo) ||
+        /* The wait for the response headers has its own time-out (90 s by default on Wine). */
+        !set_dword(h, WINHTTP_OPTION_RECEIVE_RESPONSE_TIMEOUT, tmo ? (DWORD)tmo : INFINITE) ||
+        (t->https && sec && !set_dword(h, WINHTTP_OPTION_SECURITY_FLAGS, sec)) ||
+        (t->https && !t->skip_revocation_check &&
+         !set_dword(h, WINHTTP_OPTION_ENABLE_FEATURE, WINHTTP_ENABLE_SSL_REVOCATION)) ||
+        (t->https && !WinHttpSetOption(h, WINHTTP_OPTION_CLIENT_CERT_CONTEXT,
+                                       t->client_cert ? (void *)t->client_cert : WINHTTP_NO_CLIENT_CERT_CONTEXT,
+                                       t->client_cert ? sizeof(CERT_CONTEXT) : 0))) {
+        err = GetLastError();
+        WinHttpCloseHandle(h);
+        return wsm_fail(detail, WSM_E_NOTIMPL, "WinHTTP refused a request setting (error %lu).",
+                        (unsigned long)err);
+    }
+
+    int proxy_auth_done = 0;
+    for (;;) {
+        if (!WinHttpSendRequest(h, headers, (DWORD)-1L, len ? (void *)body : WINHTTP_NO_REQUEST_DATA, (DWORD)len,
+                                (DWORD)len, 0) ||
+            !WinHttpReceiveResponse(h, NULL)) {
+            err = GetLastError();
+            goto failed;
+        }
+        DWORD status = 0, size = sizeof(status);
+        if (!WinHttpQueryHeaders(h, WINHTTP_QUERY_STATUS_CODE | WINHTTP_QUERY_FLAG_NUMBER,
+                                 WINHTTP_HEADER_NAME_BY_INDEX, &status, &size, WINHTTP_NO_HEADER_INDEX)) {
+            err = GetLastError();
+            goto failed;
+        }
+        x->status = (long)status;
+        if (status != 407 || proxy_auth_done || !t->proxy_auth || !t->proxy_user ||
+            t->proxy_mode == WSM_PROXY_DIRECT)
+            break;
+        /* The proxy wants credentials: WinHTTP answers its challenge (Basic/Digest/Negotiate as allowed). */
+        DWORD schemes = 0, first = 0, target = 0, scheme = 0;
+        proxy_auth_done = 1;
+        if (!WinHttpQueryAuthSchemes(h, &schemes, &first, &target))
+            break;
+        if ((t->proxy_auth & 1) && (schemes & WINHTTP_AUTH_SCHEME_NEGOTIATE))
+            scheme = WINHTTP_AUTH_SCHEME_NEGOTIATE;
+        else if ((t->proxy_auth & 4) && (schemes & WINHTTP_AUTH_SCHEME_DIGEST))
+            scheme = WINHTTP_AUTH_SCHEME_DIGEST;
+        else if ((t->proxy_auth & 2) && (schemes & WINHTTP_AUTH_SCHEME_BASIC))
+            scheme = WINHTTP_AUTH_SCHEME_BASIC;
+        if (!scheme || !WinHttpSetCredentials(h, WINHTTP_AUTH_TARGET_PROXY, scheme, t->proxy_user,
+                                              t->proxy_password, NULL))
+            break;
+    }
+    x->new_connection = note_connection(t, h);
+
+    x->content_type = query_header(h, WINHTTP_QUERY_CONTENT_TYPE, WINHTTP_NO_HEADER_INDEX, &oom);
+    size_t n_www = 0;
+    for (DWORD index = 0;;) {
+        DWORD before = index;
+        char *v = query_header(h, WINHTTP_QUERY_WWW_AUTHENTICATE, &index, &oom);
+        if (!v)
+            break;
+        trim(v);
+        char **www = realloc(x->www, (n_www + 2) * sizeof(*www));
+        if (!www) {
+            free(v);
+            oom = 1;
+            break;
+        }
+        x->www = www;
+        www[n_www++] = v;
+        www[n_www] = NULL;
+        if (index == before)
+            index++;
+    }
+    char *conn = query_header(h, WINHTTP_QUERY_CONNECTION, WINHTTP_NO_HEADER_INDEX, &oom);
+    if (conn) {
+        for (char *tok = conn; *tok;) {
+            tok += strspn(tok, " \t,");
+            size_t l = strcspn(tok, " \t,");
+            if (l == 5 && !_strnicmp(tok, "close", 5))
+                x->connection_close = 1;
+            tok += l;
+        }
+        free(conn);
+    }
+    if (oom) {
+        hr = WSM_E_OUTOFMEMORY;
+        goto fail_closed;
+    }
+
+    /* A Content-Length over the limit is refused before reading. */
+    DWORD clen_text_size = 0;
+    WCHAR clen_text[32];
+    clen_text_size = sizeof(clen_text);
+    if (max_reply && WinHttpQueryHeaders(h, WINHTTP_QUERY_CONTENT_LENGTH, WINHTTP_HEADER_NAME_BY_INDEX, clen_text,
+                                         &clen_text_size, WINHTTP_NO_HEADER_INDEX)) {
+        unsigned long long clen = wcstoull(clen_text, NULL, 10);
+        if (clen > max_reply)
+            goto too_large;
+    }
+    for (;;) {
+        DWORD avail = 0, got = 0;
+        if (deadline && GetTickCount64() >= deadline) {
+            err = ERROR_WINHTTP_TIMEOUT;
+            goto failed;
+        }
+        if (!WinHttpQueryDataAvailable(h, &avail)) {
+            err = GetLastError();
+            goto failed;
+        }
+        if (max_reply && avail > max_reply - x->len)
+            goto too_large;
+        /* Read even when nothing is announced: the read that returns 0 bytes is what tells WinHTTP the
+         * response is complete, so that it keeps the connection (Wine drops it otherwise, e.g. after an
+         * empty 401). */
+        if (!avail)
+            avail = 1;
+        if (x->len + avail + 1 > cap) {
+            size_t ncap = cap ? cap : 16384;
+            while (ncap < x->len + avail + 1)
+                ncap *= 2;
+            char *nb = realloc(x->body, ncap);
+            if (!nb) {
+                hr = WSM_E_OUTOFMEMORY;
+                goto fail_closed;
+            }
+            x->body = nb;
+            cap = ncap;
+        }
+        if (!WinHttpReadData(h, x->body + x->len, avail, &got)) {
+            err = GetLastError();
+            goto failed;
+        }
+        if (!got)
+            break;
+        x->len += got;
+        if (max_reply && x->len > max_reply)
+            goto too_large;
+    }
+    if (!x->body && !(x->body = malloc(1))) {
+        hr = WSM_E_OUTOFMEMORY;
+        goto fail_closed;
+    }
+    x->body[x->len] = '\0';
+    WinHttpCloseHandle(h);
+    if (x->connection_close)
+        t->maybe_dropped = 1;
+    return WSM_S_OK;
+
+too_large: {
+    struct clean_text ch;
+    hr = wsm_fail(detail, ERROR_WSMAN_MAX_ENVELOPE_SIZE_EXCEEDED,
+                  "The reply from \"%s\" is larger than the limit of %zu bytes; it was cut off and the "
+                  "connection closed.",
+                  clean(&ch, t->host), max_reply);
+    goto fail_closed;
+}
+failed:
+    /* Wine reports a receive time-out as a garbled or closed connection; the deadline says what it was. */
+    if (deadline && GetTickCount64() >= deadline)
+        err = ERROR_WINHTTP_TIMEOUT;
+    hr = map_failure(t, err, timeout_ms, detail);
+fail_closed:
+    /* Closing a request whose response was not read to the end drops its connection. */
+    WinHttpCloseHandle(h);
+    t->maybe_dropped = 1;
+    exchange_clear(x);
+    return hr;
+}
+
+int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len, const char *content_type,
+                           const char *const *extra_headers, int unauthenticated, uint32_t timeout_ms,
+                           size_t max_reply, struct wsm_http_reply *reply, char **detail)
+{
+    struct wsm_quoted q;
+    struct exchange x;
+    char *authorization = NULL;
+    WCHAR *headers = NULL;
+    int32_t hr;
+
+    if (detail)
+        *detail = NULL;
+    if (reply)
+        memset(reply, 0, sizeof(*reply));
+    if (!t || !reply || (!body && len) || len > 0xFFFFFFFFu)
+        return wsm_fail(detail, WSM_E_INVALIDARG, "The transport, the reply or the request body is missing.");
+    if (has_crlf(content_type))
+        return wsm_fail(detail, WSM_E_INVALIDARG, "The Content-Type \"%s\" contains a line break.",
+                        wsm_quote_str(&q, content_type));
+    for (const char *const *h = extra_headers; h && *h; h++) {
+        if (has_crlf(*h) || !strchr(*h, ':'))
+            return wsm_fail(detail, WSM_E_INVALIDARG,
+                            "The extra header \"%s\" is not one line of the form \"Name: value\".",
+                            wsm_quote_str(&q, *h));
+    }
+    /* timeout_ms bounds the whole request: WinHTTP's own time-outs are per step (resolve, connect, send,
+     * each receive), so the body loop also checks a deadline (a server that trickles data forever). */
+    ULONGLONG deadline = timeout_ms ? GetTickCount64() + timeout_ms : 0;
+    int authenticate = !unauthenticated && t->auth != WSM_AUTH_NONE;
+
+    for (int attempt = 0;; attempt++) {
+        /* The Authorization of this attempt. */
+        if (authenticate && t->auth == WSM_AUTH_BASIC) {
+            char *plain = wsm_asprintf("%s:%s", t->user ? t->user : "", t->password ? t->password : "");
+            char *b64 = plain ? wsm_base64_encode(plain, strlen(plain)) : NULL;
+            if (plain)
+                wsm_wipe_free(plain);
+            authorization = b64 ? wsm_asprintf("Basic %s", b64) : NULL;
+            if (b64)
+                wsm_wipe_free(b64);
+            if (!authorization)
+                return WSM_E_OUTOFMEMORY;
+        } else if (authenticate && t->auth == WSM_AUTH_DIGEST && t->digest_ready) {
+            if (!(authorization = digest_authorization(t)))
+                return WSM_E_OUTOFMEMORY;
+        } else if (authenticate && t->auth == WSM_AUTH_CERTIFICATE) {
+            if (!(authorization = wsm_strdup(WSM_SECPROFILE_HTTPS_MUTUAL)))
+                return WSM_E_OUTOFMEMORY;
+        } else if (authenticate && t->auth == WSM_AUTH_EXTERNAL && t->hook) {
+            struct wsm_conn_info ci;
+            char *hook_detail = NULL;
+            memset(&ci, 0, sizeof(ci));
+            ci.new_connection = t->maybe_dropped; /* peer_cert: not known before the request on Windows */
+            hr = t->hook(t->hook_ctx, &ci, &authorization, &hook_detail);
+            if (hr) {
+                wsm_wipe_free(authorization);
+                if (detail)
+                    *detail = hook_detail;
+                else
+                    free(hook_detail);
+                return hr;
+            }
+            free(hook_detail);
+            if (authorization && has_crlf(authorization)) {
+                wsm_wipe_free(authorization);
+                return wsm_fail(detail, WSM_E_INVALIDARG,
+                                "The authentication module produced an Authorization value with a line break.");
+            }
+        }
+        headers = header_block(content_type, extra_headers, authorization);
+        int sent_digest = authorization && t->auth == WSM_AUTH_DIGEST;
+        wsm_wipe_free(authorization);
+        authorization = NULL;
+        if (!headers)
+            return WSM_E_OUTOFMEMORY;
+        hr = exchange(t, body, len, headers, timeout_ms, deadline, max_reply, &x, detail);
+        wsm_wipe(headers, wcslen(headers) * sizeof(WCHAR));
+        free(headers);
+        headers = NULL;
+        if (hr)
+            return hr;
+
+        /* Digest: answer a challenge once (or a stale=true one after our own credentials). */
+        if (x.status == 401 && authenticate && t->auth == WSM_AUTH_DIGEST && attempt == 0) {
+            int stale = 0, r = take_digest(t, x.www, &stale);
+            if (r < 0) {
+                exchange_clear(&x);
+                return WSM_E_OUTOFMEMORY;
+            }
+            if (r > 0 && (!sent_digest || stale)) {
+                exchange_clear(&x);
+                continue;
+            }
+            if (sent_digest)
+                forget_digest(t); /* refused: start afresh next time */
+        }
+        break;
+    }
+
+    reply->status = x.status;
+    reply->content_type = x.content_type;
+    reply->body = x.body;
+    reply->len = x.len;
+    reply->www_authenticate = x.www;
+    reply->connection_close = x.connection_close;
+    reply->new_connection = x.new_connection;
+    return WSM_S_OK;
+}
