@@ -181,10 +181,14 @@ STDAPI DllRegisterServer(void)
 
     if (FAILED(hr = module_path(module, ARRAY_SIZE(module))))
         return hr;
-    /* REGKIND_REGISTER: TypeLib\{LIBID}\1.0\0\win64 = this DLL, plus the Interface keys. */
-    if (FAILED(hr = LoadTypeLibEx(module, REGKIND_REGISTER, &lib)))
-        return hr == TYPE_E_REGISTRYACCESS ? SELFREG_E_TYPELIB : hr;
+    /* TypeLib\{LIBID}\1.0\0\win64 = this DLL, plus the Interface keys. RegisterTypeLib with the path as
+     * GetModuleFileName gives it (Wine's REGKIND_REGISTER would record a \\?\ form). */
+    if (FAILED(hr = LoadTypeLibEx(module, REGKIND_NONE, &lib)))
+        return hr;
+    hr = RegisterTypeLib(lib, module, NULL);
     ITypeLib_Release(lib);
+    if (FAILED(hr))
+        return SELFREG_E_TYPELIB;
     guid_string(&LIBID_WSManAutomation, libid);
     for (size_t i = 0; i < ARRAY_SIZE(servers); i++) {
         if (FAILED(hr = register_server(&servers[i], module, libid))) {
@@ -198,18 +202,22 @@ STDAPI DllRegisterServer(void)
 
 STDAPI DllUnregisterServer(void)
 {
-    HRESULT hr;
+    WCHAR libid[39], path[64];
+    HRESULT hr = S_OK;
+    HKEY key;
 
     for (size_t i = 0; i < ARRAY_SIZE(servers); i++)
         unregister_server(&servers[i]);
+    /* Nothing registered is not an error for regsvr32 /u (UnRegisterTypeLib would say E_INVALIDARG). */
+    guid_string(&LIBID_WSManAutomation, libid);
+    swprintf(path, ARRAY_SIZE(path), L"TypeLib\\%ls\\1.0", libid);
+    if (RegOpenKeyExW(HKEY_CLASSES_ROOT, path, 0, KEY_READ, &key) != ERROR_SUCCESS)
+        return S_OK;
+    RegCloseKey(key);
 #ifdef _WIN64
     hr = UnRegisterTypeLib(&LIBID_WSManAutomation, 1, 0, LOCALE_NEUTRAL, SYS_WIN64);
 #else
     hr = UnRegisterTypeLib(&LIBID_WSManAutomation, 1, 0, LOCALE_NEUTRAL, SYS_WIN32);
 #endif
-    /* Nothing registered is not an error for regsvr32 /u. */
-    if (hr == TYPE_E_REGISTRYACCESS || hr == TYPE_E_CANTLOADLIBRARY ||
-        hr == HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND) || hr == TYPE_E_LIBNOTREGISTERED)
-        hr = S_OK;
     return SUCCEEDED(hr) ? S_OK : SELFREG_E_TYPELIB;
 }
