@@ -15,6 +15,7 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -156,6 +157,67 @@ HRESULT disp_get_ids_of_names(const struct disp_interface *di, REFIID riid, LPOL
     return hr;
 }
 
+/* The most arguments member `id` accepts for this kind of call (its parameters without the [out, retval]),
+ * looked up in the vtable interface and its bases; -1 when not found. Wine's ITypeInfo::Invoke ignores
+ * surplus arguments to members that return nothing; Windows' refuses them, and so do we. */
+static int max_args(ITypeInfo *ti, DISPID id, WORD flags)
+{
+    ITypeInfo *cur = ti, *next;
+    HREFTYPE href;
+    TYPEATTR *attr;
+    int result = -1;
+
+    ITypeInfo_AddRef(cur);
+    if (SUCCEEDED(ITypeInfo_GetTypeAttr(cur, &attr))) {
+        int dual = attr->typekind == TKIND_DISPATCH && (attr->wTypeFlags & TYPEFLAG_FDUAL);
+        ITypeInfo_ReleaseTypeAttr(cur, attr);
+        if (dual && SUCCEEDED(ITypeInfo_GetRefTypeOfImplType(cur, (UINT)-1, &href)) &&
+            SUCCEEDED(ITypeInfo_GetRefTypeInfo(cur, href, &next))) {
+            ITypeInfo_Release(cur);
+            cur = next;
+        }
+    }
+    for (int depth = 0; cur && depth < 8 && result < 0; depth++) {
+        if (FAILED(ITypeInfo_GetTypeAttr(cur, &attr)))
+            break;
+        WORD nfuncs = attr->cFuncs, nimpl = attr->cImplTypes;
+        ITypeInfo_ReleaseTypeAttr(cur, attr);
+        for (WORD i = 0; i < nfuncs && result < 0; i++) {
+            FUNCDESC *fd;
+            if (FAILED(ITypeInfo_GetFuncDesc(cur, i, &fd)))
+                continue;
+            int kind_ok = (flags & (DISPATCH_PROPERTYPUT | DISPATCH_PROPERTYPUTREF))
+                              ? (fd->invkind & (INVOKE_PROPERTYPUT | INVOKE_PROPERTYPUTREF)) != 0
+                              : (fd->invkind & (INVOKE_FUNC | INVOKE_PROPERTYGET)) != 0;
+            if (fd->memid == id && kind_ok && (fd->invkind & INVOKE_PROPERTYGET)) {
+                result = INT_MAX; /* oleaut32's own answer (451, not a collection) is Windows' too */
+            } else if (fd->memid == id && kind_ok) {
+                result = fd->cParams;
+                if (result && (fd->lprgelemdescParam[result - 1].paramdesc.wParamFlags & PARAMFLAG_FRETVAL))
+                    result--;
+            }
+            ITypeInfo_ReleaseFuncDesc(cur, fd);
+        }
+        next = NULL;
+        if (result < 0 && nimpl && SUCCEEDED(ITypeInfo_GetRefTypeOfImplType(cur, 0, &href)))
+            ITypeInfo_GetRefTypeInfo(cur, href, &next);
+        ITypeInfo_Release(cur);
+        cur = next;
+    }
+    if (cur)
+        ITypeInfo_Release(cur);
+    return result;
+}
+
+/* A member that itself found an argument of the wrong type or count fails with the DISP_E code (VBScript:
+ * 13 Type mismatch, 450 Wrong number of arguments) rather than as an exception carrying it, exactly as
+ * when oleaut32 finds the same fault before the call. */
+static int is_argument_error(HRESULT hr)
+{
+    return hr == DISP_E_TYPEMISMATCH || hr == DISP_E_BADPARAMCOUNT || hr == DISP_E_PARAMNOTOPTIONAL ||
+           hr == DISP_E_OVERFLOW || hr == DISP_E_BADVARTYPE;
+}
+
 /* IWSManEx::GetErrorMessage (DISPID 20), inherited by Ex2 and Ex3. */
 #define DISPID_GETERRORMESSAGE 20
 
@@ -199,7 +261,19 @@ HRESULT disp_invoke(const struct disp_interface *di, void *iface, DISPID id, REF
             params = &copy;
         }
     }
+    int most = max_args(ti, id, flags);
+    if (most >= 0 && params->cArgs > (UINT)most) {
+        ITypeInfo_Release(ti);
+        return DISP_E_BADPARAMCOUNT;
+    }
     hr = ITypeInfo_Invoke(ti, iface, id, flags, params, result, excep, arg_err);
     ITypeInfo_Release(ti);
+    if (hr == DISP_E_EXCEPTION && excep && is_argument_error(excep->scode)) {
+        hr = excep->scode;
+        SysFreeString(excep->bstrSource);
+        SysFreeString(excep->bstrDescription);
+        SysFreeString(excep->bstrHelpFile);
+        memset(excep, 0, sizeof(*excep));
+    }
     return hr;
 }

@@ -1,0 +1,119 @@
+#!/bin/sh
+# Runs one of the script examples (examples/vbscript/*.vbs, examples/jscript/*.js)
+# with Wine's cscript against the bundled WS-Management server:
+#
+#   tools/run-wine-example.sh examples/vbscript/get_instance.vbs [EXTRA ARGS...]
+#
+# It builds nothing: it needs build-win/WSMAuto.dll (made by tools/build-windows.sh).
+# It makes or reuses a private 64-bit Wine prefix under build-win/wine-example,
+# registers the DLL there with regsvr32, starts tests/server/wsman_server.py on
+# a free loopback port (Basic and Digest, user wsmuser, password wsmpass),
+# writes a client configuration that allows Basic over plain HTTP
+# (AllowUnencrypted, docs/client-config.md), and runs
+#   wine cscript //nologo SCRIPT http://127.0.0.1:PORT/wsman wsmuser wsmpass [EXTRA ARGS...]
+# Then it stops the server and the prefix's wineserver. The exit status is
+# the script's; it is 1 when the script's last line is not its success marker
+# (`SUCCESS <script name>`), because Wine's cscript exits 0 and prints nothing
+# when a script dies on an error.
+#
+# SPDX-License-Identifier: MIT
+set -eu
+
+if [ $# -lt 1 ]; then
+    echo "usage: $0 SCRIPT [EXTRA ARGS...]   (e.g. $0 examples/vbscript/enum_services.vbs)" >&2
+    exit 2
+fi
+script=$1
+shift
+if [ ! -f "$script" ]; then
+    echo "$0: no script $script" >&2
+    exit 2
+fi
+script=$(cd "$(dirname "$script")" && pwd)/$(basename "$script")
+top=$(cd "$(dirname "$0")/.." && pwd)
+dll=$top/build-win/WSMAuto.dll
+if [ ! -f "$dll" ]; then
+    echo "$0: $dll does not exist: build it first with tools/build-windows.sh" >&2
+    exit 2
+fi
+for tool in wine wineboot wineserver winepath; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "$0: $tool is not installed (Debian: apt-get install wine wine64)" >&2
+        exit 2
+    fi
+done
+
+dir=$top/build-win/wine-example
+mkdir -p "$dir"
+WINEPREFIX=$dir/prefix
+WINEARCH=win64
+WINEDEBUG=-all
+WINEDLLOVERRIDES="mscoree,mshtml="
+export WINEPREFIX WINEARCH WINEDEBUG WINEDLLOVERRIDES
+unset WSMAUTO_CLIENT_CONFIG
+
+pid=""
+out=""
+cleanup() {
+    if [ -n "$pid" ]; then
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    fi
+    [ -n "$out" ] && rm -f "$out"
+    wineserver -k 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if [ ! -f "$WINEPREFIX/system.reg" ]; then
+    echo "Creating the Wine prefix $WINEPREFIX (once, about 20 s)..." >&2
+    wineboot -i >"$dir/wineboot.log" 2>&1 || {
+        echo "$0: wineboot -i failed, see $dir/wineboot.log" >&2
+        exit 1
+    }
+fi
+
+cp "$dll" "$dir/WSMAuto.dll"
+if ! wine regsvr32 /s "$(winepath -w "$dir/WSMAuto.dll")" >"$dir/regsvr32.log" 2>&1; then
+    echo "$0: wine regsvr32 $dir/WSMAuto.dll failed, see $dir/regsvr32.log" >&2
+    exit 1
+fi
+
+printf '[Client]\r\n# Basic over plain HTTP needs SessionFlagNoEncryption, which needs this.\r\nAllowUnencrypted = true\r\n' \
+    >"$dir/client.conf"
+WSMAUTO_CLIENT_CONFIG=$(winepath -w "$dir/client.conf")
+export WSMAUTO_CLIENT_CONFIG
+
+rm -f "$dir/port"
+/usr/bin/python3 "$top/tests/server/wsman_server.py" --port-file "$dir/port" --log "$dir/server.log" \
+    --auth basic,digest --user wsmuser:wsmpass &
+pid=$!
+tries=0
+while [ ! -s "$dir/port" ]; do
+    tries=$((tries + 1))
+    if [ $tries -gt 300 ] || ! kill -0 "$pid" 2>/dev/null; then
+        echo "$0: the test server did not start" >&2
+        exit 1
+    fi
+    sleep 0.1
+done
+port=$(cat "$dir/port")
+
+out=$(mktemp)
+winscript=$(winepath -w "$script")
+# The output is shown as it comes and kept for the marker check; cscript's
+# own exit status goes through a file (a pipeline's status is tee's).
+{
+    st=0
+    wine cscript //nologo "$winscript" "http://127.0.0.1:$port/wsman" wsmuser wsmpass "$@" || st=$?
+    echo "$st" >"$out.status"
+} | tee "$out"
+status=$(cat "$out.status" 2>/dev/null || echo 1)
+rm -f "$out.status"
+last=$(tr -d '\r' <"$out" | sed '/^[[:space:]]*$/d' | tail -n 1)
+if [ "$last" != "SUCCESS $(basename "$script")" ]; then
+    echo "$0: $(basename "$script") did not finish (no \"SUCCESS $(basename "$script")\" line)" >&2
+    [ $status -ne 0 ] || status=1
+fi
+exit $status
