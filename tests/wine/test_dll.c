@@ -388,6 +388,23 @@ static void test_objects(void)
             SysFreeString(name);
             ITypeInfo_Release(ti);
         }
+        /* ConfigSDDL fails (no security descriptor editor) with rich error info, though the interface is
+         * not dual. Arguments in reverse order: resourceUri, session (the internal object stands in: only
+         * non-NULL matters before the failure). */
+        V_VT(&args[0]) = VT_BSTR;
+        V_BSTR(&args[0]) = SysAllocString(L"winrm/config/service");
+        V_VT(&args[1]) = VT_DISPATCH;
+        V_DISPATCH(&args[1]) = internal;
+        VariantInit(&result);
+        hr = call(internal, L"ConfigSDDL", DISPATCH_METHOD, args, 2, &result, &ei);
+        ok_hr(DISP_E_EXCEPTION, hr);
+        ok(ei.scode == (SCODE)0x80070032, "ConfigSDDL scode 0x%08lx", (unsigned long)ei.scode);
+        ok(ei.bstrSource && !wcscmp(ei.bstrSource, L"WSManInternal"), "ConfigSDDL source %s",
+           narrow(ei.bstrSource));
+        ok(ei.bstrDescription && wcsstr(ei.bstrDescription, L"Session.Get"), "ConfigSDDL description %s",
+           narrow(ei.bstrDescription));
+        clear_excep(&ei);
+        VariantClear(&args[0]);
         IDispatch_Release(internal);
     }
 

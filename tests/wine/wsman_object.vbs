@@ -111,4 +111,23 @@ v = wsman.SessionFlagUseBasic(1)
 CheckErr Err, 450, "a flag getter with an argument"
 On Error GoTo 0
 
+' ---- WSMAN.InternalAutomation: ConfigSDDL (winrm configsddl opens an editor that does not exist here) ----
+Dim internal, sddlSession
+Set internal = CreateObject("WSMAN.InternalAutomation")
+CheckEq TypeName(internal), "IWSManInternal", "TypeName of the internal object"
+Set sddlSession = BasicSession(wsman, g_http)
+On Error Resume Next
+v = internal.ConfigSDDL(sddlSession, "winrm/config/service")
+CheckEq Err.Number, &H80070032, "ConfigSDDL: not supported"
+CheckEq Err.Source, "WSManInternal", "ConfigSDDL: Err.Source"
+CheckContains Err.Description, "Session.Get", "ConfigSDDL: Err.Description says what to do instead"
+Err.Clear
+v = internal.ConfigSDDL(Nothing, "winrm/config/service")
+CheckErr Err, &H80070057, "ConfigSDDL(Nothing)"
+Err.Clear
+v = internal.ConfigSDDL(sddlSession)
+CheckErr Err, 450, "ConfigSDDL without the resource URI"
+Err.Clear
+On Error GoTo 0
+
 Finish
