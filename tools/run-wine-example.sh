@@ -72,6 +72,7 @@ if [ ! -f "$WINEPREFIX/system.reg" ]; then
         echo "$0: wineboot -i failed, see $dir/wineboot.log" >&2
         exit 1
     }
+    wineserver -w # let the first start's processes finish
 fi
 
 cp "$dll" "$dir/WSMAuto.dll"

@@ -9,7 +9,10 @@ mkdir -p "$3"
 work=$(cd "$3" && pwd)
 export WINEPREFIX="$work/prefix" WINEARCH=win64 WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 trap 'wineserver -k 2>/dev/null || true' EXIT INT TERM
-[ -f "$WINEPREFIX/system.reg" ] || wineboot -i >/dev/null 2>&1
+if [ ! -f "$WINEPREFIX/system.reg" ]; then
+    wineboot -i >/dev/null 2>&1
+    wineserver -w # let the first start's processes finish
+fi
 cp "$1" "$2" "$work/"
 cd "$work"
 wine "$work/$(basename "$1")" "$(winepath -w "$work/$(basename "$2")")"

@@ -106,6 +106,8 @@ class Harness:
         if p.returncode != 0 or not os.path.exists(os.path.join(self.prefix, "system.reg")):
             raise RuntimeError("wineboot -i failed (exit %d): %s" % (p.returncode,
                                                                      p.stdout.decode(errors="replace")))
+        # Let the first start's processes finish (they sync the host's root certificates into the prefix).
+        subprocess.run(["wineserver", "-w"], env=self.env, timeout=300, stdin=subprocess.DEVNULL)
 
     def register(self, unregister=False):
         argv = ["regsvr32"] + (["/u"] if unregister else []) + ["/s", self.dll_win]

@@ -77,10 +77,19 @@ refused=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.
 
 export WINEPREFIX="$work/prefix" WINEARCH=win64 WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 wineboot -i >/dev/null 2>&1
-if ! wine "$addroot_exe" "Z:$work/certs/ca.pem" | grep -q "addroot: ok"; then
-    echo "run_transport_test.sh: could not add the test CA to the prefix's Root store" >&2
-    exit 1
-fi
+# Let the prefix's first start finish (its processes sync the host's root certificates into the Root store
+# that addroot writes to), then add the test CA and check from a new process that it stayed trusted.
+wineserver -w
+tries=0
+until wine "$addroot_exe" "Z:$work/certs/ca.pem" | grep -q "addroot: ok" &&
+      wine "$addroot_exe" --check "Z:$work/certs/ca.pem" | grep -q "addroot: trusted"; do
+    tries=$((tries + 1))
+    if [ $tries -ge 3 ]; then
+        echo "run_transport_test.sh: could not make the test CA trusted in the prefix's Root store" >&2
+        exit 1
+    fi
+    wineserver -w
+done
 trusted="trusted=1"
 port() { cat "$work/srv/$1.port"; }
 set +e
