@@ -107,54 +107,6 @@ static void wipe_free(char **s)
     *s = NULL;
 }
 
-/* Printable form of a host name, a path or a libcurl/OpenSSL message for a detail sentence: non-printable and
- * non-ASCII bytes become '?', '"' becomes '\'', trailing dots and spaces go (the sentence adds its own).
- * Unlike wsm_quote() it does not cut at 64 bytes: these are not user input and a cut path or message is
- * useless. */
-struct clean_text {
-    char text[600];
-};
-
-static const char *clean(struct clean_text *c, const char *s)
-{
-    size_t n = 0;
-    for (; s && *s && n + 4 < sizeof(c->text); s++) {
-        unsigned char ch = (unsigned char)*s;
-        c->text[n++] = ch == '"' ? '\'' : (ch < 0x20 || ch >= 0x7F) ? '?' : (char)ch;
-    }
-    int cut = s && *s;
-    while (!cut && n && (c->text[n - 1] == '.' || c->text[n - 1] == ' '))
-        n--;
-    if (cut) {
-        memcpy(c->text + n, "...", 3);
-        n += 3;
-    }
-    c->text[n] = '\0';
-    return c->text;
-}
-
-static int has_crlf(const char *s)
-{
-    return s && strpbrk(s, "\r\n") != NULL;
-}
-
-static void free_www(char **www)
-{
-    for (size_t i = 0; www && www[i]; i++)
-        free(www[i]);
-    free(www);
-}
-
-void wsm_http_reply_clear(struct wsm_http_reply *r)
-{
-    if (!r)
-        return;
-    free_www(r->www_authenticate);
-    free(r->content_type);
-    free(r->body);
-    memset(r, 0, sizeof(*r));
-}
-
 unsigned long wsm_transport_connections(const struct wsm_transport *t)
 {
     return t ? t->connections : 0;
@@ -182,7 +134,7 @@ void wsm_transport_free(struct wsm_transport *t)
     wipe_free(&t->proxy_password);
     free(t->buf);
     free(t->hook_detail);
-    free_www(t->www);
+    wsm_free_strv(t->www);
     free(t);
 }
 
@@ -231,7 +183,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
         t->len = 0;
         if (t->buf)
             t->buf[0] = '\0';
-        free_www(t->www);
+        wsm_free_strv(t->www);
         t->www = NULL;
         t->n_www = 0;
         t->connection_close = 0;
@@ -319,8 +271,8 @@ static int on_prereq(void *userp, char *primary_ip, char *local_ip, int primary_
         free(value);
         return CURL_PREREQFUNC_ABORT;
     }
-    if (value && (has_crlf(value) || !(line = wsm_asprintf("Authorization: %s", value)))) {
-        t->hook_hr = has_crlf(value) ? WSM_E_INVALIDARG : WSM_E_OUTOFMEMORY;
+    if (value && (wsm_has_crlf(value) || !(line = wsm_asprintf("Authorization: %s", value)))) {
+        t->hook_hr = wsm_has_crlf(value) ? WSM_E_INVALIDARG : WSM_E_OUTOFMEMORY;
         wsm_wipe_free(value);
         return CURL_PREREQFUNC_ABORT;
     }
@@ -655,7 +607,7 @@ static int32_t setup_handle(struct wsm_transport *t, char **detail)
 int32_t wsm_transport_new(const struct wsm_transport_config *cfg, struct wsm_transport **out, char **detail)
 {
     struct wsm_quoted q;
-    struct clean_text cd;
+    struct wsm_clean_text cd;
     int32_t hr;
 
     if (detail)
@@ -672,7 +624,7 @@ int32_t wsm_transport_new(const struct wsm_transport_config *cfg, struct wsm_tra
         return wsm_fail(detail, WSM_E_INVALIDARG, "The proxy mode %d is not known.", (int)cfg->proxy_mode);
     if (cfg->proxy_mode == WSM_PROXY_EXPLICIT && (!cfg->proxy_url || !*cfg->proxy_url))
         return wsm_fail(detail, WSM_E_INVALIDARG, "An explicit proxy was asked for without a proxy URL.");
-    if (has_crlf(cfg->url) || has_crlf(cfg->proxy_url))
+    if (wsm_has_crlf(cfg->url) || wsm_has_crlf(cfg->proxy_url))
         return wsm_fail(detail, WSM_E_INVALIDARG, "The transport URL or proxy URL contains a line break.");
 
     pthread_once(&init_once, global_init);
@@ -712,7 +664,7 @@ int32_t wsm_transport_new(const struct wsm_transport_config *cfg, struct wsm_tra
             hr = wsm_fail(detail, ERROR_WSMAN_CERT_NOT_FOUND,
                           "Client certificate authentication was asked for without a certificate thumbprint "
                           "(certificate store \"%s\").",
-                          clean(&cd, dir));
+                          wsm_clean(&cd, dir));
         else
             hr = wsm_cert_store_find(dir, cfg->cert_thumbprint, &t->cert_pem, &t->key_pem, detail);
         free(dir);
@@ -743,9 +695,9 @@ static const char *alert_text(int desc)
 
 static int32_t tls_verify_failure(struct wsm_transport *t, int err, char **detail)
 {
-    struct clean_text ch, cs, cc;
-    const char *host = clean(&ch, t->host);
-    const char *subject = clean(&cs, t->tls_subject[0] ? t->tls_subject : "?");
+    struct wsm_clean_text ch, cs, cc;
+    const char *host = wsm_clean(&ch, t->host);
+    const char *subject = wsm_clean(&cs, t->tls_subject[0] ? t->tls_subject : "?");
     const char *reason = X509_verify_cert_error_string(err);
 
     if (is_name_error(err))
@@ -771,7 +723,7 @@ static int32_t tls_verify_failure(struct wsm_transport *t, int err, char **detai
             detail, WSM_E_WINHTTP_SECURE_CERT_REV_FAILED,
             "The revocation of the server certificate \"%s\" (chain depth %d) of \"%s\" could not be "
             "checked with the revocation list \"%s\" (OpenSSL: %s).",
-            subject, t->tls_error_depth, host, clean(&cc, t->crl_file), reason);
+            subject, t->tls_error_depth, host, wsm_clean(&cc, t->crl_file), reason);
     return wsm_fail(
         detail, WSM_E_WINHTTP_SECURE_INVALID_CA,
         "The server certificate chain check failed for \"%s\": the certificate \"%s\" (chain depth %d) "
@@ -781,9 +733,9 @@ static int32_t tls_verify_failure(struct wsm_transport *t, int err, char **detai
 
 static int32_t map_failure(struct wsm_transport *t, CURLcode rc, char **detail)
 {
-    struct clean_text ch, ce, cf;
-    const char *host = clean(&ch, t->host);
-    const char *why = clean(&ce, t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc));
+    struct wsm_clean_text ch, ce, cf;
+    const char *host = wsm_clean(&ch, t->host);
+    const char *why = wsm_clean(&ce, t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc));
 
     switch (rc) {
     case CURLE_OUT_OF_MEMORY:
@@ -823,7 +775,7 @@ static int32_t map_failure(struct wsm_transport *t, CURLcode rc, char **detail)
         return wsm_fail(detail, WSM_E_WINHTTP_SECURE_INVALID_CA,
                         "The trusted certificate authorities (\"%s\") cannot be loaded to check the server "
                         "certificate of \"%s\": %s.",
-                        clean(&cf, t->ca_file   ? t->ca_file
+                        wsm_clean(&cf, t->ca_file   ? t->ca_file
                                    : t->ca_path ? t->ca_path
                                                 : "system store"),
                         host, why);
@@ -832,7 +784,7 @@ static int32_t map_failure(struct wsm_transport *t, CURLcode rc, char **detail)
             detail, WSM_E_WINHTTP_SECURE_CERT_REV_FAILED,
             "The certificate revocation list \"%s\" cannot be loaded to check the server certificate of "
             "\"%s\": %s.",
-            clean(&cf, t->crl_file), host, why);
+            wsm_clean(&cf, t->crl_file), host, why);
     case CURLE_SSL_CERTPROBLEM:
         return wsm_fail(detail, ERROR_WSMAN_CLIENT_INVALID_CERT,
                         "The client certificate cannot be used for the connection to \"%s\": %s.", host, why);
@@ -894,11 +846,11 @@ static int32_t build_headers(struct wsm_transport *t, const char *content_type, 
     char *ct = NULL;
 
     *out = NULL;
-    if (has_crlf(content_type))
+    if (wsm_has_crlf(content_type))
         return wsm_fail(detail, WSM_E_INVALIDARG, "The Content-Type \"%s\" contains a line break.",
                         wsm_quote_str(&q, content_type));
     for (const char *const *h = extra; h && *h; h++) {
-        if (has_crlf(*h) || !strchr(*h, ':'))
+        if (wsm_has_crlf(*h) || !strchr(*h, ':'))
             return wsm_fail(detail, WSM_E_INVALIDARG,
                             "The extra header \"%s\" is not one line of the form \"Name: value\".",
                             wsm_quote_str(&q, *h));
@@ -965,7 +917,7 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
     t->hook_hr = WSM_S_OK;
     t->new_connection = 0;
     t->connection_close = 0;
-    free_www(t->www);
+    wsm_free_strv(t->www);
     t->www = NULL;
     t->n_www = 0;
 
@@ -1008,7 +960,7 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
 
     if (rc != CURLE_OK) {
         t->len = 0;
-        free_www(t->www);
+        wsm_free_strv(t->www);
         t->www = NULL;
         t->n_www = 0;
         if (rc == CURLE_ABORTED_BY_CALLBACK && t->hook_hr) {

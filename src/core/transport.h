@@ -115,6 +115,21 @@ void wsm_transport_set_auth_hook(struct wsm_transport *t, wsm_auth_hook hook, vo
 /* Number of TCP connections this transport has opened so far (sum of CURLINFO_NUM_CONNECTS). */
 unsigned long wsm_transport_connections(const struct wsm_transport *t);
 
+/* ---- transport_common.c: shared by both transports ---- */
+
+/* Printable form of a host name, a path or a library's message for a detail sentence: non-printable and
+ * non-ASCII bytes become '?', '"' becomes '\'', trailing dots and spaces go (the sentence adds its own), and
+ * text that does not fit ends in "...". Unlike wsm_quote() it does not cut at 64 bytes: these are not user
+ * input and a cut path or message is useless. */
+struct wsm_clean_text {
+    char text[600];
+};
+const char *wsm_clean(struct wsm_clean_text *c, const char *s);
+/* s holds a CR or LF (which must not reach an HTTP header). NULL: no. */
+int wsm_has_crlf(const char *s);
+/* Frees a NULL-terminated array of malloc'd strings and the array (NULL is fine). */
+void wsm_free_strv(char **v);
+
 /* ---- certstore.c: the Linux certificate store for client certificates ---- */
 
 /* $WSMAUTO_CERT_DIR, else $XDG_CONFIG_HOME/wsmauto/certs, else $HOME/.config/wsmauto/certs (the home

@@ -127,11 +127,6 @@ static void wipe_free_w(WCHAR **s)
     *s = NULL;
 }
 
-static int has_crlf(const char *s)
-{
-    return s && strpbrk(s, "\r\n") != NULL;
-}
-
 /* UTF-8 → UTF-16, malloc'd; NULL when out of memory or not valid UTF-8 (*bad set then). */
 static WCHAR *to_wide(const char *s, int *bad)
 {
@@ -172,46 +167,6 @@ static char *from_wide(const WCHAR *w, int n)
     if (n < 0 && len)
         s[len - 1] = '\0';
     return s;
-}
-
-/* Printable form of a host name or path for a detail sentence (like transport.c's clean()). */
-struct clean_text {
-    char text[300];
-};
-
-static const char *clean(struct clean_text *c, const char *s)
-{
-    size_t n = 0;
-    for (; s && *s && n + 4 < sizeof(c->text); s++) {
-        unsigned char ch = (unsigned char)*s;
-        c->text[n++] = ch == '"' ? '\'' : (ch < 0x20 || ch >= 0x7F) ? '?' : (char)ch;
-    }
-    int cut = s && *s;
-    while (!cut && n && (c->text[n - 1] == '.' || c->text[n - 1] == ' '))
-        n--;
-    if (cut) {
-        memcpy(c->text + n, "...", 3);
-        n += 3;
-    }
-    c->text[n] = '\0';
-    return c->text;
-}
-
-static void free_www(char **www)
-{
-    for (size_t i = 0; www && www[i]; i++)
-        free(www[i]);
-    free(www);
-}
-
-void wsm_http_reply_clear(struct wsm_http_reply *r)
-{
-    if (!r)
-        return;
-    free_www(r->www_authenticate);
-    free(r->content_type);
-    free(r->body);
-    memset(r, 0, sizeof(*r));
 }
 
 unsigned long wsm_transport_connections(const struct wsm_transport *t)
@@ -705,10 +660,10 @@ int32_t wsm_transport_new(const struct wsm_transport_config *cfg, struct wsm_tra
         return wsm_fail(detail, WSM_E_INVALIDARG, "The proxy mode %d is not known.", (int)cfg->proxy_mode);
     if (cfg->proxy_mode == WSM_PROXY_EXPLICIT && (!cfg->proxy_url || !*cfg->proxy_url))
         return wsm_fail(detail, WSM_E_INVALIDARG, "An explicit proxy was asked for without a proxy URL.");
-    if (has_crlf(cfg->url) || has_crlf(cfg->proxy_url))
+    if (wsm_has_crlf(cfg->url) || wsm_has_crlf(cfg->proxy_url))
         return wsm_fail(detail, WSM_E_INVALIDARG, "The transport URL or proxy URL contains a line break.");
     if ((cfg->auth == WSM_AUTH_BASIC || cfg->auth == WSM_AUTH_DIGEST) &&
-        (has_crlf(cfg->user) || has_crlf(cfg->password)))
+        (wsm_has_crlf(cfg->user) || wsm_has_crlf(cfg->password)))
         return wsm_fail(detail, WSM_E_INVALIDARG, "The user name or the password contains a line break.");
 
     struct wsm_transport *t = calloc(1, sizeof(*t));
@@ -754,9 +709,9 @@ int32_t wsm_transport_new(const struct wsm_transport_config *cfg, struct wsm_tra
         goto fail;
     }
     if (!(t->connect = WinHttpConnect(t->session, t->whost, t->port, 0))) {
-        struct clean_text ch;
+        struct wsm_clean_text ch;
         hr = wsm_fail(detail, WSM_E_INVALIDARG, "WinHTTP refused the host \"%s\" (error %lu).",
-                      clean(&ch, t->host), (unsigned long)GetLastError());
+                      wsm_clean(&ch, t->host), (unsigned long)GetLastError());
         goto fail;
     }
     *out = t;
@@ -950,8 +905,8 @@ done:
 
 static int32_t tls_failure(struct wsm_transport *t, DWORD err, DWORD flags, uint32_t timeout_ms, char **detail)
 {
-    struct clean_text ch;
-    const char *host = clean(&ch, t->host);
+    struct wsm_clean_text ch;
+    const char *host = wsm_clean(&ch, t->host);
     const char *how = "WinHTTP";
 
     if (!(flags & ~WINHTTP_CALLBACK_STATUS_FLAG_SECURITY_CHANNEL_ERROR)) {
@@ -1018,8 +973,8 @@ static int32_t tls_failure(struct wsm_transport *t, DWORD err, DWORD flags, uint
 
 static int32_t map_failure(struct wsm_transport *t, DWORD err, uint32_t timeout_ms, char **detail)
 {
-    struct clean_text ch;
-    const char *host = clean(&ch, t->host);
+    struct wsm_clean_text ch;
+    const char *host = wsm_clean(&ch, t->host);
     const char *proxy = t->proxy_mode == WSM_PROXY_DIRECT ? "" : " (or to the proxy)";
 
     switch (err) {
@@ -1171,7 +1126,7 @@ struct exchange {
 static void exchange_clear(struct exchange *x)
 {
     free(x->content_type);
-    free_www(x->www);
+    wsm_free_strv(x->www);
     free(x->body);
     memset(x, 0, sizeof(*x));
 }
@@ -1357,11 +1312,11 @@ static int32_t exchange(struct wsm_transport *t, const char *body, size_t len, c
     return WSM_S_OK;
 
 too_large: {
-    struct clean_text ch;
+    struct wsm_clean_text ch;
     hr = wsm_fail(detail, ERROR_WSMAN_MAX_ENVELOPE_SIZE_EXCEEDED,
                   "The reply from \"%s\" is larger than the limit of %zu bytes; it was cut off and the "
                   "connection closed.",
-                  clean(&ch, t->host), max_reply);
+                  wsm_clean(&ch, t->host), max_reply);
     goto fail_closed;
 }
 failed:
@@ -1393,11 +1348,11 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
         memset(reply, 0, sizeof(*reply));
     if (!t || !reply || (!body && len) || len > 0xFFFFFFFFu)
         return wsm_fail(detail, WSM_E_INVALIDARG, "The transport, the reply or the request body is missing.");
-    if (has_crlf(content_type))
+    if (wsm_has_crlf(content_type))
         return wsm_fail(detail, WSM_E_INVALIDARG, "The Content-Type \"%s\" contains a line break.",
                         wsm_quote_str(&q, content_type));
     for (const char *const *h = extra_headers; h && *h; h++) {
-        if (has_crlf(*h) || !strchr(*h, ':'))
+        if (wsm_has_crlf(*h) || !strchr(*h, ':'))
             return wsm_fail(detail, WSM_E_INVALIDARG,
                             "The extra header \"%s\" is not one line of the form \"Name: value\".",
                             wsm_quote_str(&q, *h));
@@ -1440,7 +1395,7 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
                 return hr;
             }
             free(hook_detail);
-            if (authorization && has_crlf(authorization)) {
+            if (authorization && wsm_has_crlf(authorization)) {
                 wsm_wipe_free(authorization);
                 return wsm_fail(detail, WSM_E_INVALIDARG,
                                 "The authentication module produced an Authorization value with a line break.");

@@ -1,0 +1,50 @@
+/*
+ * The parts of the HTTP transport that do not depend on the HTTP stack, shared by transport.c (libcurl) and
+ * transport_win.c (WinHTTP).
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "transport.h"
+
+const char *wsm_clean(struct wsm_clean_text *c, const char *s)
+{
+    size_t n = 0;
+    for (; s && *s && n + 4 < sizeof(c->text); s++) {
+        unsigned char ch = (unsigned char)*s;
+        c->text[n++] = ch == '"' ? '\'' : (ch < 0x20 || ch >= 0x7F) ? '?' : (char)ch;
+    }
+    int cut = s && *s;
+    while (!cut && n && (c->text[n - 1] == '.' || c->text[n - 1] == ' '))
+        n--;
+    if (cut) {
+        memcpy(c->text + n, "...", 3);
+        n += 3;
+    }
+    c->text[n] = '\0';
+    return c->text;
+}
+
+int wsm_has_crlf(const char *s)
+{
+    return s && strpbrk(s, "\r\n") != NULL;
+}
+
+void wsm_free_strv(char **v)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        free(v[i]);
+    free(v);
+}
+
+void wsm_http_reply_clear(struct wsm_http_reply *r)
+{
+    if (!r)
+        return;
+    wsm_free_strv(r->www_authenticate);
+    free(r->content_type);
+    free(r->body);
+    memset(r, 0, sizeof(*r));
+}
