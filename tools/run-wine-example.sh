@@ -45,11 +45,8 @@ done
 
 dir=$top/build-win/wine-example
 mkdir -p "$dir"
-WINEPREFIX=$dir/prefix
-WINEARCH=win64
-WINEDEBUG=-all
-WINEDLLOVERRIDES="mscoree,mshtml="
-export WINEPREFIX WINEARCH WINEDEBUG WINEDLLOVERRIDES
+export WINEPREFIX="$dir/prefix" # before the cleanup trap: its wineserver -k must not reach ~/.wine
+. "$top/tests/wine/wineprefix.sh"
 unset WSMAUTO_CLIENT_CONFIG
 
 pid=""
@@ -66,14 +63,11 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-if [ ! -f "$WINEPREFIX/system.reg" ]; then
-    echo "Creating the Wine prefix $WINEPREFIX (once, about 20 s)..." >&2
-    wineboot -i >"$dir/wineboot.log" 2>&1 || {
-        echo "$0: wineboot -i failed, see $dir/wineboot.log" >&2
-        exit 1
-    }
-    wineserver -w # let the first start's processes finish
-fi
+[ -f "$WINEPREFIX/system.reg" ] || echo "Creating the Wine prefix $WINEPREFIX (once, about 20 s)..." >&2
+wsm_wine_prefix "$WINEPREFIX" "$dir/wineboot.log" || {
+    echo "$0: wineboot -i failed, see $dir/wineboot.log" >&2
+    exit 1
+}
 
 cp "$dll" "$dir/WSMAuto.dll"
 if ! wine regsvr32 /s "$(winepath -w "$dir/WSMAuto.dll")" >"$dir/regsvr32.log" 2>&1; then

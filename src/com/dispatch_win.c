@@ -62,11 +62,9 @@ static HRESULT load_typelib(void)
     WCHAR path[MAX_PATH];
     ITypeLib *lib;
     HRESULT hr;
-    DWORD len = GetModuleFileNameW(com_module_handle(), path, ARRAY_SIZE(path));
 
-    if (!len || len >= ARRAY_SIZE(path))
-        return HRESULT_FROM_WIN32(GetLastError() ? GetLastError() : ERROR_FILENAME_EXCED_RANGE);
-    if (FAILED(hr = LoadTypeLibEx(path, REGKIND_NONE, &lib)))
+    if (FAILED(hr = com_module_path(path, ARRAY_SIZE(path))) ||
+        FAILED(hr = LoadTypeLibEx(path, REGKIND_NONE, &lib)))
         return hr;
     typelib = lib;
     return S_OK;

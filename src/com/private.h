@@ -44,8 +44,8 @@ typedef pthread_mutex_t wsm_lock;
 #endif
 
 #ifdef _WIN32
-/* register.c: this DLL's module handle (for its path and its TYPELIB resource). */
-HINSTANCE com_module_handle(void);
+/* register.c: this DLL's full path (for registration and its TYPELIB resource). */
+HRESULT com_module_path(WCHAR *path, DWORD chars);
 #endif
 
 /* ---- object accounting (DllCanUnloadNow) ---- */

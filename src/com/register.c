@@ -26,9 +26,13 @@ extern int xmlDllMain(void *instance, unsigned long reason, void *reserved);
 
 static HINSTANCE module_instance;
 
-HINSTANCE com_module_handle(void)
+HRESULT com_module_path(WCHAR *path, DWORD chars)
 {
-    return module_instance;
+    DWORD len = GetModuleFileNameW(module_instance, path, chars);
+
+    if (!len || len >= chars)
+        return HRESULT_FROM_WIN32(len ? ERROR_FILENAME_EXCED_RANGE : GetLastError());
+    return S_OK;
 }
 
 /* Thread notifications stay on: the static libxml2 inside (built with LIBXML_STATIC_FOR_DLL) frees a
@@ -162,15 +166,6 @@ static void unregister_server(const struct progid *p)
     delete_if_ours(path, NULL, clsid);
 }
 
-static HRESULT module_path(WCHAR *path, DWORD chars)
-{
-    DWORD len = GetModuleFileNameW(module_instance, path, chars);
-
-    if (!len || len >= chars)
-        return HRESULT_FROM_WIN32(len ? ERROR_FILENAME_EXCED_RANGE : GetLastError());
-    return S_OK;
-}
-
 STDAPI DllUnregisterServer(void);
 
 STDAPI DllRegisterServer(void)
@@ -179,7 +174,7 @@ STDAPI DllRegisterServer(void)
     ITypeLib *lib;
     HRESULT hr;
 
-    if (FAILED(hr = module_path(module, ARRAY_SIZE(module))))
+    if (FAILED(hr = com_module_path(module, ARRAY_SIZE(module))))
         return hr;
     /* TypeLib\{LIBID}\1.0\0\win64 = this DLL, plus the Interface keys. RegisterTypeLib with the path as
      * GetModuleFileName gives it (Wine's REGKIND_REGISTER would record a \\?\ form). */

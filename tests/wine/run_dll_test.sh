@@ -7,12 +7,10 @@ set -eu
 [ $# -eq 3 ] || { echo "usage: $0 TEST_EXE DLL WORKDIR" >&2; exit 2; }
 mkdir -p "$3"
 work=$(cd "$3" && pwd)
-export WINEPREFIX="$work/prefix" WINEARCH=win64 WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+. "$(dirname "$0")/wineprefix.sh"
+export WINEPREFIX="$work/prefix" # before the trap: its wineserver -k must not reach ~/.wine
 trap 'wineserver -k 2>/dev/null || true' EXIT INT TERM
-if [ ! -f "$WINEPREFIX/system.reg" ]; then
-    wineboot -i >/dev/null 2>&1
-    wineserver -w # let the first start's processes finish
-fi
+wsm_wine_prefix "$WINEPREFIX"
 cp "$1" "$2" "$work/"
 cd "$work"
 wine "$work/$(basename "$1")" "$(winepath -w "$work/$(basename "$2")")"

@@ -75,11 +75,10 @@ for name in http stale server untrusted wrongcn expired; do
 done
 refused=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
-export WINEPREFIX="$work/prefix" WINEARCH=win64 WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
-wineboot -i >/dev/null 2>&1
-# Let the prefix's first start finish (its processes sync the host's root certificates into the Root store
-# that addroot writes to), then add the test CA and check from a new process that it stayed trusted.
-wineserver -w
+. "$src/tests/wine/wineprefix.sh"
+# The prefix's first start has finished (wsm_wine_prefix waits for it); add the test CA and check from a new
+# process that it stayed trusted.
+wsm_wine_prefix "$work/prefix"
 tries=0
 until wine "$addroot_exe" "Z:$work/certs/ca.pem" | grep -q "addroot: ok" &&
       wine "$addroot_exe" --check "Z:$work/certs/ca.pem" | grep -q "addroot: trusted"; do
