@@ -52,16 +52,7 @@ HRESULT com_module_path(WCHAR *path, DWORD chars);
 void com_object_created(void);
 void com_object_destroyed(void);
 
-/* ---- strconv.c: the one place that converts UTF-8 <-> UTF-16 ---- */
-/* NULL or empty input gives "" (never NULL unless out of memory). Stops at
- * an embedded NUL; unpaired surrogates become U+FFFD. */
-char *utf8_from_olestr(const OLECHAR *s);
-/* Invalid UTF-8 becomes U+FFFD. NULL input gives an empty BSTR. */
-BSTR bstr_from_utf8(const char *s);
-/* *out = BSTR copy of s; E_POINTER / E_OUTOFMEMORY. */
-HRESULT return_bstr(const char *s, BSTR *out);
-/* Case-insensitive ASCII comparison of a wide name with a narrow one. */
-int olestr_equal_ascii_nocase(const OLECHAR *a, const char *b);
+#include "strconv.h"
 
 /* ---- errorinfo.c: Error properties and rich error info ---- */
 struct com_error {

@@ -4,10 +4,11 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "private.h"
+#include "strconv.h"
 
 #define REPLACEMENT 0xFFFDu
 
