@@ -40,4 +40,33 @@ echo "$out" | grep -q '<p:Name>Spooler</p:Name>'
 echo "$out" | grep -q '<p:ReturnValue>0</p:ReturnValue>'
 echo "$out" | grep -q '<cfg:MaxTimeoutms>120000</cfg:MaxTimeoutms>'
 echo "$out" | grep -q '^wsman_demo: done$'
-echo "example_installed: 8 passed, 0 failed"
+
+# find_package(wsmauto): a CMake project building the same example against the imported target.
+mkdir "$prefix/cmake-consumer"
+cat >"$prefix/cmake-consumer/CMakeLists.txt" <<EOF
+cmake_minimum_required(VERSION 3.18)
+project(consumer C)
+find_package(wsmauto 0.1 REQUIRED)
+add_executable(wsman_demo "$src/examples/wsman_demo.c")
+target_link_libraries(wsman_demo PRIVATE wsmauto::wsmauto)
+get_target_property(ctl wsmauto::wsmanctl LOCATION)
+file(WRITE "\${CMAKE_BINARY_DIR}/wsmanctl-path" "\${ctl}")
+EOF
+cmake -S "$prefix/cmake-consumer" -B "$prefix/cmake-consumer/build" -DCMAKE_PREFIX_PATH="$prefix" \
+    -DCMAKE_C_COMPILER="$cc" -DCMAKE_C_FLAGS="$flags" >/dev/null
+cmake --build "$prefix/cmake-consumer/build" >/dev/null
+out2=$(WSMAUTO_CLIENT_CONFIG="$prefix/client.conf" LD_LIBRARY_PATH="$libdir" \
+    "$prefix/cmake-consumer/build/wsman_demo" "http://127.0.0.1:$(cat "$prefix/port")/wsman" wsmuser wsmpass)
+echo "$out2" | grep -q '^wsman_demo: done$'
+
+# The installed CLI (found through the package's imported target), its man pages and its bash completion.
+ctl=$(cat "$prefix/cmake-consumer/build/wsmanctl-path")
+[ "$ctl" = "$prefix/bin/wsmanctl" ]
+"$ctl" --help | grep -q 'enumerate'
+ident=$(WSMAUTO_CLIENT_CONFIG="$prefix/client.conf" "$ctl" identify -r:"http://127.0.0.1:$(cat "$prefix/port")/wsman" \
+    -a:basic -u:wsmuser -p:wsmpass -unencrypted)
+echo "$ident" | grep -q '^IdentifyResponse$'
+[ -f "$(find "$prefix" -path '*/man1/wsmanctl.1')" ]
+[ -f "$(find "$prefix" -path '*/man3/wsmauto.3')" ]
+[ -f "$prefix/share/bash-completion/completions/wsmanctl" ]
+echo "example_installed: 16 passed, 0 failed"

@@ -1,0 +1,1688 @@
+/*
+ * wsmanctl: the command line. winrm's syntax (`winrm get winrm/config -r:host -u:user`) with GNU spellings
+ * on top (`--remote=host`), checked completely before anything is sent: a usage error exits with status 2
+ * and no request. Also the help text and the no-echo password prompt.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#ifdef _WIN32
+#include <windows.h>
+#include <io.h>
+#else
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/select.h>
+#include <termios.h>
+#include <unistd.h>
+#endif
+
+#include "args.h"
+#include "input.h"
+
+/* The values of WSManProxyAccessTypeFlags and WSManProxyAuthenticationFlags (wsmandisp.h): the parser does
+ * not need the COM headers; tests/test_cli_args.c checks that they match. */
+#define PROXY_IE_CONFIG 0x1
+#define PROXY_WINHTTP_CONFIG 0x2
+#define PROXY_AUTO_DETECT 0x4
+#define PROXY_NO_PROXY_SERVER 0x8
+#define PROXY_AUTH_NEGOTIATE 0x1
+#define PROXY_AUTH_BASIC 0x2
+#define PROXY_AUTH_DIGEST 0x4
+
+#define HOSTS_FILE_MAX ((size_t)16 << 20)
+
+/* ---- the operations ---- */
+
+#define OPB(op) (1u << (op))
+#define OPS_RESOURCE                                                                                         \
+    (OPB(CLI_OP_GET) | OPB(CLI_OP_SET) | OPB(CLI_OP_CREATE) | OPB(CLI_OP_DELETE) | OPB(CLI_OP_ENUMERATE) |   \
+     OPB(CLI_OP_INVOKE))
+#define OPS_NET (OPS_RESOURCE | OPB(CLI_OP_IDENTIFY) | OPB(CLI_OP_EXEC))
+#define OPS_OUTPUT (OPS_RESOURCE | OPB(CLI_OP_IDENTIFY))
+#define OPS_INPUT (OPB(CLI_OP_SET) | OPB(CLI_OP_CREATE) | OPB(CLI_OP_INVOKE))
+#define OPS_ENUM OPB(CLI_OP_ENUMERATE)
+#define OPS_ALL (OPS_NET | OPB(CLI_OP_HELPMSG))
+
+struct op_def {
+    enum cli_op op;
+    const char *name;
+    const char *aliases[2];
+    const char *brief; /* one line in the list of operations */
+    const char *syntax;
+    const char *summary;
+    const char *details;
+    const char *examples;
+};
+
+/* The help fits in 80 columns (tests/test_cli_args.c checks). */
+static const char resource_text[] =
+    "RESOURCE_URI is a full URI or starts with an alias: wmi, wmicimv2 (WMI\n"
+    "root/cimv2), cimv2 (the DMTF CIM schema), winrm and wsman (WinRM itself,\n"
+    "as in winrm/config), shell (the Windows shells). Selectors that pick one\n"
+    "instance follow a '?' as KEY=VALUE pairs joined by '+' (or '&'):\n"
+    "    'wmicimv2/Win32_Service?Name=WinRM'\n"
+    "    'winrm/config/Listener?Address=*+Transport=HTTP'\n"
+    "Quote the URI in a POSIX shell: '?', '*' and '&' are special there.\n";
+
+static const char input_text[] =
+    "The input (set, create, invoke) is a hash,\n"
+    "    @{KEY=\"VALUE\";KEY2='VALUE2';FLAG=true;EMPTY=\"\";NIL=$null;SUB=@{A=\"b\"}}\n"
+    "('@' optional; \"\" or \\\" inside double quotes, '' inside single quotes; a\n"
+    "key given twice makes two elements; $null sends xsi:nil), or the XML body\n"
+    "in a file, -file:FILE (UTF-8, or UTF-16 with a byte order mark). Quote the\n"
+    "hash in a POSIX shell: '@{Name=\"x\"}'.\n";
+
+/* The tables keep one entry per row. */
+/* clang-format off */
+static const struct op_def op_defs[] = {
+    {CLI_OP_GET, "get", {"g", NULL}, "Get one instance or a configuration tree.",
+     "wsmanctl get RESOURCE_URI [-SWITCH:VALUE ...]",
+     "Retrieves management information: one instance, or a configuration tree\n"
+     "(WS-Transfer Get).\n",
+     resource_text,
+     "  wsmanctl get winrm/config\n"
+     "  wsmanctl get 'wmicimv2/Win32_Service?Name=WinRM' \\\n"
+     "      -r:https://server.example.com:5986 -u:admin\n"
+     "  wsmanctl g wmicimv2/Win32_OperatingSystem -r:srv1 -r:srv2 -format:pretty\n"},
+    {CLI_OP_SET, "set", {"s", NULL}, "Change properties of an instance (Get, then Put).",
+     "wsmanctl set RESOURCE_URI [-SWITCH:VALUE ...]\n"
+     "             @{KEY=\"VALUE\"[;KEY=\"VALUE\"...]} | -file:FILE",
+     "Modifies management information: gets the resource, changes the\n"
+     "properties named in the input and puts it back, as winrm does (an unknown\n"
+     "property is an error).\n",
+     resource_text,
+     "  wsmanctl set winrm/config/client '@{TrustedHosts=\"srv1,srv2\"}'\n"
+     "  wsmanctl set winrm/config/service/auth '@{Basic=\"true\"}' -r:srv1\n"
+     "  wsmanctl set 'winrm/config/Listener?Address=*+Transport=HTTPS' \\\n"
+     "      -file:listener.xml\n"},
+    {CLI_OP_CREATE, "create", {"c", NULL}, "Create a new instance.",
+     "wsmanctl create RESOURCE_URI [-SWITCH:VALUE ...]\n"
+     "             [@{KEY=\"VALUE\"[;KEY=\"VALUE\"...]} | -file:FILE]",
+     "Creates a new instance of a resource. The body's root element is the\n"
+     "class name, the last segment of the resource URI.\n",
+     resource_text,
+     "  wsmanctl create 'winrm/config/Listener?Address=*+Transport=HTTPS' \\\n"
+     "      '@{Hostname=\"srv1\";CertificateThumbprint=\"0123...\"}'\n"
+     "  wsmanctl c wmicimv2/Win32_Environment \\\n"
+     "      '@{Name=\"X\";VariableValue=\"1\";UserName=\"<SYSTEM>\"}'\n"
+     "  wsmanctl create wmi/root/example/Thing -file:thing.xml -r:srv1\n"},
+    {CLI_OP_DELETE, "delete", {"d", NULL}, "Delete an instance.",
+     "wsmanctl delete RESOURCE_URI [-SWITCH:VALUE ...]",
+     "Deletes an instance of a resource.\n", resource_text,
+     "  wsmanctl delete 'winrm/config/Listener?Address=*+Transport=HTTP'\n"
+     "  wsmanctl d 'wmicimv2/Win32_Environment?Name=X+UserName=<SYSTEM>' -r:srv1\n"},
+    {CLI_OP_ENUMERATE, "enumerate", {"e", "enum"}, "List instances, optionally filtered.",
+     "wsmanctl enumerate RESOURCE_URI [-filter:EXPR [-dialect:DIALECT]]\n"
+     "             [-associations] [-returnType:TYPE] [-shallow | -basePropertiesOnly]\n"
+     "             [-SWITCH:VALUE ...]",
+     "Lists the instances of a resource (WS-Enumeration), optionally filtered.\n",
+     resource_text,
+     "  wsmanctl enumerate wmicimv2/Win32_Service\n"
+     "  wsmanctl e 'wmicimv2/*' -dialect:wql \\\n"
+     "      -filter:\"select Name from Win32_Service where StartMode='Auto'\"\n"
+     "  wsmanctl enum 'wmicimv2/*' -dialect:association -associations \\\n"
+     "      -filter:'{object=Win32_Service?Name=WinRM}'\n"},
+    {CLI_OP_INVOKE, "invoke", {"i", NULL}, "Run a method of a resource.",
+     "wsmanctl invoke ACTION RESOURCE_URI [-SWITCH:VALUE ...]\n"
+     "             [@{KEY=\"VALUE\"[;KEY=\"VALUE\"...]} | -file:FILE]",
+     "Runs the method ACTION of a resource; the input becomes the method's\n"
+     "parameters (the ACTION_INPUT element).\n",
+     resource_text,
+     "  wsmanctl invoke StopService 'wmicimv2/Win32_Service?Name=Spooler' @{}\n"
+     "  wsmanctl i Create wmicimv2/Win32_Process '@{CommandLine=\"notepad.exe\"}'\n"
+     "  wsmanctl invoke Restore winrm/config/plugin -file:input.xml -r:srv1\n"},
+    {CLI_OP_IDENTIFY, "identify", {"id", NULL}, "Ask for the protocol version and vendor.",
+     "wsmanctl identify [-SWITCH:VALUE ...]",
+     "Asks the service for its protocol version, vendor and product version\n"
+     "(WS-Management Identify).\n",
+     NULL,
+     "  wsmanctl identify\n"
+     "  wsmanctl id -r:https://server.example.com:5986 -a:None\n"
+     "  wsmanctl id -hosts:servers.txt -concurrency:64 -format:xml\n"},
+    {CLI_OP_HELPMSG, "helpmsg", {NULL, NULL}, "Print the message of an error code.", "wsmanctl helpmsg CODE",
+     "Prints the message text of an error code: decimal, 0x hexadecimal, or a\n"
+     "negative HRESULT.\n",
+     NULL,
+     "  wsmanctl helpmsg 0x80338012\n"
+     "  wsmanctl helpmsg 2150858770\n"
+     "  wsmanctl helpmsg -2144108526\n"},
+    {CLI_OP_EXEC, "exec", {NULL, NULL}, "Run a command on the remote host (cmd shell).",
+     "wsmanctl exec [-SWITCH:VALUE ...] -- COMMAND [ARGUMENTS ...]",
+     "Runs COMMAND in the Windows cmd shell of the remote host (the shell\n"
+     "resource), streams its output as it arrives and exits with the remote\n"
+     "exit code (1 when WS-Management itself fails).\n",
+     "Everything after \"--\" is the command line; only switches may come before.\n",
+     "  wsmanctl exec -r:srv1 -u:admin -- ipconfig /all\n"
+     "  wsmanctl exec -r:https://srv1:5986 -a:Kerberos -- cmd /c \"dir C:\\\\\"\n"
+     "  wsmanctl exec -hosts:servers.txt -quiet -- hostname\n"},
+};
+/* clang-format on */
+
+static const struct op_def *find_op_def(enum cli_op op)
+{
+    for (size_t i = 0; i < sizeof(op_defs) / sizeof(op_defs[0]); i++)
+        if (op_defs[i].op == op)
+            return &op_defs[i];
+    return NULL;
+}
+
+const char *cli_op_name(enum cli_op op)
+{
+    const struct op_def *d = find_op_def(op);
+    return d ? d->name : "";
+}
+
+/* 1 and *op when word names an operation (or one of its short forms); "help" is not one. */
+static int lookup_op(const char *word, enum cli_op *op)
+{
+    for (size_t i = 0; i < sizeof(op_defs) / sizeof(op_defs[0]); i++) {
+        const struct op_def *d = &op_defs[i];
+        if (cli_strieq(word, d->name) || (d->aliases[0] && cli_strieq(word, d->aliases[0])) ||
+            (d->aliases[1] && cli_strieq(word, d->aliases[1]))) {
+            *op = d->op;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* ---- the switches ---- */
+
+enum sw_id {
+    SW_REMOTE,
+    SW_TIMEOUT,
+    SW_ENCODING,
+    SW_USESSL,
+    SW_UNENCRYPTED,
+    SW_SPNPORT,
+    SW_AUTH,
+    SW_USERNAME,
+    SW_PASSWORD,
+    SW_CERT,
+    SW_SKIPCA,
+    SW_SKIPCN,
+    SW_SKIPREV,
+    SW_FRAGMENT,
+    SW_OPTIONS,
+    SW_FILE,
+    SW_FILTER,
+    SW_DIALECT,
+    SW_ASSOCIATIONS,
+    SW_RETURNTYPE,
+    SW_SHALLOW,
+    SW_BASEPROPS,
+    SW_FORMAT,
+    SW_QUIET,
+    SW_HOSTS,
+    SW_CONCURRENCY,
+    SW_PROXYACCESS,
+    SW_PROXYAUTH,
+    SW_PROXYUSER,
+    SW_PROXYPASSWORD,
+    SW_HELP,
+    SW_COUNT
+};
+
+struct switch_def {
+    enum sw_id id;
+    const char *names[3]; /* [0] as winrm documents it; then short forms */
+    const char *arg;      /* the value's placeholder; NULL for a flag */
+    unsigned int ops;     /* the operations it applies to */
+    const char *group;    /* starts a group in the help */
+    const char *help;
+};
+
+/* The tables keep one entry per row. */
+/* clang-format off */
+static const struct switch_def switch_defs[] = {
+    {SW_REMOTE, {"remote", "r", NULL}, "[http(s)://]HOST[:PORT][/PREFIX]", OPS_NET, "Connection",
+     "The endpoint (default: localhost). HOST is a DNS name, an IPv4\n"
+     "address or an IPv6 address in brackets ([::1]); the port defaults to\n"
+     "5985 (http) or 5986 (https), the prefix to /wsman. Repeat -r to run\n"
+     "the operation against several hosts."},
+    {SW_TIMEOUT, {"timeout", NULL, NULL}, "MS", OPS_NET, NULL, "The operation timeout in milliseconds."},
+    {SW_ENCODING, {"encoding", NULL, NULL}, "utf-8|utf-16", OPS_NET, NULL,
+     "The character encoding of the requests (default utf-8)."},
+    {SW_USESSL, {"usessl", NULL, NULL}, NULL, OPS_NET, NULL,
+     "Use HTTPS (port 5986 unless given); an http:// remote is an error."},
+    {SW_UNENCRYPTED, {"unencrypted", NULL, NULL}, NULL, OPS_NET, NULL,
+     "Allow HTTP without message encryption (the service must allow it)."},
+    {SW_SPNPORT, {"SPNPort", NULL, NULL}, NULL, OPS_NET, NULL,
+     "Append the port to the service principal name (Kerberos)."},
+    {SW_AUTH, {"authentication", "a", NULL}, "MECHANISM", OPS_NET, "Authentication",
+     "None, Basic, Digest, Negotiate, Kerberos, Certificate or CredSSP\n"
+     "(default: Negotiate, with -u/-p when given)."},
+    {SW_USERNAME, {"username", "u", NULL}, "USER", OPS_NET, NULL,
+     "The user name (USER, DOMAIN\\USER or USER@REALM). Without -p the\n"
+     "password is asked for on the terminal, with echo off."},
+    {SW_PASSWORD, {"password", "p", NULL}, "PASSWORD", OPS_NET, NULL,
+     "The password. Other users can see command lines: prefer the prompt."},
+    {SW_CERT, {"certificate", "c", NULL}, "THUMBPRINT", OPS_NET, NULL,
+     "The client certificate's SHA-1 thumbprint, with -a:Certificate."},
+    {SW_SKIPCA, {"skipCAcheck", NULL, NULL}, NULL, OPS_NET, "HTTPS checks",
+     "Do not check that a trusted authority issued the server's certificate."},
+    {SW_SKIPCN, {"skipCNcheck", NULL, NULL}, NULL, OPS_NET, NULL,
+     "Do not check that the server's certificate names the host."},
+    {SW_SKIPREV, {"skipRevocationcheck", NULL, NULL}, NULL, OPS_NET, NULL,
+     "Do not check whether the server's certificate was revoked."},
+    {SW_FRAGMENT, {"fragment", NULL, NULL}, "PATH", OPB(CLI_OP_GET) | OPB(CLI_OP_SET), "Request",
+     "Get or set only a part of the instance (a property path)."},
+    {SW_OPTIONS, {"options", NULL, NULL}, "{KEY=\"VALUE\"[;KEY=\"VALUE\"...]}", OPS_RESOURCE, NULL,
+     "Provider options (the WS-Management OptionSet)."},
+    {SW_FILE, {"file", NULL, NULL}, "FILE", OPS_INPUT, NULL,
+     "Read the XML body from FILE instead of an @{...} hash."},
+    {SW_FILTER, {"filter", NULL, NULL}, "EXPRESSION", OPS_ENUM, NULL,
+     "Enumerate only what matches EXPRESSION (in the -dialect language)."},
+    {SW_DIALECT, {"dialect", NULL, NULL}, "DIALECT", OPS_ENUM, NULL,
+     "The filter language: wql, selector, association, xpath, cql, or an\n"
+     "absolute URI."},
+    {SW_ASSOCIATIONS, {"associations", NULL, NULL}, NULL, OPS_ENUM, NULL,
+     "With an association filter: the association instances themselves."},
+    {SW_RETURNTYPE, {"returnType", NULL, NULL}, "object|epr|objectandepr", OPS_ENUM, NULL,
+     "Return the instances, their references (EPRs), or both."},
+    {SW_SHALLOW, {"shallow", NULL, NULL}, NULL, OPS_ENUM, NULL,
+     "Only instances of the class itself, not of its subclasses."},
+    {SW_BASEPROPS, {"basePropertiesOnly", NULL, NULL}, NULL, OPS_ENUM, NULL,
+     "Subclasses too, but only the base class's properties."},
+    {SW_FORMAT, {"format", NULL, NULL}, "text|pretty|xml", OPS_OUTPUT, "Output",
+     "text: the indented Name = value tree (default); pretty: indented XML;\n"
+     "xml: the reply as it came."},
+    {SW_QUIET, {"quiet", NULL, NULL}, NULL, OPS_NET, NULL,
+     "No progress line, no summary line when every host succeeded."},
+    {SW_HOSTS, {"hosts", NULL, NULL}, "FILE", OPS_NET, "Many hosts",
+     "Read more remotes from FILE, one per line (blank lines and lines\n"
+     "starting with # are skipped)."},
+    {SW_CONCURRENCY, {"concurrency", NULL, NULL}, "N", OPS_NET, NULL,
+     "Talk to at most N hosts at a time, 1 to 1024 (default 32)."},
+    {SW_PROXYACCESS, {"proxyaccess", NULL, NULL}, "ie|winhttp|autodetect|none", OPS_NET, "Proxy (HTTPS only)",
+     "Where the proxy settings come from, or none."},
+    {SW_PROXYAUTH, {"proxyauth", NULL, NULL}, "negotiate|basic|digest", OPS_NET, NULL,
+     "How to authenticate to the proxy."},
+    {SW_PROXYUSER, {"proxyuser", "proxyusername", NULL}, "USER", OPS_NET, NULL, "The proxy user name."},
+    {SW_PROXYPASSWORD, {"proxypassword", NULL, NULL}, "PASSWORD", OPS_NET, NULL, "The proxy password."},
+    {SW_HELP, {"help", "?", "h"}, NULL, OPS_ALL, "Help", "Print this help (or an operation's) and exit."},
+};
+/* clang-format on */
+
+static const struct switch_def *lookup_switch(const char *name, size_t len)
+{
+    for (size_t i = 0; i < sizeof(switch_defs) / sizeof(switch_defs[0]); i++) {
+        for (int k = 0; k < 3 && switch_defs[i].names[k]; k++) {
+            const char *n = switch_defs[i].names[k];
+            if (strlen(n) == len && !strncasecmp(n, name, len))
+                return &switch_defs[i];
+        }
+    }
+    return NULL;
+}
+
+/* ---- small checks ---- */
+
+static int has_control_or_space(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s <= 0x20 || *s == 0x7F)
+            return 1;
+    return 0;
+}
+
+static int has_control(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7F)
+            return 1;
+    return 0;
+}
+
+/* A decimal number without sign or blanks, at most max; -1 otherwise. */
+static long long parse_number(const char *s, long long max)
+{
+    long long v = 0;
+
+    if (!*s)
+        return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        v = v * 10 + (*s - '0');
+        if (v > max)
+            return -1;
+    }
+    return v;
+}
+
+static int parse_bool(const char *v)
+{
+    static const char *const yes[] = {"true", "yes", "on", "1"}, *const no[] = {"false", "no", "off", "0"};
+
+    for (size_t i = 0; i < 4; i++) {
+        if (cli_strieq(v, yes[i]))
+            return 1;
+        if (cli_strieq(v, no[i]))
+            return 0;
+    }
+    return -1;
+}
+
+static int valid_ipv4(const char *s, size_t n)
+{
+    size_t i = 0;
+
+    for (int part = 0; part < 4; part++) {
+        size_t start = i;
+        unsigned int v = 0;
+        if (part && (i >= n || s[i++] != '.'))
+            return 0;
+        start = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9' && i - start < 4)
+            v = v * 10 + (unsigned)(s[i++] - '0');
+        if (i == start || i - start > 3 || v > 255 || (i - start > 1 && s[start] == '0'))
+            return 0;
+    }
+    return i == n;
+}
+
+/* An IPv6 address (RFC 4291 text form, optionally with a trailing IPv4 part and a %zone). */
+static int valid_ipv6(const char *s, size_t n)
+{
+    const char *pct = memchr(s, '%', n);
+    size_t i = 0, groups = 0;
+    int compressed = 0;
+
+    if (pct) {
+        size_t zl = n - (size_t)(pct - s) - 1;
+        if (!zl)
+            return 0;
+        for (size_t k = 1; k <= zl; k++)
+            if (!isalnum((unsigned char)pct[k]) && !strchr("._-", pct[k]))
+                return 0;
+        n = (size_t)(pct - s);
+    }
+    if (n >= 2 && s[0] == ':' && s[1] == ':') {
+        compressed = 1;
+        i = 2;
+        if (i == n)
+            return 1;
+    } else if (n && s[0] == ':') {
+        return 0;
+    }
+    while (i < n) {
+        size_t j = i;
+        while (j < n && isxdigit((unsigned char)s[j]))
+            j++;
+        if (j < n && s[j] == '.') { /* ::ffff:192.0.2.1 */
+            if (!valid_ipv4(s + i, n - i))
+                return 0;
+            groups += 2;
+            i = n;
+            break;
+        }
+        if (j == i || j - i > 4)
+            return 0;
+        groups++;
+        i = j;
+        if (i == n)
+            break;
+        if (s[i] != ':')
+            return 0;
+        i++;
+        if (i < n && s[i] == ':') {
+            if (compressed)
+                return 0;
+            compressed = 1;
+            i++;
+        } else if (i == n) {
+            return 0; /* a single trailing ':' */
+        }
+    }
+    return compressed ? groups <= 7 : groups == 8;
+}
+
+static int valid_dns_name(const char *s, size_t n)
+{
+    size_t label = 0;
+
+    if (n && s[n - 1] == '.') /* an absolute name: "host.example.com." */
+        n--;
+    if (!n || n > 253)
+        return 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i == n || s[i] == '.') {
+            if (!label || label > 63 || s[i - label] == '-' || s[i - 1] == '-')
+                return 0;
+            label = 0;
+            continue;
+        }
+        if (!isalnum((unsigned char)s[i]) && s[i] != '-')
+            return 0;
+        label++;
+    }
+    return 1;
+}
+
+/* NULL when r is a valid -r: value, else why not. */
+static const char *check_remote(const char *r)
+{
+    const char *p = r, *end, *host, *host_end, *port = NULL, *port_end = NULL;
+    size_t hn;
+
+    if (!*r)
+        return "it is empty";
+    if (has_control_or_space(r))
+        return "it contains white space or control characters";
+    if (!strncasecmp(p, "http://", 7))
+        p += 7;
+    else if (!strncasecmp(p, "https://", 8))
+        p += 8;
+    else if (strstr(r, "://"))
+        return "only http:// and https:// are supported";
+    end = p + strcspn(p, "/");
+    if (memchr(p, '@', (size_t)(end - p)))
+        return "a user name does not belong in the remote: use -u";
+    if (*p == '[') {
+        const char *close = memchr(p, ']', (size_t)(end - p));
+        if (!close)
+            return "'[' without a closing ']'";
+        host = p + 1;
+        host_end = close;
+        if (!valid_ipv6(host, (size_t)(host_end - host)))
+            return "the IPv6 address in brackets is not valid";
+        if (close + 1 < end) {
+            if (close[1] != ':')
+                return "expected ':PORT' or '/PREFIX' after the ']'";
+            port = close + 2;
+            port_end = end;
+        }
+    } else {
+        const char *colon = memchr(p, ':', (size_t)(end - p));
+        host = p;
+        host_end = colon ? colon : end;
+        if (colon && memchr(colon + 1, ':', (size_t)(end - colon - 1)))
+            return "an IPv6 address must be written in brackets, as [::1]";
+        if (host == host_end)
+            return "the host name is empty";
+        hn = (size_t)(host_end - host);
+        if (strspn(host, "0123456789.") >= hn) {
+            if (!valid_ipv4(host, hn))
+                return "the IPv4 address is not valid";
+        } else if (hn > 253 + (host[hn - 1] == '.')) {
+            return "the host name is longer than 253 characters";
+        } else if (!valid_dns_name(host, hn)) {
+            return "the host name is not a valid DNS name (labels of letters, digits and '-', at most 63 "
+                   "characters each, not starting or ending with '-')";
+        }
+        if (colon) {
+            port = colon + 1;
+            port_end = end;
+        }
+    }
+    if (port) {
+        long v = 0;
+        if (port == port_end || port_end - port > 5)
+            return "the port must be a number from 1 to 65535";
+        for (const char *c = port; c < port_end; c++) {
+            if (*c < '0' || *c > '9')
+                return "the port must be a number from 1 to 65535";
+            v = v * 10 + (*c - '0');
+        }
+        if (v < 1 || v > 65535)
+            return "the port must be a number from 1 to 65535";
+    }
+    return NULL;
+}
+
+/* Checks a resource URI as the library will read it; rewrites '&' selector separators to '+'. */
+static int check_resource(const char *op, char *r, char **err)
+{
+    struct cli_quoted q, q2;
+    char *question = strchr(r, '?'), *sel;
+
+    if (!*r)
+        return cli_fail(err, -1, "%s: the resource URI is empty", op);
+    if (has_control(r))
+        return cli_fail(err, -1, "%s: the resource URI '%s' contains control characters", op,
+                        cli_quote_str(&q, r));
+    if (question == r)
+        return cli_fail(err, -1, "%s: the resource URI '%s' has selectors but nothing before the '?'", op,
+                        cli_quote_str(&q, r));
+    for (const char *c = r, *end = question ? question : r + strlen(r); c < end; c++)
+        if ((unsigned char)*c <= 0x20)
+            return cli_fail(err, -1, "%s: the resource URI '%s' contains white space", op,
+                            cli_quote_str(&q, r));
+    if (!question)
+        return 0;
+    sel = question + 1;
+    if (!*sel)
+        return cli_fail(err, -1, "%s: the resource URI '%s' ends with '?' but no selectors follow", op,
+                        cli_quote_str(&q, r));
+    for (;;) {
+        size_t n = strcspn(sel, "+&");
+        char *eq = memchr(sel, '=', n);
+        if (!n)
+            return cli_fail(
+                err, -1,
+                "%s: the resource URI '%s' has an empty selector (a '+' or '&' at the start or end, "
+                "or two in a row)",
+                op, cli_quote_str(&q, r));
+        if (!eq)
+            return cli_fail(err, -1,
+                            "%s: the selector '%s' has no '=' (selectors are NAME=VALUE joined by '+')", op,
+                            cli_quote(&q, sel, n));
+        if (eq == sel)
+            return cli_fail(err, -1, "%s: the selector '%s' has an empty name", op, cli_quote(&q, sel, n));
+        for (const char *c = sel; c < eq; c++)
+            if ((unsigned char)*c <= 0x20)
+                return cli_fail(err, -1, "%s: the selector name '%s' contains white space", op,
+                                cli_quote(&q2, sel, (size_t)(eq - sel)));
+        if (!sel[n])
+            break;
+        sel[n] = '+';
+        sel += n + 1;
+    }
+    return 0;
+}
+
+/* helpmsg: decimal (up to 4294967295), negative decimal (down to -2147483648) or 0x hex (up to 8 digits). */
+static int valid_error_code(const char *s)
+{
+    if ((s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))) {
+        size_t n = strlen(s + 2);
+        return n >= 1 && n <= 8 && strspn(s + 2, "0123456789abcdefABCDEF") == n;
+    }
+    if (*s == '-')
+        return parse_number(s + 1, 2147483648LL) >= 0;
+    return parse_number(s, 4294967295LL) >= 0;
+}
+
+/* Clears a secret before it is freed (volatile: the stores must not be optimized away). */
+static void wipe_n(char *s, size_t n)
+{
+    volatile char *v = s;
+
+    while (s && n--)
+        *v++ = '\0';
+}
+
+static void wipe(char *s)
+{
+    if (s)
+        wipe_n(s, strlen(s));
+}
+
+/* ---- the parser ---- */
+
+struct sw_use {
+    const struct switch_def *def;
+    const char *typed; /* the switch as typed, typed_len bytes: "-r", "/Remote", "--remote" */
+    int typed_len;
+    const char *value; /* NULL when none was given */
+};
+
+struct parser {
+    struct cli_opts *o;
+    char **err;
+    char *seen[SW_COUNT]; /* the canonical value each switch had, to catch contradicting repeats */
+    size_t remote_cap;
+};
+
+/* A switch word: "-x", "/x", "--x" (not a lone "-" followed by a digit: a negative number is an argument). */
+static int is_switch_word(const char *w)
+{
+    if (w[0] == '/')
+        return w[1] != '\0';
+    if (w[0] != '-' || !w[1])
+        return 0;
+    return !(w[1] >= '0' && w[1] <= '9');
+}
+
+static int add_remote(struct parser *ps, const char *value, size_t len)
+{
+    struct cli_opts *o = ps->o;
+    char *copy;
+
+    if (o->remote_count + 2 > ps->remote_cap) {
+        size_t cap = ps->remote_cap ? ps->remote_cap * 2 : 8;
+        char **grown = realloc(o->remotes, cap * sizeof(*grown));
+        if (!grown)
+            return cli_fail(ps->err, CLI_EXIT_USAGE, "out of memory");
+        o->remotes = grown;
+        ps->remote_cap = cap;
+    }
+    if (!(copy = cli_strndup(value, len)))
+        return cli_fail(ps->err, CLI_EXIT_USAGE, "out of memory");
+    o->remotes[o->remote_count++] = copy;
+    o->remotes[o->remote_count] = NULL;
+    return CLI_EXIT_OK;
+}
+
+/* Records the canonical value of a switch; a repeat with another value is an error. */
+static int note_value(struct parser *ps, const struct sw_use *u, const char *canonical)
+{
+    struct cli_quoted q1, q2;
+    enum sw_id id = u->def->id;
+    int secret = id == SW_PASSWORD || id == SW_PROXYPASSWORD;
+
+    if (ps->seen[id]) {
+        if (!strcmp(ps->seen[id], canonical))
+            return CLI_EXIT_OK;
+        if (secret)
+            return cli_fail(ps->err, CLI_EXIT_USAGE, "%.*s is given twice with different values",
+                            u->typed_len, u->typed);
+        return cli_fail(ps->err, CLI_EXIT_USAGE,
+                        "%.*s is given twice with different values ('%s', then '%s')", u->typed_len, u->typed,
+                        cli_quote_str(&q1, ps->seen[id]), cli_quote_str(&q2, canonical));
+    }
+    if (!(ps->seen[id] = strdup(canonical)))
+        return cli_fail(ps->err, CLI_EXIT_USAGE, "out of memory");
+    return CLI_EXIT_OK;
+}
+
+static int set_string(struct parser *ps, const struct sw_use *u, char **field)
+{
+    int rc = note_value(ps, u, u->value);
+
+    if (rc || *field)
+        return rc;
+    if (!(*field = strdup(u->value)))
+        return cli_fail(ps->err, CLI_EXIT_USAGE, "out of memory");
+    return CLI_EXIT_OK;
+}
+
+struct keyword {
+    const char *word;
+    int value;
+};
+
+/* Maps a value through a table; an unknown value is an error listing the choices. */
+static int set_keyword(struct parser *ps, const struct sw_use *u, const struct keyword *table,
+                       const char *choices, int *field)
+{
+    struct cli_quoted q;
+    char num[16];
+
+    for (const struct keyword *k = table; k->word; k++) {
+        if (cli_strieq(u->value, k->word)) {
+            snprintf(num, sizeof(num), "%d", k->value);
+            *field = k->value;
+            return note_value(ps, u, num);
+        }
+    }
+    return cli_fail(ps->err, CLI_EXIT_USAGE, "%.*s: '%s' is not one of %s", u->typed_len, u->typed,
+                    cli_quote_str(&q, u->value), choices);
+}
+
+static const struct keyword auth_words[] = {
+    {"None", CLI_AUTH_NONE},         {"Basic", CLI_AUTH_BASIC},
+    {"Digest", CLI_AUTH_DIGEST},     {"Negotiate", CLI_AUTH_NEGOTIATE},
+    {"Kerberos", CLI_AUTH_KERBEROS}, {"Certificate", CLI_AUTH_CERTIFICATE},
+    {"CredSSP", CLI_AUTH_CREDSSP},   {NULL, 0},
+};
+static const struct keyword encoding_words[] = {
+    {"utf-8", 0}, {"utf8", 0}, {"utf-16", 1}, {"utf16", 1}, {NULL, 0},
+};
+static const struct keyword format_words[] = {
+    {"text", CLI_FORMAT_TEXT},
+    {"#text", CLI_FORMAT_TEXT},
+    {"xml", CLI_FORMAT_XML},
+    {"#xml", CLI_FORMAT_XML},
+    {"pretty", CLI_FORMAT_PRETTY},
+    {"#pretty", CLI_FORMAT_PRETTY},
+    {NULL, 0},
+};
+static const struct keyword return_type_words[] = {
+    {"object", CLI_RETURN_OBJECT},
+    {"epr", CLI_RETURN_EPR},
+    {"objectandepr", CLI_RETURN_OBJECT_AND_EPR},
+    {NULL, 0},
+};
+static const struct keyword proxy_access_words[] = {
+    {"ie", PROXY_IE_CONFIG},
+    {"winhttp", PROXY_WINHTTP_CONFIG},
+    {"autodetect", PROXY_AUTO_DETECT},
+    {"none", PROXY_NO_PROXY_SERVER},
+    {NULL, 0},
+};
+static const struct keyword proxy_auth_words[] = {
+    {"negotiate", PROXY_AUTH_NEGOTIATE},
+    {"basic", PROXY_AUTH_BASIC},
+    {"digest", PROXY_AUTH_DIGEST},
+    {NULL, 0},
+};
+
+static const struct {
+    const char *name, *uri;
+} dialects[] = {
+    {"wql", CLI_DIALECT_WQL},
+    {"selector", CLI_DIALECT_SELECTOR},
+    {"association", CLI_DIALECT_ASSOCIATION},
+    {"xpath", CLI_DIALECT_XPATH},
+    {"cql", CLI_DIALECT_CQL},
+};
+
+/* An absolute URI: scheme ":" something, no blanks. */
+static int is_absolute_uri(const char *s)
+{
+    const char *c = s;
+
+    if (!isalpha((unsigned char)*c))
+        return 0;
+    while (isalnum((unsigned char)*c) || *c == '+' || *c == '-' || *c == '.')
+        c++;
+    return *c == ':' && c[1] && !has_control_or_space(s);
+}
+
+static int apply_switch(struct parser *ps, const struct sw_use *u)
+{
+    struct cli_opts *o = ps->o;
+    struct cli_quoted q;
+    const char *v = u->value;
+    char num[32];
+    int *flag = NULL;
+    int rc;
+
+    if (!(u->def->ops & OPB(o->op))) {
+        char only[128] = "";
+        if ((u->def->ops & OPS_NET) != OPS_NET) { /* name the few operations it is for */
+            for (size_t i = 0; i < sizeof(op_defs) / sizeof(op_defs[0]); i++) {
+                if (u->def->ops & OPB(op_defs[i].op))
+                    snprintf(only + strlen(only), sizeof(only) - strlen(only), "%s%s",
+                             *only ? ", " : " (only to ", op_defs[i].name);
+            }
+            if (*only)
+                snprintf(only + strlen(only), sizeof(only) - strlen(only), ")");
+        }
+        return cli_fail(ps->err, CLI_EXIT_USAGE, "%.*s does not apply to %s%s", u->typed_len, u->typed,
+                        cli_op_name(o->op), only);
+    }
+    if (!u->def->arg) {
+        int b = 1;
+        if (v && (b = parse_bool(v)) < 0)
+            return cli_fail(ps->err, CLI_EXIT_USAGE, "%.*s does not take a value (only true or false): '%s'",
+                            u->typed_len, u->typed, cli_quote_str(&q, v));
+        switch (u->def->id) {
+        case SW_USESSL:
+            flag = &o->usessl;
+            break;
+        case SW_UNENCRYPTED:
+            flag = &o->unencrypted;
+            break;
+        case SW_SPNPORT:
+            flag = &o->spn_port;
+            break;
+        case SW_SKIPCA:
+            flag = &o->skip_ca;
+            break;
+        case SW_SKIPCN:
+            flag = &o->skip_cn;
+            break;
+        case SW_SKIPREV:
+            flag = &o->skip_revocation;
+            break;
+        case SW_ASSOCIATIONS:
+            flag = &o->associations;
+            break;
+        case SW_SHALLOW:
+            flag = &o->shallow;
+            break;
+        case SW_BASEPROPS:
+            flag = &o->base_properties_only;
+            break;
+        case SW_QUIET:
+            flag = &o->quiet;
+            break;
+        default:
+            break;
+        }
+        if (flag)
+            *flag = b;
+        return note_value(ps, u, b ? "true" : "false");
+    }
+
+    /* A switch with a value: only the passwords may be empty. */
+    if (!*v && u->def->id != SW_PASSWORD && u->def->id != SW_PROXYPASSWORD)
+        return cli_fail(ps->err, CLI_EXIT_USAGE, "%.*s needs a value (%.*s:%s)", u->typed_len, u->typed,
+                        u->typed_len, u->typed, u->def->arg);
+    switch (u->def->id) {
+    case SW_REMOTE: {
+        const char *why = check_remote(v);
+        if (why)
+            return cli_fail(ps->err, CLI_EXIT_USAGE, "%.*s: '%s' is not a valid remote: %s", u->typed_len,
+                            u->typed, cli_quote_str(&q, v), why);
+        return add_remote(ps, v, strlen(v));
+    }
+    case SW_TIMEOUT: {
+        long long ms = parse_number(v, INT_MAX);
+        if (ms <= 0)
+            return cli_fail(ps->err, CLI_EXIT_USAGE,
+                            "%.*s: '%s' is not a positive number of milliseconds (at most %d)", u->typed_len,
+                            u->typed, cli_quote_str(&q, v), INT_MAX);
+        o->timeout_ms = (long)ms;
+        snprintf(num, sizeof(num), "%lld", ms);
+        return note_value(ps, u, num);
+    }
+    case SW_CONCURRENCY: {
+        long long n = parse_number(v, CLI_MAX_CONCURRENCY);
+        if (n < 1)
+            return cli_fail(ps->err, CLI_EXIT_USAGE, "%.*s: '%s' is not a number from 1 to %d", u->typed_len,
+                            u->typed, cli_quote_str(&q, v), CLI_MAX_CONCURRENCY);
+        o->concurrency = (int)n;
+        snprintf(num, sizeof(num), "%lld", n);
+        return note_value(ps, u, num);
+    }
+    case SW_ENCODING:
+        return set_keyword(ps, u, encoding_words, "utf-8, utf-16", &o->utf16);
+    case SW_AUTH: {
+        int a = 0;
+        rc = set_keyword(ps, u, auth_words, "None, Basic, Digest, Negotiate, Kerberos, Certificate, CredSSP",
+                         &a);
+        o->auth = (enum cli_auth)a;
+        return rc;
+    }
+    case SW_FORMAT: {
+        int f = 0;
+        rc = set_keyword(ps, u, format_words, "text, pretty, xml", &f);
+        o->format = (enum cli_format)f;
+        return rc;
+    }
+    case SW_RETURNTYPE: {
+        int t = 0;
+        rc = set_keyword(ps, u, return_type_words, "object, epr, objectandepr", &t);
+        o->return_type = (enum cli_return_type)t;
+        return rc;
+    }
+    case SW_PROXYACCESS:
+        return set_keyword(ps, u, proxy_access_words, "ie, winhttp, autodetect, none", &o->proxy_access);
+    case SW_PROXYAUTH:
+        return set_keyword(ps, u, proxy_auth_words, "negotiate, basic, digest", &o->proxy_auth);
+    case SW_USERNAME:
+        if (has_control(v))
+            return cli_fail(ps->err, CLI_EXIT_USAGE, "%.*s: the user name contains control characters",
+                            u->typed_len, u->typed);
+        return set_string(ps, u, &o->username);
+    case SW_PASSWORD:
+        o->password_given = 1;
+        return set_string(ps, u, &o->password);
+    case SW_CERT:
+        return set_string(ps, u, &o->cert_thumbprint);
+    case SW_FRAGMENT:
+        return set_string(ps, u, &o->fragment);
+    case SW_FILTER:
+        return set_string(ps, u, &o->filter);
+    case SW_FILE:
+        return set_string(ps, u, &o->input_file);
+    case SW_HOSTS:
+        return set_string(ps, u, &o->hosts_file);
+    case SW_PROXYUSER:
+        return set_string(ps, u, &o->proxy_user);
+    case SW_PROXYPASSWORD:
+        return set_string(ps, u, &o->proxy_password);
+    case SW_DIALECT: {
+        const char *uri = NULL;
+        for (size_t i = 0; i < sizeof(dialects) / sizeof(dialects[0]); i++)
+            if (cli_strieq(v, dialects[i].name))
+                uri = dialects[i].uri;
+        if (!uri && !is_absolute_uri(v))
+            return cli_fail(
+                ps->err, CLI_EXIT_USAGE,
+                "%.*s: '%s' is neither wql, selector, association, xpath, cql nor an absolute URI",
+                u->typed_len, u->typed, cli_quote_str(&q, v));
+        if ((rc = note_value(ps, u, uri ? uri : v)) || o->dialect)
+            return rc;
+        if (!(o->dialect = strdup(uri ? uri : v)))
+            return cli_fail(ps->err, CLI_EXIT_USAGE, "out of memory");
+        return CLI_EXIT_OK;
+    }
+    case SW_OPTIONS: {
+        struct cli_props *props;
+        char *perr = NULL;
+        if ((rc = note_value(ps, u, v)) || o->options)
+            return rc;
+        if (cli_parse_options(v, &props, &perr)) {
+            rc = cli_fail(ps->err, CLI_EXIT_USAGE, "%.*s: %s", u->typed_len, u->typed, perr);
+            free(perr);
+            return rc;
+        }
+        for (size_t i = 0; i < props->count; i++) {
+            if (props->items[i].children || !props->items[i].value) {
+                rc = cli_fail(ps->err, CLI_EXIT_USAGE,
+                              "%.*s: the option '%s' needs a plain value (no @{...}, "
+                              "no $null)",
+                              u->typed_len, u->typed, cli_quote_str(&q, props->items[i].name));
+                cli_props_free(props);
+                return rc;
+            }
+        }
+        o->options = props;
+        return CLI_EXIT_OK;
+    }
+    default:
+        break;
+    }
+    return CLI_EXIT_OK;
+}
+
+static int read_hosts_file(struct parser *ps)
+{
+    struct cli_opts *o = ps->o;
+    struct cli_quoted q, q2;
+    char *text, *ferr = NULL, *line;
+    size_t len, lineno = 0, before = o->remote_count;
+    int rc = CLI_EXIT_OK;
+
+    if (cli_read_text_file(o->hosts_file, HOSTS_FILE_MAX, &text, &len, &ferr)) {
+        rc = cli_fail(ps->err, CLI_EXIT_USAGE, "-hosts: %s", ferr);
+        free(ferr);
+        return rc;
+    }
+    for (line = text; line && line < text + len && !rc;) {
+        char *nl = memchr(line, '\n', (size_t)(text + len - line));
+        char *s = line;
+        const char *why;
+        size_t n = nl ? (size_t)(nl - line) : (size_t)(text + len - line);
+
+        lineno++;
+        line = nl ? nl + 1 : NULL;
+        while (n && (*s == ' ' || *s == '\t' || *s == '\r'))
+            s++, n--;
+        while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+            n--;
+        if (!n || *s == '#')
+            continue;
+        s[n] = '\0'; /* the line's end (its newline or the text's NUL) */
+        if ((why = check_remote(s)))
+            rc = cli_fail(ps->err, CLI_EXIT_USAGE, "-hosts: '%s' line %zu: '%s' is not a valid remote: %s",
+                          cli_quote_str(&q, o->hosts_file), lineno, cli_quote_str(&q2, s), why);
+        else
+            rc = add_remote(ps, s, n);
+    }
+    free(text);
+    if (!rc && o->remote_count == before)
+        rc = cli_fail(ps->err, CLI_EXIT_USAGE, "-hosts: '%s' lists no hosts",
+                      cli_quote_str(&q, o->hosts_file));
+    return rc;
+}
+
+static int read_input_file(struct parser *ps)
+{
+    struct cli_opts *o = ps->o;
+    struct cli_quoted q;
+    char *ferr = NULL;
+    size_t len;
+    int rc;
+
+    if (cli_read_text_file(o->input_file, CLI_MAX_XML, &o->input_xml, &len, &ferr)) {
+        rc = cli_fail(ps->err, CLI_EXIT_USAGE, "-file: %s", ferr);
+        free(ferr);
+        return rc;
+    }
+    if (strspn(o->input_xml, " \t\r\n") == len)
+        return cli_fail(ps->err, CLI_EXIT_USAGE, "-file: '%s' is empty", cli_quote_str(&q, o->input_file));
+    return CLI_EXIT_OK;
+}
+
+/* The words after the operation. */
+static int take_positionals(struct parser *ps, char **pos, int npos)
+{
+    struct cli_opts *o = ps->o;
+    const char *op = cli_op_name(o->op);
+    struct cli_quoted q;
+    int used = 0, need_resource = 0, want_input = 0;
+    char *perr = NULL;
+    int rc;
+
+    switch (o->op) {
+    case CLI_OP_GET:
+    case CLI_OP_DELETE:
+    case CLI_OP_ENUMERATE:
+        need_resource = 1;
+        break;
+    case CLI_OP_SET:
+    case CLI_OP_CREATE:
+        need_resource = 1;
+        want_input = 1;
+        break;
+    case CLI_OP_INVOKE:
+        if (npos < 1)
+            return cli_fail(ps->err, CLI_EXIT_USAGE,
+                            "invoke: missing the method name and the resource URI "
+                            "(wsmanctl invoke ACTION RESOURCE_URI [@{...}])");
+        if (!*pos[0] || has_control_or_space(pos[0]))
+            return cli_fail(ps->err, CLI_EXIT_USAGE, "invoke: '%s' is not a method name",
+                            cli_quote_str(&q, pos[0]));
+        if (!(o->action = strdup(pos[0])))
+            return cli_fail(ps->err, CLI_EXIT_USAGE, "out of memory");
+        used = 1;
+        need_resource = 1;
+        want_input = 1;
+        break;
+    case CLI_OP_HELPMSG:
+        if (npos < 1)
+            return cli_fail(ps->err, CLI_EXIT_USAGE,
+                            "helpmsg: missing the error code (wsmanctl helpmsg CODE)");
+        if (!valid_error_code(pos[0]))
+            return cli_fail(
+                ps->err, CLI_EXIT_USAGE,
+                "helpmsg: '%s' is not an error code (decimal, negative decimal or 0x hex, 32 bits)",
+                cli_quote_str(&q, pos[0]));
+        if (!(o->helpmsg_code = strdup(pos[0])))
+            return cli_fail(ps->err, CLI_EXIT_USAGE, "out of memory");
+        used = 1;
+        break;
+    case CLI_OP_EXEC:
+        if (npos)
+            return cli_fail(ps->err, CLI_EXIT_USAGE,
+                            "exec: unexpected argument '%s' (the command goes after '--': wsmanctl exec "
+                            "-r:HOST -- COMMAND [ARGS])",
+                            cli_quote_str(&q, pos[0]));
+        break;
+    default:
+        break;
+    }
+    if (need_resource) {
+        if (used >= npos)
+            return cli_fail(ps->err, CLI_EXIT_USAGE, "%s: missing the resource URI", op);
+        if (!(o->resource = strdup(pos[used])))
+            return cli_fail(ps->err, CLI_EXIT_USAGE, "out of memory");
+        if (check_resource(op, o->resource, ps->err))
+            return CLI_EXIT_USAGE;
+        used++;
+    }
+    if (want_input && used < npos) {
+        const char *t = pos[used] + strspn(pos[used], " \t\r\n");
+        if (*t == '@' || *t == '{') {
+            if (cli_parse_hash(pos[used], &o->input, &perr)) {
+                rc = cli_fail(ps->err, CLI_EXIT_USAGE, "%s: %s", op, perr);
+                free(perr);
+                return rc;
+            }
+            used++;
+        }
+    }
+    if (used < npos)
+        return cli_fail(ps->err, CLI_EXIT_USAGE, "%s: unexpected argument '%s'%s", op,
+                        cli_quote_str(&q, pos[used]),
+                        want_input ? " (the input is one @{...} argument: quote it)" : "");
+    return CLI_EXIT_OK;
+}
+
+/* What cannot be judged one switch at a time. */
+static int cross_checks(struct parser *ps)
+{
+    struct cli_opts *o = ps->o;
+    struct cli_quoted q;
+
+    if (o->input && o->input_file)
+        return cli_fail(ps->err, CLI_EXIT_USAGE, "-file and @{...} cannot be used together: give one input");
+    if (o->op == CLI_OP_SET && !o->input && !o->input_file)
+        return cli_fail(ps->err, CLI_EXIT_USAGE, "set: no input: give @{NAME=\"VALUE\"} or -file:FILE");
+    if (o->auth == CLI_AUTH_CERTIFICATE) {
+        if (o->username)
+            return cli_fail(ps->err, CLI_EXIT_USAGE,
+                            "-u does not apply with -a:Certificate (the certificate names the user)");
+        if (o->password_given)
+            return cli_fail(ps->err, CLI_EXIT_USAGE, "-p does not apply with -a:Certificate");
+        if (!o->cert_thumbprint)
+            return cli_fail(ps->err, CLI_EXIT_USAGE, "-a:Certificate needs -c:THUMBPRINT");
+    } else if (o->cert_thumbprint) {
+        return cli_fail(ps->err, CLI_EXIT_USAGE, "-c (a client certificate) needs -a:Certificate");
+    }
+    if (o->password_given && !o->username)
+        return cli_fail(ps->err, CLI_EXIT_USAGE, "-p needs -u (the user name)");
+    if (o->dialect && !o->filter)
+        return cli_fail(ps->err, CLI_EXIT_USAGE, "-dialect needs -filter");
+    if (o->shallow && o->base_properties_only)
+        return cli_fail(ps->err, CLI_EXIT_USAGE, "-shallow and -basePropertiesOnly cannot be used together");
+    if (!o->proxy_access && (o->proxy_auth || o->proxy_user || o->proxy_password))
+        return cli_fail(ps->err, CLI_EXIT_USAGE, "%s needs -proxyaccess",
+                        o->proxy_auth   ? "-proxyauth"
+                        : o->proxy_user ? "-proxyuser"
+                                        : "-proxypassword");
+    if (o->proxy_password && !o->proxy_user)
+        return cli_fail(ps->err, CLI_EXIT_USAGE, "-proxypassword needs -proxyuser");
+    if (o->input_file && read_input_file(ps))
+        return CLI_EXIT_USAGE;
+    if (o->hosts_file && read_hosts_file(ps))
+        return CLI_EXIT_USAGE;
+    if (o->usessl) {
+        for (size_t i = 0; i < o->remote_count; i++)
+            if (!strncasecmp(o->remotes[i], "http://", 7))
+                return cli_fail(ps->err, CLI_EXIT_USAGE,
+                                "-usessl cannot be used with the http:// remote '%s'",
+                                cli_quote_str(&q, o->remotes[i]));
+    }
+    return CLI_EXIT_OK;
+}
+
+/* Splits one switch word; *value is NULL when no ':' (or '=' after "--") separates a value. */
+static void split_switch(const char *w, const char **name, size_t *name_len, int *typed_len,
+                         const char **value)
+{
+    int gnu = w[0] == '-' && w[1] == '-';
+    const char *n = w + (gnu ? 2 : 1);
+    size_t len = strcspn(n, gnu ? ":=" : ":");
+
+    *name = n;
+    *name_len = len;
+    *typed_len = (int)(n - w + (ptrdiff_t)len);
+    *value = n[len] ? n + len + 1 : NULL;
+}
+
+static int parse(struct parser *ps, int argc, char **argv)
+{
+    struct cli_opts *o = ps->o;
+    struct sw_use *uses = NULL;
+    char **pos = NULL, **tail = NULL;
+    int nuses = 0, npos = 0, ntail = 0, rc = CLI_EXIT_OK, help = 0;
+    char *first_error = NULL;
+    struct cli_quoted q;
+
+    for (int i = 1; i < argc; i++)
+        if (strlen(argv[i]) > CLI_MAX_ARG)
+            return cli_fail(ps->err, CLI_EXIT_USAGE, "argument %d is longer than %zu MiB", i,
+                            CLI_MAX_ARG >> 20);
+    if (argc < 2)
+        return cli_fail(ps->err, CLI_EXIT_USAGE, "no operation given");
+    uses = calloc((size_t)argc, sizeof(*uses));
+    pos = calloc((size_t)argc, sizeof(*pos));
+    if (!uses || !pos) {
+        rc = cli_fail(ps->err, CLI_EXIT_USAGE, "out of memory");
+        goto done;
+    }
+
+    /* Pass 1: words into switches and positional arguments. Errors wait until we know --help is absent:
+     * `wsmanctl get -bogus -?` prints get's help. */
+    for (int i = 1; i < argc; i++) {
+        const char *w = argv[i], *name, *value;
+        const struct switch_def *def;
+        size_t name_len;
+        int typed_len;
+
+        if (!strcmp(w, "--")) {
+            tail = argv + i + 1;
+            ntail = argc - i - 1;
+            break;
+        }
+        if (!is_switch_word(w)) {
+            pos[npos++] = argv[i];
+            continue;
+        }
+        split_switch(w, &name, &name_len, &typed_len, &value);
+        if (!(def = lookup_switch(name, name_len))) {
+            if (!first_error)
+                cli_fail(&first_error, CLI_EXIT_USAGE, "unknown switch '%s'",
+                         cli_quote(&q, w, (size_t)typed_len));
+            continue;
+        }
+        if (def->id == SW_HELP) {
+            help = 1;
+            continue;
+        }
+        if (def->arg && !value) {
+            if (i + 1 < argc && strcmp(argv[i + 1], "--")) {
+                value = argv[++i];
+            } else {
+                if (!first_error)
+                    cli_fail(&first_error, CLI_EXIT_USAGE, "%.*s needs a value (%.*s:%s)", typed_len, w,
+                             typed_len, w, def->arg);
+                continue;
+            }
+        }
+        uses[nuses].def = def;
+        uses[nuses].typed = w;
+        uses[nuses].typed_len = typed_len;
+        uses[nuses].value = value;
+        nuses++;
+    }
+
+    /* The operation: the first positional word ("help OP" asks for OP's help). */
+    if (npos && cli_strieq(pos[0], "help")) {
+        o->op_name = pos[0];
+        o->help = 1;
+        if (npos > 1 && !cli_strieq(pos[1], "help") && !lookup_op(pos[1], &o->op)) {
+            rc = cli_fail(ps->err, CLI_EXIT_USAGE, "help: unknown operation '%s'", cli_quote_str(&q, pos[1]));
+        } else if (npos > 2) {
+            rc = cli_fail(ps->err, CLI_EXIT_USAGE, "help: unexpected argument '%s'",
+                          cli_quote_str(&q, pos[2]));
+        }
+        goto done;
+    }
+    if (npos && !lookup_op(pos[0], &o->op)) {
+        rc = cli_fail(ps->err, CLI_EXIT_USAGE, "unknown operation '%s'", cli_quote_str(&q, pos[0]));
+        goto done;
+    }
+    if (npos)
+        o->op_name = pos[0];
+    if (help) {
+        o->help = 1;
+        goto done;
+    }
+    if (first_error) {
+        if (ps->err) {
+            *ps->err = first_error;
+            first_error = NULL;
+        }
+        rc = CLI_EXIT_USAGE;
+        goto done;
+    }
+    if (!npos) {
+        rc = cli_fail(ps->err, CLI_EXIT_USAGE,
+                      "no operation given (get, set, create, delete, enumerate, invoke, "
+                      "identify, helpmsg, exec or help)");
+        goto done;
+    }
+
+    for (int i = 0; i < nuses && !rc; i++)
+        rc = apply_switch(ps, &uses[i]);
+    if (rc)
+        goto done;
+
+    if (tail && o->op != CLI_OP_EXEC) {
+        /* "--" ends the switches: what follows are arguments even when they start with '-'. */
+        for (int i = 0; i < ntail; i++)
+            pos[npos++] = tail[i];
+    }
+    if ((rc = take_positionals(ps, pos + 1, npos - 1)))
+        goto done;
+    if (o->op == CLI_OP_EXEC) {
+        if (!tail || !ntail) {
+            rc = cli_fail(
+                ps->err, CLI_EXIT_USAGE,
+                "exec: missing the command: give it after '--' (wsmanctl exec -r:HOST -- COMMAND [ARGS])");
+            goto done;
+        }
+        if (!(o->exec_argv = calloc((size_t)ntail + 1, sizeof(char *)))) {
+            rc = cli_fail(ps->err, CLI_EXIT_USAGE, "out of memory");
+            goto done;
+        }
+        for (int i = 0; i < ntail; i++) {
+            if (!(o->exec_argv[i] = strdup(tail[i]))) {
+                rc = cli_fail(ps->err, CLI_EXIT_USAGE, "out of memory");
+                goto done;
+            }
+            o->exec_argc = i + 1;
+        }
+    }
+    rc = cross_checks(ps);
+
+done:
+    free(first_error);
+    free(uses);
+    free(pos);
+    return rc;
+}
+
+int cli_parse_args(int argc, char **argv, struct cli_opts *out, char **err)
+{
+    struct parser ps = {0};
+    int rc;
+
+    if (err)
+        *err = NULL;
+    if (!out)
+        return cli_fail(err, CLI_EXIT_USAGE, "no output");
+    memset(out, 0, sizeof(*out));
+    out->concurrency = CLI_DEFAULT_CONCURRENCY;
+    out->timeout_ms = -1;
+    ps.o = out;
+    ps.err = err;
+    rc = parse(&ps, argc, argv);
+    for (int i = 0; i < SW_COUNT; i++) {
+        if (i == SW_PASSWORD || i == SW_PROXYPASSWORD)
+            wipe(ps.seen[i]);
+        free(ps.seen[i]);
+    }
+    if (rc) {
+        cli_opts_free(out);
+        if (err && !*err)
+            cli_fail(err, rc, "bad command line");
+    }
+    return rc;
+}
+
+void cli_opts_free(struct cli_opts *o)
+{
+    if (!o)
+        return;
+    free(o->action);
+    free(o->resource);
+    free(o->helpmsg_code);
+    cli_props_free(o->input);
+    free(o->input_file);
+    free(o->input_xml);
+    for (size_t i = 0; o->remotes && i < o->remote_count; i++)
+        free(o->remotes[i]);
+    free(o->remotes);
+    free(o->hosts_file);
+    free(o->username);
+    wipe(o->password);
+    free(o->password);
+    free(o->cert_thumbprint);
+    free(o->fragment);
+    free(o->filter);
+    free(o->dialect);
+    cli_props_free(o->options);
+    free(o->proxy_user);
+    wipe(o->proxy_password);
+    free(o->proxy_password);
+    for (int i = 0; o->exec_argv && i < o->exec_argc; i++)
+        free(o->exec_argv[i]);
+    free(o->exec_argv);
+    memset(o, 0, sizeof(*o));
+}
+
+/* ---- help ---- */
+
+static void print_switch(FILE *f, const struct switch_def *d)
+{
+    const char *h = d->help;
+
+    fputs("  ", f);
+    for (int k = 2; k >= 1; k--) /* short forms first, as winrm lists "-r, -remote" */
+        if (d->names[k] && d->id != SW_PROXYUSER && d->id != SW_HELP)
+            fprintf(f, "-%s, ", d->names[k]);
+    if (d->id == SW_HELP)
+        fputs("-?, --help", f);
+    else
+        fprintf(f, "-%s%s%s", d->names[0], d->arg ? ":" : "", d->arg ? d->arg : "");
+    if (d->id == SW_PROXYUSER)
+        fputs(" (or -proxyusername:)", f);
+    fputs("\n", f);
+    while (*h) {
+        size_t n = strcspn(h, "\n");
+        fprintf(f, "      %.*s\n", (int)n, h);
+        h += n + (h[n] == '\n');
+    }
+}
+
+static void print_switches(FILE *f, unsigned int ops)
+{
+    const char *group = NULL;
+
+    for (size_t i = 0; i < sizeof(switch_defs) / sizeof(switch_defs[0]); i++) {
+        const struct switch_def *d = &switch_defs[i];
+        if (d->group)
+            group = d->group;
+        if (!(d->ops & ops))
+            continue;
+        if (group) {
+            fprintf(f, "\n%s:\n", group);
+            group = NULL;
+        }
+        print_switch(f, d);
+    }
+}
+
+static const char switch_syntax_text[] =
+    "Switches start with '-' or '/' and are case-insensitive; a value follows\n"
+    "':' or comes as the next word (-r:host, /r:host, -r host). The GNU\n"
+    "spelling --name[=value] works too (--remote=host). A flag may be given as\n"
+    "-flag:true or -flag:false.\n";
+
+void cli_usage(FILE *f, enum cli_op op)
+{
+    const struct op_def *d = find_op_def(op);
+
+    if (d) {
+        fprintf(f, "Usage: %s\n\n%s", d->syntax, d->summary);
+        if (d->aliases[0])
+            fprintf(f, "Short form%s: %s%s%s.\n", d->aliases[1] ? "s" : "", d->aliases[0],
+                    d->aliases[1] ? ", " : "", d->aliases[1] ? d->aliases[1] : "");
+        if (d->details)
+            fprintf(f, "\n%s", d->details);
+        if (op == CLI_OP_SET || op == CLI_OP_CREATE || op == CLI_OP_INVOKE)
+            fprintf(f, "\n%s", input_text);
+        if (op != CLI_OP_HELPMSG) {
+            fprintf(f, "\n%s", switch_syntax_text);
+            print_switches(f, OPB(op));
+        }
+        fprintf(f, "\nExamples:\n%s", d->examples);
+        return;
+    }
+    fputs("wsmanctl: WS-Management from the command line, as Windows' winrm, built on\n"
+          "the WSMAN.Automation API of libwsmauto.\n\n"
+          "Usage: wsmanctl OPERATION [ARGUMENTS] [-SWITCH[:VALUE] ...]\n"
+          "       wsmanctl help [OPERATION]\n"
+          "       wsmanctl OPERATION -?\n\n"
+          "Operations:\n",
+          f);
+    for (size_t i = 0; i < sizeof(op_defs) / sizeof(op_defs[0]); i++) {
+        const struct op_def *o = &op_defs[i];
+        char names[32];
+        snprintf(names, sizeof(names), "%s%s%s%s%s%s", o->name, o->aliases[0] ? " (" : "",
+                 o->aliases[0] ? o->aliases[0] : "", o->aliases[1] ? ", " : "",
+                 o->aliases[1] ? o->aliases[1] : "", o->aliases[0] ? ")" : "");
+        fprintf(f, "  %-20s %s\n", names, o->brief);
+    }
+    fputs("  help [OPERATION]     This help, or an operation's.\n\n", f);
+    fputs(resource_text, f);
+    fputs("\n", f);
+    fputs(input_text, f);
+    fputs("\n", f);
+    fputs(switch_syntax_text, f);
+    print_switches(f, OPS_ALL);
+    fputs("\nSeveral hosts (-r repeated, or -hosts:FILE) are handled concurrently\n"
+          "(-concurrency:N). Each line of output is prefixed with its host, failures\n"
+          "are reported per host, and a summary line follows.\n"
+          "\nExamples:\n"
+          "  wsmanctl get winrm/config\n"
+          "  wsmanctl get 'wmicimv2/Win32_Service?Name=WinRM' \\\n"
+          "      -r:https://srv1.example.com:5986 -u:admin\n"
+          "  wsmanctl enumerate wmicimv2/Win32_LogicalDisk -r:srv1 -r:srv2 -format:pretty\n"
+          "  wsmanctl set winrm/config/client '@{TrustedHosts=\"srv1,srv2\"}'\n"
+          "  wsmanctl invoke StartService 'wmicimv2/Win32_Service?Name=Spooler' @{}\n"
+          "  wsmanctl identify -hosts:servers.txt -a:None\n"
+          "  wsmanctl exec -r:srv1 -u:admin -- ipconfig /all\n"
+          "  wsmanctl helpmsg 0x80338012\n"
+          "\nExit status:\n"
+          "  0  success\n"
+          "  1  the operation failed (on any host): the error text and its 0x8033xxxx\n"
+          "     code are on stderr\n"
+          "  2  bad command line or input: nothing was sent\n"
+          "  exec exits with the remote command's exit code (1 when WS-Management\n"
+          "  itself fails).\n",
+          f);
+}
+
+/* ---- the password prompt ---- */
+
+int cli_stdin_is_tty(void)
+{
+#ifdef _WIN32
+    return _isatty(_fileno(stdin)) != 0;
+#else
+    return isatty(STDIN_FILENO) == 1;
+#endif
+}
+
+#define PASSWORD_MAX 4096
+
+#ifdef _WIN32
+
+static HANDLE prompt_console;
+static DWORD prompt_mode;
+
+static BOOL WINAPI prompt_ctrl(DWORD type)
+{
+    (void)type;
+    SetConsoleMode(prompt_console, prompt_mode); /* echo back on, then let the default handler exit */
+    return FALSE;
+}
+
+int cli_prompt_password(const char *prompt, char **out)
+{
+    WCHAR wbuf[PASSWORD_MAX];
+    DWORD mode, got = 0;
+    HANDLE h;
+    BOOL ok;
+    int n;
+
+    *out = NULL;
+    h = CreateFileW(L"CONIN$", GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
+                    OPEN_EXISTING, 0, NULL);
+    if (h == INVALID_HANDLE_VALUE)
+        return -1;
+    if (!GetConsoleMode(h, &mode)) {
+        CloseHandle(h);
+        return -1;
+    }
+    prompt_console = h;
+    prompt_mode = mode;
+    SetConsoleCtrlHandler(prompt_ctrl, TRUE);
+    SetConsoleMode(h, (mode | ENABLE_LINE_INPUT | ENABLE_PROCESSED_INPUT) & ~(DWORD)ENABLE_ECHO_INPUT);
+    fputs(prompt, stderr);
+    fflush(stderr);
+    ok = ReadConsoleW(h, wbuf, PASSWORD_MAX - 1, &got, NULL);
+    SetConsoleMode(h, mode);
+    SetConsoleCtrlHandler(prompt_ctrl, FALSE);
+    CloseHandle(h);
+    fputc('\n', stderr);
+    if (!ok || !got) {
+        SecureZeroMemory(wbuf, sizeof(wbuf));
+        return -1;
+    }
+    while (got && (wbuf[got - 1] == L'\n' || wbuf[got - 1] == L'\r'))
+        got--;
+    n = got ? WideCharToMultiByte(CP_UTF8, 0, wbuf, (int)got, NULL, 0, NULL, NULL) : 0;
+    if ((got && n <= 0) || !(*out = malloc((size_t)n + 1))) {
+        SecureZeroMemory(wbuf, sizeof(wbuf));
+        return -1;
+    }
+    if (n)
+        WideCharToMultiByte(CP_UTF8, 0, wbuf, (int)got, *out, n, NULL, NULL);
+    (*out)[n] = '\0';
+    SecureZeroMemory(wbuf, sizeof(wbuf));
+    return 0;
+}
+
+#else
+
+static volatile sig_atomic_t prompt_signal;
+
+static void prompt_on_signal(int sig)
+{
+    prompt_signal = sig;
+}
+
+static const int prompt_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+#define N_PROMPT_SIGNALS ((int)(sizeof(prompt_signals) / sizeof(prompt_signals[0])))
+
+int cli_prompt_password(const char *prompt, char **out)
+{
+    struct sigaction sa, old[N_PROMPT_SIGNALS];
+    int handled[N_PROMPT_SIGNALS] = {0};
+    sigset_t block, saved_mask, wait_mask;
+    struct termios saved, quiet;
+    char *buf;
+    size_t n = 0;
+    int fd, own_fd = 0, rc = -1, eol = 0, too_long = 0, sig;
+
+    *out = NULL;
+    if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) >= 0)
+        own_fd = 1;
+    else if (isatty(STDIN_FILENO) == 1)
+        fd = STDIN_FILENO;
+    else
+        return -1;
+    if (tcgetattr(fd, &saved) || !(buf = malloc(PASSWORD_MAX + 1))) {
+        if (own_fd)
+            close(fd);
+        return -1;
+    }
+
+    /* The signals that end a prompt are blocked except while waiting in pselect(), which unblocks them
+     * atomically: a ^C is either seen there (EINTR, then echo goes back on and the signal is re-raised) or
+     * after the terminal is restored. Job-control stops stay blocked until then, so a stopped job never
+     * leaves the terminal without echo. */
+    prompt_signal = 0;
+    sigemptyset(&block);
+    for (int i = 0; i < N_PROMPT_SIGNALS; i++)
+        sigaddset(&block, prompt_signals[i]);
+    sigaddset(&block, SIGTSTP);
+    sigaddset(&block, SIGTTIN);
+    sigaddset(&block, SIGTTOU);
+    sigprocmask(SIG_BLOCK, &block, &saved_mask);
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = prompt_on_signal;
+    sigemptyset(&sa.sa_mask);
+    wait_mask = saved_mask;
+    sigaddset(&wait_mask, SIGTSTP);
+    sigaddset(&wait_mask, SIGTTIN);
+    sigaddset(&wait_mask, SIGTTOU);
+    for (int i = 0; i < N_PROMPT_SIGNALS; i++) {
+        if (sigaction(prompt_signals[i], NULL, &old[i]) == 0 && old[i].sa_handler != SIG_IGN) {
+            sigaction(prompt_signals[i], &sa, NULL);
+            handled[i] = 1;
+            sigdelset(&wait_mask, prompt_signals[i]);
+        }
+    }
+
+    quiet = saved;
+    quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
+    quiet.c_lflag |= ICANON;
+    if (tcsetattr(fd, TCSAFLUSH, &quiet) == 0) {
+        fputs(prompt, stderr);
+        fflush(stderr);
+        while (!prompt_signal) {
+            fd_set rfds;
+            char c;
+            ssize_t r;
+
+            FD_ZERO(&rfds);
+            FD_SET(fd, &rfds);
+            if (pselect(fd + 1, &rfds, NULL, NULL, NULL, &wait_mask) < 0) {
+                if (errno == EINTR)
+                    continue;
+                break;
+            }
+            r = read(fd, &c, 1);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0)
+                break;
+            if (c == '\n') {
+                eol = 1;
+                break;
+            }
+            if (n < PASSWORD_MAX)
+                buf[n++] = c;
+            else
+                too_long = 1; /* read on to the end of the line, then fail */
+        }
+        tcsetattr(fd, TCSAFLUSH, &saved);
+        fputc('\n', stderr);
+    }
+    sig = prompt_signal;
+    for (int i = 0; i < N_PROMPT_SIGNALS; i++)
+        if (handled[i])
+            sigaction(prompt_signals[i], &old[i], NULL);
+    if (own_fd)
+        close(fd);
+    if (n && buf[n - 1] == '\r')
+        n--;
+    buf[n] = '\0';
+    if (eol && !sig && !too_long) {
+        *out = buf;
+        rc = 0;
+    } else {
+        wipe_n(buf, PASSWORD_MAX + 1);
+        free(buf);
+    }
+    if (sig)
+        raise(sig); /* pending until the mask is restored: then the previous disposition acts */
+    sigprocmask(SIG_SETMASK, &saved_mask, NULL);
+    return rc;
+}
+
+#endif

@@ -1,0 +1,656 @@
+/*
+ * wsmanctl: a winrm-compatible command-line client of WS-Management, built
+ * on the public WSMAN.Automation API (libwsmauto) as Windows' winrm is built
+ * on WSMAuto.dll. Adds what winrm lacks: one operation against many hosts at
+ * once, and remote commands (exec) through the Windows cmd shell resource.
+ *
+ * Exit status: 0 success; 1 the operation failed (on any host); 2 a usage
+ * or input error (nothing was sent); exec: the remote command's exit code.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+
+#include "comedge.h"
+#include "args.h"
+#include "input.h"
+#include "format.h"
+#include "exec.h"
+
+#define USAGE_HINT "Type 'wsmanctl --help' (or 'wsmanctl help <operation>') for usage.\n"
+
+/* Set by SIGINT/SIGTERM: exec stops its remote command, enumerations stop reading. */
+static volatile int stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+/* What one host's run needs. */
+struct job {
+    const struct cli_opts *opts;
+    const char *remote;     /* as given to -r: */
+    int progress;           /* print the enumeration progress line on stderr */
+    int progress_on_stdout; /* stdout is the same terminal: clear the line before each item */
+    FILE *out, *err;        /* where this host's output goes */
+    int status;             /* CLI_EXIT_* or the remote exit code */
+    char *out_buf, *err_buf;
+    size_t out_len, err_len;
+};
+
+static const char *op_label(enum cli_op op)
+{
+    switch (op) {
+    case CLI_OP_GET:
+        return "Get";
+    case CLI_OP_SET:
+        return "Set";
+    case CLI_OP_CREATE:
+        return "Create";
+    case CLI_OP_DELETE:
+        return "Delete";
+    case CLI_OP_ENUMERATE:
+        return "Enumerate";
+    case CLI_OP_INVOKE:
+        return "Invoke";
+    case CLI_OP_IDENTIFY:
+        return "Identify";
+    case CLI_OP_HELPMSG:
+        return "Helpmsg";
+    case CLI_OP_EXEC:
+        return "Exec";
+    case CLI_OP_NONE:
+        break;
+    }
+    return "Operation";
+}
+
+/* "wsmanctl: Get failed: TEXT (0x80338xxx)"; with -format:xml or pretty the fault XML follows, so that
+ * scripts get the whole WSManFault. */
+static int report(struct job *j, const char *what, const struct cli_failure *f)
+{
+    char *line = cli_failure_line(f);
+
+    fprintf(j->err, "wsmanctl: %s failed: %s\n", what, line ? line : "out of memory");
+    free(line);
+    if (f->fault_xml && j->opts->format != CLI_FORMAT_TEXT)
+        cli_format_reply(j->err, f->fault_xml, strlen(f->fault_xml), j->opts->format, NULL);
+    return CLI_EXIT_FAILED;
+}
+
+/* Prints one reply body in the chosen format; raw when it does not parse. */
+static void print_reply(struct job *j, const char *xml)
+{
+    char *why = NULL;
+
+    if (!xml || !*xml)
+        return;
+    if (cli_format_reply(j->out, xml, strlen(xml), j->opts->format, &why) && !ferror(j->out)) {
+        /* Not XML after all: show it as it came rather than nothing. */
+        fputs(xml, j->out);
+        if (xml[strlen(xml) - 1] != '\n')
+            fputc('\n', j->out);
+        free(why);
+    }
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long enumeration_flags(const struct cli_opts *o)
+{
+    long flags = 0;
+
+    switch (o->return_type) {
+    case CLI_RETURN_OBJECT:
+        flags |= WSManFlagReturnObject;
+        break;
+    case CLI_RETURN_EPR:
+        flags |= WSManFlagReturnEPR;
+        break;
+    case CLI_RETURN_OBJECT_AND_EPR:
+        flags |= WSManFlagReturnObjectAndEPR;
+        break;
+    }
+    if (o->shallow)
+        flags |= WSManFlagHierarchyShallow;
+    if (o->base_properties_only)
+        flags |= WSManFlagHierarchyDeepBasePropsOnly;
+    if (o->associations)
+        flags |= WSManFlagAssociationInstance;
+    return flags;
+}
+
+static int run_enumerate(struct job *j, IWSManSession *s, IWSManResourceLocator *loc, struct cli_failure *f)
+{
+    const struct cli_opts *o = j->opts;
+    const char *dialect = o->dialect;
+    BSTR filter = NULL, dial = NULL, item = NULL;
+    IDispatch *disp = NULL;
+    IWSManEnumerator *en = NULL;
+    VARIANT_BOOL eos = VARIANT_FALSE;
+    unsigned long items = 0;
+    double start = now_seconds(), shown = start;
+    int status = CLI_EXIT_OK, line_shown = 0;
+    HRESULT hr;
+
+    /* winrm's default filter dialect is WQL. */
+    if (o->filter && !dialect)
+        dialect = "http://schemas.microsoft.com/wbem/wsman/1/WQL";
+    if (!(filter = bstr_from_utf8(o->filter ? o->filter : "")) ||
+        !(dial = bstr_from_utf8(dialect ? dialect : ""))) {
+        status = report(j, "Enumerate", &(struct cli_failure){E_OUTOFMEMORY, (char *)"Out of memory.", NULL});
+        goto done;
+    }
+    hr = IWSManSession_Enumerate(s, cli_locator_variant(loc), filter, dial, enumeration_flags(o), &disp);
+    if (FAILED(hr)) {
+        cli_failure_set(f, hr, (IUnknown *)s);
+        status = report(j, "Enumerate", f);
+        goto done;
+    }
+    if (FAILED(hr = IDispatch_QueryInterface(disp, &IID_IWSManEnumerator, (void **)&en))) {
+        cli_failure_set(f, hr, NULL);
+        status = report(j, "Enumerate", f);
+        goto done;
+    }
+    for (;;) {
+        char *xml;
+
+        if (FAILED(hr = IWSManEnumerator_get_AtEndOfStream(en, &eos))) {
+            cli_failure_set(f, hr, (IUnknown *)en);
+            status = report(j, "Enumerate", f);
+            break;
+        }
+        if (eos)
+            break;
+        if (stop_requested) {
+            cli_failure_text(f, HRESULT_FROM_WIN32(ERROR_CANCELLED), "Interrupted.");
+            status = report(j, "Enumerate", f);
+            break;
+        }
+        if (FAILED(hr = IWSManEnumerator_ReadItem(en, &item))) {
+            cli_failure_set(f, hr, (IUnknown *)en);
+            status = report(j, "Enumerate", f);
+            break;
+        }
+        xml = utf8_from_olestr(item);
+        SysFreeString(item);
+        item = NULL;
+        if (!xml) {
+            status =
+                report(j, "Enumerate", &(struct cli_failure){E_OUTOFMEMORY, (char *)"Out of memory.", NULL});
+            break;
+        }
+        if (line_shown && j->progress_on_stdout) { /* the item goes where the progress line was */
+            fputs("\r\033[K", stderr);
+            line_shown = 0;
+        }
+        print_reply(j, xml);
+        free(xml);
+        items++;
+        if (j->progress) {
+            double t = now_seconds();
+            if (items == 1 || t - shown >= 0.25) {
+                shown = t;
+                fflush(j->out);
+                fprintf(stderr, "\r\033[K%lu items, %.0f items/s", items,
+                        t > start ? (double)items / (t - start) : 0.0);
+                fflush(stderr);
+                line_shown = 1;
+            }
+        }
+    }
+    if (line_shown)
+        fputs("\r\033[K", stderr);
+done:
+    SysFreeString(filter);
+    SysFreeString(dial);
+    if (en)
+        IWSManEnumerator_Release(en);
+    if (disp)
+        IDispatch_Release(disp);
+    return status;
+}
+
+/* The body for create/invoke/set from -file: or @{...}. */
+static int input_body(struct job *j, const char *root, const char *ns, char **xml)
+{
+    char *why = NULL;
+
+    *xml = NULL;
+    if (j->opts->input_xml) {
+        if (!(*xml = strdup(j->opts->input_xml)))
+            return -1;
+        return 0;
+    }
+    if (cli_build_body(j->opts->input, root, ns, xml, &why)) {
+        fprintf(j->err, "wsmanctl: %s\n", why ? why : "out of memory");
+        free(why);
+        return -1;
+    }
+    return 0;
+}
+
+/* set: Get, change the named properties, Put (as winrm does); -file: puts the file as it is. */
+static int run_set(struct job *j, IWSManSession *s, IWSManResourceLocator *loc, struct cli_failure *f)
+{
+    char *current = NULL, *changed = NULL, *result = NULL, *why = NULL;
+    int status = CLI_EXIT_OK;
+
+    if (j->opts->input_xml) {
+        if (!(changed = strdup(j->opts->input_xml)))
+            return report(j, "Set", &(struct cli_failure){E_OUTOFMEMORY, (char *)"Out of memory.", NULL});
+    } else {
+        if (FAILED(cli_session_get(s, loc, 0, &current, f)))
+            return report(j, "Set (reading the current values)", f);
+        if (cli_apply_props(current, j->opts->input, &changed, &why)) {
+            fprintf(j->err, "wsmanctl: %s\n", why ? why : "out of memory");
+            free(why);
+            free(current);
+            return CLI_EXIT_FAILED;
+        }
+    }
+    if (FAILED(cli_session_put(s, loc, changed, &result, f)))
+        status = report(j, "Set", f);
+    else
+        print_reply(j, result);
+    free(current);
+    free(changed);
+    free(result);
+    return status;
+}
+
+/* Runs the operation against one host. */
+static int run_job(struct job *j)
+{
+    const struct cli_opts *o = j->opts;
+    struct cli_failure f = {0};
+    IWSManEx3 *wsman = NULL;
+    IWSManSession *s = NULL;
+    IWSManResourceLocator *loc = NULL;
+    char *result = NULL, *body = NULL, *uri = NULL, *root = NULL;
+    int status = CLI_EXIT_OK, remote_exit = 0;
+    HRESULT hr;
+
+    if (FAILED(cli_wsman_create(&wsman, &f)) || FAILED(cli_session_open(wsman, o, j->remote, &s, &f))) {
+        status = report(j, "Connecting", &f);
+        goto done;
+    }
+    if (o->resource && FAILED(cli_locator_create(wsman, o, o->resource, &loc, &f))) {
+        status = report(j, op_label(o->op), &f);
+        goto done;
+    }
+    switch (o->op) {
+    case CLI_OP_GET:
+        if (FAILED(cli_session_get(s, loc, 0, &result, &f)))
+            status = report(j, "Get", &f);
+        else
+            print_reply(j, result);
+        break;
+    case CLI_OP_SET:
+        status = run_set(j, s, loc, &f);
+        break;
+    case CLI_OP_CREATE:
+        uri = cli_locator_uri(loc);
+        root = uri ? cli_class_name(uri) : NULL;
+        if (!uri || !root || input_body(j, root, uri, &body)) {
+            status = CLI_EXIT_FAILED;
+            if (!uri || !root)
+                fprintf(j->err, "wsmanctl: out of memory\n");
+        } else if (FAILED(cli_session_create(s, loc, body, &result, &f))) {
+            status = report(j, "Create", &f);
+        } else {
+            print_reply(j, result);
+        }
+        break;
+    case CLI_OP_DELETE:
+        if (FAILED(cli_session_delete(s, loc, &f)))
+            status = report(j, "Delete", &f);
+        break;
+    case CLI_OP_ENUMERATE:
+        status = run_enumerate(j, s, loc, &f);
+        break;
+    case CLI_OP_INVOKE:
+        uri = cli_locator_uri(loc);
+        if (!uri || asprintf(&root, "%s_INPUT", o->action) < 0) {
+            root = NULL;
+            fprintf(j->err, "wsmanctl: out of memory\n");
+            status = CLI_EXIT_FAILED;
+        } else if (input_body(j, root, uri, &body)) {
+            status = CLI_EXIT_FAILED;
+        } else if (FAILED(cli_session_invoke(s, o->action, loc, body, &result, &f))) {
+            status = report(j, "Invoke", &f);
+        } else {
+            print_reply(j, result);
+        }
+        break;
+    case CLI_OP_IDENTIFY: {
+        BSTR out = NULL;
+        if (FAILED(hr = IWSManSession_Identify(s, 0, &out))) {
+            cli_failure_set(&f, hr, (IUnknown *)s);
+            status = report(j, "Identify", &f);
+        } else if (!(result = utf8_from_olestr(out))) {
+            fprintf(j->err, "wsmanctl: out of memory\n");
+            status = CLI_EXIT_FAILED;
+        } else {
+            print_reply(j, result);
+        }
+        SysFreeString(out);
+        break;
+    }
+    case CLI_OP_EXEC:
+        if (FAILED(cli_exec(wsman, s, o->exec_argv, o->exec_argc, j->out, j->err, &stop_requested,
+                            &remote_exit, &f)))
+            status = report(j, "Exec", &f);
+        else
+            status = remote_exit < 0 || remote_exit > 255 ? 255 : remote_exit;
+        break;
+    case CLI_OP_HELPMSG:
+    case CLI_OP_NONE:
+        break;
+    }
+done:
+    fflush(j->out);
+    fflush(j->err);
+    free(result);
+    free(body);
+    free(uri);
+    free(root);
+    cli_failure_clear(&f);
+    if (loc)
+        IWSManResourceLocator_Release(loc);
+    if (s)
+        IWSManSession_Release(s);
+    if (wsman)
+        IWSManEx3_Release(wsman);
+    return status;
+}
+
+/* helpmsg CODE: the text GetErrorMessage gives for a decimal, 0x-hex or negative (HRESULT as Long) number. */
+static int run_helpmsg(const struct cli_opts *o)
+{
+    const char *text = o->helpmsg_code;
+    struct cli_failure f = {0};
+    IWSManEx3 *wsman = NULL;
+    char *end = NULL, *msg;
+    long long value;
+    BSTR out = NULL;
+    HRESULT hr;
+
+    errno = 0;
+    if (text[0] == '0' && (text[1] == 'x' || text[1] == 'X'))
+        value = (long long)strtoull(text + 2, &end, 16);
+    else
+        value = strtoll(text, &end, 10);
+    if (!*text || !end || *end || errno || value < INT32_MIN || value > (long long)UINT32_MAX ||
+        (text[0] == '0' && (text[1] == 'x' || text[1] == 'X') && !text[2])) {
+        fprintf(stderr,
+                "wsmanctl: helpmsg: '%s' is not a number (decimal, 0x hexadecimal, or negative)\n" USAGE_HINT,
+                text);
+        return CLI_EXIT_USAGE;
+    }
+    if (FAILED(cli_wsman_create(&wsman, &f))) {
+        char *line = cli_failure_line(&f);
+        fprintf(stderr, "wsmanctl: %s\n", line ? line : "out of memory");
+        free(line);
+        cli_failure_clear(&f);
+        return CLI_EXIT_FAILED;
+    }
+    hr = IWSManEx3_GetErrorMessage(wsman, (DWORD)(uint32_t)value, &out);
+    if (FAILED(hr) || !(msg = utf8_from_olestr(out))) {
+        cli_failure_set(&f, FAILED(hr) ? hr : E_OUTOFMEMORY, (IUnknown *)wsman);
+        char *line = cli_failure_line(&f);
+        fprintf(stderr, "wsmanctl: helpmsg failed: %s\n", line ? line : "out of memory");
+        free(line);
+        cli_failure_clear(&f);
+        SysFreeString(out);
+        IWSManEx3_Release(wsman);
+        return CLI_EXIT_FAILED;
+    }
+    fputs(msg, stdout);
+    if (!*msg || msg[strlen(msg) - 1] != '\n')
+        fputc('\n', stdout);
+    free(msg);
+    SysFreeString(out);
+    IWSManEx3_Release(wsman);
+    return CLI_EXIT_OK;
+}
+
+/* ---- many hosts ---- */
+
+struct pool {
+    struct job *jobs;
+    size_t count, next, done, failed;
+    int prefix;
+    pthread_mutex_t lock;
+};
+
+/* Writes a host's buffered text with every line prefixed "HOST: ". */
+static void print_prefixed(FILE *to, const char *host, const char *text, size_t len)
+{
+    size_t i = 0;
+
+    while (i < len) {
+        const char *nl = memchr(text + i, '\n', len - i);
+        size_t n = nl ? (size_t)(nl - (text + i)) : len - i;
+        fprintf(to, "%s: %.*s\n", host, (int)n, text + i);
+        i += n + (nl ? 1 : 0);
+    }
+}
+
+static void *worker(void *arg)
+{
+    struct pool *p = arg;
+
+    CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    for (;;) {
+        struct job *j;
+
+        pthread_mutex_lock(&p->lock);
+        if (p->next == p->count || stop_requested) {
+            pthread_mutex_unlock(&p->lock);
+            break;
+        }
+        j = &p->jobs[p->next++];
+        pthread_mutex_unlock(&p->lock);
+
+        j->out = open_memstream(&j->out_buf, &j->out_len);
+        j->err = open_memstream(&j->err_buf, &j->err_len);
+        if (!j->out || !j->err) {
+            if (j->out)
+                fclose(j->out);
+            if (j->err)
+                fclose(j->err);
+            j->out = j->err = NULL;
+            j->status = CLI_EXIT_FAILED;
+            j->err_buf = strdup("wsmanctl: out of memory\n");
+            j->err_len = j->err_buf ? strlen(j->err_buf) : 0;
+        } else {
+            j->status = run_job(j);
+            fclose(j->out);
+            fclose(j->err);
+        }
+        /* Each host's output comes out whole, as soon as the host is done. */
+        pthread_mutex_lock(&p->lock);
+        if (p->prefix) {
+            print_prefixed(stdout, j->remote ? j->remote : "localhost", j->out_buf, j->out_len);
+            fflush(stdout);
+            print_prefixed(stderr, j->remote ? j->remote : "localhost", j->err_buf, j->err_len);
+        } else {
+            fwrite(j->out_buf, 1, j->out_len, stdout);
+            fflush(stdout);
+            fwrite(j->err_buf, 1, j->err_len, stderr);
+        }
+        fflush(stderr);
+        p->done++;
+        if (j->status)
+            p->failed++;
+        pthread_mutex_unlock(&p->lock);
+        free(j->out_buf);
+        free(j->err_buf);
+        j->out_buf = j->err_buf = NULL;
+    }
+    CoUninitialize();
+    return NULL;
+}
+
+static int run_many(const struct cli_opts *o)
+{
+    struct pool p = {0};
+    size_t nthreads = o->remote_count < (size_t)o->concurrency ? o->remote_count : (size_t)o->concurrency;
+    pthread_t *threads = calloc(nthreads, sizeof(*threads));
+    size_t started = 0, never_run;
+    int status;
+
+    p.jobs = calloc(o->remote_count, sizeof(*p.jobs));
+    if (!threads || !p.jobs) {
+        free(threads);
+        free(p.jobs);
+        fprintf(stderr, "wsmanctl: out of memory\n");
+        return CLI_EXIT_FAILED;
+    }
+    p.count = o->remote_count;
+    p.prefix = 1;
+    pthread_mutex_init(&p.lock, NULL);
+    for (size_t i = 0; i < p.count; i++) {
+        p.jobs[i].opts = o;
+        p.jobs[i].remote = o->remotes[i];
+    }
+    for (size_t i = 0; i < nthreads; i++) {
+        if (pthread_create(&threads[i], NULL, worker, &p))
+            break;
+        started++;
+    }
+    if (!started) {
+        fprintf(stderr, "wsmanctl: cannot start worker threads: %s\n", strerror(errno));
+        status = CLI_EXIT_FAILED;
+        goto out;
+    }
+    for (size_t i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+    never_run = p.count - p.done;
+    if (!o->quiet || p.failed || never_run)
+        fprintf(stderr, "wsmanctl: %zu hosts: %zu succeeded, %zu failed%s\n", p.count, p.done - p.failed,
+                p.failed + never_run, never_run ? " (interrupted before all hosts ran)" : "");
+    status = p.failed || never_run ? CLI_EXIT_FAILED : CLI_EXIT_OK;
+out:
+    pthread_mutex_destroy(&p.lock);
+    free(threads);
+    free(p.jobs);
+    return status;
+}
+
+/* Asks for the password on the terminal when -u was given without -p (as winrm does). */
+static int need_password(struct cli_opts *o)
+{
+    char *pw = NULL;
+    char prompt[300];
+
+    if (!o->username || o->password_given || o->auth == CLI_AUTH_CERTIFICATE)
+        return 0;
+    if (!cli_stdin_is_tty()) {
+        fprintf(stderr,
+                "wsmanctl: -u:%s needs a password: give -p:PASSWORD, or run on a terminal to be asked for "
+                "it\n" USAGE_HINT,
+                o->username);
+        return -1;
+    }
+    snprintf(prompt, sizeof(prompt), "Password for %s: ", o->username);
+    if (cli_prompt_password(prompt, &pw)) {
+        fprintf(stderr, "wsmanctl: no password was read\n");
+        return -1;
+    }
+    o->password = pw;
+    o->password_given = 1;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct cli_opts o;
+    struct sigaction sa;
+    char *err = NULL;
+    int status;
+
+    memset(&o, 0, sizeof(o));
+    if (cli_parse_args(argc, argv, &o, &err) != CLI_EXIT_OK) {
+        fprintf(stderr, "wsmanctl: %s\n" USAGE_HINT, err ? err : "out of memory");
+        free(err);
+        return CLI_EXIT_USAGE;
+    }
+    if (o.help || o.op == CLI_OP_NONE) {
+        cli_usage(stdout, o.op);
+        cli_opts_free(&o);
+        return CLI_EXIT_OK;
+    }
+    if (o.op == CLI_OP_HELPMSG) {
+        if (FAILED(CoInitializeEx(NULL, COINIT_MULTITHREADED))) {
+            fprintf(stderr, "wsmanctl: CoInitializeEx failed\n");
+            cli_opts_free(&o);
+            return CLI_EXIT_FAILED;
+        }
+        status = run_helpmsg(&o);
+        CoUninitialize();
+        cli_opts_free(&o);
+        return status;
+    }
+    if (need_password(&o)) {
+        cli_opts_free(&o);
+        return CLI_EXIT_USAGE;
+    }
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C ends the program at once */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    /* A closed pipe (wsmanctl ... | head) must end the program quietly, not by SIGPIPE mid-request. */
+    signal(SIGPIPE, SIG_IGN);
+
+    if (FAILED(CoInitializeEx(NULL, COINIT_MULTITHREADED))) {
+        fprintf(stderr, "wsmanctl: CoInitializeEx failed\n");
+        cli_opts_free(&o);
+        return CLI_EXIT_FAILED;
+    }
+    /* libxml2 2.9's first-time set-up is not thread-safe: do it before any worker formats a reply. */
+    xmlInitParser();
+    if (o.remote_count > 1) {
+        status = run_many(&o);
+    } else {
+        struct job j = {0};
+        j.opts = &o;
+        /* No -r: this machine, through localhost (winrm's local session; ours would refuse Identify and
+         * credentials). */
+        j.remote = o.remote_count ? o.remotes[0] : "localhost";
+        j.out = stdout;
+        j.err = stderr;
+        j.progress = o.op == CLI_OP_ENUMERATE && !o.quiet && isatty(STDERR_FILENO);
+        j.progress_on_stdout = isatty(STDOUT_FILENO);
+        status = run_job(&j);
+    }
+    CoUninitialize();
+    cli_opts_free(&o);
+    if (fflush(stdout) || ferror(stdout)) {
+        if (errno != EPIPE)
+            fprintf(stderr, "wsmanctl: writing the output failed: %s\n", strerror(errno));
+        return status ? status : CLI_EXIT_FAILED;
+    }
+    return status;
+}

@@ -1,0 +1,457 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""wsmanctl end to end: the built CLI against the bundled server (tests/server) over loopback.
+
+Usage: run_cli_tests.py WSMANCTL SOURCE_DIR
+
+Covers every operation, each output format, the exit statuses (0, 1, 2 with no request sent), many hosts with
+some down, exec with streamed output and a non-zero remote exit code, the password prompt and the progress line
+on a terminal (a pty), TLS with and without verification, UTF-16 requests, -options, -fragment and -file.
+Prints "cli: N passed, N failed" and exits non-zero when anything failed.
+"""
+import os
+import pty
+import re
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+WSMANCTL = os.path.abspath(sys.argv[1])
+SRC = os.path.abspath(sys.argv[2])
+PYTHON = "/usr/bin/python3"
+SERVER = os.path.join(SRC, "tests", "server", "wsman_server.py")
+HANG_GUARD = 120  # seconds: only to turn a hang into a failure, never a timing assertion
+
+passed = 0
+failed = 0
+
+
+def check(name, cond, detail=""):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print(f"FAIL {name}" + (f": {detail}" if detail else ""), flush=True)
+
+
+class Server:
+    def __init__(self, work, name, *args):
+        self.dir = os.path.join(work, name)
+        os.makedirs(self.dir)
+        self.log = os.path.join(self.dir, "log")
+        portfile = os.path.join(self.dir, "port")
+        self.proc = subprocess.Popen([PYTHON, SERVER, "--port", "0", "--port-file", portfile, "--log", self.log,
+                                      *args])
+        deadline = time.monotonic() + 30
+        while not os.path.exists(portfile):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the server {name} did not start")
+            time.sleep(0.05)
+        with open(portfile) as f:
+            self.port = int(f.read().strip())
+
+    def url(self, host="127.0.0.1", scheme="http"):
+        return f"{scheme}://{host}:{self.port}/wsman"
+
+    def log_lines(self):
+        try:
+            with open(self.log) as f:
+                return f.read().splitlines()
+        except FileNotFoundError:
+            return []
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+def run(args, env, stdin_data=None, timeout=HANG_GUARD):
+    p = subprocess.run([WSMANCTL, *args], input=stdin_data, capture_output=True, env=env, timeout=timeout)
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+def run_pty(args, env, answer=None, timeout=HANG_GUARD):
+    """Runs wsmanctl with stdin, stdout and stderr on a pty; answers a password prompt. Returns (rc, output)."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(WSMANCTL, [WSMANCTL, *args], env)
+    out = b""
+    answered = False
+    deadline = time.monotonic() + timeout
+    while True:
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            break
+        r, _, _ = select.select([fd], [], [], 0.5)
+        if fd in r:
+            try:
+                data = os.read(fd, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            out += data
+            if answer is not None and not answered and b"Password for" in out:
+                os.write(fd, answer.encode() + b"\r")
+                answered = True
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), out.decode("utf-8", "replace")
+
+
+def refused_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="wsmanctl-test-")
+    servers = []
+    try:
+        certs = os.path.join(work, "certs")
+        subprocess.run(["sh", os.path.join(SRC, "tests", "tls", "make-certs.sh"), certs], check=True)
+        conf = os.path.join(work, "client.conf")
+        with open(conf, "w") as f:
+            f.write(f"[Client]\nAllowUnencrypted = true\nCAFile = {certs}/ca.pem\n")
+        strict_conf = os.path.join(work, "strict.conf")
+        with open(strict_conf, "w") as f:
+            f.write("[Client]\nAllowUnencrypted = false\n")
+        env = dict(os.environ, WSMAUTO_CLIENT_CONFIG=conf)
+
+        a = Server(work, "a", "--auth", "basic,digest", "--allow-shell", "--instances", "300")
+        b = Server(work, "b", "--auth", "basic", "--machine", "host-b")
+        tls = Server(work, "tls", "--auth", "basic", "--tls-cert", f"{certs}/server.pem", "--tls-key",
+                     f"{certs}/server.key")
+        wrongcn = Server(work, "wrongcn", "--auth", "basic", "--tls-cert", f"{certs}/wrongcn.pem", "--tls-key",
+                         f"{certs}/wrongcn.key")
+        servers += [a, b, tls, wrongcn]
+        # Basic over plain HTTP needs -unencrypted and AllowUnencrypted in the client configuration, as on Windows.
+        cred = ["-a:basic", "-u:wsmuser", "-p:wsmpass", "-unencrypted"]
+        ra = ["-r:" + a.url()] + cred
+
+        help_tests(env)
+        operation_tests(a, ra, env)
+        format_tests(ra, env)
+        error_tests(a, ra, cred, env, strict_conf)
+        usage_tests(a, ra, env)
+        tls_tests(tls, wrongcn, cred[:-1], env, work)
+        fanout_tests(a, b, cred, env, work)
+        exec_tests(a, ra, cred, env, work)
+        tty_tests(a, ra, cred, env)
+    finally:
+        for s in servers:
+            s.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"cli: {passed} passed, {failed} failed")
+    return 1 if failed or not passed else 0
+
+
+def help_tests(env):
+    rc, out, err = run(["--help"], env)
+    check("--help exit 0", rc == 0, err)
+    for op in ("get", "set", "create", "delete", "enumerate", "invoke", "identify", "helpmsg", "exec"):
+        check(f"--help lists {op}", re.search(r"\b" + op + r"\b", out) is not None)
+    for spelling in (["help", "get"], ["get", "-?"], ["GET", "/?"], ["get", "--help"]):
+        rc, out, err = run(spelling, env)
+        check(f"help {spelling}", rc == 0 and "get" in out.lower() and len(out) > 50, out + err)
+    rc, out, err = run([], env)
+    check("no arguments: a usage error with the hint", rc == 2 and "--help" in err, out + err)
+
+
+def operation_tests(a, ra, env):
+    # identify, with and without authentication
+    rc, out, err = run(["identify"] + ra, env)
+    check("identify", rc == 0 and out.startswith("IdentifyResponse\n") and "ProductVendor = wsmauto test server"
+          in out and "10.0.20348" in out, out + err)
+    rc, out, err = run(["id", "-r:" + a.url(), "-a:none"], env)
+    check("identify -a:none (unauthenticated)", rc == 0 and "Stack: 3.0" in out and "10.0.20348" not in out,
+          out + err)
+
+    # get: an instance, with an alias and a selector, in the default text format
+    rc, out, err = run(["get", "wmicimv2/Win32_Service?Name=Spooler"] + ra, env)
+    check("get text", rc == 0 and out.startswith("Win32_Service\n") and "    Name = Spooler\n" in out and
+          "    State = Stopped\n" in out, out + err)
+    # the full URI spelling, and selectors with '+' joining two keys are passed through
+    rc, out, err = run(["g", "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/Win32_Service?Name=WinRM"] + ra,
+                       env)
+    check("get by full URI (short form g)", rc == 0 and "Name = WinRM" in out, out + err)
+    rc, out, err = run(["get", "winrm/config"] + ra, env)
+    check("get winrm/config", rc == 0 and "MaxTimeoutms = " in out, out + err)
+
+    # -fragment
+    rc, out, err = run(["get", "wmicimv2/Win32_Service?Name=WinRM", "-fragment:State"] + ra, env)
+    check("get -fragment", rc == 0 and "Running" in out and "DisplayName" not in out, out + err)
+
+    # invoke with @{} input and with -file: input
+    rc, out, err = run(["invoke", "StartService", "wmicimv2/Win32_Service?Name=Spooler", "@{}"] + ra, env)
+    check("invoke StartService", rc == 0 and "StartService_OUTPUT" in out and "ReturnValue = 0" in out, out + err)
+    rc, out, err = run(["i", "ChangeStartMode", "wmicimv2/Win32_Service?Name=Spooler", '@{StartMode="Disabled"}']
+                       + ra, env)
+    check("invoke with a parameter", rc == 0 and "ReturnValue = 0" in out, out + err)
+    rc, out, err = run(["get", "wmicimv2/Win32_Service?Name=Spooler"] + ra, env)
+    check("invoke changed the instance", "State = Running" in out and "StartMode = Disabled" in out, out + err)
+
+    # set: Get, change, Put
+    rc, out, err = run(["set", "winrm/config", '@{MaxTimeoutms="90000"}'] + ra, env)
+    check("set winrm/config", rc == 0 and "MaxTimeoutms = 90000" in out, out + err)
+    rc, out, err = run(["get", "winrm/config"] + ra, env)
+    check("set persisted", "MaxTimeoutms = 90000" in out, out + err)
+    rc, out, err = run(["set", "wmicimv2/Win32_Service?Name=w32time", "@{DisplayName='Time \"Service\" <&>'}"] + ra,
+                       env)
+    check("set with XML special characters", rc == 0 and 'DisplayName = Time "Service" <&>' in out, out + err)
+    rc, out, err = run(["set", "wmicimv2/Win32_Service?Name=w32time", '@{NoSuchProperty="1"}'] + ra, env)
+    check("set of an unknown property fails", rc == 1 and "NoSuchProperty" in err, out + err)
+
+    # create, get, delete a WSMAuto_Item; delete again fails
+    item = "wmicimv2/WSMAuto_Item"
+    rc, out, err = run(["create", item + "?Id=77", '@{Id="77";Name="seventy-seven";Value="ü 77"}'] + ra, env)
+    check("create", rc == 0 and "ResourceCreated" in out and "Id = 77" in out, out + err)
+    rc, out, err = run(["get", item + "?Id=77"] + ra, env)
+    check("get the created item", rc == 0 and "Name = seventy-seven" in out and "Value = ü 77" in out, out + err)
+    rc, out, err = run(["delete", item + "?Id=77"] + ra, env)
+    check("delete", rc == 0 and out == "", out + err)
+    rc, out, err = run(["d", item + "?Id=77"] + ra, env)
+    check("delete again fails with the WinRM code", rc == 1 and "0x8033805B" in err, out + err)
+
+    # create from -file:
+    body = os.path.join(os.path.dirname(a.log), "item.xml")
+    with open(body, "w") as f:
+        f.write('<p:WSMAuto_Item xmlns:p="http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/WSMAuto_Item">'
+                '<p:Id>78</p:Id><p:Name>from file</p:Name><p:Value>v</p:Value></p:WSMAuto_Item>')
+    rc, out, err = run(["create", item, "-file:" + body] + ra, env)
+    check("create -file:", rc == 0 and "ResourceCreated" in out, out + err)
+    rc, out, err = run(["get", item + "?Id=78", "-format:xml"] + ra, env)
+    check("get -format:xml", rc == 0 and "<p:Name>from file</p:Name>" in out, out + err)
+
+    # enumerate: everything, with a WQL filter, EPRs, and shallow
+    rc, out, err = run(["enumerate", "wmicimv2/Win32_Service"] + ra, env)
+    check("enumerate", rc == 0 and out.count("Win32_Service\n") == 303, f"{out.count('Win32_Service')} items; {err}")
+    check("enumerate: no progress line when stderr is not a terminal", "items/s" not in err, err)
+    rc, out, err = run(["e", "wmicimv2/*", "-filter:select * from Win32_Service where State='Stopped'"] + ra, env)
+    check("enumerate -filter (WQL by default)", rc == 0 and out.count("Win32_Service\n") > 50 and
+          "State = Running" not in out, err)
+    rc, out, err = run(["enum", "wmicimv2/Win32_Service", "-returnType:epr", "-format:xml"] + ra, env)
+    check("enumerate -returnType:epr", rc == 0 and out.count("EndpointReference") >= 303, err)
+    rc, out, err = run(["enumerate", "wmicimv2/CIM_Service", "-shallow"] + ra, env)
+    check("enumerate -shallow", rc == 0 and "CIM_Service\n" in out and "Win32_Service" not in out, out + err)
+    rc, out, err = run(["enumerate", "wmicimv2/Win32_Service", "-dialect:selector", '-filter:{Name="WinRM"}'] + ra, env)
+    check("enumerate -dialect:selector", rc == 0 and out.count("Win32_Service\n") == 1 and "Name = WinRM" in out,
+          out + err)
+
+    # -options: the server's echo option replaces the reply with what it received
+    rc, out, err = run(["get", "wmicimv2/Win32_Service?Name=WinRM", '-options:{wsmauto:echo="1"}',
+                        "-format:xml"] + ra, env)
+    check("-options reach the server", rc == 0 and "wsmauto:echo" in out, out + err)
+
+    # UTF-16 requests
+    before = len(a.log_lines())
+    rc, out, err = run(["get", "wmicimv2/Win32_Service?Name=WinRM", "-encoding:utf-16"] + ra, env)
+    lines = a.log_lines()[before:]
+    check("-encoding:utf-16", rc == 0 and "Name = WinRM" in out and any("charset=utf-16" in l for l in lines),
+          out + err + "\n".join(lines))
+
+    # Digest, and the library's password prompt is not needed when -p is given
+    rc, out, err = run(["get", "wmicimv2/Win32_Service?Name=WinRM", "-r:" + a.url(), "-a:Digest", "-u:wsmuser",
+                        "-p:wsmpass", "-unencrypted"], env)
+    check("-a:Digest", rc == 0 and "Name = WinRM" in out, out + err)
+
+    # helpmsg: decimal, hex, negative
+    for code in ("2150858843", "0x8033805B", "-2144108453"):
+        rc, out, err = run(["helpmsg", code], env)
+        check(f"helpmsg {code}", rc == 0 and "selector" in out.lower(), out + err)
+
+
+def format_tests(ra, env):
+    res = "wmicimv2/Win32_Service?Name=WinRM"
+    rc, xml, err = run(["get", res, "-format:xml"] + ra, env)
+    check("-format:xml is the raw reply", rc == 0 and xml.startswith("<p:Win32_Service") and "\n  <p:" not in xml,
+          xml + err)
+    rc, pretty, err = run(["get", res, "-format:pretty"] + ra, env)
+    check("-format:pretty is indented", rc == 0 and "\n  <p:Name>WinRM</p:Name>" in pretty, pretty + err)
+    rc, pretty2, err = run(["get", res, "-format:#pretty"] + ra, env)
+    check("-format:#pretty (winrm's spelling)", pretty2 == pretty, pretty2 + err)
+    rc, text, err = run(["get", res, "-FORMAT:TEXT"] + ra, env)
+    check("-format:text", rc == 0 and text.startswith("Win32_Service\n    Caption = "), text + err)
+
+
+def error_tests(a, ra, cred, env, strict_conf):
+    rc, out, err = run(["get", "wmicimv2/Win32_Service?Name=NoSuchService"] + ra, env)
+    check("a fault: exit 1", rc == 1, out + err)
+    check("a fault: the Error text and the code on stderr",
+          re.search(r"^wsmanctl: Get failed: .+ \(0x8033805B\)$", err, re.M) is not None, err)
+    check("a fault: nothing on stdout", out == "", out)
+    rc, out, err = run(["get", "wmicimv2/Win32_Service?Name=NoSuchService", "-format:xml"] + ra, env)
+    check("a fault with -format:xml also gives the WSManFault", rc == 1 and "WSManFault" in err, err)
+    rc, out, err = run(["get", "wmicimv2/NoSuchClass"] + ra, env)
+    check("unknown resource: 0x80338000", rc == 1 and "(0x80338000)" in err, err)
+    rc, out, err = run(["get", "wmicimv2/Win32_Service?Name=WinRM", "-r:" + a.url(), "-a:basic", "-u:wsmuser",
+                        "-p:wrong", "-unencrypted"], env)
+    check("wrong password: exit 1 with access denied", rc == 1 and "0x80070005" in err, err)
+    check("wrong password: the password is not in any output", "wrong" not in err.replace("-p:wrong", ""), err)
+    port = refused_port()
+    rc, out, err = run(["identify", f"-r:http://127.0.0.1:{port}/wsman"] + cred, env)
+    check("refused port: exit 1 and a reason", rc == 1 and re.search(r"\(0x[0-9A-F]{8}\)", err), err)
+    # Basic over plain HTTP is refused when the client configuration does not allow unencrypted traffic
+    before = len(a.log_lines())
+    rc, out, err = run(["identify"] + ra, dict(env, WSMAUTO_CLIENT_CONFIG=strict_conf))
+    check("Basic over HTTP refused by the client configuration", rc == 1 and "0x803380" in err, err)
+    check("... and nothing was sent", len(a.log_lines()) == before)
+
+
+def usage_tests(a, ra, env):
+    cases = [
+        (["get", "winrm/config", "-bogus:1"] + ra, "bogus"),
+        (["frobnicate", "winrm/config"] + ra, "frobnicate"),
+        (["set", "winrm/config", '@{MaxTimeoutms="1"'] + ra, "@{"),
+        (["set", "winrm/config", "@{=1}"] + ra, "@{"),
+        (["get", "wmicimv2/Win32_Service?Name"] + ra, "Name"),
+        (["get", "wmi cimv2/x"] + ra, "wmi cimv2"),
+        (["get", "winrm/config", "-r:bad host!"] + ra[1:], "bad host!"),
+        (["get", "winrm/config", "-r:ftp://127.0.0.1/wsman"] + ra[1:], "ftp"),
+        (["get", "winrm/config", "-r:127.0.0.1:99999"] + ra[1:], "99999"),
+        (["get", "winrm/config", "-format:html"] + ra, "html"),
+        (["get", "winrm/config", "-a:magic"] + ra[1:], "magic"),
+        (["get", "winrm/config", "-timeout:soon"] + ra, "soon"),
+        (["get", "winrm/config", "-filter:x"] + ra, "filter"),
+        (["get"] + ra, "resource"),
+        (["invoke", "StartService"] + ra, "resource"),
+        (["exec"] + ra, "--"),
+        (["helpmsg", "notanumber"], "notanumber"),
+        (["get", "winrm/config", "-r"], "-r"),
+        (["get", "winrm/config", "-hosts:/nonexistent/hosts"] + ra[1:], "/nonexistent/hosts"),
+        (["create", "wmicimv2/WSMAuto_Item", "-file:/nonexistent/x.xml"] + ra, "/nonexistent/x.xml"),
+    ]
+    before = len(a.log_lines())
+    for args, culprit in cases:
+        rc, out, err = run(args, env)
+        lines = err.splitlines()
+        check(f"usage error {args[:3]}: exit 2", rc == 2, f"rc={rc} {err}")
+        check(f"usage error {args[:3]}: one line naming '{culprit}' plus the hint",
+              len(lines) == 2 and lines[0].startswith("wsmanctl: ") and culprit.lower() in lines[0].lower() and
+              "--help" in lines[1], err)
+        check(f"usage error {args[:3]}: nothing on stdout", out == "", out)
+    check("usage errors sent no request", len(a.log_lines()) == before, "\n".join(a.log_lines()[before:]))
+    # switches: '/' and any case, value as the next word
+    rc, out, err = run(["GET", "wmicimv2/Win32_Service?Name=WinRM", "/R", a.url(), "/A:Basic", "/U:wsmuser",
+                        "/P:wsmpass", "/UNENCRYPTED"], env)
+    check("'/' switches, upper case, value as the next word", rc == 0 and "Name = WinRM" in out, out + err)
+    rc, out, err = run(["get", "wmicimv2/Win32_Service?Name=WinRM", "--remote=" + a.url(), "--authentication=basic",
+                        "--username=wsmuser", "--password=wsmpass", "--unencrypted"], env)
+    check("GNU --name=value spelling", rc == 0 and "Name = WinRM" in out, out + err)
+
+
+def tls_tests(tls, wrongcn, cred, env, work):
+    res = "wmicimv2/Win32_Service?Name=WinRM"
+    rc, out, err = run(["get", res, "-r:" + tls.url("localhost", "https")] + cred, env)
+    check("HTTPS verified against the configured CA", rc == 0 and "Name = WinRM" in out, out + err)
+    rc, out, err = run(["get", res, f"-r:localhost:{tls.port}", "-usessl"] + cred, env)
+    check("-usessl with host:port", rc == 0 and "Name = WinRM" in out, out + err)
+    noca = os.path.join(work, "noca.conf")
+    with open(noca, "w") as f:
+        f.write("[Client]\n")
+    noca_env = dict(env, WSMAUTO_CLIENT_CONFIG=noca)
+    rc, out, err = run(["get", res, "-r:" + tls.url("localhost", "https")] + cred, noca_env)
+    check("HTTPS with an unknown CA fails", rc == 1 and "(0x80072F" in err, err)
+    rc, out, err = run(["get", res, "-r:" + tls.url("localhost", "https"), "-skipCAcheck"] + cred, noca_env)
+    check("-skipCAcheck", rc == 0 and "Name = WinRM" in out, out + err)
+    rc, out, err = run(["get", res, "-r:" + wrongcn.url("localhost", "https")] + cred, env)
+    check("HTTPS to a name the certificate does not carry fails", rc == 1 and "(0x80072F06)" in err, err)
+    rc, out, err = run(["get", res, "-r:" + wrongcn.url("localhost", "https"), "-skipCNcheck"] + cred, env)
+    check("-skipCNcheck", rc == 0 and "Name = WinRM" in out, out + err)
+
+
+def fanout_tests(a, b, cred, env, work):
+    down = refused_port()
+    hosts = [a.url(), f"http://127.0.0.1:{down}/wsman", b.url("localhost")]
+    args = ["get", "wmicimv2/Win32_OperatingSystem"] + cred
+    rc, out, err = run(args + ["-r:" + h for h in hosts], env)
+    check("fan-out with a host down: exit 1", rc == 1, out + err)
+    check("fan-out: each good host's output, prefixed",
+          f"{a.url()}: Win32_OperatingSystem" in out and f"{b.url('localhost')}: Win32_OperatingSystem" in out and
+          f"{b.url('localhost')}:     CSName = host-b" in out, out)
+    check("fan-out: every stdout line is prefixed",
+          all(l.split(": ", 1)[0] in hosts for l in out.splitlines()), out)
+    check("fan-out: the failure is reported for its host",
+          re.search(rf"^http://127\.0\.0\.1:{down}/wsman: wsmanctl: .*\(0x[0-9A-F]{{8}}\)$", err, re.M) is not None,
+          err)
+    check("fan-out: summary line", "wsmanctl: 3 hosts: 2 succeeded, 1 failed" in err, err)
+    # a hosts file, concurrency 1, all up
+    hf = os.path.join(work, "hosts")
+    with open(hf, "w") as f:
+        f.write(f"# lab\n{a.url()}\n\n  {b.url()}  \n")
+    rc, out, err = run(args + ["-hosts:" + hf, "-concurrency:1"], env)
+    check("fan-out from a hosts file", rc == 0 and "wsmanctl: 2 hosts: 2 succeeded, 0 failed" in err and
+          out.count("Win32_OperatingSystem\n") == 2, out + err)
+    # many hosts (the same two servers, 40 times) with the default limit
+    many = [f"-r:{(a if i % 2 else b).url()}" for i in range(40)]
+    rc, out, err = run(["identify"] + cred + many, env)
+    check("fan-out over 40 connections", rc == 0 and "40 hosts: 40 succeeded, 0 failed" in err and
+          out.count("IdentifyResponse") == 40, err)
+
+
+def exec_tests(a, ra, cred, env, work):
+    rc, out, err = run(["exec"] + ra + ["--", "echo", "hello", "world"], env)
+    check("exec echo", rc == 0 and out == "hello world\n", repr(out) + err)
+    rc, out, err = run(["exec"] + ra + ["--", "echo out; echo err >&2; exit 7"], env)
+    check("exec: remote exit code", rc == 7, f"rc={rc} {err}")
+    check("exec: stdout and stderr apart", out == "out\n" and "err\n" in err, repr(out) + repr(err))
+    lines = a.log_lines()
+    creates = sum(1 for l in lines if "resource=http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd" in l and
+                  "transfer/Create" in l)
+    deletes = sum(1 for l in lines if "resource=http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd" in l and
+                  "transfer/Delete" in l)
+    check("exec deletes every shell it creates", creates >= 2 and creates == deletes, f"{creates} vs {deletes}")
+
+    # streaming: the command waits for a file the test creates only after it has seen the first line
+    gate = os.path.join(work, "gate")
+    cmd = f"echo first; while [ ! -e {gate} ]; do sleep 0.05; done; echo second; exit 3"
+    p = subprocess.Popen([WSMANCTL, "exec"] + ra + ["--", cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env=env)
+    timer = threading.Timer(HANG_GUARD, p.kill)
+    timer.start()
+    first = p.stdout.readline()
+    check("exec streams output before the command ends", first == b"first\n", repr(first))
+    open(gate, "w").close()
+    rest, err = p.communicate()
+    timer.cancel()
+    check("exec: the rest arrives, and the exit code", rest == b"second\n" and p.returncode == 3,
+          f"{rest!r} rc={p.returncode} {err!r}")
+
+    # exec on several hosts: buffered per host, remote exit codes count as failures
+    rc, out, err = run(["exec", "-r:" + a.url(), "-r:" + a.url("localhost")] + cred + ["--", "echo hi"], env)
+    check("exec on two hosts", rc == 0 and out.count(": hi") == 2 and "2 hosts: 2 succeeded" in err, out + err)
+    # a refused host
+    rc, out, err = run(["exec", f"-r:http://127.0.0.1:{refused_port()}/wsman"] + cred + ["--", "echo x"], env)
+    check("exec against a refused port", rc == 1 and "Exec failed" in err, out + err)
+
+
+def tty_tests(a, ra, cred, env):
+    # The password prompt: no echo, and the password works.
+    rc, out = run_pty(["get", "wmicimv2/Win32_Service?Name=WinRM", "-r:" + a.url(), "-a:basic", "-u:wsmuser",
+                       "-unencrypted"], env, answer="wsmpass")
+    check("password prompt on a terminal", rc == 0 and "Password for wsmuser" in out and "Name = WinRM" in out, out)
+    check("the typed password is not echoed", "wsmpass" not in out, out)
+    # Without a terminal and without -p: a usage error, nothing sent.
+    rc, out, err = run(["get", "winrm/config", "-r:" + a.url(), "-a:basic", "-u:wsmuser", "-unencrypted"], env,
+                       stdin_data=b"")
+    check("no -p and no terminal: exit 2", rc == 2 and "-p" in err, err)
+    # The progress line of an enumeration shows on a terminal.
+    rc, out = run_pty(["enumerate", "wmicimv2/Win32_Service"] + ra, env)
+    check("progress line on a terminal", rc == 0 and re.search(r"\d+ items, \d+ items/s", out) is not None,
+          out[-500:])
+    rc, out = run_pty(["enumerate", "wmicimv2/Win32_Service", "-quiet"] + ra, env)
+    check("-quiet: no progress line", rc == 0 and "items/s" not in out, out[-500:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
