@@ -19,8 +19,10 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "../core/xmlsafe.h"
 #include "wsmerror.h"
 #include "exec.h"
+#include "input.h" /* cli_utf8_decode */
 
 #define NS_ADDRESSING "http://schemas.xmlsoap.org/ws/2004/08/addressing"
 #define NS_WSMAN "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"
@@ -82,39 +84,15 @@ static HRESULT fail(struct cli_failure *f, HRESULT hr, const char *fmt, ...)
 static uint32_t bad_xml_char(const char *text)
 {
     const unsigned char *s = (const unsigned char *)text;
+    size_t n = strlen(text), k;
 
-    while (*s) {
-        uint32_t c = *s, min;
-        int len;
+    for (size_t i = 0; i < n; i += k) {
+        unsigned int c;
 
-        if (c < 0x80) {
-            len = 1;
-            min = 0;
-        } else if ((c & 0xE0) == 0xC0) {
-            len = 2;
-            c &= 0x1F;
-            min = 0x80;
-        } else if ((c & 0xF0) == 0xE0) {
-            len = 3;
-            c &= 0x0F;
-            min = 0x800;
-        } else if ((c & 0xF8) == 0xF0) {
-            len = 4;
-            c &= 0x07;
-            min = 0x10000;
-        } else {
-            return 0xFFFFFFFFu;
-        }
-        for (int i = 1; i < len; i++) {
-            if ((s[i] & 0xC0) != 0x80)
-                return 0xFFFFFFFFu;
-            c = (c << 6) | (s[i] & 0x3F);
-        }
-        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+        if (!(k = cli_utf8_decode(s + i, n - i, &c)))
             return 0xFFFFFFFFu;
         if ((c < 0x20 && c != 0x9 && c != 0xA && c != 0xD) || c == 0xFFFE || c == 0xFFFF)
             return c;
-        s += len;
     }
     return 0;
 }
@@ -239,41 +217,15 @@ static char *stdin_end_body(const char *command_id)
 
 /* ---- replies ---- */
 
-/* A DTD in a reply stops the parse: no entity of any kind is ever expanded or fetched. */
-static void refuse_subset(void *ctx, const xmlChar *name, const xmlChar *external_id,
-                          const xmlChar *system_id)
-{
-    (void)name;
-    (void)external_id;
-    (void)system_id;
-    xmlStopParser((xmlParserCtxtPtr)ctx);
-}
-
-/* Parses a reply element the library handed back; NULL when it is not well-formed (or has a DTD). */
+/* Parses a reply element the library handed back; NULL when it is not well-formed (or has a DTD, which stops
+ * the parse: no entity of any kind is ever expanded or fetched). */
 static xmlDocPtr parse_reply(const char *xml)
 {
-    int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
     size_t len = xml ? strlen(xml) : 0;
-    xmlParserCtxtPtr ctxt;
-    xmlDocPtr doc = NULL;
 
-#if defined(XML_PARSE_NO_XXE) || LIBXML_VERSION >= 21300
-    options |= XML_PARSE_NO_XXE;
-#endif
-    if (!len || len > MAX_REPLY)
+    if (!len)
         return NULL;
-    xmlInitParser();
-    if (!(ctxt = xmlNewParserCtxt()))
-        return NULL;
-    ctxt->sax->internalSubset = refuse_subset;
-    ctxt->sax->externalSubset = refuse_subset;
-    doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, "UTF-8", options);
-    if (doc && (!ctxt->wellFormed || ctxt->disableSAX || doc->intSubset || doc->extSubset)) {
-        xmlFreeDoc(doc);
-        doc = NULL;
-    }
-    xmlFreeParserCtxt(ctxt);
-    return doc;
+    return wsm_xml_parse(xml, len, "UTF-8", XML_PARSE_NOCDATA, 0, MAX_REPLY, NULL);
 }
 
 static int is_elem(const xmlNode *n, const char *ns, const char *name)

@@ -9,7 +9,6 @@
  * SPDX-License-Identifier: MIT
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,10 +16,9 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
-#include <libxml/xmlerror.h>
 #include <libxml/xmlsave.h>
-#include <libxml/xmlversion.h>
 
+#include "../core/xmlsafe.h"
 #include "format.h"
 
 #define NS_XSI "http://www.w3.org/2001/XMLSchema-instance"
@@ -180,166 +178,53 @@ static void buf_text(struct buf *b, const char *s, size_t n, const size_t *cont)
 
 /* ---- parsing ---- */
 
-struct parse_state {
-    int dtd_seen;
-    int failed;
-    int no_memory;
-    int first_line;
-    char first_error[PARSER_MESSAGE_MAX + 1]; /* "" when libxml2 gave none */
-};
-
-static void record_error(struct parse_state *st, const xmlError *e)
+/* A libxml2 message quotes document bytes: a bounded copy of it, printable ASCII on one line, in out. */
+static const char *parser_message(char out[PARSER_MESSAGE_MAX + 1], const char *m)
 {
-    const char *m;
-    size_t n;
+    size_t n = strlen(m);
 
-    if (!st || !e || e->level < XML_ERR_ERROR)
-        return;
-    if (e->code == XML_ERR_NO_MEMORY)
-        st->no_memory = 1;
-    if (st->failed++)
-        return;
-    st->first_line = e->line;
-    m = e->message ? e->message : "";
-    n = strlen(m);
     while (n && is_space((unsigned char)m[n - 1]))
         n--;
     if (n > PARSER_MESSAGE_MAX)
         n = PARSER_MESSAGE_MAX;
-    /* The message may quote document bytes: keep it printable ASCII and on one line. */
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)m[i];
-        st->first_error[i] = is_space(c) ? ' ' : (c < 0x20 || c >= 0x7F) ? '?' : (char)c;
+        out[i] = is_space(c) ? ' ' : (c < 0x20 || c >= 0x7F) ? '?' : (char)c;
     }
-    st->first_error[n] = '\0';
+    out[n] = '\0';
+    return out;
 }
 
-static void ctxt_error(void *user, xmlErrorPtr e)
-{
-    xmlParserCtxtPtr ctxt = user;
-    if (ctxt)
-        record_error(ctxt->_private, e);
-}
-
-/* A DTD is refused the moment it starts, before any declaration in it is read. */
-static void refuse_dtd(void *user)
-{
-    xmlParserCtxtPtr ctxt = user;
-    struct parse_state *st = ctxt ? ctxt->_private : NULL;
-
-    if (st)
-        st->dtd_seen = 1;
-    if (ctxt)
-        xmlStopParser(ctxt);
-}
-
-static void on_subset(void *user, const xmlChar *name, const xmlChar *external_id, const xmlChar *system_id)
-{
-    (void)name, (void)external_id, (void)system_id;
-    refuse_dtd(user);
-}
-
-static void on_entity_decl(void *user, const xmlChar *name, int type, const xmlChar *public_id,
-                           const xmlChar *system_id, xmlChar *content)
-{
-    (void)name, (void)type, (void)public_id, (void)system_id, (void)content;
-    refuse_dtd(user);
-}
-
-/* Before 2.12 libxml2 reports some errors (encoding conversion, allocation failures) through the thread's
- * structured handler instead of the context's; while we parse, that handler is ours, so nothing reaches
- * stderr. The handler is per thread, so concurrent hosts do not disturb each other. */
-#if LIBXML_VERSION < 21200
-static void thread_error(void *user, xmlErrorPtr e)
-{
-    record_error(user, e);
-}
-#endif
-
-struct quiet {
-#if LIBXML_VERSION < 21200
-    xmlStructuredErrorFunc handler;
-    void *context;
-#else
-    int unused;
-#endif
-};
-
-static void quiet_begin(struct quiet *q, struct parse_state *st)
-{
-#if LIBXML_VERSION < 21200
-    q->handler = xmlStructuredError;
-    q->context = xmlStructuredErrorContext;
-    xmlSetStructuredErrorFunc(st, thread_error);
-#else
-    (void)q, (void)st;
-#endif
-}
-
-static void quiet_end(const struct quiet *q)
-{
-#if LIBXML_VERSION < 21200
-    xmlSetStructuredErrorFunc(q->context, q->handler);
-#else
-    (void)q;
-#endif
-}
-
-/* Parses UTF-8 XML without network, DTD or entity substitution. `what` names the input in reasons. */
+/* Parses UTF-8 XML with wsm_xml_parse: no network, DTD or entity substitution. `what` names the input in
+ * reasons. */
 static xmlDocPtr parse_xml(const char *xml, size_t len, int extra_options, const char *what, char **err)
 {
-    struct parse_state st;
-    struct quiet quiet;
-    xmlParserCtxtPtr ctxt;
+    struct wsm_xml_failure why;
+    char message[PARSER_MESSAGE_MAX + 1];
     xmlDocPtr doc;
-    int options = XML_PARSE_NONET | XML_PARSE_IGNORE_ENC | extra_options;
 
-    memset(&st, 0, sizeof(st));
     if (!xml || !len) {
         set_err(err, "the %s is empty", what);
         return NULL;
     }
-    if (len > CLI_FORMAT_MAX_INPUT || len > INT_MAX) {
+    /* The CLI holds UTF-8 whatever the XML declaration claims: the COM edge converted it. */
+    doc =
+        wsm_xml_parse(xml, len, "UTF-8", XML_PARSE_IGNORE_ENC | extra_options, 0, CLI_FORMAT_MAX_INPUT, &why);
+    if (doc && xmlDocGetRootElement(doc))
+        return doc;
+    xmlFreeDoc(doc);
+    if (why.too_large)
         set_err(err, "the %s is %llu bytes long, more than the %llu MiB the formatter accepts", what,
                 (unsigned long long)len, (unsigned long long)(CLI_FORMAT_MAX_INPUT >> 20));
-        return NULL;
-    }
-#if defined(XML_PARSE_NO_XXE) || LIBXML_VERSION >= 21300
-    options |= XML_PARSE_NO_XXE; /* an enum value in libxml2 2.13+, hence the version test */
-#endif
-
-    xmlInitParser();
-    quiet_begin(&quiet, &st);
-    if (!(ctxt = xmlNewParserCtxt())) {
-        quiet_end(&quiet);
-        set_err(err, "out of memory while parsing the %s", what);
-        return NULL;
-    }
-    ctxt->_private = &st;
-    ctxt->sax->internalSubset = on_subset;
-    ctxt->sax->externalSubset = on_subset;
-    ctxt->sax->entityDecl = on_entity_decl;
-    ctxt->sax->serror = ctxt_error;
-    /* The CLI holds UTF-8 whatever the XML declaration claims: the COM edge converted it. */
-    doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, "UTF-8", options);
-    quiet_end(&quiet);
-
-    if (st.dtd_seen) {
-        /* xmlStopParser leaves wellFormed set: the partial document must go. */
+    else if (why.dtd_seen)
         set_err(err, "the %s contains a DTD (<!DOCTYPE ...>), which is refused", what);
-    } else if (st.no_memory) {
+    else if (why.out_of_memory)
         set_err(err, "out of memory while parsing the %s", what);
-    } else if (!doc || st.failed || !ctxt->wellFormed || !ctxt->nsWellFormed || !xmlDocGetRootElement(doc)) {
-        if (st.first_error[0])
-            set_err(err, "the %s is not well-formed XML: %s (line %d)", what, st.first_error, st.first_line);
-        else
-            set_err(err, "the %s is not well-formed XML", what);
-    } else {
-        xmlFreeParserCtxt(ctxt);
-        return doc;
-    }
-    xmlFreeParserCtxt(ctxt);
-    xmlFreeDoc(doc);
+    else if (why.message[0])
+        set_err(err, "the %s is not well-formed XML: %s (line %d)", what,
+                parser_message(message, why.message), why.line);
+    else
+        set_err(err, "the %s is not well-formed XML", what);
     return NULL;
 }
 
@@ -600,22 +485,22 @@ static int pretty_close(void *context)
 
 static int render_pretty(struct buf *b, xmlDocPtr doc)
 {
-    struct parse_state st;
-    struct quiet quiet;
+    struct wsm_xml_failure why;
+    struct wsm_xml_quiet quiet;
     xmlSaveCtxtPtr save;
     long saved = -1;
     int closed = -1;
 
     /* The saver reports its errors (out of memory) through the thread's handler too. */
-    memset(&st, 0, sizeof(st));
-    quiet_begin(&quiet, &st);
+    memset(&why, 0, sizeof(why));
+    wsm_xml_quiet_begin(&quiet, &why);
     /* The UTF-8 encoding keeps non-ASCII text as it is instead of character references. */
     if ((save = xmlSaveToIO(pretty_write, pretty_close, b, "UTF-8", XML_SAVE_FORMAT | XML_SAVE_NO_DECL))) {
         saved = xmlSaveDoc(save, doc);
         closed = xmlSaveClose(save);
     }
-    quiet_end(&quiet);
-    return closed >= 0 && saved >= 0 && !st.failed && !b->oom;
+    wsm_xml_quiet_end(&quiet);
+    return closed >= 0 && saved >= 0 && !why.errors && !b->oom;
 }
 
 /* ---- the entry points ---- */
@@ -694,21 +579,29 @@ int cli_format_reply(FILE *out, const char *xml, size_t len, enum cli_format fmt
 
 /* ---- faults ---- */
 
+/* An element with this local name, and this namespace unless ns is NULL? */
+static int is_named(const xmlNode *n, const char *ns, const char *local)
+{
+    return n->type == XML_ELEMENT_NODE && name_is(n, local) && (!ns || ns_is(n, ns));
+}
+
+/* The node after n in document order within top's subtree; NULL after the last. */
+static const xmlNode *next_within(const xmlNode *top, const xmlNode *n)
+{
+    if (n->type == XML_ELEMENT_NODE && n->children)
+        return n->children;
+    while (n != top && !n->next)
+        n = n->parent;
+    return n == top ? NULL : n->next;
+}
+
 /* The first element in document order within top (top included) with this local name, and this namespace
  * unless ns is NULL. */
 static const xmlNode *find_element(const xmlNode *top, const char *ns, const char *local)
 {
-    for (const xmlNode *n = top; n;) {
-        if (n->type == XML_ELEMENT_NODE && name_is(n, local) && (!ns || ns_is(n, ns)))
+    for (const xmlNode *n = top; n; n = next_within(top, n))
+        if (is_named(n, ns, local))
             return n;
-        if (n->type == XML_ELEMENT_NODE && n->children) {
-            n = n->children;
-            continue;
-        }
-        while (n != top && !n->next)
-            n = n->parent;
-        n = n == top ? NULL : n->next;
-    }
     return NULL;
 }
 
@@ -791,21 +684,13 @@ static char *wsman_fault_message(const xmlNode *fault, int *oom)
 /* The first leaf element with this local name (any namespace when ns is NULL) that has text. */
 static char *first_text_of(const xmlNode *top, const char *ns, const char *local, int *oom)
 {
-    for (const xmlNode *n = top; n;) {
-        if (n->type == XML_ELEMENT_NODE && name_is(n, local) && (!ns || ns_is(n, ns)) &&
-            !has_element_children(n)) {
+    for (const xmlNode *n = top; n; n = next_within(top, n)) {
+        if (is_named(n, ns, local) && !has_element_children(n)) {
             char *line = element_line(n, 0, oom);
 
             if (line || *oom)
                 return line;
         }
-        if (n->type == XML_ELEMENT_NODE && n->children) {
-            n = n->children;
-            continue;
-        }
-        while (n != top && !n->next)
-            n = n->parent;
-        n = n == top ? NULL : n->next;
     }
     return NULL;
 }

@@ -19,6 +19,7 @@
 #include <libxml/tree.h>
 #include <libxml/xmlsave.h>
 
+#include "../core/xmlsafe.h"
 #include "input.h"
 
 #define HASH_MAX_DEPTH 32
@@ -786,16 +787,11 @@ static int apply_props(xmlDocPtr doc, xmlNodePtr parent, const struct cli_props 
 
 int cli_apply_props(const char *xml, const struct cli_props *p, char **out, char **err)
 {
-    int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_IGNORE_ENC;
-    xmlParserCtxtPtr ctxt;
+    struct wsm_xml_failure why;
     xmlDocPtr doc;
     xmlNodePtr root;
-    size_t len;
     int rc;
 
-#ifdef XML_PARSE_NO_XXE
-    opts |= XML_PARSE_NO_XXE;
-#endif
     if (err)
         *err = NULL;
     if (!out)
@@ -803,26 +799,18 @@ int cli_apply_props(const char *xml, const struct cli_props *p, char **out, char
     *out = NULL;
     if (!xml)
         return cli_fail(err, -1, "set: no XML to modify");
-    if ((len = strlen(xml)) > CLI_MAX_XML)
-        return cli_fail(err, -1, "set: the resource's XML is larger than %zu MiB", CLI_MAX_XML >> 20);
-    if (!(ctxt = xmlNewParserCtxt()))
-        return cli_fail(err, -1, "out of memory");
-    /* The text came through a BSTR as UTF-8, whatever its declaration says. No entity substitution, no DTD
-     * loading, no network. */
-    doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, "UTF-8", opts);
-    if (!doc) {
-        const xmlError *e = xmlCtxtGetLastError(ctxt);
-        char msg[256];
-        snprintf(msg, sizeof(msg), "%s", e && e->message ? e->message : "unknown error");
-        msg[strcspn(msg, "\r\n")] = '\0';
-        rc = cli_fail(err, -1, "set: the resource's XML does not parse: %s (line %d)", msg, e ? e->line : 0);
-        xmlFreeParserCtxt(ctxt);
-        return rc;
-    }
-    xmlFreeParserCtxt(ctxt);
-    if (doc->intSubset || doc->extSubset) {
-        xmlFreeDoc(doc);
-        return cli_fail(err, -1, "set: the resource's XML has a document type declaration (refused)");
+    /* The text came through a BSTR as UTF-8, whatever its declaration says. */
+    if (!(doc = wsm_xml_parse(xml, strlen(xml), "UTF-8", XML_PARSE_IGNORE_ENC, 0, CLI_MAX_XML, &why))) {
+        if (why.too_large)
+            return cli_fail(err, -1, "set: the resource's XML is larger than %zu MiB", CLI_MAX_XML >> 20);
+        if (why.dtd_seen)
+            return cli_fail(err, -1, "set: the resource's XML has a document type declaration (refused)");
+        if (why.out_of_memory)
+            return cli_fail(err, -1, "out of memory");
+        /* libxml2's last word on it, as xmlCtxtGetLastError() gives it: its first line. */
+        why.last_message[strcspn(why.last_message, "\r\n")] = '\0';
+        return cli_fail(err, -1, "set: the resource's XML does not parse: %s (line %d)",
+                        why.last_message[0] ? why.last_message : "unknown error", why.last_line);
     }
     if (!(root = xmlDocGetRootElement(doc))) {
         xmlFreeDoc(doc);

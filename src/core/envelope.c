@@ -2,7 +2,7 @@
  * Request envelopes (protocol fact sheet section 2), built with the libxml2
  * tree API so that every caller-supplied string is escaped by the
  * serialiser and never spliced into markup. Caller XML (Put/Create/Invoke
- * bodies, filter XML) is parsed with a private parser context that refuses
+ * bodies, filter XML) is parsed by wsm_xml_parse (xmlsafe.h), which refuses
  * DTDs before any entity declaration is read, then moved into the envelope.
  *
  * SPDX-License-Identifier: MIT
@@ -12,7 +12,6 @@
 #endif
 
 #include <inttypes.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,21 +19,13 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
-#include <libxml/xmlerror.h>
 #include <libxml/xmlsave.h>
-#include <libxml/xmlversion.h>
 
 #include "core.h"
 #include "detail.h"
 #include "envelope.h"
 #include "names.h"
-
-/* libxml2 2.12 made the structured error callback take a const error. */
-#if LIBXML_VERSION >= 21200
-typedef const xmlError wsm_xml_error;
-#else
-typedef xmlError wsm_xml_error;
-#endif
+#include "xmlsafe.h"
 
 /* ---- ids, durations, actions ---- */
 
@@ -320,62 +311,26 @@ static int tree_complete(xmlNodePtr node)
     return 1;
 }
 
-struct parse_state {
-    int saw_doctype;
-    int out_of_memory;
-    int namespace_error;
-    int line;
-    char message[200]; /* libxml2's first error, one line */
-};
+#define ERROR_MESSAGE_SIZE 200 /* bytes of libxml2's first error kept in a detail, with the NUL */
 
-/* Called when the parser meets <!DOCTYPE, before it reads any entity or
- * parameter-entity declaration of the internal subset: stopping here means
- * neither entity expansion ("billion laughs") nor external entities can
- * happen, whatever the libxml2 version's defaults are. */
-static void on_doctype(void *user, const xmlChar *name, const xmlChar *external_id, const xmlChar *system_id)
+/* libxml2's first error as one line in out: only the first line (some
+ * messages go on with a hex dump of the input), without a final full stop. */
+static const char *first_error(char out[ERROR_MESSAGE_SIZE], const struct wsm_xml_failure *why)
 {
-    xmlParserCtxtPtr ctxt = user;
-    struct parse_state *st = ctxt->_private;
-
-    (void)name, (void)external_id, (void)system_id;
-    st->saw_doctype = 1;
-    xmlStopParser(ctxt);
-}
-
-/* Keeps the first error (later ones are usually consequences of it) and
- * stops libxml2 from printing anything to stderr. */
-static void on_error(void *user, wsm_xml_error *err)
-{
-    xmlParserCtxtPtr ctxt = user;
-    struct parse_state *st = ctxt ? ctxt->_private : NULL;
-
-    if (!st || !err || err->level < XML_ERR_ERROR)
-        return;
-    /* A namespace name that is not a valid URI is only a warning in the
-     * Namespaces spec (and what libxml2 also says when xmlParseURI runs out
-     * of memory): the prefix is still bound, so accept it. */
-    if (err->code == XML_WAR_NS_URI || err->code == XML_WAR_NS_URI_RELATIVE)
-        return;
-    if (err->code == XML_ERR_NO_MEMORY)
-        st->out_of_memory = 1;
-    if (err->domain == XML_FROM_NAMESPACE)
-        st->namespace_error = 1;
-    if (st->message[0])
-        return;
-    st->line = err->line;
-    const char *m = err->message ? err->message : "unknown error";
+    const char *m = why->message[0] ? why->message : "unknown error";
     size_t n = 0;
-    /* Only the first line: some messages go on with a hex dump of the input. */
-    while (m[n] && m[n] != '\n' && n < sizeof st->message - 1) {
+
+    while (m[n] && m[n] != '\n' && n < ERROR_MESSAGE_SIZE - 1) {
         unsigned char c = (unsigned char)m[n];
-        st->message[n] = (c < 0x20 || c == 0x7F) ? ' ' : (char)c;
+        out[n] = (c < 0x20 || c == 0x7F) ? ' ' : (char)c;
         n++;
     }
-    while (n > 0 && (st->message[n - 1] == ' ' || st->message[n - 1] == '.'))
+    while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '.'))
         n--;
-    st->message[n] = '\0';
+    out[n] = '\0';
     if (!n)
-        snprintf(st->message, sizeof st->message, "libxml2 error %d", err->code);
+        snprintf(out, ERROR_MESSAGE_SIZE, "libxml2 error %d", why->code);
+    return out;
 }
 
 /* Parses text (UTF-8) into a document with exactly one root element.
@@ -383,49 +338,40 @@ static void on_error(void *user, wsm_xml_error *err)
  * starts with `what` ("The input XML"). */
 static int32_t parse_xml(const char *text, int32_t bad_code, const char *what, xmlDocPtr *out, char **detail)
 {
-    struct parse_state st = {0};
+    struct wsm_xml_failure why;
     size_t len = strlen(text);
-    xmlParserCtxtPtr ctxt;
-    xmlDocPtr doc = NULL;
+    xmlDocPtr doc;
     int32_t hr = WSM_S_OK;
-
-    *out = NULL;
-    if (len > INT_MAX)
-        return wsm_fail(detail, bad_code, "%s is larger than 2 GiB.", what);
-    if (!(ctxt = xmlNewParserCtxt()))
-        return WSM_E_OUTOFMEMORY;
-    /* The handler block belongs to this context (xmlNewParserCtxt allocates
-     * it), so changing it affects no other parser. */
-    ctxt->_private = &st;
-    ctxt->sax->internalSubset = on_doctype;
-    ctxt->sax->serror = on_error;
 
     /* The text is UTF-8 whatever its declaration says (the COM layer has
      * converted it): IGNORE_ENC makes libxml2 skip the declared encoding,
      * and no encoding is forced because libxml2 2.9's forced-encoding path
      * dereferences NULL when an allocation fails. NODICT keeps names out of
      * the context's dictionary so nodes can move to the envelope document.
-     * Never NOENT or DTDLOAD. */
-    int options =
-        XML_PARSE_NONET | XML_PARSE_NODICT | XML_PARSE_IGNORE_ENC | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
-#ifdef XML_PARSE_NO_XXE
-    options |= XML_PARSE_NO_XXE;
-#endif
-    doc = xmlCtxtReadMemory(ctxt, text, (int)len, NULL, NULL, options);
+     * A namespace name that is not a valid URI is only a warning in the
+     * Namespaces spec (and what libxml2 also says when xmlParseURI runs out
+     * of memory): the prefix is still bound, so it is accepted. */
+    *out = NULL;
+    doc = wsm_xml_parse(text, len, NULL, XML_PARSE_NODICT | XML_PARSE_IGNORE_ENC, WSM_XML_LAX_NAMESPACE_URI,
+                        SIZE_MAX, &why);
 
     struct wsm_quoted q;
-    if (st.out_of_memory) {
+    if (why.too_large) {
+        hr = wsm_fail(detail, bad_code, "%s is larger than 2 GiB.", what);
+    } else if (why.out_of_memory) {
         hr = WSM_E_OUTOFMEMORY;
-    } else if (st.saw_doctype || (doc && (doc->intSubset || doc->extSubset))) {
+    } else if (why.dtd_seen) {
         hr = wsm_fail(detail, bad_code,
                       "%s contains a document type declaration (<!DOCTYPE ...>); DTDs and entity "
                       "declarations are not accepted.",
                       what);
-    } else if (!doc || !ctxt->wellFormed || st.namespace_error) {
+    } else if (!doc) {
         /* libxml2 reports every well-formedness error it finds; a failure
          * it said nothing about is an allocation it could not make. */
-        if (st.message[0])
-            hr = wsm_fail(detail, bad_code, "%s is not well-formed: line %d: %s.", what, st.line, st.message);
+        char message[ERROR_MESSAGE_SIZE];
+        if (why.errors)
+            hr = wsm_fail(detail, bad_code, "%s is not well-formed: line %d: %s.", what, why.line,
+                          first_error(message, &why));
         else
             hr = WSM_E_OUTOFMEMORY;
     } else if (!tree_complete(doc->children)) {
@@ -434,7 +380,6 @@ static int32_t parse_xml(const char *text, int32_t bad_code, const char *what, x
         hr = wsm_fail(detail, bad_code, "%s has no element; it must be a single XML element, not \"%s\".",
                       what, wsm_quote_str(&q, text));
     }
-    xmlFreeParserCtxt(ctxt);
     if (hr) {
         xmlFreeDoc(doc);
         return hr;

@@ -1,11 +1,12 @@
 /*
  * Reply parsing and fault mapping (see reply.h).
  *
- * Everything a server sends is untrusted. The parser runs on a private
- * libxml2 context: no network, no entity substitution, no DTD loading, and
- * any DTD at all makes it stop at once (a SOAP message must not carry one),
- * so billion-laughs and XXE replies never expand or open anything. libxml2's
- * own error printing is diverted into the detail sentence.
+ * Everything a server sends is untrusted. The parser (xmlsafe.c) runs on a
+ * private libxml2 context: no network, no entity substitution, no DTD
+ * loading, and any DTD at all makes it stop at once (a SOAP message must not
+ * carry one), so billion-laughs and XXE replies never expand or open
+ * anything. libxml2's own error printing is diverted into the detail
+ * sentence.
  *
  * Names are always matched by namespace URI: Windows uses s/a/w/n/x/p, the
  * MS-WSMV examples wsa/wsman/wsen, OMI SOAP-ENV/wsa/wxf.
@@ -13,20 +14,18 @@
  * SPDX-License-Identifier: MIT
  */
 #include <errno.h>
-#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxml/globals.h>
 #include <libxml/parser.h>
-#include <libxml/parserInternals.h>
 #include <libxml/tree.h>
-#include <libxml/xmlerror.h>
 #include <libxml/xmlIO.h>
 
 #include "detail.h"
 #include "names.h"
 #include "reply.h"
+#include "xmlsafe.h"
 
 /* Namespaces only the reply parser needs (not in names.h yet). */
 #define NS_SOAP11 "http://schemas.xmlsoap.org/soap/envelope/"
@@ -181,94 +180,6 @@ static void sb_add_direct_text(struct strbuf *b, const xmlNode *n)
             sb_add(b, (const char *)c->content);
 }
 
-/* ---- the hardened parser ---- */
-
-struct parse_state {
-    int dtd_seen;
-    int failed;     /* libxml2 reported an error (warnings do not count) */
-    int first_code; /* libxml2's code of the first error */
-    int first_line;
-    char *first_error; /* its message, made printable ASCII; NULL if none or OOM */
-};
-
-/* libxml2 messages may quote document bytes: keep a bounded, printable copy. */
-static char *printable_message(const char *m)
-{
-    size_t n = strlen(m);
-    char *s;
-
-    while (n && wsm_is_space((unsigned char)m[n - 1]))
-        n--;
-    if (n > LIBXML_MESSAGE_MAX)
-        n = LIBXML_MESSAGE_MAX;
-    if (!(s = malloc(n + 1)))
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)m[i];
-        s[i] = (c == '\n' || c == '\t' || c == '\r') ? ' ' : (c < 0x20 || c >= 0x7F) ? '?' : (char)c;
-    }
-    s[n] = '\0';
-    return s;
-}
-
-static void record_error(struct parse_state *st, const xmlError *e)
-{
-    if (!st || !e || e->level < XML_ERR_ERROR)
-        return;
-    if (st->failed++)
-        return;
-    st->first_code = e->code;
-    st->first_line = e->line;
-    st->first_error = printable_message(e->message ? e->message : "unknown error");
-}
-
-/* Errors raised with the parser context. */
-static void ctxt_error(void *user, xmlErrorPtr e)
-{
-    xmlParserCtxtPtr ctxt = user;
-    if (ctxt)
-        record_error(ctxt->_private, e);
-}
-
-/* Errors libxml2 raises without a context (encoding conversion etc.) would
- * otherwise go to the thread's generic handler, i.e. stderr. */
-static void thread_error(void *user, xmlErrorPtr e)
-{
-    record_error(user, e);
-}
-
-/* While libxml2 works for us, its thread's error handler is ours: nothing
- * reaches stderr, not even "out of memory" from a failed allocation. From
- * 2.12 on, the parser context's handler gets everything that matters. */
-struct quiet {
-#if LIBXML_VERSION < 21200
-    xmlStructuredErrorFunc handler;
-    void *context;
-#else
-    int unused;
-#endif
-};
-
-static void quiet_begin(struct quiet *q, struct parse_state *st)
-{
-#if LIBXML_VERSION < 21200
-    q->handler = xmlStructuredError;
-    q->context = xmlStructuredErrorContext;
-    xmlSetStructuredErrorFunc(st, thread_error);
-#else
-    (void)q, (void)st, (void)thread_error;
-#endif
-}
-
-static void quiet_end(const struct quiet *q)
-{
-#if LIBXML_VERSION < 21200
-    xmlSetStructuredErrorFunc(q->context, q->handler);
-#else
-    (void)q;
-#endif
-}
-
 /* ---- standalone serialisation ---- */
 
 /* Is ns declared on `from` or one of its ancestors up to and including top? */
@@ -395,95 +306,54 @@ static char *serialize_standalone(const xmlNode *element)
     return result;
 }
 
-/* Any DTD is refused the moment it starts, before its declarations are read. */
-static void refuse_dtd(void *user)
-{
-    xmlParserCtxtPtr ctxt = user;
-    struct parse_state *st = ctxt ? ctxt->_private : NULL;
+/* ---- the hardened parser ---- */
 
-    if (st)
-        st->dtd_seen = 1;
-    if (ctxt)
-        xmlStopParser(ctxt);
-}
-
-static void on_subset(void *user, const xmlChar *name, const xmlChar *external_id, const xmlChar *system_id)
+/* libxml2 messages may quote document bytes: a bounded, printable copy of one, in out. */
+static void printable_message(char out[LIBXML_MESSAGE_MAX + 1], const char *m)
 {
-    (void)name, (void)external_id, (void)system_id;
-    refuse_dtd(user);
-}
+    size_t n = strlen(m);
 
-static void on_entity_decl(void *user, const xmlChar *name, int type, const xmlChar *public_id,
-                           const xmlChar *system_id, xmlChar *content)
-{
-    (void)name, (void)type, (void)public_id, (void)system_id, (void)content;
-    refuse_dtd(user);
+    while (n && wsm_is_space((unsigned char)m[n - 1]))
+        n--;
+    if (n > LIBXML_MESSAGE_MAX)
+        n = LIBXML_MESSAGE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)m[i];
+        out[i] = (c == '\n' || c == '\t' || c == '\r') ? ' ' : (c < 0x20 || c >= 0x7F) ? '?' : (char)c;
+    }
+    out[n] = '\0';
 }
 
 /* Parses data (in `encoding`, or detected by the XML rules when NULL) into
- * a namespace-well-formed document. `what` names the input in details. */
+ * a namespace-well-formed document (see xmlsafe.h for what is refused).
+ * `what` names the input in details. */
 static int32_t parse_xml(const char *data, size_t len, const char *encoding, const char *what, xmlDocPtr *out,
                          char **detail)
 {
-    struct parse_state st = {0};
-    struct quiet quiet;
-    xmlParserCtxtPtr ctxt;
-    xmlDocPtr doc;
-    int options = XML_PARSE_NONET;
-    int32_t hr;
+    struct wsm_xml_failure why;
+    char message[LIBXML_MESSAGE_MAX + 1];
 
     *out = NULL;
     if (!data || !len)
         return wsm_fail(detail, ERROR_WSMAN_INVALID_XML, "The %s is empty.", what);
-    if (len > INT_MAX)
+    /* With an encoding, the BOM or HTTP charset was decided by the caller: the declaration is ignored. */
+    if ((*out = wsm_xml_parse(data, len, encoding, encoding ? XML_PARSE_IGNORE_ENC : 0, 0, SIZE_MAX, &why)))
+        return WSM_S_OK;
+    if (why.too_large)
         return wsm_fail(detail, ERROR_WSMAN_MAX_ENVELOPE_SIZE_EXCEEDED,
                         "The %s is %zu bytes long, more than this parser accepts.", what, len);
-#if defined(XML_PARSE_NO_XXE) || LIBXML_VERSION >= 21300
-    options |= XML_PARSE_NO_XXE; /* an enum value in libxml2 2.13+, hence the version test */
-#endif
-    if (encoding)
-        options |= XML_PARSE_IGNORE_ENC; /* the BOM or HTTP charset was decided by the caller */
-
-    xmlInitParser();
-    quiet_begin(&quiet, &st);
-    if (!(ctxt = xmlNewParserCtxt())) {
-        quiet_end(&quiet);
-        free(st.first_error);
+    if (why.dtd_seen)
+        return wsm_fail(detail, ERROR_WSMAN_INVALID_XML,
+                        "The %s contained a DTD (<!DOCTYPE ...>), which SOAP messages must not carry; it "
+                        "was refused without expanding any entity.",
+                        what);
+    if (why.out_of_memory)
         return WSM_E_OUTOFMEMORY;
-    }
-    ctxt->_private = &st;
-    ctxt->sax->internalSubset = on_subset;
-    ctxt->sax->externalSubset = on_subset;
-    ctxt->sax->entityDecl = on_entity_decl;
-    ctxt->sax->serror = ctxt_error;
-    doc = xmlCtxtReadMemory(ctxt, data, (int)len, NULL, encoding, options);
-    quiet_end(&quiet);
-
-    if (st.dtd_seen) {
-        /* xmlStopParser leaves wellFormed set: the partial document must go. */
-        hr = wsm_fail(detail, ERROR_WSMAN_INVALID_XML,
-                      "The %s contained a DTD (<!DOCTYPE ...>), which SOAP messages must not carry; it "
-                      "was refused without expanding any entity.",
-                      what);
-    } else if (!doc || st.failed || !ctxt->wellFormed || !ctxt->nsWellFormed) {
-        if (st.first_code == XML_ERR_NO_MEMORY || (st.failed && !st.first_error))
-            hr = WSM_E_OUTOFMEMORY;
-        else if (st.first_error)
-            hr = wsm_fail(detail, ERROR_WSMAN_INVALID_XML, "The %s is not well-formed XML: %s (line %d).",
-                          what, st.first_error, st.first_line);
-        else
-            hr = wsm_fail(detail, ERROR_WSMAN_INVALID_XML, "The %s is not well-formed XML.", what);
-    } else {
-        hr = WSM_S_OK;
-    }
-    free(st.first_error);
-    xmlFreeParserCtxt(ctxt);
-    if (hr) {
-        xmlFreeDoc(doc);
-        return hr;
-    }
-    *out = doc;
-    return WSM_S_OK;
+    if (!why.errors)
+        return wsm_fail(detail, ERROR_WSMAN_INVALID_XML, "The %s is not well-formed XML.", what);
+    printable_message(message, why.message[0] ? why.message : "unknown error");
+    return wsm_fail(detail, ERROR_WSMAN_INVALID_XML, "The %s is not well-formed XML: %s (line %d).", what,
+                    message, why.line);
 }
 
 /* The encoding to force, from the BOM (which wins) or the HTTP charset. */
@@ -636,12 +506,12 @@ fail:
 int32_t wsm_reply_parse(const char *data, size_t len, const char *charset, size_t max_size,
                         struct wsm_reply **out, char **detail)
 {
-    struct quiet quiet;
+    struct wsm_xml_quiet quiet;
     int32_t ret;
 
-    quiet_begin(&quiet, NULL);
+    wsm_xml_quiet_begin(&quiet, NULL);
     ret = reply_parse_impl(data, len, charset, max_size, out, detail);
-    quiet_end(&quiet);
+    wsm_xml_quiet_end(&quiet);
     return ret;
 }
 
@@ -1044,12 +914,12 @@ oom:
 
 int wsm_reply_get_fault(const struct wsm_reply *r, const char *machine_fallback, struct wsm_fault *f)
 {
-    struct quiet quiet;
+    struct wsm_xml_quiet quiet;
     int ret;
 
-    quiet_begin(&quiet, NULL);
+    wsm_xml_quiet_begin(&quiet, NULL);
     ret = reply_get_fault_impl(r, machine_fallback, f);
-    quiet_end(&quiet);
+    wsm_xml_quiet_end(&quiet);
     return ret;
 }
 
@@ -1092,12 +962,12 @@ static int32_t reply_body_impl(const struct wsm_reply *r, char **xml, char **det
 
 int32_t wsm_reply_body(const struct wsm_reply *r, char **xml, char **detail)
 {
-    struct quiet quiet;
+    struct wsm_xml_quiet quiet;
     int32_t ret;
 
-    quiet_begin(&quiet, NULL);
+    wsm_xml_quiet_begin(&quiet, NULL);
     ret = reply_body_impl(r, xml, detail);
-    quiet_end(&quiet);
+    wsm_xml_quiet_end(&quiet);
     return ret;
 }
 
@@ -1125,12 +995,12 @@ static int32_t reply_child_impl(const struct wsm_reply *r, const char *ns, const
 static int32_t reply_child(const struct wsm_reply *r, const char *ns, const char *name, int32_t missing,
                            const char *what, char **xml, char **detail)
 {
-    struct quiet quiet;
+    struct wsm_xml_quiet quiet;
     int32_t ret;
 
-    quiet_begin(&quiet, NULL);
+    wsm_xml_quiet_begin(&quiet, NULL);
     ret = reply_child_impl(r, ns, name, missing, what, xml, detail);
-    quiet_end(&quiet);
+    wsm_xml_quiet_end(&quiet);
     return ret;
 }
 
@@ -1230,12 +1100,12 @@ done:
 
 int32_t wsm_reply_enumeration(const struct wsm_reply *r, int pull, struct wsm_enum_state *st, char **detail)
 {
-    struct quiet quiet;
+    struct wsm_xml_quiet quiet;
     int32_t ret;
 
-    quiet_begin(&quiet, NULL);
+    wsm_xml_quiet_begin(&quiet, NULL);
     ret = reply_enumeration_impl(r, pull, st, detail);
-    quiet_end(&quiet);
+    wsm_xml_quiet_end(&quiet);
     return ret;
 }
 
@@ -1356,11 +1226,11 @@ done:
 
 int32_t wsm_parse_epr(const char *xml, struct wsm_locator **out, char **detail)
 {
-    struct quiet quiet;
+    struct wsm_xml_quiet quiet;
     int32_t ret;
 
-    quiet_begin(&quiet, NULL);
+    wsm_xml_quiet_begin(&quiet, NULL);
     ret = parse_epr_impl(xml, out, detail);
-    quiet_end(&quiet);
+    wsm_xml_quiet_end(&quiet);
     return ret;
 }
