@@ -9,6 +9,7 @@
 #include "core.h"
 #include "detail.h"
 #include "test.h"
+#include "xmlsafe.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -585,6 +586,62 @@ static void test_resource_rejected(void)
     wsm_resource_uri_free(NULL); /* must not crash */
 }
 
+/* The one safe XML parser (xmlsafe.c) that the core and wsmanctl share. */
+static void test_xml_safe(void)
+{
+    static const char good[] = "<a:x xmlns:a=\"urn:a\"><a:y>1</a:y></a:x>";
+    static const char dtd[] = "<!DOCTYPE x [<!ENTITY e \"boom\">]><x>&e;</x>";
+    static const char external[] = "<!DOCTYPE x SYSTEM \"http://127.0.0.1:1/x.dtd\"><x/>";
+    static const char bad[] = "<x><y></x>";
+    static const char lax[] = "<p:x xmlns:p=\"urn:x y\"/>";
+    struct wsm_xml_failure why;
+    struct wsm_xml_quiet q;
+    xmlDocPtr doc;
+
+    memset(&why, 0xA5, sizeof(why));
+    doc = wsm_xml_parse(good, strlen(good), NULL, 0, 0, 1024, &why);
+    ok(doc != NULL && !why.errors && !why.dtd_seen && !why.too_large, "xmlsafe: well-formed XML parses");
+    ok(doc && !strcmp((const char *)xmlDocGetRootElement(doc)->name, "x"), "xmlsafe: the root element");
+    xmlFreeDoc(doc);
+
+    doc = wsm_xml_parse(dtd, strlen(dtd), NULL, XML_PARSE_NOENT | XML_PARSE_DTDLOAD, 0, 1024, &why);
+    ok(!doc && why.dtd_seen, "xmlsafe: an internal DTD is refused even when NOENT/DTDLOAD are asked for");
+    xmlFreeDoc(doc);
+    doc = wsm_xml_parse(external, strlen(external), NULL, XML_PARSE_DTDLOAD, 0, 1024, &why);
+    ok(!doc && why.dtd_seen, "xmlsafe: an external DTD is refused without being fetched");
+    xmlFreeDoc(doc);
+
+    doc = wsm_xml_parse(bad, strlen(bad), NULL, XML_PARSE_RECOVER, 0, 1024, &why);
+    ok(!doc && why.errors > 0 && why.line == 1 && why.message[0], "xmlsafe: not well-formed, even with RECOVER");
+    xmlFreeDoc(doc);
+
+    doc = wsm_xml_parse(good, strlen(good), NULL, 0, 0, strlen(good) - 1, &why);
+    ok(!doc && why.too_large, "xmlsafe: one byte over max_len is refused unread");
+    doc = wsm_xml_parse(NULL, 0, NULL, 0, 0, 1024, &why);
+    ok(!doc && !why.too_large, "xmlsafe: empty input is not a document");
+
+    doc = wsm_xml_parse(lax, strlen(lax), NULL, 0, 0, 1024, &why);
+    ok(!doc, "xmlsafe: a namespace name that is not a URI fails by default");
+    doc = wsm_xml_parse(lax, strlen(lax), NULL, 0, WSM_XML_LAX_NAMESPACE_URI, 1024, &why);
+    ok(doc != NULL, "xmlsafe: ... and is bound with WSM_XML_LAX_NAMESPACE_URI");
+    xmlFreeDoc(doc);
+
+    /* Quiet sections nest and restore the thread's handler. */
+    wsm_xml_quiet_begin(&q, NULL);
+    {
+        struct wsm_xml_quiet inner;
+        wsm_xml_quiet_begin(&inner, &why);
+        doc = wsm_xml_parse(good, strlen(good), NULL, 0, 0, 1024, &why);
+        ok(doc != NULL, "xmlsafe: parses inside quiet sections");
+        xmlFreeDoc(doc);
+        wsm_xml_quiet_end(&inner);
+    }
+    wsm_xml_quiet_end(&q);
+#if LIBXML_VERSION < 21200
+    ok(xmlStructuredError == NULL, "xmlsafe: the thread's error handler is restored");
+#endif
+}
+
 int main(void)
 {
     test_util();
@@ -598,5 +655,6 @@ int main(void)
     test_aliases();
     test_selectors();
     test_resource_rejected();
+    test_xml_safe();
     return test_summary("core");
 }
