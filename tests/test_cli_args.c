@@ -254,10 +254,14 @@ static void test_operations(void)
     }
     static const char *const codes[] = {"0x80338012", "0X80338012", "2150858770",  "-2144108526",
                                         "5",          "4294967295", "-2147483648", "0xFFFFFFFF"};
+    static const unsigned long values[] = {0x80338012ul, 0x80338012ul, 0x80338012ul, 0x80338012ul,
+                                           5ul,          0xFFFFFFFFul, 0x80000000ul, 0xFFFFFFFFul};
     for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
         if (parse_ok(&o, "helpmsg", codes[i])) {
             ok(o.op == CLI_OP_HELPMSG, "helpmsg");
             ok_str(codes[i], o.helpmsg_code);
+            ok(o.helpmsg_value == values[i], "helpmsg %s = 0x%lX (got 0x%lX)", codes[i], values[i],
+               o.helpmsg_value);
             cli_opts_free(&o);
         }
     }

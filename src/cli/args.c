@@ -594,16 +594,29 @@ static int check_resource(const char *op, char *r, char **err)
     return 0;
 }
 
-/* helpmsg: decimal (up to 4294967295), negative decimal (down to -2147483648) or 0x hex (up to 8 digits). */
-static int valid_error_code(const char *s)
+/* helpmsg: decimal (up to 4294967295), negative decimal (down to -2147483648, an HRESULT as VBScript's Long
+ * shows it) or 0x hex (up to 8 digits). Returns 1 with *code, or 0. */
+static int parse_error_code(const char *s, unsigned long *code)
 {
+    long long v;
+
     if ((s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))) {
         size_t n = strlen(s + 2);
-        return n >= 1 && n <= 8 && strspn(s + 2, "0123456789abcdefABCDEF") == n;
+        if (n < 1 || n > 8 || strspn(s + 2, "0123456789abcdefABCDEF") != n)
+            return 0;
+        *code = strtoul(s + 2, NULL, 16);
+        return 1;
     }
-    if (*s == '-')
-        return parse_number(s + 1, 2147483648LL) >= 0;
-    return parse_number(s, 4294967295LL) >= 0;
+    if (*s == '-') {
+        if ((v = parse_number(s + 1, 2147483648LL)) < 0)
+            return 0;
+        *code = (unsigned long)(4294967296LL - v) & 0xFFFFFFFFul;
+        return 1;
+    }
+    if ((v = parse_number(s, 4294967295LL)) < 0)
+        return 0;
+    *code = (unsigned long)v;
+    return 1;
 }
 
 /* Clears a secret before it is freed (volatile: the stores must not be optimized away). */
@@ -1071,7 +1084,7 @@ static int take_positionals(struct parser *ps, char **pos, int npos)
         if (npos < 1)
             return cli_fail(ps->err, CLI_EXIT_USAGE,
                             "helpmsg: missing the error code (wsmanctl helpmsg CODE)");
-        if (!valid_error_code(pos[0]))
+        if (!parse_error_code(pos[0], &o->helpmsg_value))
             return cli_fail(
                 ps->err, CLI_EXIT_USAGE,
                 "helpmsg: '%s' is not an error code (decimal, negative decimal or 0x hex, 32 bits)",

@@ -73,9 +73,10 @@ struct cli_opts {
     int help;            /* --help, -?, -help, /?, or `help OP`: print usage (of `op` when set), exit 0 */
     const char *op_name; /* the operation word as typed (static storage or owned by argv) */
 
-    char *action;       /* invoke: the method name (first positional) */
-    char *resource;     /* the resource URI as typed (aliases and ?selectors left to the library) */
-    char *helpmsg_code; /* helpmsg: the number as typed */
+    char *action;                /* invoke: the method name (first positional) */
+    char *resource;              /* the resource URI as typed (aliases and ?selectors left to the library) */
+    char *helpmsg_code;          /* helpmsg: the number as typed */
+    unsigned long helpmsg_value; /* helpmsg: that number as the 32-bit code (negative ones wrapped) */
 
     /* Input for set/create/invoke: either @{...} (parsed) or -file:PATH (read, raw XML). */
     struct cli_props *input; /* NULL when no @{...} was given */

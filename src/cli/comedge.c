@@ -86,11 +86,8 @@ HRESULT cli_failure_set(struct cli_failure *f, HRESULT hr, IUnknown *obj)
             f->fault_xml = utf8_from_olestr(xml);
         SysFreeString(xml);
     }
-    if (!f->text) {
-        char buf[80];
-        snprintf(buf, sizeof(buf), hr == E_OUTOFMEMORY ? "Out of memory." : "The operation failed.");
-        f->text = strdup(buf);
-    }
+    if (!f->text)
+        f->text = strdup(hr == E_OUTOFMEMORY ? "Out of memory." : "The operation failed.");
     return hr;
 }
 

@@ -9,8 +9,8 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <ctype.h>
 #include <errno.h>
-#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -50,31 +50,12 @@ struct job {
     size_t out_len, err_len;
 };
 
-static const char *op_label(enum cli_op op)
+/* "Get", "Enumerate", ...: the operation's name (args.c's table) as the error lines spell it. */
+static const char *op_label(enum cli_op op, char *buf, size_t size)
 {
-    switch (op) {
-    case CLI_OP_GET:
-        return "Get";
-    case CLI_OP_SET:
-        return "Set";
-    case CLI_OP_CREATE:
-        return "Create";
-    case CLI_OP_DELETE:
-        return "Delete";
-    case CLI_OP_ENUMERATE:
-        return "Enumerate";
-    case CLI_OP_INVOKE:
-        return "Invoke";
-    case CLI_OP_IDENTIFY:
-        return "Identify";
-    case CLI_OP_HELPMSG:
-        return "Helpmsg";
-    case CLI_OP_EXEC:
-        return "Exec";
-    case CLI_OP_NONE:
-        break;
-    }
-    return "Operation";
+    snprintf(buf, size, "%s", cli_op_name(op));
+    buf[0] = (char)toupper((unsigned char)buf[0]);
+    return buf;
 }
 
 /* "wsmanctl: Get failed: TEXT (0x80338xxx)"; with -format:xml or pretty the fault XML follows, so that
@@ -88,6 +69,12 @@ static int report(struct job *j, const char *what, const struct cli_failure *f)
     if (f->fault_xml && j->opts->format != CLI_FORMAT_TEXT)
         cli_format_reply(j->err, f->fault_xml, strlen(f->fault_xml), j->opts->format, NULL);
     return CLI_EXIT_FAILED;
+}
+
+static int report_oom(struct job *j, const char *what, struct cli_failure *f)
+{
+    cli_failure_text(f, E_OUTOFMEMORY, "Out of memory.");
+    return report(j, what, f);
 }
 
 /* Prints one reply body in the chosen format; raw when it does not parse. */
@@ -152,10 +139,10 @@ static int run_enumerate(struct job *j, IWSManSession *s, IWSManResourceLocator 
 
     /* winrm's default filter dialect is WQL. */
     if (o->filter && !dialect)
-        dialect = "http://schemas.microsoft.com/wbem/wsman/1/WQL";
+        dialect = CLI_DIALECT_WQL;
     if (!(filter = bstr_from_utf8(o->filter ? o->filter : "")) ||
         !(dial = bstr_from_utf8(dialect ? dialect : ""))) {
-        status = report(j, "Enumerate", &(struct cli_failure){E_OUTOFMEMORY, (char *)"Out of memory.", NULL});
+        status = report_oom(j, "Enumerate", f);
         goto done;
     }
     hr = IWSManSession_Enumerate(s, cli_locator_variant(loc), filter, dial, enumeration_flags(o), &disp);
@@ -193,8 +180,7 @@ static int run_enumerate(struct job *j, IWSManSession *s, IWSManResourceLocator 
         SysFreeString(item);
         item = NULL;
         if (!xml) {
-            status =
-                report(j, "Enumerate", &(struct cli_failure){E_OUTOFMEMORY, (char *)"Out of memory.", NULL});
+            status = report_oom(j, "Enumerate", f);
             break;
         }
         if (line_shown && j->progress_on_stdout) { /* the item goes where the progress line was */
@@ -255,7 +241,7 @@ static int run_set(struct job *j, IWSManSession *s, IWSManResourceLocator *loc, 
 
     if (j->opts->input_xml) {
         if (!(changed = strdup(j->opts->input_xml)))
-            return report(j, "Set", &(struct cli_failure){E_OUTOFMEMORY, (char *)"Out of memory.", NULL});
+            return report_oom(j, "Set", f);
     } else {
         if (FAILED(cli_session_get(s, loc, 0, &current, f)))
             return report(j, "Set (reading the current values)", f);
@@ -293,7 +279,8 @@ static int run_job(struct job *j)
         goto done;
     }
     if (o->resource && FAILED(cli_locator_create(wsman, o, o->resource, &loc, &f))) {
-        status = report(j, op_label(o->op), &f);
+        char label[32];
+        status = report(j, op_label(o->op, label, sizeof(label)), &f);
         goto done;
     }
     switch (o->op) {
@@ -382,53 +369,35 @@ done:
     return status;
 }
 
-/* helpmsg CODE: the text GetErrorMessage gives for a decimal, 0x-hex or negative (HRESULT as Long) number. */
+/* helpmsg CODE: the text GetErrorMessage gives for the code (args.c has parsed it: decimal, 0x hex, or
+ * negative as a Long). */
 static int run_helpmsg(const struct cli_opts *o)
 {
-    const char *text = o->helpmsg_code;
     struct cli_failure f = {0};
     IWSManEx3 *wsman = NULL;
-    char *end = NULL, *msg;
-    long long value;
+    char *msg = NULL, *line;
     BSTR out = NULL;
     HRESULT hr;
 
-    errno = 0;
-    if (text[0] == '0' && (text[1] == 'x' || text[1] == 'X'))
-        value = (long long)strtoull(text + 2, &end, 16);
-    else
-        value = strtoll(text, &end, 10);
-    if (!*text || !end || *end || errno || value < INT32_MIN || value > (long long)UINT32_MAX ||
-        (text[0] == '0' && (text[1] == 'x' || text[1] == 'X') && !text[2])) {
-        fprintf(stderr,
-                "wsmanctl: helpmsg: '%s' is not a number (decimal, 0x hexadecimal, or negative)\n" USAGE_HINT,
-                text);
-        return CLI_EXIT_USAGE;
+    if (SUCCEEDED(hr = cli_wsman_create(&wsman, &f))) {
+        if (FAILED(hr = IWSManEx3_GetErrorMessage(wsman, (DWORD)o->helpmsg_value, &out)))
+            cli_failure_set(&f, hr, (IUnknown *)wsman);
+        else if (!(msg = utf8_from_olestr(out)))
+            hr = cli_failure_text(&f, E_OUTOFMEMORY, "Out of memory.");
+        SysFreeString(out);
+        IWSManEx3_Release(wsman);
     }
-    if (FAILED(cli_wsman_create(&wsman, &f))) {
-        char *line = cli_failure_line(&f);
-        fprintf(stderr, "wsmanctl: %s\n", line ? line : "out of memory");
-        free(line);
-        cli_failure_clear(&f);
-        return CLI_EXIT_FAILED;
-    }
-    hr = IWSManEx3_GetErrorMessage(wsman, (DWORD)(uint32_t)value, &out);
-    if (FAILED(hr) || !(msg = utf8_from_olestr(out))) {
-        cli_failure_set(&f, FAILED(hr) ? hr : E_OUTOFMEMORY, (IUnknown *)wsman);
-        char *line = cli_failure_line(&f);
+    if (FAILED(hr)) {
+        line = cli_failure_line(&f);
         fprintf(stderr, "wsmanctl: helpmsg failed: %s\n", line ? line : "out of memory");
         free(line);
         cli_failure_clear(&f);
-        SysFreeString(out);
-        IWSManEx3_Release(wsman);
         return CLI_EXIT_FAILED;
     }
     fputs(msg, stdout);
     if (!*msg || msg[strlen(msg) - 1] != '\n')
         fputc('\n', stdout);
     free(msg);
-    SysFreeString(out);
-    IWSManEx3_Release(wsman);
     return CLI_EXIT_OK;
 }
 
