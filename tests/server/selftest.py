@@ -11,6 +11,7 @@ The Negotiate/Kerberos/NTLM and encryption tests live in gss_selftest.py (run at
 python3-gssapi, MIT krb5's KDC tools and gss-ntlmssp, and start a throw-away realm with tests/kdc/kdc.sh).
 """
 
+import base64
 import hashlib
 import http.client
 import os
@@ -283,7 +284,6 @@ class Client:
             body = body.encode('utf-8')
         h = {'Content-Type': CT8}
         if self.user is not None:
-            import base64
             h['Authorization'] = 'Basic ' + base64.b64encode(('%s:%s' % (self.user, self.password))
                                                              .encode()).decode()
         h.update(headers or {})
@@ -1276,7 +1276,6 @@ def t_keepalive(srv):
 
 def raw_exchange(port, body, read_until=None, close_after=None, limit=200000):
     """Sends one POST over a raw socket; returns the bytes read before EOF/limit/timeout."""
-    import base64
     s = socket.create_connection(('127.0.0.1', port), timeout=10)
     data = body.encode()
     head = ('POST /wsman HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: %s\r\nAuthorization: Basic %s\r\n'
@@ -1608,7 +1607,6 @@ def shell_command(c, sid, command, *args, options=''):
 
 
 def shell_send(c, sid, cid, data, end):
-    import base64
     body = ('<rsp:Send xmlns:rsp="%s"><rsp:Stream Name="stdin" CommandId="%s"%s>%s</rsp:Stream></rsp:Send>'
             % (RSP, cid, ' End="true"' if end else '', base64.b64encode(data).decode()))
     return c.soap(SHELL_URI, RSP + '/Send', body=body, extra=sel(ShellId=sid))
@@ -1630,6 +1628,19 @@ def shell_delete(c, sid):
     return c.soap(SHELL_URI, T + 'Delete', extra=sel(ShellId=sid))
 
 
+def receive_stdout_until(c, sid, cid, suffix, tries=100):
+    """Receives the command's stdout until it ends with suffix (or a fault, or `tries` replies)."""
+    got = b''
+    for _ in range(tries):
+        r = shell_receive(c, sid, cid)
+        if r.fault():
+            break
+        got += b''.join(base64.b64decode(s.text or '') for s in r.xp('//rsp:Stream[@Name="stdout"]'))
+        if got.endswith(suffix):
+            break
+    return got
+
+
 def xml_text(s):
     return s.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')
 
@@ -1649,7 +1660,6 @@ class Received:
 
 def receive_all(c, sid, cid, timeout='PT20S', maxenv=512000, limit_s=60):
     """Receives until CommandState Done; w:TimedOut faults are polled again (as clients do)."""
-    import base64
     got = Received()
     deadline = time.time() + limit_s
     while time.time() < deadline:
@@ -1724,7 +1734,6 @@ def t_shell_disabled(srv, c):
 
 
 def t_shell_lifecycle(srv, c, work):
-    import base64
     opts = ('<w:OptionSet s:mustUnderstand="true"><w:Option Name="WINRS_NOPROFILE" MustComply="true">TRUE'
             '</w:Option><w:Option Name="WINRS_CODEPAGE">65001</w:Option></w:OptionSet>')
     inner = ('<rsp:WorkingDirectory>%s</rsp:WorkingDirectory><rsp:Environment><rsp:Variable Name="WSM_VAR">'
@@ -1824,13 +1833,7 @@ def t_shell_lifecycle(srv, c, work):
 
     # A Receive with nothing to say times out exactly as WinRM's does; then terminate kills the process group.
     r, cid = shell_command(c, sid, 'echo $$; sleep 100; echo never')
-    got = b''
-    for _ in range(100):
-        r = shell_receive(c, sid, cid)
-        for st in r.xp('//rsp:Stream[@Name="stdout"]'):
-            got += base64.b64decode(st.text or '')
-        if got.endswith(b'\n'):
-            break
+    got = receive_stdout_until(c, sid, cid, b'\n')
     pgid = int(got) if got.strip().isdigit() else 0
     check('shell: the command runs in a process group of its own', pgid > 0 and group_alive(pgid), got)
     t0 = time.time()
@@ -1850,12 +1853,7 @@ def t_shell_lifecycle(srv, c, work):
 
     # ctrl_c: SIGINT to the group.
     r, cid = shell_command(c, sid, "trap 'echo INT; exit 3' INT; echo ready; while :; do sleep 0.05; done")
-    got = b''
-    while not got.endswith(b'ready\n'):
-        r = shell_receive(c, sid, cid)
-        if r.fault():
-            break
-        got += b''.join(base64.b64decode(s.text or '') for s in r.xp('//rsp:Stream[@Name="stdout"]'))
+    receive_stdout_until(c, sid, cid, b'ready\n')
     r = shell_signal(c, sid, cid, SIG_CTRL_C)
     check('shell: Signal ctrl_c → SignalResponse', r.status == 200)
     got = receive_all(c, sid, cid)
@@ -1894,12 +1892,7 @@ def t_shell_lifecycle(srv, c, work):
 
     # Delete kills what still runs and forgets the shell.
     r, cid = shell_command(c, sid, 'echo $$; exec sleep 100')
-    got = b''
-    while not got.endswith(b'\n'):
-        r = shell_receive(c, sid, cid)
-        if r.fault():
-            break
-        got += b''.join(base64.b64decode(s.text or '') for s in r.xp('//rsp:Stream[@Name="stdout"]'))
+    got = receive_stdout_until(c, sid, cid, b'\n')
     pgid = int(got) if got.strip().isdigit() else 0
     r = shell_delete(c, sid)
     check('shell: Delete → empty DeleteResponse', r.status == 200 and
@@ -1965,13 +1958,7 @@ def t_shell():
         # A command still running when the server stops dies with it.
         r, sid = shell_create(c)
         r, cid = shell_command(c, sid, 'echo $$; exec sleep 100')
-        import base64
-        got = b''
-        while not got.endswith(b'\n'):
-            r = shell_receive(c, sid, cid)
-            if r.fault():
-                break
-            got += b''.join(base64.b64decode(s.text or '') for s in r.xp('//rsp:Stream[@Name="stdout"]'))
+        got = receive_stdout_until(c, sid, cid, b'\n')
         pgid = int(got) if got.strip().isdigit() else 0
         err = [ln for ln in open(srv.log).read().splitlines() if ln.startswith('error')]
         check('shell: no internal errors logged', not err, err[:2])
