@@ -452,6 +452,59 @@ static void test_identify(void)
     }
 }
 
+/* Identify replies in other namespaces: OMI's <SOAP-ENV:IdentifyResponse> with wsmid: children is
+ * accepted as it came; anything else named IdentifyResponse is still refused. */
+static void test_identify_foreign(void)
+{
+#define ID_ENV(body)                                                                                          \
+    "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"" WSM_NS_SOAP "\" xmlns:wsmid=\"" WSM_NS_IDENTITY "\">"             \
+    "<SOAP-ENV:Header/><SOAP-ENV:Body>" body "</SOAP-ENV:Body></SOAP-ENV:Envelope>"
+    static const struct {
+        const char *xml;
+        int32_t hr;
+        const char *want; /* in the result, or in the detail on failure */
+    } cases[] = {
+        {ID_ENV("<SOAP-ENV:IdentifyResponse><wsmid:ProtocolVersion>" WSM_NS_WSMAN "</wsmid:ProtocolVersion>"
+                "<wsmid:ProductVendor>Open Management Infrastructure</wsmid:ProductVendor>"
+                "<wsmid:ProductVersion>1.0.8</wsmid:ProductVersion></SOAP-ENV:IdentifyResponse>"),
+         0, "<SOAP-ENV:IdentifyResponse xmlns:SOAP-ENV=\"" WSM_NS_SOAP "\""},
+        /* another namespace, no prefix of its own */
+        {ID_ENV("<IdentifyResponse xmlns=\"urn:x\"><wsmid:ProductVendor>V</wsmid:ProductVendor>"
+                "</IdentifyResponse>"),
+         0, "<wsmid:ProductVendor>V</wsmid:ProductVendor>"},
+        /* wsmid wins when both are there */
+        {ID_ENV("<SOAP-ENV:IdentifyResponse><wsmid:ProductVendor>A</wsmid:ProductVendor>"
+                "</SOAP-ENV:IdentifyResponse><wsmid:IdentifyResponse><wsmid:ProductVendor>B</wsmid:ProductVendor>"
+                "</wsmid:IdentifyResponse>"),
+         0, "<wsmid:IdentifyResponse xmlns:wsmid=\"" WSM_NS_IDENTITY "\"><wsmid:ProductVendor>B<"},
+        /* strict otherwise: a child outside wsmid, no children, another local name */
+        {ID_ENV("<SOAP-ENV:IdentifyResponse><wsmid:ProductVendor>A</wsmid:ProductVendor><x xmlns=\"urn:x\"/>"
+                "</SOAP-ENV:IdentifyResponse>"),
+         ERROR_WSMAN_RESPONSE_NO_RESULTS, "wsmid:IdentifyResponse"},
+        {ID_ENV("<SOAP-ENV:IdentifyResponse>text only</SOAP-ENV:IdentifyResponse>"),
+         ERROR_WSMAN_RESPONSE_NO_RESULTS, "IdentifyResponse"},
+        {ID_ENV("<SOAP-ENV:Identify><wsmid:ProductVendor>A</wsmid:ProductVendor></SOAP-ENV:Identify>"),
+         ERROR_WSMAN_RESPONSE_NO_RESULTS, "Identify"},
+        {ID_ENV(""), ERROR_WSMAN_RESPONSE_NO_RESULTS, "empty s:Body"},
+    };
+#undef ID_ENV
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct wsm_reply *r = NULL;
+        char *xml = NULL, *detail = NULL;
+        if (parse_quiet(cases[i].xml, strlen(cases[i].xml), "utf-8", MAX_ENVELOPE, &r, &detail, "identify"))
+            continue;
+        ok_hr(cases[i].hr, wsm_reply_identify(r, &xml, &detail));
+        if (cases[i].hr)
+            ok(!xml && contains(detail, cases[i].want), "identify case %zu: detail \"%s\"", i,
+               detail ? detail : "(null)");
+        else
+            ok(contains(xml, cases[i].want) && !detail, "identify case %zu: %s", i, xml ? xml : "(null)");
+        free(xml);
+        free(detail);
+        wsm_reply_free(r);
+    }
+}
+
 static void test_get(void)
 {
     struct wsm_reply *r;
@@ -1489,6 +1542,7 @@ int main(int argc, char **argv)
     test_fault_vectors();
     test_fault_nesting();
     test_identify();
+    test_identify_foreign();
     test_get();
     test_create();
     test_relates_to();

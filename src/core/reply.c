@@ -1004,8 +1004,38 @@ static int32_t reply_child(const struct wsm_reply *r, const char *ns, const char
     return ret;
 }
 
+/* An IdentifyResponse outside the wsmid namespace that is one all the same: its children are all wsmid
+ * elements, at least one of them. OMI answers <SOAP-ENV:IdentifyResponse> in the SOAP envelope namespace
+ * with wsmid: children (DSP0226 10.2 puts it in the wsmid namespace). */
+static const xmlNode *foreign_identify(const struct wsm_reply *r)
+{
+    for (xmlNodePtr n = first_elem(r->body); n; n = next_elem(n->next)) {
+        xmlNodePtr c = first_elem(n);
+        if (strcmp((const char *)n->name, "IdentifyResponse") || !c)
+            continue;
+        while (c && !strcmp(ns_of(c), WSM_NS_IDENTITY))
+            c = next_elem(c->next);
+        if (!c)
+            return n;
+    }
+    return NULL;
+}
+
 int32_t wsm_reply_identify(const struct wsm_reply *r, char **xml, char **detail)
 {
+    const xmlNode *other;
+    struct wsm_xml_quiet quiet;
+    int32_t ret;
+
+    if (r && xml && !find_child(r->body, WSM_NS_IDENTITY, "IdentifyResponse") &&
+        (other = foreign_identify(r))) {
+        if (detail)
+            *detail = NULL;
+        wsm_xml_quiet_begin(&quiet, NULL);
+        ret = standalone(other, xml);
+        wsm_xml_quiet_end(&quiet);
+        return ret;
+    }
     return reply_child(r, WSM_NS_IDENTITY, "IdentifyResponse", ERROR_WSMAN_RESPONSE_NO_RESULTS, "Identify",
                        xml, detail);
 }
