@@ -285,6 +285,91 @@ static void exchange(struct wsm_gss *g, gss_ctx_id_t actx, enum wsm_gss_mech mec
     free(wire);
 }
 
+/* OMI's layout of a Kerberos reply: the length field holds (token length - text length), then one plain
+ * gss_wrap token (RRC 0). *wire is the token, *h what the length field says. */
+static int omi_wrap(gss_ctx_id_t actx, const char *msg, unsigned char **wire, size_t *h, size_t *d, int line)
+{
+    OM_uint32 maj, min;
+    int conf = 0;
+    size_t n = strlen(msg);
+    gss_buffer_desc pb = {n, (void *)msg}, wb = GSS_C_EMPTY_BUFFER;
+    maj = gss_wrap(&min, actx, 1, GSS_C_QOP_DEFAULT, &pb, &conf, &wb);
+    test_check(maj == GSS_S_COMPLETE && conf && wb.length > n + 16, __FILE__, line, "acceptor wrap: 0x%x",
+               (unsigned)maj);
+    if (maj)
+        return 0;
+    const unsigned char *t = wb.value;
+    test_check(t[0] == 0x05 && t[1] == 0x04 && t[6] == 0 && t[7] == 0, __FILE__, line,
+               "MIT's gss_wrap made no CFX token with RRC 0");
+    *h = wb.length - n;
+    *d = n;
+    *wire = malloc(wb.length);
+    memcpy(*wire, wb.value, wb.length);
+    gss_release_buffer(&min, &wb);
+    return 1;
+}
+
+/* Replies in OMI's layout and in Windows' on one context, then damaged ones in either layout. */
+static void test_kerberos_layouts(void)
+{
+    static const char msg[] = "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\">omi</s:Envelope>";
+    struct damage {
+        int omi;  /* the layout of the damaged reply */
+        int byte; /* which byte to flip: >= 0 in the data, < 0 from the end of the header */
+    } damaged[] = {{1, 5}, {1, -3}, {0, 5}, {0, -3}};
+    struct wsm_gss_config c = cfg(WSM_GSS_KERBEROS, "localhost", "alice@WSMAUTO.TEST", "alice-pw-1", 0);
+
+    for (size_t k = 0; k <= sizeof(damaged) / sizeof(damaged[0]); k++) {
+        struct wsm_gss *g = NULL;
+        gss_ctx_id_t actx = GSS_C_NO_CONTEXT;
+        int32_t hr = connect_one(&c, &g, &actx, __LINE__);
+        ok_hr(0, hr);
+        for (int i = 0; !hr && i < 4; i++) {
+            unsigned char *wire = NULL, *plain = NULL;
+            size_t h = 0, d = 0, plain_len = 0;
+            char *detail = NULL;
+            int omi = i != 1;
+            if (k < sizeof(damaged) / sizeof(damaged[0]) && i == 3) {
+                /* the last reply of this context is damaged */
+                omi = damaged[k].omi;
+                if (!(omi ? omi_wrap(actx, msg, &wire, &h, &d, __LINE__)
+                          : acceptor_wrap(actx, WSM_GSS_MECH_KRB5, 0, msg, &wire, &h, &d, __LINE__)))
+                    break;
+                wire[damaged[k].byte >= 0 ? h + (size_t)damaged[k].byte : h - (size_t)-damaged[k].byte] ^= 0x20;
+                hr = wsm_gss_unwrap(g, wire, h, wire + h, d, &plain, &plain_len, &detail);
+                ok(hr == WSM_SEC_E_MESSAGE_ALTERED || hr == WSM_SEC_E_INVALID_TOKEN,
+                   "damaged %s reply (byte %d): 0x%08x", omi ? "OMI" : "Windows", damaged[k].byte, (unsigned)hr);
+                ok(!plain && !plain_len, "a damaged reply gave plaintext");
+                /* the text names what was tried: both layouts for a Windows token, why a plain one was
+                 * read as such */
+                ok(detail && (omi ? strstr(detail, "plain wrap token (RRC 0)") != NULL
+                                  : strstr(detail, "Windows layout") && strstr(detail, "plain wrap token")),
+                   "damaged reply detail: %s", detail ? detail : "(null)");
+                check_detail(hr, detail, __LINE__);
+                free(detail);
+                free(wire);
+                break;
+            }
+            if (!(omi ? omi_wrap(actx, msg, &wire, &h, &d, __LINE__)
+                      : acceptor_wrap(actx, WSM_GSS_MECH_KRB5, 0, msg, &wire, &h, &d, __LINE__)))
+                break;
+            if (omi)
+                ok(d == sizeof(msg) - 1 && h >= 44, "OMI layout: %zu-byte length field, %zu data bytes", h, d);
+            hr = wsm_gss_unwrap(g, wire, h, wire + h, d, &plain, &plain_len, &detail);
+            ok(hr == 0, "%s layout reply %d: 0x%08x %s", omi ? "OMI" : "Windows", i, (unsigned)hr,
+               detail ? detail : "");
+            ok(plain && plain_len == sizeof(msg) - 1 && !memcmp(plain, msg, plain_len) && !plain[plain_len],
+               "%s layout reply %d: other plaintext", omi ? "OMI" : "Windows", i);
+            free(plain);
+            free(detail);
+            free(wire);
+            hr = 0;
+        }
+        free_actx(&actx);
+        wsm_gss_free(g);
+    }
+}
+
 static void test_names(void)
 {
     struct wsm_gss *g = NULL;
@@ -854,6 +939,7 @@ int main(int argc, char **argv)
 
     test_names();
     test_kerberos_explicit();
+    test_kerberos_layouts();
     test_negotiate();
     test_kerberos_errors();
     test_implicit();

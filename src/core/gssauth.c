@@ -848,13 +848,108 @@ int32_t wsm_gss_wrap(struct wsm_gss *g, const void *plain, size_t len, unsigned 
     return hr;
 }
 
-int32_t wsm_gss_unwrap(struct wsm_gss *g, const void *hdr, size_t hdr_len, const void *data, size_t data_len,
-                       unsigned char **plain, size_t *plain_len, char **detail)
+/* One whole wrap token through gss_unwrap: NTLM's signature ‖ sealed data, and a Kerberos token that is not
+ * in the DCE layout. buf is wiped and freed. */
+static int32_t unwrap_whole(struct wsm_gss *g, unsigned char *buf, size_t n, const char *what,
+                            unsigned char **plain, size_t *plain_len, char **detail)
 {
     OM_uint32 major, minor, m;
     int conf = 0;
     gss_qop_t qop = 0;
     int32_t hr = 0;
+    gss_buffer_desc ib = {n, buf}, ob = GSS_C_EMPTY_BUFFER;
+
+    major = gss_unwrap(&minor, g->ctx, &ib, &ob, &conf, &qop);
+    if (GSS_ERROR(major) || GSS_SUPPLEMENTARY_INFO(major)) {
+        hr = gss_fail(g, detail, what, major, minor, PH_MESSAGE, 0);
+    } else if (!conf) {
+        hr = wsm_fail(detail, WSM_SEC_E_DECRYPT_FAILURE, "the reply from SPN %s was signed but not encrypted",
+                      g->spn);
+    } else {
+        *plain = malloc(ob.length + 1);
+        if (!*plain) {
+            hr = WSM_E_OUTOFMEMORY;
+        } else {
+            memcpy(*plain, ob.value, ob.length);
+            (*plain)[ob.length] = '\0';
+            *plain_len = ob.length;
+        }
+    }
+    if (ob.value)
+        explicit_bzero(ob.value, ob.length);
+    gss_release_buffer(&m, &ob);
+    explicit_bzero(buf, n);
+    free(buf);
+    return hr;
+}
+
+/* The Windows (DCE) layout: [HEADER][DATA], no padding buffer (what a Windows reply needs, RC4 included).
+ * buf = header ‖ data is decrypted in place; on success the plaintext is moved to its front and buf becomes
+ * *plain, on failure it is wiped and freed. */
+static int32_t unwrap_iov(struct wsm_gss *g, unsigned char *buf, size_t hdr_len, size_t data_len,
+                          unsigned char **plain, size_t *plain_len, char **detail)
+{
+    OM_uint32 major, minor;
+    int conf = 0;
+    gss_qop_t qop = 0;
+    int32_t hr;
+    gss_iov_buffer_desc iov[2];
+
+    memset(iov, 0, sizeof(iov));
+    iov[0].type = GSS_IOV_BUFFER_TYPE_HEADER;
+    iov[0].buffer.length = hdr_len;
+    iov[0].buffer.value = buf;
+    iov[1].type = GSS_IOV_BUFFER_TYPE_DATA;
+    iov[1].buffer.length = data_len;
+    iov[1].buffer.value = buf + hdr_len;
+    major = gss_unwrap_iov(&minor, g->ctx, &conf, &qop, iov, 2);
+    if (GSS_ERROR(major) || GSS_SUPPLEMENTARY_INFO(major))
+        hr = gss_fail(g, detail, "the reply could not be decrypted", major, minor, PH_MESSAGE, 0);
+    else if (!conf)
+        hr = wsm_fail(detail, WSM_SEC_E_DECRYPT_FAILURE, "the reply from SPN %s was signed but not encrypted",
+                      g->spn);
+    else
+        hr = 0;
+    if (hr) {
+        explicit_bzero(buf, hdr_len + data_len);
+        free(buf);
+        return hr;
+    }
+    size_t n = iov[1].buffer.length;
+    memmove(buf, iov[1].buffer.value, n);
+    explicit_bzero(buf + n, hdr_len + data_len - n);
+    buf[n] = '\0';
+    *plain = buf;
+    *plain_len = n;
+    return 0;
+}
+
+/* header ‖ data in one new buffer (one spare byte for a NUL); NULL when out of memory. */
+static unsigned char *join(const void *hdr, size_t hdr_len, const void *data, size_t data_len)
+{
+    unsigned char *buf = malloc(hdr_len + data_len + 1);
+    if (buf) {
+        memcpy(buf, hdr, hdr_len);
+        if (data_len)
+            memcpy(buf + hdr_len, data, data_len);
+    }
+    return buf;
+}
+
+/* A Kerberos wrap token of RFC 4121 §4.2.6.2 (TOK_ID 05 04, filler FF) with its Right Rotation Count. */
+static int cfx_wrap_token(const unsigned char *t, size_t n, size_t *rrc)
+{
+    if (n < 16 || t[0] != 0x05 || t[1] != 0x04 || t[3] != 0xFF)
+        return 0;
+    *rrc = (size_t)t[6] << 8 | t[7];
+    return 1;
+}
+
+int32_t wsm_gss_unwrap(struct wsm_gss *g, const void *hdr, size_t hdr_len, const void *data, size_t data_len,
+                       unsigned char **plain, size_t *plain_len, char **detail)
+{
+    unsigned char *buf;
+    size_t rrc = 0;
 
     if (detail)
         *detail = NULL;
@@ -871,71 +966,57 @@ int32_t wsm_gss_unwrap(struct wsm_gss *g, const void *hdr, size_t hdr_len, const
     if (!hdr_len || hdr_len > SIZE_MAX / 2 || data_len > SIZE_MAX / 2)
         return wsm_fail(detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
                         "the encrypted message from SPN %s has no encryption header", g->spn);
-
     /* One buffer header ‖ data: gss_unwrap wants it so, and the IOV path decrypts the data part in place. */
-    unsigned char *buf = malloc(hdr_len + data_len + 1);
-    if (!buf)
+    if (!(buf = join(hdr, hdr_len, data, data_len)))
         return WSM_E_OUTOFMEMORY;
-    memcpy(buf, hdr, hdr_len);
-    if (data_len)
-        memcpy(buf + hdr_len, data, data_len);
+    if (g->mech == WSM_GSS_MECH_NTLM)
+        return unwrap_whole(g, buf, hdr_len + data_len, "the reply could not be decrypted", plain, plain_len,
+                            detail);
 
-    if (g->mech == WSM_GSS_MECH_NTLM) {
-        gss_buffer_desc ib = {hdr_len + data_len, buf}, ob = GSS_C_EMPTY_BUFFER;
-        major = gss_unwrap(&minor, g->ctx, &ib, &ob, &conf, &qop);
-        if (GSS_ERROR(major) || GSS_SUPPLEMENTARY_INFO(major)) {
-            hr = gss_fail(g, detail, "the reply could not be decrypted", major, minor, PH_MESSAGE, 0);
-        } else if (!conf) {
-            hr = wsm_fail(detail, WSM_SEC_E_DECRYPT_FAILURE,
-                          "the reply from SPN %s was signed but not encrypted", g->spn);
-        } else {
-            *plain = malloc(ob.length + 1);
-            if (!*plain) {
-                hr = WSM_E_OUTOFMEMORY;
-            } else {
-                memcpy(*plain, ob.value, ob.length);
-                (*plain)[ob.length] = '\0';
-                *plain_len = ob.length;
-            }
-        }
-        if (ob.value)
-            explicit_bzero(ob.value, ob.length);
-        gss_release_buffer(&m, &ob);
-        explicit_bzero(buf, hdr_len + data_len);
-        free(buf);
+    /* Kerberos comes in two layouts. Windows' (EncryptMessage with TOKEN + DATA, MS-WSMV 2.2.9.1.1.2.2): the
+     * length field covers the token header, confounder and the trailer rotated to the front (RRC = its
+     * length), the data follows. OMI's: the length field says how much longer the token is than the text,
+     * and what follows is one ordinary gss_wrap token (RRC 0). A CFX token whose RRC is 0, or whose rotated
+     * trailer does not fit in the header, can only be the second kind: it is unwrapped whole. Any other
+     * token is tried in the DCE layout first and, for a CFX token, whole after that. Both verify the token's
+     * integrity: neither yields data from a damaged or forged reply. */
+    int cfx = cfx_wrap_token(buf, hdr_len + data_len, &rrc);
+    if (cfx && (rrc == 0 || hdr_len < 16 + rrc)) {
+        char *why = NULL;
+        int32_t hr = unwrap_whole(g, buf, hdr_len + data_len, "the reply could not be decrypted", plain,
+                                  plain_len, detail ? &why : NULL);
+        if (hr && detail)
+            *detail = wsm_asprintf("%s; read as a plain wrap token (RRC %zu) because the Windows layout cannot "
+                                   "apply: its %zu-byte header cannot hold a rotated trailer of %zu bytes",
+                                   why ? why : "the unwrap failed", rrc, hdr_len, rrc);
+        free(why);
         return hr;
     }
-
-    /* Kerberos: [HEADER][DATA], no padding buffer (what a Windows reply needs, RC4 included). */
-    gss_iov_buffer_desc iov[2];
-    memset(iov, 0, sizeof(iov));
-    iov[0].type = GSS_IOV_BUFFER_TYPE_HEADER;
-    iov[0].buffer.length = hdr_len;
-    iov[0].buffer.value = buf;
-    iov[1].type = GSS_IOV_BUFFER_TYPE_DATA;
-    iov[1].buffer.length = data_len;
-    iov[1].buffer.value = buf + hdr_len;
-    major = gss_unwrap_iov(&minor, g->ctx, &conf, &qop, iov, 2);
-    if (GSS_ERROR(major) || GSS_SUPPLEMENTARY_INFO(major)) {
-        hr = gss_fail(g, detail, "the reply could not be decrypted", major, minor, PH_MESSAGE, 0);
-        explicit_bzero(buf, hdr_len + data_len);
-        free(buf);
+    char *why_iov = NULL, *why_whole = NULL;
+    int32_t hr = unwrap_iov(g, buf, hdr_len, data_len, plain, plain_len, detail ? &why_iov : NULL);
+    if (!hr || !cfx) {
+        if (detail)
+            *detail = why_iov;
+        else
+            free(why_iov);
         return hr;
     }
-    if (!conf) {
-        explicit_bzero(buf, hdr_len + data_len);
-        free(buf);
-        return wsm_fail(detail, WSM_SEC_E_DECRYPT_FAILURE,
-                        "the reply from SPN %s was signed but not encrypted", g->spn);
+    if (!(buf = join(hdr, hdr_len, data, data_len))) {
+        free(why_iov);
+        return WSM_E_OUTOFMEMORY;
     }
-    /* The plaintext sits after the header: move it to the front of the same block. */
-    size_t n = iov[1].buffer.length;
-    memmove(buf, iov[1].buffer.value, n);
-    explicit_bzero(buf + n, hdr_len + data_len - n);
-    buf[n] = '\0';
-    *plain = buf;
-    *plain_len = n;
-    return 0;
+    if (!unwrap_whole(g, buf, hdr_len + data_len, "as a plain wrap token", plain, plain_len,
+                      detail ? &why_whole : NULL)) {
+        free(why_iov);
+        return 0;
+    }
+    if (detail)
+        *detail = wsm_asprintf("%s, in the Windows layout (%zu-byte header, RRC %zu); %s",
+                               why_iov ? why_iov : "the reply could not be decrypted", hdr_len, rrc,
+                               why_whole ? why_whole : "and not as a plain wrap token either");
+    free(why_iov);
+    free(why_whole);
+    return hr;
 }
 
 /* ---- channel bindings ---- */
