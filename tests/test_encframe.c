@@ -237,11 +237,11 @@ static const char *charset_of(const char *ret, size_t pl)
     return ret + pl + 1;
 }
 
-static char *build(const char *proto, int utf16, const void *plain, size_t len, struct mock *m,
+static char *build(const char *proto, unsigned flags, const void *plain, size_t len, struct mock *m,
                    size_t *body_len, char **ct)
 {
     char *body = NULL, *detail = NULL;
-    int32_t hr = wsm_encframe_build(proto, utf16, plain, len, mock_wrap, m, &body, body_len, ct, &detail);
+    int32_t hr = wsm_encframe_build(proto, flags, plain, len, mock_wrap, m, &body, body_len, ct, &detail);
     ok_hr(WSM_S_OK, hr);
     ok(!detail, "build detail: %s", detail ? detail : "");
     free(detail);
@@ -282,6 +282,43 @@ static const char pywinrm_body[] =
     "--Encrypted Boundary\r\n\tContent-Type: application/octet-stream\r\n"
     "\x04\x00\x00\x00"
     "1234dW5lbmNyeXB0ZWQgbWVzc2FnZQ==--Encrypted Boundary--\r\n";
+
+/* OMI's framing: the same parts without the tabs; OMI's own replies also end with an extra CR LF. */
+static const char omi_body[] =
+    "--Encrypted Boundary\r\nContent-Type: application/HTTP-SPNEGO-session-encrypted\r\n"
+    "OriginalContent: type=application/soap+xml;charset=UTF-8;Length=19\r\n"
+    "--Encrypted Boundary\r\nContent-Type: application/octet-stream\r\n"
+    "\x04\x00\x00\x00"
+    "1234dW5lbmNyeXB0ZWQgbWVzc2FnZQ==--Encrypted Boundary--\r\n";
+
+static void test_omi_framing(void)
+{
+    struct mock m = {.mode = MOCK_B64};
+    size_t len, pl;
+    char *ct = NULL, reply[sizeof(omi_body) + 2];
+    char *body =
+        build(WSM_ENC_PROTOCOL_SPNEGO, WSM_ENCFRAME_NO_TABS, "unencrypted message", 19, &m, &len, &ct);
+    ok(body && len == sizeof(omi_body) - 1 && !memcmp(body, omi_body, len), "OMI framing: %zu bytes differ",
+       len);
+    ok(body && !memchr(body, '\t', len), "OMI framing holds a tab");
+    ok_str(CT_SPNEGO, ct);
+    free(body);
+    free(ct);
+    /* with UTF-16 too: the flags combine */
+    body = build(WSM_ENC_PROTOCOL_SPNEGO, WSM_ENCFRAME_NO_TABS | WSM_ENCFRAME_UTF16, "ab", 2, &m, &len, &ct);
+    ok(body && has(body, "\r\nOriginalContent: type=application/soap+xml;charset=UTF-16;Length=2\r\n") &&
+           !memchr(body, '\t', len),
+       "OMI framing, UTF-16");
+    free(body);
+    free(ct);
+
+    /* an OMI reply: no tabs, an extra CR LF after the closing boundary */
+    memcpy(reply, omi_body, sizeof(omi_body) - 1);
+    memcpy(reply + sizeof(omi_body) - 1, "\r\n", 2);
+    char *p = PARSE_OK(CT_SPNEGO, reply, sizeof(reply) - 1, WSM_ENC_PROTOCOL_SPNEGO, &m, &pl);
+    ok(p && pl == 19 && !strcmp(p, "unencrypted message"), "OMI reply plaintext");
+    free(p);
+}
 
 static void test_pywinrm(void)
 {
@@ -820,6 +857,7 @@ static void test_errors(void)
 int main(void)
 {
     test_pywinrm();
+    test_omi_framing();
     test_build_exact();
     test_build_sizes();
     test_build_errors();

@@ -24,6 +24,14 @@
 #define CONTENT_TYPE_UTF8 "application/soap+xml;charset=UTF-8"
 #define CONTENT_TYPE_UTF16 "application/soap+xml;charset=UTF-16"
 
+/* The framing of encrypted requests: the part header lines of MS-WSMV 2.2.9.1.1 with the leading tab that
+ * Windows sends, or without it, the only form OMI reads (see post_message()). */
+enum wsm_framing {
+    FRAMING_TABS_UNTRIED, /* tabs; the server has not answered an encrypted request yet */
+    FRAMING_TABS,         /* tabs; the server has answered such a request: kept for the session */
+    FRAMING_NO_TABS       /* the server dropped the connection on the tabs: no tabs for the session */
+};
+
 struct wsm_client {
     struct wsm_endpoint ep;
     uint32_t flags;
@@ -52,6 +60,7 @@ struct wsm_client {
     char *hs_header;               /* Authorization value of the next leg (legs after the first) */
     unsigned char *cbt;            /* channel binding data of the current HTTPS connection */
     size_t cbt_len;
+    enum wsm_framing framing; /* of encrypted requests (see post_message()) */
 };
 
 void wsm_failure_clear(struct wsm_failure *f)
@@ -619,7 +628,16 @@ static const char *auth_name(uint32_t flags)
 
 /* Sends one SOAP message. With Negotiate/Kerberos it first establishes the context (again when the server
  * lost it: a new connection, or a 401 on an authenticated one — once per message), encrypts over HTTP, and
- * decrypts and verifies the reply, so that on success http holds plaintext SOAP whatever the wire carried. */
+ * decrypts and verifies the reply, so that on success http holds plaintext SOAP whatever the wire carried.
+ *
+ * The framing rule. Windows and OMI both accept the encrypted parts in Windows' framing except for one
+ * thing: OMI finds the part header lines only at the very start of a line, so the tab that MS-WSMV shows
+ * and Windows sends before each of them makes OMI fail the decryption and close the connection without an
+ * HTTP reply. So a session frames like Windows until the server has answered an encrypted request (then it
+ * never changes: a session against Windows sends Windows' bytes). When instead the server closes the
+ * connection without a reply to the session's first encrypted request, the session authenticates again on
+ * a new connection, resends that request once without the tabs, and keeps that framing to its end. That is
+ * one resend at most: if the server drops that one too, the failure is reported (0x80072EFE). */
 static int32_t post_message(struct wsm_client *c, const char *body, size_t len, int utf16, int unauth,
                             uint32_t timeout_ms, size_t limit, struct wsm_http_reply *http,
                             struct wsm_failure *f)
@@ -640,7 +658,9 @@ static int32_t post_message(struct wsm_client *c, const char *body, size_t len, 
 
         if (!c->gss_complete && (hr = gss_handshake(c, timeout_ms, f)))
             return hr;
-        if (c->encrypt && (hr = wsm_encframe_build(c->protocol, utf16, body, len, wrap_cb, c->gss, &ebody,
+        unsigned frame =
+            (utf16 ? WSM_ENCFRAME_UTF16 : 0) | (c->framing == FRAMING_NO_TABS ? WSM_ENCFRAME_NO_TABS : 0);
+        if (c->encrypt && (hr = wsm_encframe_build(c->protocol, frame, body, len, wrap_cb, c->gss, &ebody,
                                                    &elen, &etype, &detail))) {
             c->gss_complete = 0;
             return fail_detail(f, hr, detail);
@@ -660,8 +680,17 @@ static int32_t post_message(struct wsm_client *c, const char *body, size_t len, 
         if (hr) {
             /* Whether the server saw the message is unknown, and with it the sequence numbers. */
             c->gss_complete = 0;
+            if (hr == WSM_E_WINHTTP_CONNECTION_ERROR && c->encrypt && c->framing == FRAMING_TABS_UNTRIED) {
+                /* dropped without a reply: OMI's way of refusing the tabs (the framing rule above) */
+                c->framing = FRAMING_NO_TABS;
+                free(detail);
+                detail = NULL;
+                continue;
+            }
             return fail_detail(f, hr, detail);
         }
+        if (c->encrypt && c->framing == FRAMING_TABS_UNTRIED && http->status != 401)
+            c->framing = FRAMING_TABS;
         if (http->status != 401)
             break;
         c->gss_complete = 0;

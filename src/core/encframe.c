@@ -70,7 +70,6 @@ static int mem_caseeq(const char *a, size_t alen, const char *b)
     return 1;
 }
 
-
 /* ---- parameters of Content-Type and OriginalContent ---- */
 
 /* One "name=value" parameter of a ';'-separated list. Values may be quoted ("..." with backslash escapes,
@@ -157,8 +156,9 @@ int wsm_encframe_is_encrypted(const char *content_type)
 
 /* ---- build ---- */
 
-int32_t wsm_encframe_build(const char *protocol, int utf16, const void *plain, size_t len, wsm_wrap_fn wrap,
-                           void *ctx, char **body, size_t *body_len, char **content_type, char **detail)
+int32_t wsm_encframe_build(const char *protocol, unsigned flags, const void *plain, size_t len,
+                           wsm_wrap_fn wrap, void *ctx, char **body, size_t *body_len, char **content_type,
+                           char **detail)
 {
     if (detail)
         *detail = NULL;
@@ -212,13 +212,14 @@ int32_t wsm_encframe_build(const char *protocol, int utf16, const void *plain, s
                         wrapped_len);
     }
 
-    const char *charset = utf16 ? "UTF-16" : "UTF-8";
+    const char *charset = (flags & WSM_ENCFRAME_UTF16) ? "UTF-16" : "UTF-8";
+    const char *tab = (flags & WSM_ENCFRAME_NO_TABS) ? "" : "\t";
     char *head = wsm_asprintf("--" WSM_ENC_BOUNDARY "\r\n"
-                              "\tContent-Type: %s\r\n"
-                              "\tOriginalContent: type=application/soap+xml;charset=%s;Length=%zu\r\n"
+                              "%sContent-Type: %s\r\n"
+                              "%sOriginalContent: type=application/soap+xml;charset=%s;Length=%zu\r\n"
                               "--" WSM_ENC_BOUNDARY "\r\n"
-                              "\tContent-Type: application/octet-stream\r\n",
-                              protocol, charset, orig_len);
+                              "%sContent-Type: application/octet-stream\r\n",
+                              tab, protocol, tab, charset, orig_len, tab);
     char *ct = wsm_asprintf(ENC_CT_PREFIX "%s\";boundary=\"" WSM_ENC_BOUNDARY "\"", protocol);
     static const char tail[] = "--" WSM_ENC_BOUNDARY "--\r\n";
     size_t head_len = head ? strlen(head) : 0;
@@ -707,10 +708,11 @@ int32_t wsm_encframe_parse(const char *content_type, const void *body, size_t le
         /* Encryption never shrinks a message (NTLM and Kerberos keep its length, CredSSP's TLS records add
          * to it), so data shorter than Length= was cut off on the way. */
         if (ms - data < m->length) {
-            hr = wsm_fail(detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
-                          "the encrypted data of part %u is %zu bytes, fewer than its Length=%zu: the message "
-                          "was cut short",
-                          part, ms - data, m->length);
+            hr =
+                wsm_fail(detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
+                         "the encrypted data of part %u is %zu bytes, fewer than its Length=%zu: the message "
+                         "was cut short",
+                         part, ms - data, m->length);
             break;
         }
         unsigned char *pt = NULL;

@@ -2,8 +2,8 @@
  * WinRM message encryption framing over plain HTTP (fact sheet §5.1,
  * §5.2): the multipart/encrypted body around wrapped SOAP messages. The
  * wrap itself is a callback (gssauth.c), so this file only knows bytes.
- * Strict in what it writes (tabs, no spaces after ';', no CR LF after the
- * binary data), liberal in what it reads (tabs or none, quoted or bare
+ * Strict in what it writes (tabs, or none for OMI; no spaces after ';', no CR LF
+ * after the binary data), liberal in what it reads (tabs or none, quoted or bare
  * parameters, any case, "-- boundary", trailing CR LF, several parts).
  *
  * SPDX-License-Identifier: MIT
@@ -26,17 +26,24 @@
 typedef int32_t (*wsm_wrap_fn)(void *ctx, const void *plain, size_t len, unsigned char **out, size_t *out_len,
                                size_t *hdr_len, size_t *orig_len, char **detail);
 /* Unwraps one part; same contract as wsm_gss_unwrap. */
-typedef int32_t (*wsm_unwrap_fn)(void *ctx, const void *hdr, size_t hdr_len, const void *data, size_t data_len,
-                                 unsigned char **plain, size_t *plain_len, char **detail);
+typedef int32_t (*wsm_unwrap_fn)(void *ctx, const void *hdr, size_t hdr_len, const void *data,
+                                 size_t data_len, unsigned char **plain, size_t *plain_len, char **detail);
+
+/* Flags of wsm_encframe_build. UTF16: the SOAP text is UTF-16 (charset=UTF-16 in OriginalContent).
+ * NO_TABS: the part header lines start at the line start, without the tab that MS-WSMV 2.2.9.1.1 shows and
+ * Windows sends; OMI recognises them only so. */
+#define WSM_ENCFRAME_UTF16 1u
+#define WSM_ENCFRAME_NO_TABS 2u
 
 /* Builds the request body for one SOAP message (one part; NTLM and Kerberos never chunk).
- * utf16: the SOAP text is UTF-16 (charset=UTF-16 in OriginalContent). *body malloc'd (binary, *body_len
+ * flags: WSM_ENCFRAME_*. *body malloc'd (binary, *body_len
  * bytes); *content_type malloc'd, e.g.
  * multipart/encrypted;protocol="application/HTTP-SPNEGO-session-encrypted";boundary="Encrypted Boundary".
  * Errors: the wrap's own; WSM_E_OUTOFMEMORY; WSM_E_INVALIDARG (NULL arguments, a protocol with a quote or
  * line break). */
-int32_t wsm_encframe_build(const char *protocol, int utf16, const void *plain, size_t len, wsm_wrap_fn wrap,
-                           void *ctx, char **body, size_t *body_len, char **content_type, char **detail);
+int32_t wsm_encframe_build(const char *protocol, unsigned flags, const void *plain, size_t len,
+                           wsm_wrap_fn wrap, void *ctx, char **body, size_t *body_len, char **content_type,
+                           char **detail);
 
 /* 1 when content_type is multipart/encrypted or multipart/x-multi-encrypted (any case, any spacing). */
 int wsm_encframe_is_encrypted(const char *content_type);
@@ -52,8 +59,8 @@ int wsm_encframe_is_encrypted(const char *content_type);
  * WSM_SEC_E_INCOMPLETE_MESSAGE (0x80090318); Length= different from the unwrapped length →
  * WSM_SEC_E_MESSAGE_ALTERED (0x8009030F); the unwrap's own errors. Outputs NULL
  * on failure; a failure never yields partial plaintext. */
-int32_t wsm_encframe_parse(const char *content_type, const void *body, size_t len, const char *expected_protocol,
-                           wsm_unwrap_fn unwrap, void *ctx, size_t max_plain, char **plain, size_t *plain_len,
-                           char **charset, char **detail);
+int32_t wsm_encframe_parse(const char *content_type, const void *body, size_t len,
+                           const char *expected_protocol, wsm_unwrap_fn unwrap, void *ctx, size_t max_plain,
+                           char **plain, size_t *plain_len, char **charset, char **detail);
 
 #endif
