@@ -61,6 +61,7 @@ struct wsm_client {
     unsigned char *cbt;            /* channel binding data of the current HTTPS connection */
     size_t cbt_len;
     enum wsm_framing framing; /* of encrypted requests (see post_message()) */
+    int sent;                 /* the message being posted has gone out once (see auth_hook()) */
 };
 
 void wsm_failure_clear(struct wsm_failure *f)
@@ -195,9 +196,13 @@ static enum wsm_proxy_mode proxy_mode(const struct wsm_client *c)
 static uint32_t http_timeout(const struct wsm_client *c, uint32_t timeout_ms);
 static int32_t status_error(long status);
 
-/* A private status of auth_hook(): the request found a new connection after the context was established
- * there, so nothing was sent; the caller authenticates again and resends. */
+/* Private statuses of auth_hook(). RECONNECT: the request found a new connection after the context was
+ * established there, so nothing was sent; the caller authenticates again and resends. DROPPED: the request
+ * did go out, on the connection of the context, but the server closed it without a reply and libcurl is
+ * about to send it again on a new one (it does so for a reused connection); it is stopped there, and the
+ * caller treats it as a connection closed without a reply. */
 #define WSM_S_RECONNECT ((int32_t)1)
+#define WSM_S_DROPPED ((int32_t)2)
 
 /* Looks for `scheme` in the WWW-Authenticate values (one scheme per line, or several folded into one line
  * separated by commas; any case). Returns 1 when the server offers the scheme, and then *token is its
@@ -275,8 +280,9 @@ static int32_t auth_hook(void *ctx, const struct wsm_conn_info *ci, char **autho
         /* An ordinary request rides on the connection's context: no header. A new connection has none. */
         if (ci->new_connection && c->gss_complete) {
             c->gss_complete = 0;
-            return WSM_S_RECONNECT;
+            return c->sent ? WSM_S_DROPPED : WSM_S_RECONNECT;
         }
+        c->sent = 1;
         return WSM_S_OK;
     }
     if (c->hs_leg > 1) {
@@ -666,6 +672,7 @@ static int32_t post_message(struct wsm_client *c, const char *body, size_t len, 
             return fail_detail(f, hr, detail);
         }
         /* The encrypted reply is a little larger than the SOAP text the limit is about. */
+        c->sent = 0;
         hr = wsm_transport_post(c->transport, c->encrypt ? ebody : body, c->encrypt ? elen : len,
                                 c->encrypt ? etype : ctype, NULL, 0, http_timeout(c, timeout_ms),
                                 limit ? limit + 65536 : 0, http, &detail);
@@ -680,13 +687,21 @@ static int32_t post_message(struct wsm_client *c, const char *body, size_t len, 
         if (hr) {
             /* Whether the server saw the message is unknown, and with it the sequence numbers. */
             c->gss_complete = 0;
-            if (hr == WSM_E_WINHTTP_CONNECTION_ERROR && c->encrypt && c->framing == FRAMING_TABS_UNTRIED) {
+            if ((hr == WSM_S_DROPPED || hr == WSM_E_WINHTTP_CONNECTION_ERROR) && c->encrypt &&
+                c->framing == FRAMING_TABS_UNTRIED) {
                 /* dropped without a reply: OMI's way of refusing the tabs (the framing rule above) */
                 c->framing = FRAMING_NO_TABS;
                 free(detail);
                 detail = NULL;
                 continue;
             }
+            if (hr == WSM_S_DROPPED && attempt == 0)
+                continue; /* the server closed the connection of the context (restart, idle): once more */
+            if (hr == WSM_S_DROPPED)
+                return failf(f, WSM_E_WINHTTP_CONNECTION_ERROR,
+                             "The server at %s closed the connection without a reply to the request, also "
+                             "when it was sent again after a new %s authentication.",
+                             c->url, c->scheme);
             return fail_detail(f, hr, detail);
         }
         if (c->encrypt && c->framing == FRAMING_TABS_UNTRIED && http->status != 401)

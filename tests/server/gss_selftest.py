@@ -9,7 +9,8 @@ gssapi is loaded, so gssapi is imported only inside the functions.
 
 The initiator and the §5.2 framing here are written apart from the server's (one request is also checked
 against bytes written by hand from the spec). The Kerberos wrap is done the way the C client does it:
-[HEADER][DATA][PADDING] with Length = N + padding.
+[HEADER][DATA][PADDING] with Length = N + padding. t_omi runs the server with --flavor omi (strict framing,
+plain Kerberos wrap tokens, no 401 challenge).
 `gss_selftest.py --rc4-child PORT` is the RC4 initiator, run in a subprocess with KRB5_CONFIG=krb5-rc4.conf.
 """
 
@@ -61,13 +62,15 @@ def envelope(uri, body='', action=GET, mid=None):
 # ------------------------------------------------------------------------------------------------------------
 # §5.2 framing (independent of the server's)
 # ------------------------------------------------------------------------------------------------------------
-def frame(protocol, length, header, cipher, charset='UTF-8'):
+def frame(protocol, length, header, cipher, charset='UTF-8', tab=True):
+    """tab: Windows' framing (a TAB before each part header line); False: the lines start at the margin."""
+    t = b'\t' if tab else b''
     return (b'--Encrypted Boundary\r\n'
-            + b'\tContent-Type: ' + protocol.encode() + b'\r\n'
-            + b'\tOriginalContent: type=application/soap+xml;charset=' + charset.encode() + b';Length='
+            + t + b'Content-Type: ' + protocol.encode() + b'\r\n'
+            + t + b'OriginalContent: type=application/soap+xml;charset=' + charset.encode() + b';Length='
             + str(length).encode() + b'\r\n'
             + b'--Encrypted Boundary\r\n'
-            + b'\tContent-Type: application/octet-stream\r\n'
+            + t + b'Content-Type: application/octet-stream\r\n'
             + struct.pack('<I', len(header)) + header + cipher
             + b'--Encrypted Boundary--\r\n')
 
@@ -238,14 +241,18 @@ class GssClient:
         g.raw.unwrap_iov(self.ctx, iov)
         return bytes(iov[1].value or b'')
 
-    def encrypt(self, xml, charset='UTF-8', protocol=None):
+    def encrypt(self, xml, charset='UTF-8', protocol=None, tab=True):
         plain = xml.encode('utf-16-le') if charset == 'UTF-16' else xml.encode('utf-8')
         if charset == 'UTF-16':
             plain = b'\xff\xfe' + plain
         header, cipher, length = self.wrap(plain)
         self.sent = (header, cipher, length)
-        return frame(protocol or self.protocol, length, header, cipher, charset), {
+        return frame(protocol or self.protocol, length, header, cipher, charset, tab), {
             'Content-Type': ctype_of(protocol or self.protocol)}
+
+    def unwrap_token(self, token):
+        """A whole plain gss_wrap token (what OMI sends for Kerberos) → plaintext (gss_unwrap)."""
+        return bytes(gss().raw.unwrap(self.ctx, token).message)
 
     def decrypt(self, headers, data):
         """→ (plaintext, [Length], charset); raises on any inconsistency."""
@@ -261,9 +268,9 @@ class GssClient:
             lengths.append(length)
         return b''.join(out), lengths, parts[0][1]
 
-    def call(self, xml, charset='UTF-8'):
+    def call(self, xml, charset='UTF-8', tab=True):
         """Encrypted request → (status, plaintext reply or None, headers, raw body)."""
-        body, h = self.encrypt(xml, charset)
+        body, h = self.encrypt(xml, charset, tab=tab)
         status, headers, data = self.post(body, h)
         plain = None
         if (headers.get('Content-Type') or '').lower().startswith('multipart/encrypted'):
@@ -356,6 +363,31 @@ def t_framing(env):
           == [(3, 'UTF-16', b'H', b'abc')])
     check('framing: tls-server-end-point uses SHA-256 for a SHA-256 certificate',
           ws.cert_signature_hash(b'') == 'sha256')
+    # --flavor omi: the part header lines must start at the margin (strict); the parser tells which it saw.
+    check('framing: tabbed body parsed leniently is marked indented',
+          ws.parse_encrypted('Encrypted Boundary', hand).indented is True)
+    bare = hand.replace(b'\r\n\t', b'\r\n')
+    check('framing: the untabbed hand-written body differs only by the 3 tabs', len(bare) == len(hand) - 3)
+    p2 = ws.parse_encrypted('Encrypted Boundary', bare, strict=True)
+    check('framing: strict parse of the untabbed body', p2 == [(19, 'UTF-8', b'HHHH', b'C' * 28)]
+          and p2.indented is False, p2)
+    for name, body in (('all three lines tabbed', hand),
+                       ('only the payload Content-Type tabbed',
+                        bare.replace(b'\r\nContent-Type: application/octet',
+                                     b'\r\n\tContent-Type: application/octet')),
+                       ('only OriginalContent indented by a space',
+                        bare.replace(b'\r\nOriginalContent', b'\r\n OriginalContent'))):
+        try:
+            ws.parse_encrypted('Encrypted Boundary', body, strict=True)
+            err = None
+        except ws.EncError as e:
+            err = e
+        check('framing: strict parse refuses a body with %s' % name,
+              isinstance(err, ws.FramingError) and 'not at the start of a line' in str(err)
+              and err.indented is True, err)
+    omi_body = ws.encrypted_body(P_SPNEGO, [(19, 'utf-8', b'HHHH', b'C' * 28)], omi=True)
+    check('framing: the omi reply form = hand-written bytes without tabs + CR LF after the closing delimiter',
+          omi_body == bare + b'\r\n', omi_body[-40:])
 
 
 def t_http(env):
@@ -419,7 +451,26 @@ def t_http(env):
                   and f[legs]['cbt'] == '-' and f[legs]['leg'] == '-' and f[legs]['user'] == user
                   and f[legs]['auth'] == ('kerberos' if mech == 'krb5' else 'negotiate')
                   and f[legs + 1]['enc'] == 'no' and f[legs + 1]['status'] == '500', lines[legs:])
+            check('gss %s: frame= is - on handshake and plaintext lines, tab on the tabbed encrypted ones'
+                  % mech, len(f) == legs + 3 and [x['frame'] for x in f]
+                  == ['-'] * legs + ['tab', '-', 'tab'], lines)
+            check('gss %s: frame= comes right after leg=' % mech,
+                  all(re.search(r' leg=\S+ frame=\S+( gsserr=\S+)?$', ln) for ln in lines), lines)
             check('gss %s: one TCP connection' % mech, len({ln.split()[0] for ln in lines}) == 1, lines)
+
+        # The windows flavour takes part header lines without the tab too (frame=plain in the log).
+        for mech in ('krb5', 'spnego-ntlm'):
+            c = GssClient(srv.port, mech)
+            c.handshake()
+            status, plain, _, data = c.call(envelope(OS_URI), tab=False)
+            f = log_fields(srv.log_lines(0)[-1])
+            check('gss %s (windows flavour): request without tabs → 200, logged frame=plain' % mech,
+                  status == 200 and plain and b'CSName' in plain and f.get('frame') == 'plain'
+                  and f.get('enc') == 'yes', (status, f))
+            check('gss %s (windows flavour): the reply keeps the tabs and no CR LF after the end' % mech,
+                  data.startswith(b'--Encrypted Boundary\r\n\tContent-Type: ')
+                  and data.endswith(b'Boundary--\r\n') and not data.endswith(b'--\r\n\r\n'))
+            c.close()
 
         # Windows' style: raw NTLM, AUTHENTICATE together with the encrypted body
         c = GssClient(srv.port, 'ntlm')
@@ -659,6 +710,140 @@ def t_modes(env):
         srv.stop()
 
 
+IDENTIFY = ('<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" '
+            'xmlns:wsmid="http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd">'
+            '<s:Header/><s:Body><wsmid:Identify/></s:Body></s:Envelope>')
+
+
+def no_reply(c, body, headers=None):
+    """True when the server closed the connection without sending any HTTP reply."""
+    try:
+        c.post(body, headers)
+    except http.client.RemoteDisconnected:
+        return True
+    except (http.client.HTTPException, OSError):
+        return False
+    return False
+
+
+def t_omi(env):
+    """--flavor omi: strict framing (tabs → connection closed), plain Kerberos wrap tokens, omi reply framing,
+    no 401 challenge, frame= in the log."""
+    check = env.check
+    srv = env.ServerProc('--flavor', 'omi', '--auth', 'negotiate,kerberos,basic')
+
+    def last():
+        lines = srv.log_lines(1)
+        return lines[-1] if lines else '', log_fields(lines[-1]) if lines else {}
+    try:
+        # 5. No Authorization header: no reply at all (not even a 401), except the unauthenticated Identify.
+        c = GssClient(srv.port, 'krb5')
+        check('omi: request without Authorization → connection closed without a reply',
+              no_reply(c, envelope(OS_URI).encode()), c.last and c.last[:2])
+        line, f = last()
+        check('omi: ... logged status=0 with the reason', f.get('status') == '0' and f.get('auth') == '-'
+              and 'no%20Authorization%20header' in f.get('gsserr', '') and f.get('frame') == '-', line)
+        c.close()
+        c = GssClient(srv.port, 'krb5')
+        status, headers, data = c.post(IDENTIFY.encode(), {'WSMANIDENTIFY': 'unauthenticated'})
+        check('omi: unauthenticated Identify is still answered (s:IdentifyResponse, OMI vendor)',
+              status == 200 and b'<s:IdentifyResponse>' in data and b'wsmid:IdentifyResponse' not in data
+              and b'<wsmid:ProductVendor>Open Management Infrastructure</wsmid:ProductVendor>' in data
+              and b'<wsmid:ProductVersion>1.0.8</wsmid:ProductVersion>' in data, (status, data[:300]))
+        # Failed credentials: 401 without any challenge line.
+        status, headers, _ = c.post(envelope(OS_URI).encode(), {'Authorization': 'Basic ' + base64.b64encode(
+            b'wsmuser:wrong').decode()})
+        check('omi: wrong Basic password → 401 without WWW-Authenticate',
+              status == 401 and not headers.get_all('WWW-Authenticate'), (status, headers.items()))
+        status, headers, _ = c.post(b'', {'Authorization': 'Negotiate ' + base64.b64encode(
+            b'`\x06\x06\x06+\x06\x01\x05\x05\x02' + b'junk' * 10).decode()})
+        line, f = last()
+        check('omi: bad SPNEGO token → 401 without WWW-Authenticate, error logged',
+              status == 401 and not headers.get_all('WWW-Authenticate') and f.get('gsserr'),
+              (status, headers.items(), line))
+        status, headers, data = c.post(envelope(OS_URI).encode(), {'Authorization': 'Basic ' + base64.b64encode(
+            b'wsmuser:wsmpass').decode()})
+        check('omi: good Basic credentials → 200', status == 200 and b'CSName' in data, status)
+        c.close()
+
+        # 3/4. Kerberos replies: one plain gss_wrap token; omi reply framing. Requests in the Windows layout
+        # (IOV header, RRC 28) are still accepted.
+        for mech in ('krb5', 'spnego-krb5'):
+            c = GssClient(srv.port, mech)
+            st = c.handshake()
+            check('omi %s: handshake → 200 with the final token (AP-REP) on it' % mech,
+                  st == 200 and c.ctx.complete and c.server_token(c.last[1]) is not None, st)
+            status, headers, data = c.post(*c.encrypt(envelope(OS_URI), tab=False))
+            req_header = c.sent[0]
+            check('omi %s: the request was in the Windows layout (RRC 28)' % mech,
+                  req_header[:2] == b'\x05\x04' and struct.unpack('>H', req_header[6:8])[0] == 28,
+                  req_header[:16].hex())
+            check('omi %s: request without tabs → 200 encrypted' % mech, status == 200 and (
+                headers.get('Content-Type') or '').startswith('multipart/encrypted'), status)
+            check('omi %s: reply framing has no tabs and CR LF after the closing delimiter' % mech,
+                  data.startswith(b'--Encrypted Boundary\r\nContent-Type: ' + c.protocol.encode() + b'\r\n'
+                                  b'OriginalContent: type=application/soap+xml;charset=UTF-8;Length=')
+                  and b'\r\n--Encrypted Boundary\r\nContent-Type: application/octet-stream\r\n' in data
+                  and b'\t' not in data[:200] and data.endswith(b'--Encrypted Boundary--\r\n\r\n'),
+                  (data[:160], data[-40:]))
+            parts = unframe(headers.get('Content-Type') or '', data)
+            length, _, header, cipher = parts[0]
+            token = header + cipher
+            try:
+                plain = c.unwrap_token(token)
+            except Exception as e:      # noqa: BLE001 - reported
+                plain = ('unwrap failed: %s' % e).encode()
+            check('omi %s: the whole token unwraps with gss_unwrap to Length bytes' % mech,
+                  len(parts) == 1 and len(plain) == length and b'CSName' in plain
+                  and plain.rstrip().endswith(b'</s:Envelope>'), (length, len(plain), plain[:80]))
+            check('omi %s: a plain CFX wrap token with RRC 0' % mech,
+                  token[:2] == b'\x05\x04' and token[2] & 0x02 and token[6:8] == b'\x00\x00',
+                  token[:16].hex())
+            check('omi %s: length field = len(token) - len(plaintext) = 60 (AES)' % mech,
+                  len(header) == len(token) - length == 60, (len(header), len(token), length))
+            # A second request on the connection (no Authorization: the connection context) with tabs.
+            ok = no_reply(c, *c.encrypt(envelope(OS_URI)))
+            line, f = last()
+            check('omi %s: tabbed request → connection closed without a reply' % mech, ok,
+                  c.last and c.last[:2])
+            check('omi %s: ... logged status=0, frame=tab, gsserr says not at the start of a line' % mech,
+                  f.get('status') == '0' and f.get('frame') == 'tab' and f.get('enc') == 'no'
+                  and 'not%20at%20the%20start%20of%20a%20line' in f.get('gsserr', ''), line)
+            c.close()
+        lines = srv.log_lines(0)
+        f = [log_fields(ln) for ln in lines]
+        check('omi: the answered encrypted requests are logged enc=yes frame=plain',
+              sum(1 for x in f if x.get('enc') == 'yes' and x.get('frame') == 'plain'
+                  and x.get('status') == '200') == 2, lines)
+        check('omi: frame= comes right after leg= on every line',
+              lines and all(re.search(r' leg=\S+ frame=(-|tab|plain)( gsserr=\S+)?$', ln) for ln in lines),
+              lines)
+
+        # NTLM replies stay as they are (16-byte signature, Length = plaintext), in the omi framing.
+        c = GssClient(srv.port, 'spnego-ntlm')
+        st = c.handshake()
+        check('omi spnego-ntlm: two-leg handshake (the first 401 carries the Negotiate token)',
+              st == 200 and c.legs == 2, (st, c.legs))
+        status, plain, headers, data = c.call(envelope(OS_URI), tab=False)
+        parts = unframe(headers.get('Content-Type') or '', data)
+        check('omi spnego-ntlm: reply has the 16-byte NTLM signature and decrypts to Length bytes',
+              status == 200 and plain and b'CSName' in plain and len(parts[0][2]) == 16
+              and parts[0][0] == len(plain), (status, len(parts[0][2])))
+        check('omi spnego-ntlm: omi reply framing', b'\t' not in data[:200]
+              and data.endswith(b'--Encrypted Boundary--\r\n\r\n'))
+        status, plain, _, data = c.call(envelope('http://wsmauto.test/nothing-here'), tab=False)
+        check('omi spnego-ntlm: faults are encrypted the same way', status == 500 and plain
+              and b'DestinationUnreachable' in plain and data.endswith(b'Boundary--\r\n\r\n'), status)
+        check('omi spnego-ntlm: tabbed request → connection closed without a reply',
+              no_reply(c, *c.encrypt(envelope(OS_URI))))
+        c.close()
+        err = [ln for ln in open(srv.log).read().splitlines() if ln.startswith('error')]
+        check('omi server: no internal errors logged', not err, err[:2])
+    finally:
+        rc, out = srv.stop()
+        check('omi server: clean exit', rc == 0 and out == b'', (rc, out[:300]))
+
+
 def make_sha384_cert(d):
     subprocess.run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-384',
                     '-sha384', '-nodes', '-keyout', os.path.join(d, 's384.key'), '-out',
@@ -770,7 +955,7 @@ def run_all(check, server_proc, run, verbose=False):
         return
     try:
         for name, fn in (('gss-framing', t_framing), ('gss-http', t_http), ('gss-modes', t_modes),
-                         ('gss-https', t_https), ('gss-rc4', t_rc4)):
+                         ('gss-https', t_https), ('gss-rc4', t_rc4), ('gss-omi', t_omi)):
             run(name, fn, env)
     finally:
         env.stop_kdc()

@@ -445,10 +445,30 @@ def t_digest_stale():
         srv.stop()
 
 
+# The windows flavour's Identify replies, byte for byte (server with --auth basic,digest over HTTP).
+IDENTIFY_HEAD = ('<s:Envelope xml:lang="en-US" xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Header/>'
+                 '<s:Body><wsmid:IdentifyResponse xmlns:wsmid="http://schemas.dmtf.org/wbem/wsman/identity/1/'
+                 'wsmanidentity.xsd"><wsmid:ProtocolVersion>http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd'
+                 '</wsmid:ProtocolVersion><wsmid:ProductVendor>wsmauto test server</wsmid:ProductVendor>')
+IDENTIFY_UNAUTH_WINDOWS = (IDENTIFY_HEAD + '<wsmid:ProductVersion>OS: 0.0.0 SP: 0.0 Stack: 3.0'
+                           '</wsmid:ProductVersion></wsmid:IdentifyResponse></s:Body></s:Envelope>').encode()
+IDENTIFY_AUTH_WINDOWS = (
+    IDENTIFY_HEAD + '<wsmid:ProductVersion>OS: 10.0.20348 SP: 0.0 Stack: 3.0</wsmid:ProductVersion>'
+    '<wsmid:SecurityProfiles><wsmid:SecurityProfileName>http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/'
+    'http/basic</wsmid:SecurityProfileName><wsmid:SecurityProfileName>http://schemas.dmtf.org/wbem/wsman/1/'
+    'wsman/secprofile/http/digest</wsmid:SecurityProfileName></wsmid:SecurityProfiles>'
+    '</wsmid:IdentifyResponse></s:Body></s:Envelope>').encode()
+LOG_TAIL = re.compile(r' cbt=\S+ leg=\S+ frame=(-|tab|plain)( gsserr=\S+)?$')
+
+
 def t_identify(srv, c):
     anon = Client(srv.port, user=None)
     r = anon.raw(IDENTIFY, {'WSMANIDENTIFY': 'unauthenticated'})
     check('identify: unauthenticated → 200', r.status == 200, r.status)
+    check('identify (windows flavour): unauthenticated reply unchanged, byte for byte',
+          r.data == IDENTIFY_UNAUTH_WINDOWS, r.data)
+    check('identify (windows flavour): wsmid:IdentifyResponse, not s:IdentifyResponse',
+          r.xp('/s:Envelope/s:Body/wsmid:IdentifyResponse') and not r.xp('//s:IdentifyResponse'))
     check('identify: unauth ProductVersion hides OS',
           r.text('//wsmid:ProductVersion/text()') == 'OS: 0.0.0 SP: 0.0 Stack: 3.0')
     check('identify: unauth has no SecurityProfiles', not r.xp('//wsmid:SecurityProfiles'))
@@ -461,6 +481,8 @@ def t_identify(srv, c):
     r = c.raw(IDENTIFY)
     check('identify: authenticated OS version', r.text('//wsmid:ProductVersion/text()') ==
           'OS: 10.0.20348 SP: 0.0 Stack: 3.0')
+    check('identify (windows flavour): authenticated reply unchanged, byte for byte',
+          r.data == IDENTIFY_AUTH_WINDOWS, r.data)
     profs = [p.text for p in r.xp('//wsmid:SecurityProfiles/wsmid:SecurityProfileName')]
     check('identify: security profiles list enabled schemes',
           profs == ['http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/http/basic',
@@ -468,6 +490,8 @@ def t_identify(srv, c):
     lines = srv.log_lines()
     check('log: Identify logged as action=Identify', any('action=Identify' in ln and 'resource=-' in ln
                                                          for ln in lines))
+    check('log: every line ends with leg= frame=- (plaintext requests) [gsserr=]',
+          lines and all(LOG_TAIL.search(ln) and ' frame=- ' in ln + ' ' for ln in lines), lines[-3:])
 
 
 def t_get(srv, c):
@@ -1270,7 +1294,8 @@ def t_keepalive(srv):
           lines[-1].split()[0] != lines[-2].split()[0], lines[-2:])
     c.close()
     check('log: line format', re.match(r'^conn=\d+ POST status=200 action=\S+ resource=\S+ charset=utf-8 '
-                                       r'auth=basic bytes=\d+ gss=- user=- enc=no cbt=- leg=-$', lines[0]),
+                                       r'auth=basic bytes=\d+ gss=- user=- enc=no cbt=- leg=- frame=-$',
+                                       lines[0]),
           lines[0])
 
 
@@ -1970,6 +1995,68 @@ def t_shell():
     check('shell: commands die with the server', pgid > 0 and wait_group_gone(pgid))
 
 
+def t_omi_identify():
+    """--flavor omi: the Identify shape (both the unauthenticated and the authenticated one); no reply without
+    credentials; a 401 without challenge lines."""
+    srv = ServerProc('--flavor', 'omi', '--auth', 'basic,digest')
+    try:
+        for name, cl, hdr in (('unauthenticated', Client(srv.port, user=None),
+                               {'WSMANIDENTIFY': 'unauthenticated'}),
+                              ('authenticated', Client(srv.port), None)):
+            r = cl.raw(IDENTIFY, hdr)
+            root = r.doc
+            body = r.xp('/s:Envelope/s:Body/*')
+            resp = body[0] if len(body) == 1 else None
+            check('omi identify %s: 200, one body element s:IdentifyResponse in the envelope namespace' % name,
+                  r.status == 200 and resp is not None and resp.tag == '{%s}IdentifyResponse' % NS['s'],
+                  (r.status, r.data[:300]))
+            check('omi identify %s: same prefix as the envelope, no wsmid:IdentifyResponse' % name,
+                  resp is not None and resp.prefix == root.prefix == 's'
+                  and b'<s:IdentifyResponse>' in r.data and b'wsmid:IdentifyResponse' not in r.data
+                  and not r.xp('//wsmid:IdentifyResponse'), r.data[:300])
+            kids = [(k.tag.split('}')[0][1:], k.tag.split('}')[1]) for k in resp] if resp is not None else []
+            want = ['ProtocolVersion', 'ProductVendor', 'ProductVersion']
+            if name == 'authenticated':
+                want.append('SecurityProfiles')
+            check('omi identify %s: wsmid children %s' % (name, ', '.join(want)),
+                  kids == [(NS['wsmid'], k) for k in want], kids)
+            check('omi identify %s: ProtocolVersion, ProductVendor, ProductVersion values' % name,
+                  r.text('/s:Envelope/s:Body/s:IdentifyResponse/wsmid:ProtocolVersion/text()')
+                  == 'http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd'
+                  and r.text('//s:IdentifyResponse/wsmid:ProductVendor/text()')
+                  == 'Open Management Infrastructure'
+                  and r.text('//s:IdentifyResponse/wsmid:ProductVersion/text()') == '1.0.8', r.data)
+            if name == 'authenticated':
+                profs = [x.text for x in r.xp('//s:IdentifyResponse/wsmid:SecurityProfiles/'
+                                              'wsmid:SecurityProfileName')]
+                check('omi identify: SecurityProfiles as the windows flavour lists them', profs == [
+                    'http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/http/basic',
+                    'http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/http/digest'], profs)
+            cl.close()
+        r = Client(srv.port).raw(IDENTIFY.encode('utf-16'), {'Content-Type': CT16})
+        check('omi identify: UTF-16 request → UTF-16 s:IdentifyResponse', r.status == 200
+              and r.data.startswith(b'\xff\xfe') and r.xp('/s:Envelope/s:Body/s:IdentifyResponse'), r.status)
+        anon = Client(srv.port, user=None)
+        try:
+            anon.raw(IDENTIFY)
+            closed = False
+        except http.client.RemoteDisconnected:
+            closed = True
+        except (http.client.HTTPException, OSError):
+            closed = False
+        check('omi: Identify without WSMANIDENTIFY and without credentials → closed without a reply', closed)
+        r = Client(srv.port, password='wrong').raw(IDENTIFY)
+        check('omi: wrong Basic password → 401 without WWW-Authenticate',
+              r.status == 401 and not r.all_headers.get_all('WWW-Authenticate'), r.all_headers.items())
+        lines = srv.log_lines(6)
+        check('omi: the closed request is logged status=0 with the reason', any(
+            ' status=0 ' in ln and 'no%20Authorization%20header' in ln and LOG_TAIL.search(ln) for ln in lines),
+            lines)
+    finally:
+        rc, out = srv.stop()
+        check('omi identify server: clean exit', rc == 0 and out == b'', (rc, out[:300]))
+
+
 def t_startup_errors():
     p = subprocess.run([PYTHON, SERVER, '--auth', 'credssp'], capture_output=True, timeout=30)
     check('startup: bad --auth rejected', p.returncode != 0)
@@ -1981,6 +2068,8 @@ def t_startup_errors():
     p = subprocess.run([PYTHON, SERVER, '--auth', 'kerberos', '--gss-reauth-after', '-1'], capture_output=True,
                        timeout=30)
     check('startup: negative --gss-reauth-after rejected', p.returncode == 2)
+    p = subprocess.run([PYTHON, SERVER, '--flavor', 'linux'], capture_output=True, timeout=30)
+    check('startup: unknown --flavor rejected', p.returncode == 2 and b'--flavor' in p.stderr, p.stderr[-200:])
 
 
 def main():
@@ -2008,7 +2097,8 @@ def main():
         rc, out = srv.stop()
         check('server: clean exit', rc == 0 and out == b'', (rc, out[:300]))
     for name, fn in (('digest-stale', t_digest_stale), ('auth-none', t_auth_none), ('expiry', t_expiry),
-                     ('https', t_https), ('big', t_big), ('shell', t_shell), ('startup', t_startup_errors)):
+                     ('https', t_https), ('big', t_big), ('shell', t_shell), ('omi-identify', t_omi_identify),
+                     ('startup', t_startup_errors)):
         run(name, fn)
     # Negotiate/Kerberos/NTLM + message encryption (starts its own KDC unless WSM_KDC_DIR is set).
     import gss_selftest

@@ -80,6 +80,9 @@ MISBEHAVE_PREFIX = 'http://wsmauto.test/misbehave/'
 SECPROFILE = 'http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/'
 MUTUAL_AUTH = SECPROFILE + 'https/mutual'
 PROTOCOL_VERSION = 'http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd'
+FLAVORS = ('windows', 'omi')         # --flavor: whose wire behaviour the server copies
+OMI_VENDOR = 'Open Management Infrastructure'
+OMI_VERSION = '1.0.8'
 
 
 def qn(ns, local):
@@ -2980,6 +2983,18 @@ class EncError(Exception):
     """A multipart/encrypted body that cannot be parsed or decrypted (→ HTTP 400)."""
 
 
+class FramingError(EncError):
+    """strict parsing (--flavor omi): a part header line that does not start at the beginning of its line
+    (→ the connection is closed without a reply, as OMI does)."""
+
+
+class EncParts(list):
+    """parse_encrypted's result: [(length, charset, header, cipher)], plus `indented`: True when one of the
+    part header lines (Content-Type/OriginalContent of a metadata part, Content-Type of a payload part) had
+    leading blanks, as Windows clients write them (a tab)."""
+    indented = False
+
+
 def der_read(buf, pos):
     """One DER TLV at pos → (tag, value start, value end). Raises ValueError on a short buffer."""
     if pos + 2 > len(buf):
@@ -3044,11 +3059,11 @@ def encrypted_ctype(protocol, lenient=False):
     return 'multipart/encrypted;protocol="%s";boundary="%s"' % (protocol, ENC_BOUNDARY)
 
 
-def encrypted_body(protocol, parts, lenient=False):
+def encrypted_body(protocol, parts, lenient=False, omi=False):
     """The §5.2 body. parts = [(length, charset, header, cipher)]. The strict form is what Windows writes;
     the lenient form is how other servers write it (no tabs, '-- Encrypted Boundary', 'length=', an extra
-    CRLF at the end)."""
-    tab = b'' if lenient else b'\t'
+    CRLF at the end); the omi form is OMI 1.0.8's (no tabs, an extra CRLF after the closing delimiter)."""
+    tab = b'' if lenient or omi else b'\t'
     delim = ('-- %s' if lenient else '--%s') % ENC_BOUNDARY
     out = []
     for length, charset, header, cipher in parts:
@@ -3060,7 +3075,7 @@ def encrypted_body(protocol, parts, lenient=False):
         out.append(delim.encode() + b'\r\n')
         out.append(tab + b'Content-Type: application/octet-stream\r\n')
         out.append(struct.pack('<I', len(header)) + header + cipher)
-    out.append(delim.encode() + b'--\r\n' + (b'\r\n' if lenient else b''))
+    out.append(delim.encode() + b'--\r\n' + (b'\r\n' if lenient or omi else b''))
     return b''.join(out)
 
 
@@ -3078,16 +3093,35 @@ def encrypted_params(ctype):
     return params.get('protocol', ''), params.get('boundary', '')
 
 
-def parse_encrypted(boundary, body):
-    """§5.2 body → [(length, charset, header, cipher)]. Works on bytes: the ciphertext may hold anything.
-    The ciphertext of a part is `Length` bytes (M = N for NTLM and Kerberos, padding included in N); when the
-    next delimiter is not there, a single-part body may still be cut at its closing delimiter (the Length
-    check after the unwrap then decides)."""
+def parse_encrypted(boundary, body, strict=False):
+    """§5.2 body → EncParts [(length, charset, header, cipher)]. Works on bytes: the ciphertext may hold
+    anything. The ciphertext of a part is `Length` bytes (M = N for NTLM and Kerberos, padding included in N);
+    when the next delimiter is not there, a single-part body may still be cut at its closing delimiter (the
+    Length check after the unwrap then decides). The part header lines may start with blanks (Windows writes
+    a tab); strict (OMI): they must start at the very beginning of a line (FramingError otherwise), and a
+    metadata part needs its Content-Type line. An EncError carries `indented` (what was seen up to it)."""
+    parts = EncParts()
+    try:
+        return _parse_encrypted(boundary, body, strict, parts)
+    except EncError as e:
+        e.indented = parts.indented
+        raise
+
+
+def _part_header_at_line_start(name, lead, strict, parts):
+    if lead:
+        parts.indented = True
+        if strict:
+            raise FramingError('the part header %s: is not at the start of a line (leading %s)'
+                               % (name, 'tab' if '\t' in lead else 'blanks'))
+
+
+def _parse_encrypted(boundary, body, strict, parts):
     if not boundary:
         raise EncError('the multipart/encrypted Content-Type has no boundary')
     b = re.escape(boundary.encode('latin-1'))
     delim = re.compile(b'--[ \t]*' + b + b'(--)?[ \t]*\r\n')
-    parts, pos = [], 0
+    pos = 0
     while True:
         m = delim.match(body, pos)
         if m is None:
@@ -3101,21 +3135,31 @@ def parse_encrypted(boundary, body):
             raise EncError('a metadata part without its payload part')
         meta = body[m.end():m2.start()].decode('latin-1')
         length = charset = None
+        has_ctype = False
         for line in meta.split('\r\n'):
             name, sep, value = line.strip().partition(':')
-            if sep and name.strip().lower() == 'originalcontent':
+            low = name.strip().lower()
+            if sep and low in ('content-type', 'originalcontent'):
+                lead = line[:len(line) - len(line.lstrip(' \t'))]
+                _part_header_at_line_start('Content-Type' if low == 'content-type' else 'OriginalContent',
+                                           lead, strict, parts)
+                has_ctype = has_ctype or low == 'content-type'
+            if sep and low == 'originalcontent':
                 for item in value.split(';'):
                     k, s2, v = item.strip().partition('=')
                     if k.lower() == 'length' and s2:
                         length = int(v) if v.strip().isdigit() else None
                     elif k.lower() == 'charset' and s2:
                         charset = v.strip().strip('"')
+        if strict and not has_ctype:
+            raise EncError('the metadata part has no Content-Type line')
         if length is None:
             raise EncError('the OriginalContent line has no valid Length')
         p = m2.end()
-        cm = re.compile(b'[ \t]*Content-Type:[ \t]*application/octet-stream[ \t]*\r\n', re.I).match(body, p)
+        cm = re.compile(b'([ \t]*)Content-Type:[ \t]*application/octet-stream[ \t]*\r\n', re.I).match(body, p)
         if cm is None:
             raise EncError('the payload part does not start with Content-Type: application/octet-stream')
+        _part_header_at_line_start('Content-Type', cm.group(1).decode('latin-1'), strict, parts)
         p = cm.end()
         if p + 4 > len(body):
             raise EncError('the payload part is truncated')
@@ -3170,13 +3214,18 @@ def gss_unwrap(g, header, cipher):
     return data, data
 
 
-def gss_wrap(g, plain):
-    """→ (header, cipher, Length value)."""
+def gss_wrap(g, plain, omi=False):
+    """→ (header, cipher, Length value). omi: Kerberos as OMI 1.0.8 writes it, one plain gss_wrap token (RRC
+    0 for CFX) split so that the 4-byte field says len(token) - len(plain) and header ‖ cipher = the token."""
     gssapi = gss_module()
     raw = gssapi.raw
     if g.mech == 'ntlm':
         w = g.ctx.wrap(plain, True).message
         return w[:16], w[16:], len(plain)
+    if omi:
+        tok = bytes(raw.wrap(g.ctx, plain, confidential=True).message)
+        k = len(tok) - len(plain)
+        return tok[:k], tok[k:], len(plain)
     T = raw.IOVBufferType
     # Windows: TOKEN + DATA, no padding buffer. MIT refuses that for RC4 (EINVAL), so ask how much padding the
     # enctype needs first and give a padding buffer only then.
@@ -3333,12 +3382,23 @@ class App:
 
     # -- identify --
     def identify_xml(self, authenticated, tls):
-        parts = ['<s:Envelope xml:lang="en-US" xmlns:s="%s"><s:Header/><s:Body><wsmid:IdentifyResponse '
-                 'xmlns:wsmid="%s"><wsmid:ProtocolVersion>%s</wsmid:ProtocolVersion>'
-                 '<wsmid:ProductVendor>wsmauto test server</wsmid:ProductVendor>'
-                 '<wsmid:ProductVersion>%s</wsmid:ProductVersion>'
-                 % (NS_S, NS_WSMID, PROTOCOL_VERSION,
-                    'OS: 10.0.20348 SP: 0.0 Stack: 3.0' if authenticated else 'OS: 0.0.0 SP: 0.0 Stack: 3.0')]
+        omi = self.args.flavor == 'omi'
+        if omi:
+            # OMI 1.0.8: the response element is in the SOAP envelope namespace (same prefix as the
+            # envelope), its children are the usual wsmid: ones.
+            parts = ['<s:Envelope xml:lang="en-US" xmlns:s="%s" xmlns:wsmid="%s"><s:Header/><s:Body>'
+                     '<s:IdentifyResponse><wsmid:ProtocolVersion>%s</wsmid:ProtocolVersion>'
+                     '<wsmid:ProductVendor>%s</wsmid:ProductVendor>'
+                     '<wsmid:ProductVersion>%s</wsmid:ProductVersion>'
+                     % (NS_S, NS_WSMID, PROTOCOL_VERSION, OMI_VENDOR, OMI_VERSION)]
+        else:
+            parts = ['<s:Envelope xml:lang="en-US" xmlns:s="%s"><s:Header/><s:Body><wsmid:IdentifyResponse '
+                     'xmlns:wsmid="%s"><wsmid:ProtocolVersion>%s</wsmid:ProtocolVersion>'
+                     '<wsmid:ProductVendor>wsmauto test server</wsmid:ProductVendor>'
+                     '<wsmid:ProductVersion>%s</wsmid:ProductVersion>'
+                     % (NS_S, NS_WSMID, PROTOCOL_VERSION,
+                        'OS: 10.0.20348 SP: 0.0 Stack: 3.0' if authenticated
+                        else 'OS: 0.0.0 SP: 0.0 Stack: 3.0')]
         if authenticated:
             parts.append('<wsmid:SecurityProfiles>')
             scheme = 'https/' if tls else 'http/'
@@ -3352,7 +3412,7 @@ class App:
                 parts.append('<wsmid:SecurityProfileName>%s%sspnego-kerberos</wsmid:SecurityProfileName>'
                              % (SECPROFILE, scheme))
             parts.append('</wsmid:SecurityProfiles>')
-        parts.append('</wsmid:IdentifyResponse></s:Body></s:Envelope>')
+        parts.append('</%s:IdentifyResponse></s:Body></s:Envelope>' % ('s' if omi else 'wsmid'))
         return ''.join(parts)
 
     def new_acceptor(self, tls):
@@ -3539,8 +3599,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         """Replies to an encrypted request are encrypted with the same context and protocol string (faults
         too). variant: one of the enc-* misbehave modes."""
         g = self.enc
+        omi = self.app.args.flavor == 'omi'
         try:
-            header, cipher, length = gss_wrap(g, data)
+            header, cipher, length = gss_wrap(g, data, omi)
         except Exception as e:      # noqa: BLE001 - a GSS failure here is the server's, log it
             self.info['gsserr'] = 'wrap: %s' % e
             self.raw_reply(500, close=True)
@@ -3553,7 +3614,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif variant == 'enc-bad-length':
             length += 1
         lenient = variant == 'enc-lenient'
-        body = encrypted_body(g.protocol, [(length, charset, header, cipher)], lenient)
+        body = encrypted_body(g.protocol, [(length, charset, header, cipher)], lenient, omi)
         self.raw_reply(status, body, encrypted_ctype(g.protocol, lenient))
 
     def send_error(self, code, message=None, explain=None):
@@ -3563,8 +3624,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def new_info(self):
         return {'status': 0, 'action': '-', 'resource': '-', 'charset': '-', 'auth': '-', 'bytes': 0,
-                'logged': False, 'gss': '-', 'user': '-', 'enc': 'no', 'cbt': '-', 'leg': '-', 'gsserr': None,
-                'extra': []}
+                'logged': False, 'gss': '-', 'user': '-', 'enc': 'no', 'cbt': '-', 'leg': '-', 'frame': '-',
+                'gsserr': None, 'extra': []}
 
     def write_log(self):
         """One line per request: at its reply, or (status=0) when it ends without one."""
@@ -3577,10 +3638,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         def clean(v):
             return re.sub(r'\s', '%20', str(v)) or '-'
         line = ('conn=%d %s status=%d action=%s resource=%s charset=%s auth=%s bytes=%d gss=%s user=%s '
-                'enc=%s cbt=%s leg=%s' % (conn, clean(getattr(self, 'command', None) or '-'), i['status'],
-                                          clean(i['action']), clean(i['resource']), i['charset'], i['auth'],
-                                          i['bytes'], i['gss'], clean(i['user']), i['enc'], i['cbt'],
-                                          i['leg']))
+                'enc=%s cbt=%s leg=%s frame=%s' % (conn, clean(getattr(self, 'command', None) or '-'),
+                                                   i['status'], clean(i['action']), clean(i['resource']),
+                                                   i['charset'], i['auth'], i['bytes'], i['gss'],
+                                                   clean(i['user']), i['enc'], i['cbt'], i['leg'],
+                                                   i['frame']))
         if i['gsserr']:
             line += ' gsserr=' + clean(i['gsserr'])[:300]
         self.app.log(line)
@@ -3648,8 +3710,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
     do_GET = do_HEAD = do_PUT = do_DELETE = do_OPTIONS = do_PATCH = do_TRACE = not_post
 
     def send_401(self, stale=False):
+        """The 401 of a failure: one challenge line per enabled scheme; --flavor omi: none at all."""
+        if self.app.args.flavor == 'omi':
+            self.raw_reply(401)
+            return
         extra = [('WWW-Authenticate', c) for c in self.app.auth.challenges(stale)]
         self.raw_reply(401, extra=extra)
+
+    def drop(self, why):
+        """No reply at all: the connection is closed once the request has been read (logged status=0)."""
+        self.close_connection = True
+        self.info['status'] = 0
+        self.info['gsserr'] = why
 
     def authenticate(self, body):
         """→ the scheme that authenticated the request, or None once a reply (401, handshake leg, the 200 of
@@ -3663,6 +3735,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return g.scheme
             if 'none' in auth.schemes:
                 return '-'
+            if self.app.args.flavor == 'omi':
+                # OMI sends no challenge: a request without credentials gets no reply at all.
+                self.drop('no Authorization header (--flavor omi: no challenge, connection closed)')
+                return None
             self.send_401()
             return None
         scheme, _, rest = h.partition(' ')
@@ -3771,14 +3847,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if g is not None and n and g.served >= n and self.gss is g:
                 self.gss = None         # like a restarted server: the next request gets the bare 401
 
-    def decrypt(self, g, params, body):
-        """multipart/encrypted request → (plaintext, charset or None)."""
-        protocol, boundary = params
+    def decrypt(self, g, protocol, parts, perr=None):
+        """multipart/encrypted request (parse_encrypted's parts, or its error perr) → (plaintext, charset or
+        None)."""
         if protocol.lower() != g.protocol.lower():
             raise EncError('protocol %r does not belong to the %s scheme'
                            % (protocol, GSS_HEADER_NAME[g.scheme]))
+        if perr is not None:
+            raise perr
         out, charset = [], None
-        for length, cs, header, cipher in parse_encrypted(boundary, body):
+        for length, cs, header, cipher in parts:
             try:
                 counted, plain = gss_unwrap(g, header, cipher)
             except EncError:
@@ -3824,13 +3902,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
             info['gss'], info['user'], info['cbt'] = '%s/%s' % (g.scheme, g.mech), g.user, g.cbt
         enc = encrypted_params(ctype)
         if enc is not None:
+            # Parsed first so that the log says how the part headers were written (frame=tab|plain).
+            try:
+                parts, perr = parse_encrypted(enc[1], body, strict=app.args.flavor == 'omi'), None
+            except EncError as e:
+                parts, perr = None, e
+            indented = parts.indented if parts is not None else getattr(perr, 'indented', False)
+            info['frame'] = 'tab' if indented else 'plain'
             if g is None or app.args.gss_encryption == 'refuse':
                 info['gsserr'] = ('encryption refused (--gss-encryption refuse)' if g is not None
                                   else 'an encrypted body without a Negotiate/Kerberos context')
                 self.raw_reply(400)
                 return g
             try:
-                body, charset = self.decrypt(g, enc, body)
+                body, charset = self.decrypt(g, enc[0], parts, perr)
+            except FramingError as e:
+                # OMI fails the decryption of such a request and closes the connection without a reply.
+                self.drop('%s (--flavor omi: connection closed)' % e)
+                return g
             except EncError as e:
                 info['gsserr'] = str(e)
                 self.raw_reply(400)
@@ -4124,6 +4213,9 @@ def parse_args(argv):
                     help='drop a connection\'s GSS context after N authenticated requests (0 = never)')
     ap.add_argument('--gss-drop-handshake', action='store_true',
                     help='close the connection without a reply on any Negotiate/Kerberos token')
+    ap.add_argument('--flavor', choices=FLAVORS, default='windows',
+                    help='wire behaviour to copy: windows (WinRM, the default) or omi (Microsoft OMI 1.0.8: '
+                    'Identify shape, strict encrypted framing, plain Kerberos wrap tokens, no 401 challenge)')
     ap.add_argument('--allow-shell', action='store_true',
                     help='serve the cmd shell resource (runs the requested commands on this machine with '
                     '/bin/sh; off by default)')
