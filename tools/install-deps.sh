@@ -1,19 +1,24 @@
 #!/bin/sh
 # Installs the Debian 12 packages wsmauto needs to build and test.
-# Runs apt-get only when something is missing (uses sudo when not root).
+# Runs apt-get only when something is missing (uses sudo when not root), and
+# waits for another apt or dpkg that holds a lock instead of failing.
 #   build: cmake, a C/C++ compiler, pkg-config, libxml2, libcurl (OpenSSL
 #          flavour), OpenSSL, widl (mingw-w64-tools) and Wine's IDL files;
 #          MIT krb5's GSSAPI (libkrb5-dev) and gss-ntlmssp (NTLM at run time);
-#   the Windows DLL: mingw-w64 (C compiler, binutils), dpkg-dev (apt-get source: libxml2 is built from
-#          Debian's source package), and wine + wine64 to run its VBScript/JScript tests;
+#   the Windows DLLs: mingw-w64 for x86_64 and i686 (C compilers, binutils), dpkg-dev (apt-get source: libxml2
+#          is built from Debian's source package), and Wine to run their VBScript/JScript tests: wine + wine64
+#          for the 64-bit DLL and wine32:i386 (the i386 architecture is added to dpkg for it) for the 32-bit
+#          one, whose tests run SysWOW64's 32-bit programs in a 64-bit prefix;
 #   tests: Debian's python3 with lxml and gssapi (tests/server), the openssl CLI
 #          (test certificates), an MIT KDC and kadmin.local for the throw-away
-#          realm of tests/kdc, kinit (krb5-user); groff-base and man-db (the man pages are rendered with
+#          realm of tests/kdc, kinit (krb5-user); winbind (Samba's ntlm_auth, which Wine's NTLM package runs:
+#          the DLL's Negotiate/NTLM tests under Wine); groff-base and man-db (the man pages are rendered with
 #          warnings as errors) and bash-completion (wsmanctl's completion is tested with it loaded too).
 set -eu
 packages="cmake make gcc g++ pkg-config python3 python3-lxml libxml2-dev libcurl4-openssl-dev libssl-dev
-openssl ca-certificates mingw-w64-tools libwine-dev libkrb5-dev gss-ntlmssp gss-ntlmssp-dev python3-gssapi
-krb5-kdc krb5-admin-server krb5-user gcc-mingw-w64-x86-64-win32 binutils-mingw-w64-x86-64 dpkg-dev wine wine64
+openssl ca-certificates mingw-w64-tools libwine-dev libkrb5-dev gss-ntlmssp gss-ntlmssp-dev python3-gssapi winbind
+krb5-kdc krb5-admin-server krb5-user gcc-mingw-w64-x86-64-win32 binutils-mingw-w64-x86-64
+gcc-mingw-w64-i686-win32 binutils-mingw-w64-i686 dpkg-dev wine wine64 wine32:i386
 groff-base man-db bash-completion"
 missing=""
 for p in $packages; do
@@ -23,6 +28,28 @@ done
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo=sudo
 echo "Installing:$missing"
-$sudo apt-get update -qq
+
+# apt-get, retried while another apt or dpkg holds one of its locks: -o DPkg::Lock::Timeout makes it wait for
+# dpkg's lock, but `apt-get update` gives up at once on the lists lock. Ten minutes at most.
+apt_get() {
+    log=$(mktemp)
+    tries=0
+    while ! DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 "$@" >"$log" 2>&1; do
+        tries=$((tries + 1))
+        if ! grep -qi 'lock' "$log" || [ $tries -ge 60 ]; then
+            cat "$log" >&2
+            rm -f "$log"
+            return 1
+        fi
+        sleep 10
+    done
+    rm -f "$log"
+}
+
+# wine32 is an i386 package (Wine's 32-bit half, for 32-bit programs in a 64-bit prefix).
+if ! dpkg --print-foreign-architectures | grep -qx i386; then
+    $sudo dpkg --add-architecture i386
+fi
+apt_get update -qq
 # shellcheck disable=SC2086
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+apt_get install -y -qq --no-install-recommends $missing

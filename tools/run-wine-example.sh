@@ -2,15 +2,19 @@
 # Runs one of the script examples (examples/vbscript/*.vbs, examples/jscript/*.js)
 # with Wine's cscript against the bundled WS-Management server:
 #
-#   tools/run-wine-example.sh examples/vbscript/get_instance.vbs [EXTRA ARGS...]
+#   tools/run-wine-example.sh [--32] examples/vbscript/get_instance.vbs [EXTRA ARGS...]
 #
-# It builds nothing: it needs build-win/WSMAuto.dll (made by tools/build-windows.sh).
-# It makes or reuses a private 64-bit Wine prefix under build-win/wine-example,
-# registers the DLL there with regsvr32, starts tests/server/wsman_server.py on
+# It builds nothing: it needs build-win/WSMAuto.dll (made by tools/build-windows.sh),
+# or with --32 build-win32/WSMAuto.dll, the 32-bit DLL, run by the 32-bit programs
+# of C:\windows\syswow64 (regsvr32, cscript; needs wine32).
+# It makes or reuses a private 64-bit Wine prefix under build-win/wine-example
+# (build-win32/wine-example), registers the DLL there with the regsvr32 of its
+# architecture, starts tests/server/wsman_server.py on
 # a free loopback port (Basic and Digest, user wsmuser, password wsmpass),
 # writes a client configuration that allows Basic over plain HTTP
 # (AllowUnencrypted, docs/client-config.md), and runs
-#   wine cscript //nologo SCRIPT http://127.0.0.1:PORT/wsman wsmuser wsmpass [EXTRA ARGS...]
+#   C:\windows\system32\cscript.exe //nologo SCRIPT http://127.0.0.1:PORT/wsman wsmuser wsmpass [EXTRA ARGS...]
+# (C:\windows\syswow64\cscript.exe with --32), started with the 64-bit loader.
 # Then it stops the server and the prefix's wineserver. The exit status is
 # the script's; it is 1 when the script's last line is not its success marker
 # (`SUCCESS <script name>`), because Wine's cscript exits 0 and prints nothing
@@ -19,8 +23,16 @@
 # SPDX-License-Identifier: MIT
 set -eu
 
+build="build-win"
+sys=system32
+if [ "${1:-}" = --32 ]; then
+    build="build-win32"
+    sys=syswow64
+    shift
+fi
+sysdir="C:\\windows\\$sys"
 if [ $# -lt 1 ]; then
-    echo "usage: $0 SCRIPT [EXTRA ARGS...]   (e.g. $0 examples/vbscript/enum_services.vbs)" >&2
+    echo "usage: $0 [--32] SCRIPT [EXTRA ARGS...]   (e.g. $0 examples/vbscript/enum_services.vbs)" >&2
     exit 2
 fi
 script=$1
@@ -31,23 +43,24 @@ if [ ! -f "$script" ]; then
 fi
 script=$(cd "$(dirname "$script")" && pwd)/$(basename "$script")
 top=$(cd "$(dirname "$0")/.." && pwd)
-dll=$top/build-win/WSMAuto.dll
+dll=$top/$build/WSMAuto.dll
 if [ ! -f "$dll" ]; then
     echo "$0: $dll does not exist: build it first with tools/build-windows.sh" >&2
     exit 2
 fi
 for tool in wine wineboot wineserver winepath; do
     if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "$0: $tool is not installed (Debian: apt-get install wine wine64)" >&2
+        echo "$0: $tool is not installed (Debian: apt-get install wine wine64, and wine32:i386 for --32)" >&2
         exit 2
     fi
 done
 
-dir=$top/build-win/wine-example
+dir=$top/$build/wine-example
 mkdir -p "$dir"
 export WINEPREFIX="$dir/prefix" # before the cleanup trap: its wineserver -k must not reach ~/.wine
 . "$top/tests/wine/wineprefix.sh"
 unset WSMAUTO_CLIENT_CONFIG
+wine=$(wsm_wine64)
 
 pid=""
 out=""
@@ -69,8 +82,12 @@ wsm_wine_prefix "$WINEPREFIX" "$dir/wineboot.log" || {
     exit 1
 }
 
+if [ ! -f "$WINEPREFIX/drive_c/windows/$sys/cscript.exe" ]; then
+    echo "$0: the prefix $WINEPREFIX has no $sysdir\\cscript.exe (32-bit programs need wine32)" >&2
+    exit 1
+fi
 cp "$dll" "$dir/WSMAuto.dll"
-if ! wine regsvr32 /s "$(winepath -w "$dir/WSMAuto.dll")" >"$dir/regsvr32.log" 2>&1; then
+if ! "$wine" "$sysdir\\regsvr32.exe" /s "$(winepath -w "$dir/WSMAuto.dll")" >"$dir/regsvr32.log" 2>&1; then
     echo "$0: wine regsvr32 $dir/WSMAuto.dll failed, see $dir/regsvr32.log" >&2
     exit 1
 fi
@@ -101,7 +118,7 @@ winscript=$(winepath -w "$script")
 # own exit status goes through a file (a pipeline's status is tee's).
 {
     st=0
-    wine cscript //nologo "$winscript" "http://127.0.0.1:$port/wsman" wsmuser wsmpass "$@" || st=$?
+    "$wine" "$sysdir\\cscript.exe" //nologo "$winscript" "http://127.0.0.1:$port/wsman" wsmuser wsmpass "$@" || st=$?
     echo "$st" >"$out.status"
 } | tee "$out"
 status=$(cat "$out.status" 2>/dev/null || echo 1)

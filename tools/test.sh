@@ -12,6 +12,8 @@ cmake --build "$build" -j"$(nproc)"
 cmake -S . -B "$build-release" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build-release" -j"$(nproc)" >/dev/null
 ctest --test-dir "$build" --output-on-failure
-# The Windows DLL, cross-built with mingw-w64 and tested under Wine (VBScript/JScript through wine cscript).
-BUILD_WIN_DIR="$build-win" tools/build-windows.sh
+# The Windows DLLs, cross-built with mingw-w64 and tested under Wine (VBScript/JScript through cscript): the
+# 64-bit one with System32's programs, the 32-bit one with SysWOW64's, and both in one prefix (wine_wow64).
+BUILD_WIN_DIR="$build-win" BUILD_WIN32_DIR="$build-win32" tools/build-windows.sh
 ctest --test-dir "$build-win" --output-on-failure
+ctest --test-dir "$build-win32" --output-on-failure

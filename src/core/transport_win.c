@@ -13,9 +13,17 @@
  *    BCrypt: the first request goes without Authorization, the 401 challenge is answered once, and later
  *    requests send Digest pre-emptively (nc+1); a stale=true 401 is answered once with the new nonce;
  *  - certificate: the client certificate from CurrentUser\MY plus the mutual-TLS secprofile header;
- *  - external: the auth hook's header (Negotiate/Kerberos driven by client.c). WinHTTP does not show the
- *    connection before the request is written, so the hook gets peer_cert NULL on Windows (no channel
- *    bindings; Windows has no GSS layer in this library yet anyway, see gssauth_none.c).
+ *  - external: the auth hook's header (Negotiate/Kerberos driven by client.c, SSPI in gssauth_sspi.c). Over
+ *    HTTPS the hook needs the server certificate of the connection the request goes over (the channel
+ *    binding, RFC 5929 tls-server-end-point), and WinHTTP shows WINHTTP_OPTION_SERVER_CERT_CONTEXT only once
+ *    a request is on a connection, with no hook between connecting and writing the headers. So whenever the
+ *    connection may be new (the first request, after a failure or a "Connection: close") the transport first
+ *    sends an unauthenticated Identify (WSMANIDENTIFY: unauthenticated, which Windows and OMI both answer) on
+ *    the connect handle, takes the certificate of its connection and then gives it to the hook; the
+ *    authenticated request follows on the same kept-alive connection. Every HTTPS reply's certificate is
+ *    checked afterwards: if a request that carried an Authorization went over a connection whose certificate
+ *    is not the one its binding was computed for (WinHTTP reconnected in between to a server presenting
+ *    another certificate), the reply is not used and the post fails (SEC_E_BAD_BINDINGS).
  * Proxy authentication (407) is left to WinHTTP with WinHttpSetCredentials(WINHTTP_AUTH_TARGET_PROXY).
  *
  * TLS failures: Windows' WinHTTP says which check failed through the WINHTTP_CALLBACK_STATUS_SECURE_FAILURE
@@ -109,6 +117,10 @@ struct wsm_transport {
 
     /* Of the request in progress. */
     DWORD secure_flags; /* WINHTTP_CALLBACK_STATUS_FLAG_* from the SECURE_FAILURE callback */
+
+    /* EXTERNAL over HTTPS: the DER of the server certificate of the current connection (see the top). */
+    unsigned char *peer_cert;
+    size_t peer_cert_len;
 };
 
 /* ---- small helpers ---- */
@@ -212,6 +224,7 @@ void wsm_transport_free(struct wsm_transport *t)
     wipe_free(&t->password);
     free(t->proxy_user);
     wipe_free_w(&t->proxy_password);
+    free(t->peer_cert);
     free(t);
 }
 
@@ -1121,10 +1134,13 @@ struct exchange {
     int connection_close, new_connection;
     char *body;
     size_t len;
+    unsigned char *cert; /* EXTERNAL over HTTPS: DER of the server certificate of the request's connection */
+    size_t cert_len;
 };
 
 static void exchange_clear(struct exchange *x)
 {
+    free(x->cert);
     free(x->content_type);
     wsm_free_strv(x->www);
     free(x->body);
@@ -1215,6 +1231,19 @@ static int32_t exchange(struct wsm_transport *t, const char *body, size_t len, c
             break;
     }
     x->new_connection = note_connection(t, h);
+    if (t->https && t->auth == WSM_AUTH_EXTERNAL) {
+        PCCERT_CONTEXT cert = NULL;
+        DWORD csize = sizeof(cert);
+        if (WinHttpQueryOption(h, WINHTTP_OPTION_SERVER_CERT_CONTEXT, &cert, &csize) && cert) {
+            if ((x->cert = malloc(cert->cbCertEncoded ? cert->cbCertEncoded : 1)) != NULL) {
+                memcpy(x->cert, cert->pbCertEncoded, cert->cbCertEncoded);
+                x->cert_len = cert->cbCertEncoded;
+            } else {
+                oom = 1;
+            }
+            CertFreeCertificateContext(cert);
+        }
+    }
 
     x->content_type = query_header(h, WINHTTP_QUERY_CONTENT_TYPE, WINHTTP_NO_HEADER_INDEX, &oom);
     size_t n_www = 0;
@@ -1332,6 +1361,43 @@ fail_closed:
     return hr;
 }
 
+/* Sends an unauthenticated Identify to learn the server certificate of the connection the next request will
+ * go over (see the top of the file). *fresh: that connection was opened for it. */
+static int32_t learn_certificate(struct wsm_transport *t, uint32_t timeout_ms, ULONGLONG deadline, int *fresh,
+                                 char **detail)
+{
+    static const char body[] = "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
+                               "xmlns:wsmid=\"http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd\">"
+                               "<s:Header/><s:Body><wsmid:Identify/></s:Body></s:Envelope>";
+    static const char *const extra[] = {"WSMANIDENTIFY: unauthenticated", NULL};
+    struct exchange x;
+    WCHAR *headers = header_block("application/soap+xml;charset=UTF-8", extra, NULL);
+    int32_t hr;
+
+    *fresh = 0;
+    if (!headers)
+        return WSM_E_OUTOFMEMORY;
+    hr = exchange(t, body, sizeof(body) - 1, headers, timeout_ms, deadline, 1u << 20, &x, detail);
+    free(headers);
+    if (hr)
+        return hr;
+    if (!x.cert) {
+        struct wsm_clean_text ch;
+        exchange_clear(&x);
+        return wsm_fail(detail, WSM_E_WINHTTP_SECURE_CHANNEL_ERROR,
+                        "WinHTTP did not give the server certificate of the connection to \"%s\", which the "
+                        "channel binding of the authentication needs.",
+                        wsm_clean(&ch, t->host));
+    }
+    free(t->peer_cert);
+    t->peer_cert = x.cert;
+    t->peer_cert_len = x.cert_len;
+    x.cert = NULL;
+    *fresh = x.new_connection;
+    exchange_clear(&x);
+    return WSM_S_OK;
+}
+
 int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len, const char *content_type,
                            const char *const *extra_headers, int unauthenticated, uint32_t timeout_ms,
                            size_t max_reply, struct wsm_http_reply *reply, char **detail)
@@ -1384,7 +1450,17 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
             struct wsm_conn_info ci;
             char *hook_detail = NULL;
             memset(&ci, 0, sizeof(ci));
-            ci.new_connection = t->maybe_dropped; /* peer_cert: not known before the request on Windows */
+            ci.new_connection = t->maybe_dropped;
+            if (t->https) {
+                if (t->maybe_dropped || !t->peer_cert) {
+                    int fresh = 0;
+                    if ((hr = learn_certificate(t, timeout_ms, deadline, &fresh, detail)))
+                        return hr;
+                    ci.new_connection = fresh || t->maybe_dropped;
+                }
+                ci.peer_cert = t->peer_cert;
+                ci.peer_cert_len = t->peer_cert_len;
+            }
             hr = t->hook(t->hook_ctx, &ci, &authorization, &hook_detail);
             if (hr) {
                 wsm_wipe_free(authorization);
@@ -1403,6 +1479,18 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
         }
         headers = header_block(content_type, extra_headers, authorization);
         int sent_digest = authorization && t->auth == WSM_AUTH_DIGEST;
+        /* The certificate an EXTERNAL Authorization was bound to (checked against the reply's below). */
+        unsigned char *bound = NULL;
+        size_t bound_len = 0;
+        if (authorization && t->auth == WSM_AUTH_EXTERNAL && t->https && t->peer_cert) {
+            if (!(bound = malloc(t->peer_cert_len))) {
+                wsm_wipe_free(authorization);
+                free(headers);
+                return WSM_E_OUTOFMEMORY;
+            }
+            memcpy(bound, t->peer_cert, t->peer_cert_len);
+            bound_len = t->peer_cert_len;
+        }
         wsm_wipe_free(authorization);
         authorization = NULL;
         if (!headers)
@@ -1411,8 +1499,29 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
         wsm_wipe(headers, wcslen(headers) * sizeof(WCHAR));
         free(headers);
         headers = NULL;
-        if (hr)
+        if (hr) {
+            free(bound);
             return hr;
+        }
+        if (x.cert) {
+            int mismatch = bound && (x.cert_len != bound_len || memcmp(x.cert, bound, bound_len));
+            free(t->peer_cert);
+            t->peer_cert = x.cert;
+            t->peer_cert_len = x.cert_len;
+            x.cert = NULL;
+            if (mismatch) {
+                struct wsm_clean_text ch;
+                free(bound);
+                exchange_clear(&x);
+                t->maybe_dropped = 1;
+                return wsm_fail(detail, (int32_t)0x80090346u, /* SEC_E_BAD_BINDINGS */
+                                "The authenticated request to \"%s\" went over a new connection whose server "
+                                "certificate is not the one its channel binding was computed for; the reply is "
+                                "not used.",
+                                wsm_clean(&ch, t->host));
+            }
+        }
+        free(bound);
 
         /* Digest: answer a challenge once (or a stale=true one after our own credentials). */
         if (x.status == 401 && authenticate && t->auth == WSM_AUTH_DIGEST && attempt == 0) {

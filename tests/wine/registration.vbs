@@ -9,6 +9,19 @@ progids = Array("WSMAN.Automation", "WSMan.Automation", "wsman.automation", "Wsm
                 "WSMan.Automation.1", "WSMAN.InternalAutomation", "WSMan.InternalAutomation.1")
 mode = Arg("mode", "registered")
 
+' The script host is the architecture under test (arch=64: System32's cscript, arch=32: SysWOW64's, which
+' Windows and Wine run with PROCESSOR_ARCHITECTURE=x86 and PROCESSOR_ARCHITEW6432=AMD64).
+Dim arch, procEnv
+arch = Arg("arch", "")
+If arch <> "" Then
+    Set procEnv = CreateObject("WScript.Shell").Environment("Process")
+    If arch = "32" Then
+        CheckEq procEnv("PROCESSOR_ARCHITECTURE"), "x86", "PROCESSOR_ARCHITECTURE of the 32-bit cscript"
+    Else
+        CheckEq procEnv("PROCESSOR_ARCHITECTURE"), "AMD64", "PROCESSOR_ARCHITECTURE of the 64-bit cscript"
+    End If
+End If
+
 If mode = "unregistered" Then
     ' Unregistration removed every ProgID: the same error as in a fresh prefix.
     For Each p In progids

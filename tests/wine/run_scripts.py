@@ -1,15 +1,22 @@
 #!/usr/bin/python3
 # Runs the VBScript/JScript test suite (tests/wine/*.vbs, *.js) and the
 # script examples (examples/vbscript, examples/jscript) against the Windows
-# build of WSMAuto.dll under Wine, with `wine cscript //nologo`.
+# build of WSMAuto.dll (64-bit or 32-bit) under Wine, with `cscript //nologo`.
 #
-#   run_scripts.py --dll PATH --workdir DIR [--only NAME ...] [--timeout S] [--no-examples] [-v]
+#   run_scripts.py --dll PATH --workdir DIR [--arch 64|32] [--only NAME ...] [--timeout S] [--no-examples] [-v]
 #
 # What it does:
 #   * makes (or reuses) a private 64-bit prefix DIR/prefix (WINEARCH=win64,
 #     WINEDEBUG=-all, WINEDLLOVERRIDES="mscoree,mshtml=", `wineboot -i`);
+#   * --arch 64 (the default) tests the 64-bit DLL with the 64-bit programs
+#     C:\windows\system32\regsvr32.exe and cscript.exe; --arch 32 tests the
+#     32-bit DLL with C:\windows\syswow64\regsvr32.exe and cscript.exe (needs
+#     wine32). Both are started with the 64-bit loader (wine64), which starts
+#     each program as the architecture of its directory: Debian's `wine` is the
+#     32-bit loader once wine32 is installed, and it starts even
+#     C:\windows\system32\cscript.exe as the 32-bit one;
 #   * copies the DLL to DIR/WSMAuto.dll and registers it with
-#     `wine regsvr32 /s <its Windows path>` (the exit status must be 0);
+#     `regsvr32 /s <its Windows path>` (the exit status must be 0);
 #   * starts tests/server/wsman_server.py instances on ephemeral ports: plain
 #     HTTP with Basic+Digest, HTTPS with a certificate for localhost from the
 #     test CA, HTTPS with a certificate for the wrong name (tests/tls/make-certs.sh),
@@ -21,7 +28,8 @@
 #     of each test script (VBScript has no include) and the combined file is
 #     written to DIR/scripts/, so a failing script can be re-run by hand with
 #     the command `-v` prints. The arguments are name=value pairs
-#     (http=, https=, httpswrongcn=, user=, password=, mode=);
+#     (http=, https=, httpswrongcn=, user=, password=, mode=, arch=: the
+#     architecture registration.vbs checks the script host is);
 #   * a script passes only when cscript exits 0, no output line starts with
 #     FAIL and the last line is exactly `SUCCESS <scriptname>` (Wine's cscript
 #     exits 0 and prints nothing on a script error, so a script that dies
@@ -49,6 +57,24 @@ SERVER = os.path.join(SOURCE, "tests", "server", "wsman_server.py")
 MAKE_CERTS = os.path.join(SOURCE, "tests", "tls", "make-certs.sh")
 PYTHON = "/usr/bin/python3"  # the server needs Debian's python3-lxml
 USER, PASSWORD = "wsmuser", "wsmpass"
+# Scripts of tests/wine that are not part of this suite (common.* is put in front of the others; wow64.vbs is
+# run by run_wow64_test.py with both DLLs in one prefix).
+NOT_IN_SUITE = ("common", "wow64")
+# Where each architecture's programs are in a 64-bit prefix.
+SYSTEM_DIR = {"64": "C:\\windows\\system32", "32": "C:\\windows\\syswow64"}
+
+
+def wine_loader():
+    """The 64-bit loader: it starts C:\\windows\\system32\\*.exe as 64-bit and C:\\windows\\syswow64\\*.exe as
+    32-bit programs. Debian's `wine` is the 32-bit loader once wine32 is installed, and that one starts the
+    32-bit programs for both paths. Without a wine64, `wine` (a 64-bit-only Wine)."""
+    found = shutil.which("wine64")
+    if found:
+        return found
+    for path in ("/usr/lib/wine/wine64", "/usr/lib64/wine/wine64", "/usr/lib/x86_64-linux-gnu/wine/wine64"):
+        if os.access(path, os.X_OK):
+            return path
+    return "wine"
 
 
 class Harness:
@@ -69,6 +95,8 @@ class Harness:
         self.results = []  # (name, passed)
         self.scripts_run = 0
         self.wine_started = False
+        self.loader = wine_loader()
+        self.arch = getattr(args, "arch", "64")
 
     def log(self, text):
         if self.args.verbose:
@@ -76,10 +104,14 @@ class Harness:
 
     # ---- wine ----
 
+    def program(self, name, arch=None):
+        """C:\\windows\\system32\\NAME.exe (64-bit) or C:\\windows\\syswow64\\NAME.exe (32-bit)."""
+        return "%s\\%s.exe" % (SYSTEM_DIR[arch or self.arch], name)
+
     def wine(self, argv, timeout=300, check=False):
         self.wine_started = True
-        self.log("+ wine " + " ".join(argv))
-        p = subprocess.run(["wine"] + argv, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        self.log("+ %s %s" % (self.loader, " ".join(argv)))
+        p = subprocess.run([self.loader] + argv, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            timeout=timeout, stdin=subprocess.DEVNULL)
         if check and p.returncode != 0:
             raise RuntimeError("wine %s failed (exit %d): %s" % (" ".join(argv), p.returncode,
@@ -109,10 +141,22 @@ class Harness:
         # Let the first start's processes finish (they sync the host's root certificates into the prefix).
         subprocess.run(["wineserver", "-w"], env=self.env, timeout=300, stdin=subprocess.DEVNULL)
 
+    def check_programs(self, archs):
+        """The prefix has the script host and regsvr32 of every architecture in archs."""
+        for arch in archs:
+            d = "system32" if arch == "64" else "syswow64"
+            for name in ("cscript", "regsvr32"):
+                if not os.path.exists(os.path.join(self.prefix, "drive_c", "windows", d, name + ".exe")):
+                    hint = (" (the 32-bit programs need wine32: dpkg --add-architecture i386; apt-get install "
+                            "wine32:i386; then remove %s)" % self.prefix) if arch == "32" else ""
+                    raise RuntimeError("the prefix has no C:\\windows\\%s\\%s.exe%s" % (d, name, hint))
+
+    def register_dll(self, dll_win, arch, unregister=False):
+        argv = [self.program("regsvr32", arch)] + (["/u"] if unregister else []) + ["/s", dll_win]
+        return self.wine(argv, timeout=120).returncode
+
     def register(self, unregister=False):
-        argv = ["regsvr32"] + (["/u"] if unregister else []) + ["/s", self.dll_win]
-        p = self.wine(argv, timeout=120)
-        return p.returncode
+        return self.register_dll(self.dll_win, self.arch, unregister)
 
     # ---- servers ----
 
@@ -194,7 +238,7 @@ class Harness:
             f.write(data)
         return out
 
-    def run_script(self, label, path, script_args, marker_name=None):
+    def run_script(self, label, path, script_args, marker_name=None, arch=None):
         name = marker_name or os.path.basename(path)
         try:
             combined = self.combined(path)
@@ -202,7 +246,7 @@ class Harness:
         except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
             self.report(label, False, ["harness: %s" % e])
             return False
-        argv = ["wine", "cscript", "//nologo", win] + script_args
+        argv = [self.loader, self.program("cscript", arch), "//nologo", win] + script_args
         self.scripts_run += 1
         self.log("+ " + " ".join(argv))
         self.wine_started = True
@@ -261,6 +305,7 @@ class Harness:
         if not os.path.isfile(self.args.dll):
             raise RuntimeError("no DLL at %s" % self.args.dll)
         self.make_prefix()
+        self.check_programs([self.arch])
         dll = os.path.join(self.workdir, "WSMAuto.dll")
         shutil.copyfile(self.args.dll, dll)
         self.dll_win = self.winpath(dll)
@@ -279,7 +324,7 @@ class Harness:
         self.env["WSMAUTO_CLIENT_CONFIG"] = self.winpath(config)
 
         tests = sorted(f for f in os.listdir(HERE)
-                       if f.lower().endswith((".vbs", ".js")) and os.path.splitext(f)[0].lower() != "common")
+                       if f.lower().endswith((".vbs", ".js")) and os.path.splitext(f)[0].lower() not in NOT_IN_SUITE)
         tests = [t for t in tests if self.selected(t)]
         examples = []
         if not self.args.no_examples:
@@ -300,7 +345,7 @@ class Harness:
                                                     "--tls-key", os.path.join(certs, "wrongcn.key")])
         common_args = ["http=http://127.0.0.1:%d/wsman" % http, "https=https://localhost:%d/wsman" % https,
                        "httpswrongcn=https://localhost:%d/wsman" % wrong, "user=" + USER,
-                       "password=" + PASSWORD]
+                       "password=" + PASSWORD, "arch=" + self.arch]
 
         for t in tests:
             self.run_script(t, os.path.join(HERE, t), common_args + ["mode=registered"])
@@ -333,6 +378,9 @@ def main():
     ap = argparse.ArgumentParser(description="Run the VBScript/JScript tests of WSMAuto.dll under Wine.")
     ap.add_argument("--dll", required=True, help="the Windows build of WSMAuto.dll")
     ap.add_argument("--workdir", required=True, help="scratch directory (the prefix lives in WORKDIR/prefix)")
+    ap.add_argument("--arch", choices=("64", "32"), default="64",
+                    help="the DLL's architecture: 64 (System32's regsvr32 and cscript, the default) or 32 "
+                         "(SysWOW64's, in the same 64-bit prefix; needs wine32)")
     ap.add_argument("--only", nargs="+", default=[], metavar="NAME",
                     help="run only these scripts (file name with or without extension; "
                          "vbscript/NAME or jscript/NAME for examples)")

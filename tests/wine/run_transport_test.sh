@@ -95,7 +95,8 @@ set +e
 wine "$test_exe" http="$(port http)" httplog="Z:$work/srv/http.log" \
     stale="$(port stale)" stalelog="Z:$work/srv/stale.log" server="$(port server)" serverlog="Z:$work/srv/server.log" \
     untrusted="$(port untrusted)" untrustedlog="Z:$work/srv/untrusted.log" wrongcn="$(port wrongcn)" \
-    expired="$(port expired)" refused="$refused" $trusted
+    expired="$(port expired)" refused="$refused" $trusted \
+    servercertsha256="$(openssl x509 -in "$work/certs/server.pem" -outform DER | sha256sum | cut -c1-64)"
 status=$?
 set -e
 exit $status

@@ -31,6 +31,15 @@ typedef HRESULT(WINAPI *get_class_object_fn)(REFCLSID, REFIID, void **);
 static WCHAR dll_path[MAX_PATH];
 static HMODULE dll;
 
+/* RegisterTypeLib records the path under the type library's SYSKIND, which follows the DLL's architecture. */
+#ifdef _WIN64
+#define TYPELIB_SUBKEY L"win64"
+#define OTHER_TYPELIB_SUBKEY L"win32"
+#else
+#define TYPELIB_SUBKEY L"win32"
+#define OTHER_TYPELIB_SUBKEY L"win64"
+#endif
+
 #define WSMAN_CLSID L"{BCED617B-EC03-420B-8508-977DC7A686BD}"
 #define INTERNAL_CLSID L"{7DE087A5-5DCB-4DF7-BB12-0924AD8FBD9A}"
 #define LIBID L"{F010BE25-296D-4036-980F-5A0669A17577}"
@@ -47,29 +56,53 @@ static char *narrow(const WCHAR *w)
     return out;
 }
 
-/* HKCR\path's value `name` (NULL: default) into out; 0 when absent. */
-static int reg_string(const WCHAR *path, const WCHAR *name, WCHAR *out, DWORD chars)
+/* root\path's value `name` (NULL: default) into out, in the registry view `view` (0: this process's,
+ * KEY_WOW64_32KEY or KEY_WOW64_64KEY); 0 when absent. */
+static int reg_string_view(HKEY root, const WCHAR *path, REGSAM view, const WCHAR *name, WCHAR *out, DWORD chars)
 {
     DWORD size = chars * sizeof(WCHAR), type = 0;
     HKEY key;
     LONG err;
 
     out[0] = 0;
-    if (RegOpenKeyExW(HKEY_CLASSES_ROOT, path, 0, KEY_READ, &key) != ERROR_SUCCESS)
+    if (RegOpenKeyExW(root, path, 0, KEY_READ | view, &key) != ERROR_SUCCESS)
         return 0;
     err = RegQueryValueExW(key, name, NULL, &type, (BYTE *)out, &size);
     RegCloseKey(key);
     return err == ERROR_SUCCESS && type == REG_SZ;
 }
 
-static int key_exists(const WCHAR *path)
+/* HKCR\path's value `name` (NULL: default) into out; 0 when absent. */
+static int reg_string(const WCHAR *path, const WCHAR *name, WCHAR *out, DWORD chars)
+{
+    return reg_string_view(HKEY_CLASSES_ROOT, path, 0, name, out, chars);
+}
+
+static int key_exists_view(const WCHAR *path, REGSAM view)
 {
     HKEY key;
 
-    if (RegOpenKeyExW(HKEY_CLASSES_ROOT, path, 0, KEY_READ, &key) != ERROR_SUCCESS)
+    if (RegOpenKeyExW(HKEY_CLASSES_ROOT, path, 0, KEY_READ | view, &key) != ERROR_SUCCESS)
         return 0;
     RegCloseKey(key);
     return 1;
+}
+
+static int key_exists(const WCHAR *path)
+{
+    return key_exists_view(path, 0);
+}
+
+/* Whether the system has two registry views: a 64-bit process, or a 32-bit one under WOW64. */
+static int two_views(void)
+{
+#ifdef _WIN64
+    return 1;
+#else
+    BOOL wow64 = FALSE;
+
+    return IsWow64Process(GetCurrentProcess(), &wow64) && wow64;
+#endif
 }
 
 #define ok_reg(path, name, want)                                                                            \
@@ -108,13 +141,36 @@ static void check_registered(void)
         ok_reg(path, NULL, LIBID);
     }
     /* RegisterTypeLib's part: the type library and the oleautomation interfaces. */
-    ok_reg(L"TypeLib\\" LIBID L"\\1.0\\0\\win64", NULL, dll_path);
+    ok_reg(L"TypeLib\\" LIBID L"\\1.0\\0\\" TYPELIB_SUBKEY, NULL, dll_path);
+    ok(!key_exists(L"TypeLib\\" LIBID L"\\1.0\\0\\" OTHER_TYPELIB_SUBKEY),
+       "TypeLib registered under \\0\\%s too", narrow(OTHER_TYPELIB_SUBKEY));
     ok_reg(L"TypeLib\\" LIBID L"\\1.0", NULL, L"Microsoft WSMAN Automation V1.0 Library");
     ok_reg(L"Interface\\{FC84FC58-1286-40C4-9DA0-C8EF6EC241E0}", NULL, L"IWSManSession");
     ok_reg(L"Interface\\{FC84FC58-1286-40C4-9DA0-C8EF6EC241E0}\\TypeLib", NULL, LIBID);
     ok_reg(L"Interface\\{FC84FC58-1286-40C4-9DA0-C8EF6EC241E0}\\ProxyStubClsid32", NULL,
            L"{00020424-0000-0000-C000-000000000046}");
     ok_reg(L"Interface\\{6400E966-011D-4EAC-8474-049E0848AFAD}", NULL, L"IWSManEx3");
+
+    /* 64-bit Windows (or Wine's 64-bit prefix): the CLSID keys are in this architecture's registry view only
+     * (a 32-bit DLL's in HKLM\Software\Classes\WOW6432Node\CLSID, as the 64-bit side sees it), and the
+     * typelib marshaler's Interface keys are in both views. */
+    if (two_views()) {
+#ifdef _WIN64
+        const REGSAM other = KEY_WOW64_32KEY;
+#else
+        const REGSAM other = KEY_WOW64_64KEY;
+        WCHAR got[MAX_PATH];
+        int found = reg_string_view(HKEY_LOCAL_MACHINE,
+                                    L"Software\\Classes\\WOW6432Node\\CLSID\\" WSMAN_CLSID L"\\InprocServer32",
+                                    KEY_WOW64_64KEY, NULL, got, ARRAY_SIZE(got));
+        ok(found && !_wcsicmp(got, dll_path), "WOW6432Node\\CLSID\\{WSMan}\\InprocServer32: %s\"%s\"",
+           found ? "" : "(missing) ", narrow(got));
+#endif
+        ok(!key_exists_view(L"CLSID\\" WSMAN_CLSID, other), "the CLSID is in the other registry view too");
+        ok(!key_exists_view(L"CLSID\\" INTERNAL_CLSID, other), "CLSID of WSManInternal in the other view too");
+        ok(key_exists_view(L"Interface\\{FC84FC58-1286-40C4-9DA0-C8EF6EC241E0}\\ProxyStubClsid32", other),
+           "IWSManSession not registered in the other registry view");
+    }
 }
 
 static void check_unregistered(void)

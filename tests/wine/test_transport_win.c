@@ -11,6 +11,7 @@
  *   refused=PORT                a port nothing listens on
  *   serverlog=PATH              log of the server.pem server
  *   trusted=1                   ca.pem is in the prefix's Root store (tests/wine/addroot.c): full checks
+ *   servercertsha256=HEX        SHA-256 of server.pem's DER (its tls-server-end-point channel binding)
  * Log paths are Windows paths (Z:/tmp/...). Prints "test_transport_win: N passed, N failed".
  * SPDX-License-Identifier: MIT
  */
@@ -21,6 +22,7 @@
 #include <windows.h>
 
 #include "core.h"
+#include "gssauth.h"
 #include "names.h"
 #include "test.h"
 #include "transport.h"
@@ -531,6 +533,100 @@ static void test_failures(void)
     }
 }
 
+/* EXTERNAL over HTTPS (Negotiate/Kerberos): the hook gets the server certificate of the connection the request
+ * goes over, learnt from an unauthenticated Identify on that connection, and only when the connection may be
+ * new; its tls-server-end-point binding is SHA-256 of server.pem's DER (RFC 5929 4.1). */
+struct hook_record {
+    int calls, new_conn[4];
+    unsigned char *cert[4];
+    size_t cert_len[4];
+};
+
+static int32_t record_hook(void *ctx, const struct wsm_conn_info *ci, char **authorization, char **detail)
+{
+    struct hook_record *h = ctx;
+    (void)detail;
+    if (h->calls < 4) {
+        h->new_conn[h->calls] = ci->new_connection;
+        if (ci->peer_cert && (h->cert[h->calls] = malloc(ci->peer_cert_len))) {
+            memcpy(h->cert[h->calls], ci->peer_cert, ci->peer_cert_len);
+            h->cert_len[h->calls] = ci->peer_cert_len;
+        }
+    }
+    h->calls++;
+    *authorization = wsm_strdup("Negotiate dGVzdA==");
+    return 0;
+}
+
+static void test_external_https(const char *port, const char *log, const char *sha256_hex)
+{
+    char url[128];
+    struct hook_record h;
+    struct wsm_http_reply r;
+    char *detail = NULL;
+    int32_t hr;
+
+    snprintf(url, sizeof(url), "https://localhost:%s/wsman", port);
+    struct wsm_transport_config cfg = make_cfg(url, WSM_AUTH_EXTERNAL, NULL);
+    cfg.skip_ca_check = arg("trusted") == NULL;
+    cfg.skip_revocation_check = 1;
+    struct wsm_transport *t = new_transport(&cfg);
+    if (!t)
+        return;
+    memset(&h, 0, sizeof(h));
+    wsm_transport_set_auth_hook(t, record_hook, &h);
+    long offset = log_size(log);
+    for (int i = 0; i < 2; i++) {
+        hr = wsm_transport_post(t, "", 0, NULL, NULL, 0, 20000, 65536, &r, &detail);
+        ok(hr == 0 && r.status == 401, "external %d: 0x%08x status %ld %s", i, (unsigned)hr, r.status,
+           detail ? detail : "");
+        free(detail);
+        detail = NULL;
+        wsm_http_reply_clear(&r);
+    }
+    ok(h.calls == 2, "the hook ran %d times", h.calls);
+    ok(h.new_conn[0] == 1 && h.new_conn[1] == 0, "new_connection %d then %d", h.new_conn[0], h.new_conn[1]);
+    ok(h.cert[0] && h.cert[1] && h.cert_len[0] == h.cert_len[1] && !memcmp(h.cert[0], h.cert[1], h.cert_len[0]),
+       "the same certificate both times (%lu bytes)", (unsigned long)h.cert_len[0]);
+    if (h.cert[0]) {
+        unsigned char *cb = NULL;
+        size_t cb_len = 0;
+        char hex[129] = "";
+        hr = wsm_gss_cbt_tls_server_end_point(h.cert[0], h.cert_len[0], &cb, &cb_len, &detail);
+        for (size_t i = 21; !hr && i < cb_len && i < 21 + 64; i++)
+            snprintf(hex + 2 * (i - 21), 3, "%02x", cb[i]);
+        show("tls-server-end-point SHA-256", hr, hex);
+        ok(hr == 0 && cb_len == 21 + 32 && !memcmp(cb, "tls-server-end-point:", 21) && sha256_hex &&
+               !strcmp(hex, sha256_hex),
+           "tls-server-end-point of server.pem: 0x%08x %s (want %s) %s", (unsigned)hr, hex,
+           sha256_hex ? sha256_hex : "?", detail ? detail : "");
+        free(detail);
+        detail = NULL;
+        free(cb);
+        unsigned char junk[3] = {1, 2, 3};
+        hr = wsm_gss_cbt_tls_server_end_point(junk, sizeof(junk), &cb, &cb_len, &detail);
+        ok(hr == WSM_E_INVALIDARG && !cb && contains(detail, "not a DER X.509"), "junk certificate: 0x%08x %s",
+           (unsigned)hr, detail ? detail : "");
+        free(detail);
+        detail = NULL;
+    }
+    for (int i = 0; i < 4; i++)
+        free(h.cert[i]);
+    wsm_transport_free(t);
+    if (log) {
+        char *text = log_since(log, offset, 3);
+        ok(count_lines_with(text, "action=Identify", "auth=-") == 1,
+           "one unauthenticated Identify learnt the certificate:\n%s", text ? text : "");
+        char conn[32] = "";
+        const char *c = text ? strstr(text, "conn=") : NULL;
+        if (c)
+            snprintf(conn, sizeof(conn), "%.*s ", (int)strcspn(c, " "), c);
+        ok(conn[0] && count_lines_with(text, conn, NULL) == 3, "all three requests on one connection (%s):\n%s",
+           conn, text ? text : "");
+        free(text);
+    }
+}
+
 int main(int argc, char **argv)
 {
     verbose = getenv("TEST_VERBOSE") != NULL;
@@ -553,5 +649,7 @@ int main(int argc, char **argv)
     if (arg("stale"))
         test_digest_stale(arg("stale"), arg("stalelog"));
     test_failures();
+    if (arg("server"))
+        test_external_https(arg("server"), arg("serverlog"), arg("servercertsha256"));
     return test_summary("test_transport_win");
 }

@@ -1,0 +1,1303 @@
+/*
+ * Negotiate / Kerberos / NTLM through SSPI (secur32), the Windows back-end of gssauth.h; gssauth.c is the
+ * GSSAPI one of the Linux library and both keep the same contract, HRESULTs and wire layouts.
+ *
+ * Packages. SessionFlagUseKerberos uses the "Kerberos" package (raw RFC 4121 tokens under the HTTP scheme
+ * "Kerberos"). Negotiate uses the "Negotiate" package, except to an IP literal, where no Kerberos ticket can
+ * name the target and the "NTLM" package is used directly (raw NTLMSSP messages under "Negotiate", as
+ * Windows' own client sends them when Kerberos is out of the question; MS-NLMP 3.1.5).
+ *
+ * Wine. Wine's "Negotiate" package does not speak SPNEGO: it hands out the raw token of its Kerberos
+ * package (or, when that fails, of its NTLM package). A raw Kerberos token under the "Negotiate" scheme is
+ * not what a WinRM server expects (MS-WSMV 2.2.9.1.1.1 carries SPNEGO there), so when the first token of
+ * a Negotiate context is a raw Kerberos token this module carries it in a SPNEGO NegTokenInit itself
+ * (RFC 4178 4.2.1, mechTypes = {krb5}) and takes the Kerberos token back out of the server's NegTokenResp
+ * (verifying its mechListMIC when there is one). On Windows the package's own SPNEGO tokens pass through.
+ *
+ * Message encryption (MS-WSMV 2.2.9.1.1.2). NTLM: EncryptMessage(TOKEN 16 bytes, DATA) = the 16-byte
+ * signature followed by the sealed data (MS-NLMP 3.4.3). Kerberos: Windows' layout, EncryptMessage(TOKEN,
+ * DATA) where TOKEN is the RFC 4121 4.2.6.2 header with the trailer rotated into it (RRC = EC + 16 + the
+ * checksum, MS-KILE 3.4.5.4.1) and DATA the encrypted data of the same length as the plaintext. Windows'
+ * Kerberos package writes exactly that. Wine's does not (it seals with gss_wrap and splits the RRC-0 token
+ * at the data length: DATA gets the first bytes of the token, TOKEN the rest), so under Wine the token is
+ * put back together and rotated into Windows' layout here; and Wine's DecryptMessage joins DATA ‖ TOKEN and
+ * unwraps that, so replies are rotated back to RRC 0 and split the same way before they go in. Both are
+ * integrity-checked by the package; nothing unverified comes out.
+ *
+ * Channel bindings (RFC 5929 tls-server-end-point) go in as SECBUFFER_CHANNEL_BINDINGS on every leg. Wine's
+ * Kerberos and NTLM packages ignore that buffer, so under Wine a handshake that should be bound fails here
+ * (SEC_E_UNSUPPORTED_FUNCTION) rather than sending an unbound token over TLS.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#ifndef SECURITY_WIN32
+#define SECURITY_WIN32
+#endif
+
+#include <windows.h>
+#include <bcrypt.h>
+#include <security.h>
+#include <sspi.h>
+#include <wincrypt.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "core.h"
+#include "detail.h"
+#include "gssauth.h"
+
+#define REQ_FLAGS                                                                                            \
+    (ISC_REQ_MUTUAL_AUTH | ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_SEQUENCE_DETECT |           \
+     ISC_REQ_REPLAY_DETECT)
+#define MAX_TOKEN 65536     /* output buffer of InitializeSecurityContext (Windows' MaxTokenSize is 48000) */
+#define KRB_TOKEN_ROOM 2048 /* TOKEN buffer of a Kerberos EncryptMessage (60 bytes for AES) */
+#define NTLM_SIGNATURE 16   /* MS-NLMP 2.2.2.9.1 */
+
+/* Statuses Wine's LSA packages return as NTSTATUS. */
+#define WINE_STATUS_UNSUCCESSFUL ((SECURITY_STATUS)0xC0000001L)
+
+enum package { PKG_KERBEROS, PKG_NEGOTIATE, PKG_NTLM };
+
+struct wsm_gss {
+    enum wsm_gss_scheme scheme;
+    enum package pkg;
+    char *spn;   /* "HTTP/host[:port]" */
+    WCHAR *wspn; /* the same, for InitializeSecurityContextW */
+    char *user;  /* as given, for details; NULL: implicit credentials */
+    int delegate;
+    int wine;          /* running under Wine (see the top of the file) */
+    char *krb5_reason; /* Negotiate: why Kerberos was not used (NULL: it was, or not known yet) */
+    CredHandle cred;
+    int have_cred;
+    CtxtHandle ctx;
+    int have_ctx;
+    int spnego;   /* Wine: this module carries the Kerberos tokens in SPNEGO */
+    int raw_ntlm; /* the package answered with raw NTLMSSP messages */
+    int complete;
+    enum wsm_gss_mech mech;
+};
+
+/* ---- small helpers ---- */
+
+static int running_on_wine(void)
+{
+    HMODULE nt = GetModuleHandleW(L"ntdll.dll");
+    return nt && GetProcAddress(nt, "wine_get_version") != NULL;
+}
+
+static int is_ip_literal(const char *host)
+{
+    if (strchr(host, ':'))
+        return 1; /* IPv6 (a host name never holds ':') */
+    return strspn(host, "0123456789.") == strlen(host);
+}
+
+/* UTF-8 → UTF-16, malloc'd; NULL when out of memory or not UTF-8 (*bad set then). */
+static WCHAR *to_wide(const char *s, size_t n, int *bad)
+{
+    *bad = 0;
+    if (!n)
+        return calloc(1, sizeof(WCHAR));
+    if (n > INT_MAX / 2) {
+        *bad = 1;
+        return NULL;
+    }
+    int len = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, (int)n, NULL, 0);
+    if (len <= 0) {
+        *bad = 1;
+        return NULL;
+    }
+    WCHAR *w = malloc(((size_t)len + 1) * sizeof(WCHAR));
+    if (!w)
+        return NULL;
+    if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, (int)n, w, len) != len) {
+        free(w);
+        *bad = 1;
+        return NULL;
+    }
+    w[len] = 0;
+    return w;
+}
+
+static void wipe_free_w(WCHAR *w)
+{
+    if (w) {
+        wsm_wipe(w, wcslen(w) * sizeof(WCHAR));
+        free(w);
+    }
+}
+
+static const char *package_name(enum package p)
+{
+    return p == PKG_KERBEROS ? "Kerberos" : p == PKG_NTLM ? "NTLM" : "Negotiate";
+}
+
+/* ---- status mapping ---- */
+
+enum phase { PH_CRED, PH_HANDSHAKE, PH_MESSAGE };
+
+/* The HRESULT for an SSPI status and the cause in words (the same codes and causes as gssauth.c). */
+static int32_t classify(const struct wsm_gss *g, SECURITY_STATUS st, enum phase ph, char *cause, size_t size)
+{
+    switch ((uint32_t)st) {
+    case (uint32_t)SEC_E_LOGON_DENIED:
+        snprintf(cause, size, "the credentials were rejected (wrong password or unknown user)");
+        return WSM_SEC_E_LOGON_DENIED;
+    case (uint32_t)SEC_E_UNKNOWN_CREDENTIALS:
+        snprintf(cause, size, "the user name cannot be used");
+        return WSM_SEC_E_UNKNOWN_CREDENTIALS;
+    case (uint32_t)SEC_E_NO_CREDENTIALS:
+        if (g->user)
+            snprintf(cause, size, "no usable credentials");
+        else if (g->pkg == PKG_KERBEROS || !g->wine)
+            snprintf(cause, size,
+                     "there is no Kerberos ticket (no ticket cache, or no TGT in it; under Wine: run kinit, "
+                     "$KRB5CCNAME names the cache)");
+        else
+            snprintf(cause, size,
+                     "there are no credentials of the current user (no Kerberos ticket: run kinit)");
+        return WSM_SEC_E_NO_CREDENTIALS;
+    case (uint32_t)SEC_E_TARGET_UNKNOWN:
+        snprintf(cause, size, "the KDC does not know the SPN %s; check the host name or register the SPN",
+                 g->spn);
+        return WSM_SEC_E_TARGET_UNKNOWN;
+    case (uint32_t)SEC_E_NO_AUTHENTICATING_AUTHORITY:
+        snprintf(cause, size, "no authority (KDC or domain controller) could be reached for the realm");
+        return WSM_SEC_E_NO_AUTHENTICATING_AUTHORITY;
+    case (uint32_t)SEC_E_TIME_SKEW:
+        snprintf(cause, size, "the clocks of this machine and the KDC or server differ too much");
+        return WSM_SEC_E_TIME_SKEW;
+    case (uint32_t)SEC_E_CONTEXT_EXPIRED:
+        snprintf(cause, size, "the ticket or the security context has expired; run kinit");
+        return WSM_SEC_E_CONTEXT_EXPIRED;
+    case (uint32_t)SEC_E_SECPKG_NOT_FOUND:
+        snprintf(cause, size, "the security package is not installed");
+        return WSM_SEC_E_SECPKG_NOT_FOUND;
+    case (uint32_t)SEC_E_WRONG_PRINCIPAL:
+        snprintf(cause, size, "the server is not the principal the SPN %s names", g->spn);
+        return WSM_SEC_E_WRONG_PRINCIPAL;
+    case (uint32_t)SEC_E_BAD_BINDINGS:
+        snprintf(cause, size, "the channel bindings do not match");
+        return WSM_SEC_E_BAD_BINDINGS;
+    case (uint32_t)SEC_E_MUTUAL_AUTH_FAILED:
+        snprintf(cause, size, "the server did not prove its identity (mutual authentication)");
+        return WSM_SEC_E_MUTUAL_AUTH_FAILED;
+    case (uint32_t)SEC_E_OUT_OF_SEQUENCE:
+        snprintf(cause, size, "the message was replayed or arrived out of order");
+        return WSM_SEC_E_OUT_OF_SEQUENCE;
+    case (uint32_t)SEC_E_INCOMPLETE_MESSAGE:
+        snprintf(cause, size, "the message is incomplete (truncated)");
+        return WSM_SEC_E_INCOMPLETE_MESSAGE;
+    case (uint32_t)SEC_E_DECRYPT_FAILURE:
+        snprintf(cause, size, "the message could not be decrypted");
+        return WSM_SEC_E_DECRYPT_FAILURE;
+    case (uint32_t)SEC_E_MESSAGE_ALTERED:
+        snprintf(cause, size, "the message failed its integrity check (altered or garbled)");
+        return WSM_SEC_E_MESSAGE_ALTERED;
+    case (uint32_t)SEC_E_INVALID_TOKEN:
+        if (ph == PH_MESSAGE) {
+            /* Wine reports a bad token, a replay and an old token all as SEC_E_INVALID_TOKEN. */
+            snprintf(cause, size, "the message failed its integrity check (altered, garbled or replayed)");
+            return WSM_SEC_E_MESSAGE_ALTERED;
+        }
+        snprintf(cause, size, "the server's authentication token is invalid");
+        return WSM_SEC_E_INVALID_TOKEN;
+    case (uint32_t)SEC_E_UNSUPPORTED_FUNCTION:
+        snprintf(cause, size, "the security package does not support the request");
+        return WSM_SEC_E_UNSUPPORTED_FUNCTION;
+    default:
+        break;
+    }
+    if (g->wine && ph == PH_CRED && g->user && st == WINE_STATUS_UNSUCCESSFUL) {
+        /* Wine's Kerberos package asks the KDC for the TGT in AcquireCredentialsHandle and reports every
+         * failure of that request alike. */
+        snprintf(
+            cause, size,
+            "the KDC did not issue a ticket for the user: wrong password, unknown user, or the realm's KDC "
+            "cannot be reached (Wine's Kerberos package reports all of these as STATUS_UNSUCCESSFUL)");
+        return WSM_SEC_E_LOGON_DENIED;
+    }
+    if (g->wine && ph == PH_HANDSHAKE && g->pkg == PKG_KERBEROS &&
+        (st == SEC_E_INTERNAL_ERROR || st == WINE_STATUS_UNSUCCESSFUL)) {
+        /* Wine's Kerberos package maps GSS_S_FAILURE (the KDC's refusal of a service ticket) this way. */
+        snprintf(
+            cause, size,
+            "no service ticket for the SPN %s could be had: the KDC most likely does not know it (check the "
+            "host name or register the SPN; Wine's Kerberos package reports this, an unreachable KDC and "
+            "clock skew all as one internal error)",
+            g->spn);
+        return WSM_SEC_E_TARGET_UNKNOWN;
+    }
+    snprintf(cause, size, "the security package failed");
+    return WSM_SEC_E_INTERNAL_ERROR;
+}
+
+static int32_t sspi_fail(const struct wsm_gss *g, char **detail, const char *what, SECURITY_STATUS st,
+                         enum phase ph, int32_t fallback)
+{
+    char cause[600], who[300];
+    struct wsm_quoted q;
+    if ((uint32_t)st == (uint32_t)SEC_E_INSUFFICIENT_MEMORY)
+        return WSM_E_OUTOFMEMORY;
+    int32_t code = classify(g, st, ph, cause, sizeof(cause));
+    if (g->user)
+        snprintf(who, sizeof(who), "user \"%s\"", wsm_quote_str(&q, g->user));
+    else
+        snprintf(who, sizeof(who), "the current user's credentials");
+    if (code == WSM_SEC_E_INTERNAL_ERROR && fallback)
+        code = fallback;
+    return wsm_fail(detail, code, "%s: %s (%s, SPN %s; SSPI package %s: status 0x%08lx)%s%s", what, cause,
+                    who, g->spn, package_name(g->pkg), (unsigned long)(uint32_t)st,
+                    g->krb5_reason ? "; Kerberos was not used because " : "",
+                    g->krb5_reason ? g->krb5_reason : "");
+}
+
+/* ---- SPNEGO (RFC 4178, DER) for Wine's raw Kerberos tokens ---- */
+
+static const unsigned char oid_spnego[] = {0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02};
+static const unsigned char oid_krb5_body[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02};
+/* 1.2.840.48018.1.2.2, the krb5 OID as older Windows acceptors spell it */
+static const unsigned char oid_krb5_ms_body[] = {0x2a, 0x86, 0x48, 0x82, 0xf7, 0x12, 0x01, 0x02, 0x02};
+/* MechTypeList = SEQUENCE { krb5 }: what the mechListMIC is computed over (RFC 4178 4.2.1) */
+static const unsigned char mech_types[] = {0x30, 0x0b, 0x06, 0x09, 0x2a, 0x86, 0x48,
+                                           0x86, 0xf7, 0x12, 0x01, 0x02, 0x02};
+
+static size_t der_len_size(size_t n)
+{
+    return n < 0x80 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : n < 0x1000000 ? 4 : 5;
+}
+
+static unsigned char *der_put(unsigned char *p, unsigned char tag, size_t n)
+{
+    *p++ = tag;
+    size_t ls = der_len_size(n);
+    if (ls == 1) {
+        *p++ = (unsigned char)n;
+    } else {
+        *p++ = (unsigned char)(0x80 | (ls - 1));
+        for (size_t i = ls - 1; i > 0; i--)
+            *p++ = (unsigned char)(n >> (8 * (i - 1)));
+    }
+    return p;
+}
+
+/* Reads a tag and length at *p (within end); returns the content length, or -1. */
+static long der_get(const unsigned char **p, const unsigned char *end, unsigned char *tag)
+{
+    const unsigned char *s = *p;
+    if (end - s < 2)
+        return -1;
+    *tag = *s++;
+    size_t n = *s++;
+    if (n & 0x80) {
+        unsigned k = n & 0x7f;
+        if (k == 0 || k > 4 || (size_t)(end - s) < k)
+            return -1;
+        n = 0;
+        while (k--)
+            n = n << 8 | *s++;
+    }
+    if (n > (size_t)(end - s))
+        return -1;
+    *p = s;
+    return (long)n;
+}
+
+/* A GSS-API InitialContextToken (RFC 2743 3.1) whose mechanism is krb5. */
+static int is_raw_krb5(const unsigned char *t, size_t n)
+{
+    const unsigned char *p = t, *end = t + n;
+    unsigned char tag;
+    long len = der_get(&p, end, &tag);
+    if (len < 0 || tag != 0x60)
+        return 0;
+    end = p + len;
+    len = der_get(&p, end, &tag);
+    return len == (long)sizeof(oid_krb5_body) && tag == 0x06 &&
+           !memcmp(p, oid_krb5_body, sizeof(oid_krb5_body));
+}
+
+static int is_ntlmssp(const unsigned char *t, size_t n)
+{
+    return n >= 8 && !memcmp(t, "NTLMSSP", 8);
+}
+
+/* NegTokenInit { mechTypes {krb5}, mechToken tok } in its InitialContextToken framing. malloc'd. */
+static unsigned char *spnego_init(const unsigned char *tok, size_t n, size_t *out_len)
+{
+    size_t oct = 1 + der_len_size(n) + n;                                  /* OCTET STRING */
+    size_t a2 = 1 + der_len_size(oct) + oct;                               /* [2] mechToken */
+    size_t a0 = 1 + der_len_size(sizeof(mech_types)) + sizeof(mech_types); /* [0] mechTypes */
+    size_t seq = 1 + der_len_size(a0 + a2) + a0 + a2;
+    size_t neg = 1 + der_len_size(seq) + seq; /* [0] NegTokenInit */
+    size_t body = sizeof(oid_spnego) + neg;
+    size_t total = 1 + der_len_size(body) + body;
+    unsigned char *buf = malloc(total), *p = buf;
+    if (!buf)
+        return NULL;
+    p = der_put(p, 0x60, body);
+    memcpy(p, oid_spnego, sizeof(oid_spnego));
+    p += sizeof(oid_spnego);
+    p = der_put(p, 0xa0, seq);
+    p = der_put(p, 0x30, a0 + a2);
+    p = der_put(p, 0xa0, sizeof(mech_types));
+    memcpy(p, mech_types, sizeof(mech_types));
+    p += sizeof(mech_types);
+    p = der_put(p, 0xa2, oct);
+    p = der_put(p, 0x04, n);
+    memcpy(p, tok, n);
+    *out_len = total;
+    return buf;
+}
+
+/* NegTokenResp { responseToken tok }. malloc'd. */
+static unsigned char *spnego_resp(const unsigned char *tok, size_t n, size_t *out_len)
+{
+    size_t oct = 1 + der_len_size(n) + n;
+    size_t a2 = 1 + der_len_size(oct) + oct;
+    size_t seq = 1 + der_len_size(a2) + a2;
+    size_t total = 1 + der_len_size(seq) + seq;
+    unsigned char *buf = malloc(total), *p = buf;
+    if (!buf)
+        return NULL;
+    p = der_put(p, 0xa1, seq);
+    p = der_put(p, 0x30, a2);
+    p = der_put(p, 0xa2, oct);
+    p = der_put(p, 0x04, n);
+    memcpy(p, tok, n);
+    *out_len = total;
+    return buf;
+}
+
+struct neg_resp {
+    int state; /* -1: absent; 0 accept-completed, 1 accept-incomplete, 2 reject, 3 request-mic */
+    int mech_krb5, mech_other;
+    const unsigned char *token, *mic;
+    size_t token_len, mic_len;
+};
+
+/* Parses a NegTokenResp (RFC 4178 4.2.2); 0 when it is not one. */
+static int spnego_parse_resp(const unsigned char *t, size_t n, struct neg_resp *r)
+{
+    const unsigned char *p = t, *end = t + n;
+    unsigned char tag;
+    long len;
+
+    memset(r, 0, sizeof(*r));
+    r->state = -1;
+    if ((len = der_get(&p, end, &tag)) < 0 || tag != 0xa1)
+        return 0;
+    end = p + len;
+    if ((len = der_get(&p, end, &tag)) < 0 || tag != 0x30)
+        return 0;
+    end = p + len;
+    while (p < end) {
+        if ((len = der_get(&p, end, &tag)) < 0)
+            return 0;
+        const unsigned char *ip = p, *iend = p + len;
+        unsigned char itag;
+        long ilen = der_get(&ip, iend, &itag);
+        if (ilen < 0)
+            return 0;
+        switch (tag) {
+        case 0xa0:
+            if (itag != 0x0a || ilen != 1)
+                return 0;
+            r->state = ip[0];
+            break;
+        case 0xa1:
+            if (itag != 0x06)
+                return 0;
+            if ((ilen == (long)sizeof(oid_krb5_body) && !memcmp(ip, oid_krb5_body, sizeof(oid_krb5_body))) ||
+                (ilen == (long)sizeof(oid_krb5_ms_body) &&
+                 !memcmp(ip, oid_krb5_ms_body, sizeof(oid_krb5_ms_body))))
+                r->mech_krb5 = 1;
+            else
+                r->mech_other = 1;
+            break;
+        case 0xa2:
+            if (itag != 0x04)
+                return 0;
+            r->token = ip;
+            r->token_len = (size_t)ilen;
+            break;
+        case 0xa3:
+            if (itag != 0x04)
+                return 0;
+            r->mic = ip;
+            r->mic_len = (size_t)ilen;
+            break;
+        default:
+            break;
+        }
+        p += len;
+    }
+    return 1;
+}
+
+/* ---- lifetime ---- */
+
+void wsm_gss_reset(struct wsm_gss *g)
+{
+    if (!g)
+        return;
+    if (g->have_ctx)
+        DeleteSecurityContext(&g->ctx);
+    g->have_ctx = 0;
+    g->complete = 0;
+    g->spnego = 0;
+    g->raw_ntlm = 0;
+    g->mech = WSM_GSS_MECH_NONE;
+}
+
+void wsm_gss_free(struct wsm_gss *g)
+{
+    if (!g)
+        return;
+    wsm_gss_reset(g);
+    if (g->have_cred)
+        FreeCredentialsHandle(&g->cred);
+    free(g->spn);
+    free(g->wspn);
+    free(g->user);
+    free(g->krb5_reason);
+    free(g);
+}
+
+/* Acquires the credentials: explicit ones as SEC_WINNT_AUTH_IDENTITY_W from "DOMAIN\user", "user@REALM"
+ * (user and realm: Wine's Kerberos package builds user@domain itself) or "user"; the wide copy of the
+ * password is wiped as soon as the package has it. */
+static int32_t acquire(struct wsm_gss *g, const struct wsm_gss_config *cfg, char **detail)
+{
+    SEC_WINNT_AUTH_IDENTITY_W id;
+    WCHAR *user = NULL, *domain = NULL, *password = NULL;
+    WCHAR *pkg = g->pkg == PKG_KERBEROS ? L"Kerberos" : g->pkg == PKG_NTLM ? L"NTLM" : L"Negotiate";
+    struct wsm_quoted q;
+    int32_t hr = 0;
+    int bad = 0;
+
+    memset(&id, 0, sizeof(id));
+    if (g->user) {
+        const char *u = g->user, *bs = strchr(u, '\\'), *at = strrchr(u, '@');
+        const char *name = u, *dom = NULL;
+        size_t name_len = strlen(u), dom_len = 0;
+        if (bs) {
+            if (bs == u || !bs[1] || strchr(bs + 1, '\\'))
+                return wsm_fail(
+                    detail, WSM_SEC_E_UNKNOWN_CREDENTIALS,
+                    "the user name \"%s\" cannot be used: DOMAIN\\user needs a domain and a user name",
+                    wsm_quote_str(&q, u));
+            dom = u;
+            dom_len = (size_t)(bs - u);
+            name = bs + 1;
+            name_len = strlen(name);
+        } else if (at) {
+            if (at == u || !at[1])
+                return wsm_fail(detail, WSM_SEC_E_UNKNOWN_CREDENTIALS,
+                                "the user name \"%s\" cannot be used: user@REALM needs a user and a realm",
+                                wsm_quote_str(&q, u));
+            name_len = (size_t)(at - u);
+            dom = at + 1;
+            dom_len = strlen(dom);
+        }
+        if (!(user = to_wide(name, name_len, &bad)) || (dom && !(domain = to_wide(dom, dom_len, &bad))) ||
+            !(password = to_wide(cfg->password ? cfg->password : "",
+                                 strlen(cfg->password ? cfg->password : ""), &bad))) {
+            hr = bad ? wsm_fail(detail, WSM_SEC_E_UNKNOWN_CREDENTIALS,
+                                "the user name or the password of user \"%s\" is not valid UTF-8",
+                                wsm_quote_str(&q, u))
+                     : WSM_E_OUTOFMEMORY;
+            goto done;
+        }
+        /* A Kerberos realm is the upper-case form of the domain (as gssauth.c does: DOMAIN\user =
+         * user@DOMAIN). */
+        if (domain && g->pkg == PKG_KERBEROS && bs)
+            for (WCHAR *c = domain; *c; c++)
+                if (*c >= 'a' && *c <= 'z')
+                    *c = (WCHAR)(*c - 'a' + 'A');
+        id.User = (unsigned short *)user;
+        id.UserLength = (unsigned long)wcslen(user);
+        id.Domain = (unsigned short *)domain;
+        id.DomainLength = domain ? (unsigned long)wcslen(domain) : 0;
+        id.Password = (unsigned short *)password;
+        id.PasswordLength = (unsigned long)wcslen(password);
+        id.Flags = SEC_WINNT_AUTH_IDENTITY_UNICODE;
+    }
+    TimeStamp expiry;
+    SECURITY_STATUS st = AcquireCredentialsHandleW(NULL, pkg, SECPKG_CRED_OUTBOUND, NULL,
+                                                   g->user ? &id : NULL, NULL, NULL, &g->cred, &expiry);
+    if (st == SEC_E_OK) {
+        g->have_cred = 1;
+    } else if (st == SEC_E_SECPKG_NOT_FOUND) {
+        hr = wsm_fail(detail, WSM_SEC_E_SECPKG_NOT_FOUND,
+                      "the SSPI security package \"%s\" is not installed (SPN %s)%s", package_name(g->pkg),
+                      g->spn,
+                      g->wine && g->pkg != PKG_KERBEROS
+                          ? "; under Wine, NTLM needs Samba's ntlm_auth (Debian package winbind)"
+                          : "");
+    } else {
+        hr = sspi_fail(g, detail, g->user ? "the credentials could not be acquired" : "no credentials", st,
+                       PH_CRED, g->user ? 0 : WSM_SEC_E_NO_CREDENTIALS);
+    }
+done:
+    free(user);
+    free(domain);
+    wipe_free_w(password);
+    wsm_wipe(&id, sizeof(id));
+    return hr;
+}
+
+int32_t wsm_gss_new(const struct wsm_gss_config *cfg, struct wsm_gss **out, char **detail)
+{
+    struct wsm_quoted q;
+    int32_t hr;
+    int bad;
+
+    if (detail)
+        *detail = NULL;
+    if (!out)
+        return WSM_E_INVALIDARG;
+    *out = NULL;
+    if (!cfg || !cfg->host || !cfg->host[0])
+        return wsm_fail(detail, WSM_E_INVALIDARG,
+                        "Negotiate/Kerberos authentication needs a target host name");
+    if (cfg->scheme != WSM_GSS_NEGOTIATE && cfg->scheme != WSM_GSS_KERBEROS)
+        return wsm_fail(detail, WSM_E_INVALIDARG, "unknown authentication scheme %d", (int)cfg->scheme);
+    if (cfg->spn_port && (cfg->port == 0 || cfg->port > 65535))
+        return wsm_fail(detail, WSM_E_INVALIDARG, "the SPN port %u is not in 1..65535", cfg->port);
+    const char *service = cfg->service && cfg->service[0] ? cfg->service : "HTTP";
+    if (strpbrk(service, "/@\\") || strpbrk(cfg->host, "/@\\"))
+        return wsm_fail(detail, WSM_E_INVALIDARG,
+                        "the SPN service \"%s\" or host cannot hold '/', '@' or '\\'",
+                        wsm_quote_str(&q, service));
+
+    struct wsm_gss *g = calloc(1, sizeof(*g));
+    if (!g)
+        return WSM_E_OUTOFMEMORY;
+    g->scheme = cfg->scheme;
+    g->delegate = cfg->delegate;
+    g->wine = running_on_wine();
+    char port[16] = "";
+    if (cfg->spn_port)
+        snprintf(port, sizeof(port), ":%u", cfg->port);
+    /* The SPN exactly as given (never resolved or canonicalised). */
+    g->spn = wsm_asprintf("%s/%s%s", service, cfg->host, port);
+    if (cfg->user && cfg->user[0])
+        g->user = wsm_strdup(cfg->user);
+    if (!g->spn || (cfg->user && cfg->user[0] && !g->user)) {
+        wsm_gss_free(g);
+        return WSM_E_OUTOFMEMORY;
+    }
+    if (!(g->wspn = to_wide(g->spn, strlen(g->spn), &bad))) {
+        hr = bad ? wsm_fail(detail, WSM_E_INVALIDARG, "the SPN %s is not valid UTF-8", g->spn)
+                 : WSM_E_OUTOFMEMORY;
+        wsm_gss_free(g);
+        return hr;
+    }
+    if (g->scheme == WSM_GSS_KERBEROS) {
+        g->pkg = PKG_KERBEROS;
+    } else if (is_ip_literal(cfg->host)) {
+        if (!cfg->allow_ntlm) {
+            hr =
+                wsm_fail(detail, WSM_SEC_E_TARGET_UNKNOWN,
+                         "Negotiate to the IP address %s cannot use Kerberos (no ticket can name an address) "
+                         "and NTLM is not allowed",
+                         wsm_quote_str(&q, cfg->host));
+            wsm_gss_free(g);
+            return hr;
+        }
+        g->pkg = PKG_NTLM;
+        if ((hr = wsm_fail(&g->krb5_reason, 0, "the target \"%s\" is an IP address",
+                           wsm_quote_str(&q, cfg->host))) != 0) {
+            wsm_gss_free(g);
+            return hr;
+        }
+    } else {
+        g->pkg = PKG_NEGOTIATE;
+    }
+    if ((hr = acquire(g, cfg, detail)) != 0) {
+        wsm_gss_free(g);
+        return hr;
+    }
+    *out = g;
+    return 0;
+}
+
+/* ---- handshake ---- */
+
+static int32_t verify_mic(struct wsm_gss *g, const unsigned char *mic, size_t mic_len, char **detail)
+{
+    unsigned char data[sizeof(mech_types)], *sig = malloc(mic_len ? mic_len : 1);
+    SecBuffer b[2];
+    SecBufferDesc desc = {SECBUFFER_VERSION, 2, b};
+    ULONG qop = 0;
+    if (!sig)
+        return WSM_E_OUTOFMEMORY;
+    memcpy(data, mech_types, sizeof(data));
+    memcpy(sig, mic, mic_len);
+    b[0].BufferType = SECBUFFER_DATA;
+    b[0].cbBuffer = sizeof(data);
+    b[0].pvBuffer = data;
+    b[1].BufferType = SECBUFFER_TOKEN;
+    b[1].cbBuffer = (unsigned long)mic_len;
+    b[1].pvBuffer = sig;
+    SECURITY_STATUS st = VerifySignature(&g->ctx, &desc, 0, &qop);
+    free(sig);
+    if (st != SEC_E_OK)
+        return sspi_fail(g, detail, "the server's SPNEGO mechListMIC is not valid", st, PH_HANDSHAKE,
+                         WSM_SEC_E_INVALID_TOKEN);
+    return 0;
+}
+
+/* The mechanism of an established context of the Negotiate package (Windows): the negotiated package. */
+static enum wsm_gss_mech negotiated_mech(struct wsm_gss *g)
+{
+    SecPkgContext_NegotiationInfoW ni;
+    SecPkgContext_PackageInfoW pi;
+    enum wsm_gss_mech m = WSM_GSS_MECH_NONE;
+    const WCHAR *name = NULL;
+
+    memset(&ni, 0, sizeof(ni));
+    memset(&pi, 0, sizeof(pi));
+    if (QueryContextAttributesW(&g->ctx, SECPKG_ATTR_NEGOTIATION_INFO, &ni) == SEC_E_OK && ni.PackageInfo)
+        name = ni.PackageInfo->Name;
+    else if (QueryContextAttributesW(&g->ctx, SECPKG_ATTR_PACKAGE_INFO, &pi) == SEC_E_OK && pi.PackageInfo)
+        name = pi.PackageInfo->Name;
+    if (name && !_wcsicmp(name, L"Kerberos"))
+        m = WSM_GSS_MECH_KRB5;
+    else if (name && !_wcsicmp(name, L"NTLM"))
+        m = WSM_GSS_MECH_NTLM;
+    if (ni.PackageInfo)
+        FreeContextBuffer(ni.PackageInfo);
+    if (pi.PackageInfo)
+        FreeContextBuffer(pi.PackageInfo);
+    return m;
+}
+
+int32_t wsm_gss_step(struct wsm_gss *g, const void *in, size_t in_len, const void *cb, size_t cb_len,
+                     unsigned char **out, size_t *out_len, int *complete, char **detail)
+{
+    struct neg_resp resp;
+    const unsigned char *itok = in;
+    size_t ilen = in ? in_len : 0;
+    unsigned char *cbbuf = NULL, *obuf = NULL;
+    int32_t hr = 0;
+
+    if (detail)
+        *detail = NULL;
+    if (out)
+        *out = NULL;
+    if (out_len)
+        *out_len = 0;
+    if (complete)
+        *complete = 0;
+    if (!g || !out || !out_len || !complete || (in_len && !in) || (cb_len && !cb) || in_len > 0x7fffffff ||
+        cb_len > 0x7fffffff)
+        return WSM_E_INVALIDARG;
+
+    if (g->complete) {
+        if (ilen)
+            return wsm_fail(
+                detail, WSM_SEC_E_INVALID_TOKEN,
+                "the server sent another authentication token after the security context for SPN %s "
+                "was complete",
+                g->spn);
+        *complete = 1;
+        return 0;
+    }
+    if (!g->have_ctx && ilen)
+        return wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN,
+                        "the server sent an authentication token but no handshake with SPN %s is in progress",
+                        g->spn);
+    if (g->have_ctx && !ilen) {
+        wsm_gss_reset(g);
+        return wsm_fail(
+            detail, WSM_SEC_E_MUTUAL_AUTH_FAILED,
+            "the server ended the handshake for SPN %s without its final token, so it did not prove "
+            "its identity (mutual authentication)",
+            g->spn);
+    }
+    if (cb && g->wine)
+        return wsm_fail(
+            detail, WSM_SEC_E_UNSUPPORTED_FUNCTION,
+            "channel binding is not available: over HTTPS the %s handshake with SPN %s must carry the "
+            "RFC 5929 tls-server-end-point binding of the server certificate, and Wine's Kerberos and "
+            "NTLM security packages ignore SECBUFFER_CHANNEL_BINDINGS, so no unbound token is sent. "
+            "Use HTTP (the messages are encrypted) or Basic/a client certificate over HTTPS",
+            g->scheme == WSM_GSS_KERBEROS ? "Kerberos" : "Negotiate", g->spn);
+
+    /* Wine + SPNEGO: the server's NegTokenResp carries the Kerberos token. */
+    memset(&resp, 0, sizeof(resp));
+    resp.state = -1;
+    if (g->have_ctx && g->spnego && ilen && itok[0] == 0xa1) {
+        if (!spnego_parse_resp(itok, ilen, &resp))
+            return wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN,
+                            "the server's SPNEGO answer (SPN %s) is not a valid NegTokenResp", g->spn);
+        if (resp.state == 2) {
+            wsm_gss_reset(g);
+            return wsm_fail(detail, WSM_SEC_E_LOGON_DENIED,
+                            "the server rejected the Kerberos authentication (SPNEGO reject, SPN %s)",
+                            g->spn);
+        }
+        if (resp.mech_other) {
+            wsm_gss_reset(g);
+            return wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN,
+                            "the server chose a SPNEGO mechanism other than the offered Kerberos (SPN %s)",
+                            g->spn);
+        }
+        if (!resp.token_len) {
+            wsm_gss_reset(g);
+            return wsm_fail(detail, WSM_SEC_E_MUTUAL_AUTH_FAILED,
+                            "the server's SPNEGO answer carries no Kerberos token, so it did not prove its "
+                            "identity (mutual authentication, SPN %s)",
+                            g->spn);
+        }
+        itok = resp.token;
+        ilen = resp.token_len;
+    }
+
+    SecBuffer inb[2], outb;
+    SecBufferDesc in_desc = {SECBUFFER_VERSION, 0, inb}, out_desc = {SECBUFFER_VERSION, 1, &outb};
+    unsigned char *itok_copy = NULL;
+    if (ilen) {
+        if (!(itok_copy = malloc(ilen)))
+            return WSM_E_OUTOFMEMORY;
+        memcpy(itok_copy, itok, ilen);
+        inb[in_desc.cBuffers].BufferType = SECBUFFER_TOKEN;
+        inb[in_desc.cBuffers].cbBuffer = (unsigned long)ilen;
+        inb[in_desc.cBuffers].pvBuffer = itok_copy;
+        in_desc.cBuffers++;
+    }
+    if (cb) {
+        /* SEC_CHANNEL_BINDINGS with only the application data (RFC 5929 4.1; SSPI docs). */
+        size_t n = sizeof(SEC_CHANNEL_BINDINGS) + cb_len;
+        if (!(cbbuf = calloc(1, n))) {
+            free(itok_copy);
+            return WSM_E_OUTOFMEMORY;
+        }
+        SEC_CHANNEL_BINDINGS *b = (SEC_CHANNEL_BINDINGS *)cbbuf;
+        b->cbApplicationDataLength = (unsigned long)cb_len;
+        b->dwApplicationDataOffset = sizeof(SEC_CHANNEL_BINDINGS);
+        memcpy(cbbuf + sizeof(SEC_CHANNEL_BINDINGS), cb, cb_len);
+        inb[in_desc.cBuffers].BufferType = SECBUFFER_CHANNEL_BINDINGS;
+        inb[in_desc.cBuffers].cbBuffer = (unsigned long)n;
+        inb[in_desc.cBuffers].pvBuffer = cbbuf;
+        in_desc.cBuffers++;
+    }
+    if (!(obuf = malloc(MAX_TOKEN))) {
+        free(itok_copy);
+        free(cbbuf);
+        return WSM_E_OUTOFMEMORY;
+    }
+    outb.BufferType = SECBUFFER_TOKEN;
+    outb.cbBuffer = MAX_TOKEN;
+    outb.pvBuffer = obuf;
+
+    int first = !g->have_ctx;
+    ULONG attrs = 0;
+    TimeStamp expiry;
+    SECURITY_STATUS st = InitializeSecurityContextW(
+        &g->cred, first ? NULL : &g->ctx, g->wspn, REQ_FLAGS | (g->delegate ? ISC_REQ_DELEGATE : 0), 0,
+        SECURITY_NATIVE_DREP, in_desc.cBuffers ? &in_desc : NULL, 0, &g->ctx, &out_desc, &attrs, &expiry);
+    free(itok_copy);
+    free(cbbuf);
+    if (first && (st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED || st == SEC_I_COMPLETE_NEEDED ||
+                  st == SEC_I_COMPLETE_AND_CONTINUE))
+        g->have_ctx = 1;
+    if (st == SEC_I_COMPLETE_NEEDED || st == SEC_I_COMPLETE_AND_CONTINUE) {
+        SECURITY_STATUS cst = CompleteAuthToken(&g->ctx, &out_desc);
+        if (cst != SEC_E_OK)
+            st = cst;
+        else
+            st = st == SEC_I_COMPLETE_NEEDED ? SEC_E_OK : SEC_I_CONTINUE_NEEDED;
+    }
+    if (st != SEC_E_OK && st != SEC_I_CONTINUE_NEEDED) {
+        const char *what = g->scheme == WSM_GSS_KERBEROS ? "Kerberos authentication failed"
+                           : g->pkg == PKG_NTLM          ? "Negotiate (NTLM) authentication failed"
+                                                         : "Negotiate authentication failed";
+        wsm_gss_reset(g);
+        free(obuf);
+        return sspi_fail(g, detail, what, st, PH_HANDSHAKE, 0);
+    }
+    size_t olen = outb.cbBuffer <= MAX_TOKEN ? outb.cbBuffer : 0;
+
+    if (first && olen) {
+        if (is_ntlmssp(obuf, olen)) {
+            g->raw_ntlm = 1;
+            if (g->pkg == PKG_NEGOTIATE && !g->krb5_reason &&
+                !(g->krb5_reason =
+                      wsm_asprintf("the Negotiate package chose NTLM (no Kerberos ticket could be "
+                                   "had for the SPN %s)",
+                                   g->spn)))
+                hr = WSM_E_OUTOFMEMORY;
+        } else if (g->pkg == PKG_NEGOTIATE && is_raw_krb5(obuf, olen)) {
+            g->spnego = 1; /* Wine: carry it in SPNEGO (see the top of the file) */
+        }
+    }
+    if (!hr && st == SEC_E_OK) {
+        if (g->pkg == PKG_KERBEROS || g->spnego)
+            g->mech = WSM_GSS_MECH_KRB5;
+        else if (g->pkg == PKG_NTLM || g->raw_ntlm)
+            g->mech = WSM_GSS_MECH_NTLM;
+        else
+            g->mech = negotiated_mech(g);
+        if (g->mech == WSM_GSS_MECH_NONE) {
+            hr =
+                wsm_fail(detail, WSM_SEC_E_UNSUPPORTED_FUNCTION,
+                         "message encryption not available: the server chose a mechanism other than Kerberos "
+                         "and NTLM (SPN %s)",
+                         g->spn);
+        } else if (!(g->wine && g->mech == WSM_GSS_MECH_NTLM) &&
+                   (attrs & (ISC_RET_CONFIDENTIALITY | ISC_RET_INTEGRITY)) !=
+                       (ISC_RET_CONFIDENTIALITY | ISC_RET_INTEGRITY)) {
+            /* (Wine's NTLM package reports no attributes at all; wsm_gss_wrap checks that it seals.) */
+            hr = wsm_fail(detail, WSM_SEC_E_UNSUPPORTED_FUNCTION,
+                          "message encryption not available: the security context with SPN %s lacks %s",
+                          g->spn, (attrs & ISC_RET_CONFIDENTIALITY) ? "integrity" : "confidentiality");
+        } else if (g->mech == WSM_GSS_MECH_KRB5 && (first || !(attrs & ISC_RET_MUTUAL_AUTH))) {
+            hr = wsm_fail(
+                detail, WSM_SEC_E_MUTUAL_AUTH_FAILED,
+                "the Kerberos context with SPN %s was completed without the server proving its identity "
+                "(mutual authentication)",
+                g->spn);
+        } else if (g->spnego && resp.mic_len) {
+            hr = verify_mic(g, resp.mic, resp.mic_len, detail);
+        }
+        if (!hr) {
+            g->complete = 1;
+            *complete = 1;
+        }
+    }
+    if (!hr && olen) {
+        unsigned char *wrapped = NULL;
+        size_t wlen = 0;
+        if (g->spnego) {
+            wrapped = first ? spnego_init(obuf, olen, &wlen) : spnego_resp(obuf, olen, &wlen);
+            if (!wrapped)
+                hr = WSM_E_OUTOFMEMORY;
+        } else if ((wrapped = malloc(olen)) != NULL) {
+            memcpy(wrapped, obuf, olen);
+            wlen = olen;
+        } else {
+            hr = WSM_E_OUTOFMEMORY;
+        }
+        *out = wrapped;
+        *out_len = wrapped ? wlen : 0;
+    }
+    free(obuf);
+    if (hr) {
+        free(*out);
+        *out = NULL;
+        *out_len = 0;
+        *complete = 0;
+        wsm_gss_reset(g);
+    }
+    return hr;
+}
+
+enum wsm_gss_mech wsm_gss_mech(const struct wsm_gss *g)
+{
+    return g && g->complete ? g->mech : WSM_GSS_MECH_NONE;
+}
+
+const char *wsm_gss_spn(const struct wsm_gss *g)
+{
+    return g ? g->spn : NULL;
+}
+
+const char *wsm_gss_fallback_reason(const struct wsm_gss *g)
+{
+    return g ? g->krb5_reason : NULL;
+}
+
+/* ---- message encryption ---- */
+
+/* An RFC 4121 4.2.6.2 Wrap token: TOK_ID 05 04, filler FF; its EC and RRC. */
+static int cfx_wrap_token(const unsigned char *t, size_t n, size_t *ec, size_t *rrc)
+{
+    if (n < 16 || t[0] != 0x05 || t[1] != 0x04 || t[3] != 0xFF)
+        return 0;
+    *ec = (size_t)t[4] << 8 | t[5];
+    *rrc = (size_t)t[6] << 8 | t[7];
+    return 1;
+}
+
+static void reverse(unsigned char *p, size_t n)
+{
+    for (size_t i = 0, j = n ? n - 1 : 0; i < j; i++, j--) {
+        unsigned char c = p[i];
+        p[i] = p[j];
+        p[j] = c;
+    }
+}
+
+/* Rotates p[0..n) right by r bytes (RFC 4121 4.2.5); left is right by n - r. */
+static void rotate_right(unsigned char *p, size_t n, size_t r)
+{
+    if (!n || !(r %= n))
+        return;
+    reverse(p, n);
+    reverse(p, r);
+    reverse(p + r, n - r);
+}
+
+int32_t wsm_gss_wrap(struct wsm_gss *g, const void *plain, size_t len, unsigned char **out, size_t *out_len,
+                     size_t *hdr_len, size_t *orig_len, char **detail)
+{
+    if (detail)
+        *detail = NULL;
+    if (out)
+        *out = NULL;
+    if (out_len)
+        *out_len = 0;
+    if (hdr_len)
+        *hdr_len = 0;
+    if (orig_len)
+        *orig_len = 0;
+    if (!g || !out || !out_len || !hdr_len || !orig_len || (len && !plain) || len > 0x7fff0000)
+        return WSM_E_INVALIDARG;
+    if (!g->complete)
+        return wsm_fail(detail, WSM_SEC_E_INTERNAL_ERROR,
+                        "cannot encrypt a message: the security context with SPN %s is not established",
+                        g->spn);
+
+    int ntlm = g->mech == WSM_GSS_MECH_NTLM;
+    size_t room = ntlm ? NTLM_SIGNATURE : KRB_TOKEN_ROOM;
+    unsigned char *buf = malloc(room + len + 1);
+    if (!buf)
+        return WSM_E_OUTOFMEMORY;
+    unsigned char *tok = buf, *data = buf + room;
+    if (len)
+        memcpy(data, plain, len);
+    SecBuffer b[2];
+    SecBufferDesc desc = {SECBUFFER_VERSION, 2, b};
+    b[0].BufferType = SECBUFFER_TOKEN;
+    b[0].cbBuffer = (unsigned long)room;
+    b[0].pvBuffer = tok;
+    b[1].BufferType = SECBUFFER_DATA;
+    b[1].cbBuffer = (unsigned long)len;
+    b[1].pvBuffer = data;
+    SECURITY_STATUS st = EncryptMessage(&g->ctx, 0, &desc, 0);
+    int32_t hr = 0;
+    size_t t = b[0].cbBuffer, ec, rrc;
+    if (st != SEC_E_OK) {
+        hr = sspi_fail(g, detail,
+                       ntlm ? "NTLM could not encrypt the message" : "Kerberos could not encrypt the message",
+                       st, PH_MESSAGE, 0);
+    } else if (b[1].cbBuffer != len || t > room) {
+        hr = wsm_fail(
+            detail, WSM_SEC_E_UNSUPPORTED_FUNCTION,
+            "message encryption not available: EncryptMessage changed the data length (%lu for %zu) for "
+            "SPN %s",
+            (unsigned long)b[1].cbBuffer, len, g->spn);
+    } else if (ntlm) {
+        if (t != NTLM_SIGNATURE)
+            hr = wsm_fail(detail, WSM_SEC_E_UNSUPPORTED_FUNCTION,
+                          "message encryption not available: NTLM gave a %zu-byte signature for SPN %s", t,
+                          g->spn);
+        else if (len >= 16 && !memcmp(data, plain, len))
+            /* Signed only: NTLM did not negotiate sealing (NTLMSSP_NEGOTIATE_SEAL, MS-NLMP 2.2.2.5). */
+            hr = wsm_fail(detail, WSM_SEC_E_UNSUPPORTED_FUNCTION,
+                          "message encryption not available: NTLM did not seal the message for SPN %s",
+                          g->spn);
+        else if ((*out = malloc(t + len ? t + len : 1)) == NULL)
+            hr = WSM_E_OUTOFMEMORY;
+        else {
+            memcpy(*out, tok, t);
+            memcpy(*out + t, data, len);
+            *out_len = t + len;
+            *hdr_len = t;
+            *orig_len = len;
+        }
+    } else if (cfx_wrap_token(tok, t, &ec, &rrc) && rrc) {
+        /* Windows: TOKEN is the header with the rotated trailer, DATA the encrypted data (MS-KILE 3.4.5.4.1).
+         */
+        if ((*out = malloc(t + len ? t + len : 1)) == NULL)
+            hr = WSM_E_OUTOFMEMORY;
+        else {
+            memcpy(*out, tok, t);
+            memcpy(*out + t, data, len);
+            *out_len = t + len;
+            *hdr_len = t;
+            *orig_len = len;
+        }
+    } else if (g->wine && len >= 16 && cfx_wrap_token(data, len, &ec, &rrc) && rrc == 0 && t >= 28) {
+        /* Wine: DATA ‖ TOKEN is one RRC-0 token H ‖ C; rotate C right by RRC = EC + 16 + checksum so that the
+         * header H ‖ C[..RRC + 16] is followed by exactly the len bytes of encrypted data (RFC 4121 4.2.5).
+         */
+        size_t n = len + t;
+        if ((*out = malloc(n)) == NULL) {
+            hr = WSM_E_OUTOFMEMORY;
+        } else {
+            memcpy(*out, data, len);
+            memcpy(*out + len, tok, t);
+            size_t r = n - 32 - len;
+            (*out)[6] = (unsigned char)(r >> 8);
+            (*out)[7] = (unsigned char)r;
+            rotate_right(*out + 16, n - 16, r);
+            *out_len = n;
+            *hdr_len = n - len;
+            *orig_len = len;
+        }
+    } else {
+        hr = wsm_fail(
+            detail, WSM_SEC_E_UNSUPPORTED_FUNCTION,
+            "message encryption not available: the Kerberos package sealed the message for SPN %s in a "
+            "layout this module cannot put into Windows' (%s)",
+            g->spn,
+            g->wine ? "Wine, not an RFC 4121 token: RC4-HMAC keys are not supported under Wine"
+                    : "no RFC 4121 token header");
+    }
+    wsm_wipe(buf, room + len);
+    free(buf);
+    return hr;
+}
+
+/* DecryptMessage over the given buffers; checks that the message was encrypted, not only signed. */
+static int32_t decrypt(struct wsm_gss *g, SecBuffer *b, unsigned long n, const char *what, char **detail)
+{
+    SecBufferDesc desc = {SECBUFFER_VERSION, n, b};
+    ULONG qop = 0;
+    SECURITY_STATUS st = DecryptMessage(&g->ctx, &desc, 0, &qop);
+    if (st != SEC_E_OK)
+        return sspi_fail(g, detail, what, st, PH_MESSAGE, WSM_SEC_E_MESSAGE_ALTERED);
+    if (qop == SECQOP_WRAP_NO_ENCRYPT)
+        return wsm_fail(detail, WSM_SEC_E_DECRYPT_FAILURE,
+                        "the reply from SPN %s was signed but not encrypted", g->spn);
+    return 0;
+}
+
+static int32_t take_plain(const void *p, size_t n, unsigned char **plain, size_t *plain_len)
+{
+    if (!(*plain = malloc(n + 1)))
+        return WSM_E_OUTOFMEMORY;
+    memcpy(*plain, p, n);
+    (*plain)[n] = '\0';
+    *plain_len = n;
+    return 0;
+}
+
+int32_t wsm_gss_unwrap(struct wsm_gss *g, const void *hdr, size_t hdr_len, const void *data, size_t data_len,
+                       unsigned char **plain, size_t *plain_len, char **detail)
+{
+    SecBuffer b[2];
+    size_t ec = 0, rrc = 0;
+    int32_t hr;
+
+    if (detail)
+        *detail = NULL;
+    if (plain)
+        *plain = NULL;
+    if (plain_len)
+        *plain_len = 0;
+    if (!g || !plain || !plain_len || (hdr_len && !hdr) || (data_len && !data))
+        return WSM_E_INVALIDARG;
+    if (!g->complete)
+        return wsm_fail(detail, WSM_SEC_E_INTERNAL_ERROR,
+                        "cannot decrypt a message: the security context with SPN %s is not established",
+                        g->spn);
+    if (!hdr_len || hdr_len > 0x7fff0000 || data_len > 0x7fff0000 - hdr_len)
+        return wsm_fail(detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
+                        "the encrypted message from SPN %s has no encryption header", g->spn);
+    size_t n = hdr_len + data_len;
+    unsigned char *buf = malloc(n + 1);
+    if (!buf)
+        return WSM_E_OUTOFMEMORY;
+    memcpy(buf, hdr, hdr_len);
+    if (data_len)
+        memcpy(buf + hdr_len, data, data_len);
+
+    if (g->mech == WSM_GSS_MECH_NTLM) {
+        if (hdr_len != NTLM_SIGNATURE) {
+            hr = wsm_fail(detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
+                          "the NTLM-encrypted reply from SPN %s has a %zu-byte header instead of the 16-byte "
+                          "signature",
+                          g->spn, hdr_len);
+        } else {
+            b[0].BufferType = SECBUFFER_TOKEN;
+            b[0].cbBuffer = NTLM_SIGNATURE;
+            b[0].pvBuffer = buf;
+            b[1].BufferType = SECBUFFER_DATA;
+            b[1].cbBuffer = (unsigned long)data_len;
+            b[1].pvBuffer = buf + hdr_len;
+            hr = decrypt(g, b, 2, "the reply could not be decrypted", detail);
+            if (!hr)
+                hr = take_plain(b[1].pvBuffer, b[1].cbBuffer, plain, plain_len);
+        }
+        wsm_wipe(buf, n);
+        free(buf);
+        return hr;
+    }
+
+    int cfx = cfx_wrap_token(buf, n, &ec, &rrc);
+    if (g->wine) {
+        /* Wine's DecryptMessage unwraps DATA ‖ TOKEN as one token and copies DATA's length of plaintext back:
+         * rotate the token to RRC 0 and split it after the plaintext's length, which is data_len in both
+         * layouts (Windows': the data part; OMI's: the 4-byte field says how much longer the token is). */
+        size_t k = 0;
+        if (!cfx) {
+            hr = wsm_fail(
+                detail, WSM_SEC_E_UNSUPPORTED_FUNCTION,
+                "the Kerberos-encrypted reply from SPN %s is not an RFC 4121 token (RC4-HMAC keys are not "
+                "supported under Wine)",
+                g->spn);
+        } else if (rrc > n - 16 || n < 48 + ec + data_len ||
+                   ((k = n - 48 - ec - data_len) != 12 && k != 16 && k != 24)) {
+            hr = wsm_fail(
+                detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
+                "the Kerberos-encrypted reply from SPN %s does not add up: a %zu-byte token (RRC %zu, EC "
+                "%zu) cannot hold %zu bytes of data",
+                g->spn, n, rrc, ec, data_len);
+        } else {
+            rotate_right(buf + 16, n - 16, (n - 16) - rrc);
+            buf[6] = buf[7] = 0;
+            b[0].BufferType = SECBUFFER_DATA;
+            b[0].cbBuffer = (unsigned long)data_len;
+            b[0].pvBuffer = buf;
+            b[1].BufferType = SECBUFFER_TOKEN;
+            b[1].cbBuffer = (unsigned long)(n - data_len);
+            b[1].pvBuffer = buf + data_len;
+            hr = decrypt(g, b, 2, "the reply could not be decrypted", detail);
+            if (!hr)
+                hr = take_plain(buf, data_len, plain, plain_len);
+        }
+        wsm_wipe(buf, n);
+        free(buf);
+        return hr;
+    }
+
+    /* Windows: the DCE layout (TOKEN = header with the rotated trailer, DATA) unless the token can only be a
+     * plain one (RRC 0, or a trailer that cannot fit the header: OMI), which goes in whole as a stream. */
+    int stream = cfx && (rrc == 0 || hdr_len < 16 + rrc);
+    if (!stream) {
+        b[0].BufferType = SECBUFFER_TOKEN;
+        b[0].cbBuffer = (unsigned long)hdr_len;
+        b[0].pvBuffer = buf;
+        b[1].BufferType = SECBUFFER_DATA;
+        b[1].cbBuffer = (unsigned long)data_len;
+        b[1].pvBuffer = buf + hdr_len;
+        hr = decrypt(g, b, 2, "the reply could not be decrypted", detail);
+        if (!hr || !cfx) {
+            if (!hr)
+                hr = take_plain(b[1].pvBuffer, b[1].cbBuffer, plain, plain_len);
+            wsm_wipe(buf, n);
+            free(buf);
+            return hr;
+        }
+        if (detail) {
+            free(*detail);
+            *detail = NULL;
+        }
+        memcpy(buf, hdr, hdr_len); /* the failed attempt may have changed the buffer */
+        if (data_len)
+            memcpy(buf + hdr_len, data, data_len);
+    }
+    b[0].BufferType = SECBUFFER_STREAM;
+    b[0].cbBuffer = (unsigned long)n;
+    b[0].pvBuffer = buf;
+    b[1].BufferType = SECBUFFER_DATA;
+    b[1].cbBuffer = 0;
+    b[1].pvBuffer = NULL;
+    hr = decrypt(g, b, 2,
+                 stream ? "the reply could not be decrypted as a plain wrap token"
+                        : "the reply could not be decrypted, in the Windows layout nor as a plain wrap token",
+                 detail);
+    if (!hr) {
+        if (!b[1].pvBuffer || (unsigned char *)b[1].pvBuffer < buf ||
+            (unsigned char *)b[1].pvBuffer + b[1].cbBuffer > buf + n)
+            hr = wsm_fail(detail, WSM_SEC_E_DECRYPT_FAILURE,
+                          "DecryptMessage returned no data for the reply from SPN %s", g->spn);
+        else
+            hr = take_plain(b[1].pvBuffer, b[1].cbBuffer, plain, plain_len);
+    }
+    wsm_wipe(buf, n);
+    free(buf);
+    return hr;
+}
+
+/* ---- channel bindings ---- */
+
+/* The hash of RFC 5929 4.1 for a signature algorithm OID: SHA-256 for MD5, SHA-1 and anything unknown. */
+static const WCHAR *cbt_hash(const CERT_INFO *ci)
+{
+    static const struct {
+        const char *oid;
+        const WCHAR *alg;
+    } table[] = {
+        {"1.2.840.113549.1.1.12", BCRYPT_SHA384_ALGORITHM}, /* sha384WithRSAEncryption */
+        {"1.2.840.113549.1.1.13", BCRYPT_SHA512_ALGORITHM}, /* sha512WithRSAEncryption */
+        {"1.2.840.10045.4.3.3", BCRYPT_SHA384_ALGORITHM},   /* ecdsa-with-SHA384 */
+        {"1.2.840.10045.4.3.4", BCRYPT_SHA512_ALGORITHM},   /* ecdsa-with-SHA512 */
+    };
+    const char *oid = ci->SignatureAlgorithm.pszObjId;
+    if (!oid)
+        return BCRYPT_SHA256_ALGORITHM;
+    for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+        if (!strcmp(oid, table[i].oid))
+            return table[i].alg;
+    if (!strcmp(oid, "1.2.840.113549.1.1.10")) {
+        /* RSASSA-PSS: the hash is in the parameters (2.16.840.1.101.3.4.2.2 / .3: SHA-384 / SHA-512). */
+        static const unsigned char sha2[] = {0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02};
+        const unsigned char *p = ci->SignatureAlgorithm.Parameters.pbData;
+        size_t n = ci->SignatureAlgorithm.Parameters.cbData;
+        const unsigned char *hit = p ? wsm_memmem(p, n, sha2, sizeof(sha2)) : NULL;
+        if (hit && hit + sizeof(sha2) < p + n) {
+            if (hit[sizeof(sha2)] == 2)
+                return BCRYPT_SHA384_ALGORITHM;
+            if (hit[sizeof(sha2)] == 3)
+                return BCRYPT_SHA512_ALGORITHM;
+        }
+    }
+    return BCRYPT_SHA256_ALGORITHM;
+}
+
+int32_t wsm_gss_cbt_tls_server_end_point(const unsigned char *der, size_t der_len, unsigned char **out,
+                                         size_t *out_len, char **detail)
+{
+    static const char prefix[] = "tls-server-end-point:";
+    BCRYPT_ALG_HANDLE alg = NULL;
+    UCHAR hash[64];
+    DWORD hlen = 0, got = 0;
+    int32_t hr = 0;
+
+    if (detail)
+        *detail = NULL;
+    if (out)
+        *out = NULL;
+    if (out_len)
+        *out_len = 0;
+    if (!out || !out_len || !der || !der_len || der_len > 0x7fffffff)
+        return wsm_fail(detail, WSM_E_INVALIDARG, "no server certificate for the channel binding");
+    PCCERT_CONTEXT cert = CertCreateCertificateContext(X509_ASN_ENCODING, der, (DWORD)der_len);
+    if (!cert)
+        return wsm_fail(detail, WSM_E_INVALIDARG,
+                        "the server certificate (%zu bytes) is not a DER X.509 certificate", der_len);
+    const WCHAR *name = cbt_hash(cert->pCertInfo);
+    CertFreeCertificateContext(cert);
+    BCRYPT_HASH_HANDLE h = NULL;
+    if (BCryptOpenAlgorithmProvider(&alg, name, NULL, 0) < 0 ||
+        BCryptGetProperty(alg, BCRYPT_HASH_LENGTH, (PUCHAR)&hlen, sizeof(hlen), &got, 0) < 0 ||
+        hlen > sizeof(hash) || BCryptCreateHash(alg, &h, NULL, 0, NULL, 0, 0) < 0 ||
+        BCryptHashData(h, (PUCHAR)der, (ULONG)der_len, 0) < 0 || BCryptFinishHash(h, hash, hlen, 0) < 0)
+        hr = wsm_fail(detail, WSM_SEC_E_INTERNAL_ERROR, "the server certificate could not be hashed");
+    if (h)
+        BCryptDestroyHash(h);
+    if (alg)
+        BCryptCloseAlgorithmProvider(alg, 0);
+    if (hr)
+        return hr;
+    size_t n = sizeof(prefix) - 1 + hlen;
+    if (!(*out = malloc(n)))
+        return WSM_E_OUTOFMEMORY;
+    memcpy(*out, prefix, sizeof(prefix) - 1);
+    memcpy(*out + sizeof(prefix) - 1, hash, hlen);
+    *out_len = n;
+    return 0;
+}
