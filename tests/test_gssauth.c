@@ -1,5 +1,5 @@
 /*
- * gssauth.c against the test realm of tests/kdc/kdc.sh: this test plays the
+ * auth/gssapi.c against the test realm of tests/kdc/kdc.sh: this test plays the
  * acceptor itself (gss_accept_sec_context with the keytab / NTLM_USER_FILE
  * default credentials) and exchanges the tokens in memory.
  *

@@ -118,7 +118,7 @@ static const struct error_text error_texts[] = {
     OTHER(0x80072F8Au, ERROR_WINHTTP_SECURE_CERT_REVOKED, "The server's SSL certificate has been revoked."),
     OTHER(0x80072F8Fu, ERROR_WINHTTP_SECURE_FAILURE,
           "A security error occurred while checking the server's SSL certificate."),
-    /* SSPI codes, as the Windows client reports Negotiate/Kerberos failures (gssauth.c maps GSSAPI onto them). */
+    /* SSPI codes, as the Windows client reports Negotiate/Kerberos failures (auth/gssapi.c maps GSSAPI onto them). */
     OTHER(0x80090302u, SEC_E_UNSUPPORTED_FUNCTION, "The function requested is not supported."),
     OTHER(0x80090303u, SEC_E_TARGET_UNKNOWN, "The specified target is unknown or unreachable."),
     OTHER(0x80090304u, SEC_E_INTERNAL_ERROR, "The security package failed for an internal reason."),

@@ -13,7 +13,7 @@
  *    BCrypt: the first request goes without Authorization, the 401 challenge is answered once, and later
  *    requests send Digest pre-emptively (nc+1); a stale=true 401 is answered once with the new nonce;
  *  - certificate: the client certificate from CurrentUser\MY plus the mutual-TLS secprofile header;
- *  - external: the auth hook's header (Negotiate/Kerberos driven by client.c, SSPI in gssauth_sspi.c). Over
+ *  - external: the auth hook's header (Negotiate/Kerberos driven by client.c, SSPI in auth/sspi.c). Over
  *    HTTPS the hook needs the server certificate of the connection the request goes over (the channel
  *    binding, RFC 5929 tls-server-end-point), and WinHTTP shows WINHTTP_OPTION_SERVER_CERT_CONTEXT only once
  *    a request is on a connection, with no hook between connecting and writing the headers. So whenever the

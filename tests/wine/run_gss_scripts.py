@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # Runs the Negotiate / Kerberos / NTLM scripts of WSMAuto.dll (tests/wine/gss/*.vbs, *.js: the SSPI back-end,
-# src/core/gssauth_sspi.c) under Wine with `wine64 cscript //nologo`, against tests/server in its GSS modes and
+# src/core/auth/sspi.c) under Wine with `wine64 cscript //nologo`, against tests/server in its GSS modes and
 # the throw-away MIT realm WSMAUTO.TEST of tests/kdc/kdc.sh.
 #
 #   run_gss_scripts.py --dll PATH --workdir DIR [--cbt-probe EXE] [--only NAME ...] [--timeout S] [-v]
@@ -323,7 +323,7 @@ class Harness:
     def cbt_probe(self):
         """Wine's Kerberos package and SECBUFFER_CHANNEL_BINDINGS: a token made with bindings B is accepted by
         an MIT acceptor given B, which sets GSS_C_CHANNEL_BOUND_FLAG only when the token carries B. Wine's does
-        not (docs/windows.md); this fails, so that gssauth_sspi.c gets revisited, the day Wine carries them."""
+        not (docs/windows.md); this fails, so that auth/sspi.c gets revisited, the day Wine carries them."""
         label = "SSPI Kerberos with SECBUFFER_CHANNEL_BINDINGS (Wine drops the bindings)"
         exe = os.path.join(self.workdir, "sspi_cbt_probe.exe")
         shutil.copyfile(self.args.cbt_probe, exe)
@@ -356,7 +356,7 @@ class Harness:
             self.report(label, True, [])
         elif verdict == "bound":
             self.report(label, False, ["this Wine's Kerberos package carries channel bindings now: let "
-                                       "gssauth_sspi.c bind under Wine too (it refuses HTTPS there today)"])
+                                       "auth/sspi.c bind under Wine too (it refuses HTTPS there today)"])
         else:
             self.report(label, False, ["the MIT acceptor failed: %s" % a.stderr.decode(errors="replace")])
 

@@ -1,5 +1,5 @@
 /*
- * Negotiate / Kerberos / NTLM through SSPI (secur32), the Windows back-end of gssauth.h; gssauth.c is the
+ * Negotiate / Kerberos / NTLM through SSPI (secur32), the Windows back-end of gssauth.h; auth/gssapi.c is the
  * GSSAPI one of the Linux library and both keep the same contract, HRESULTs and wire layouts.
  *
  * Packages. SessionFlagUseKerberos uses the "Kerberos" package (raw RFC 4121 tokens under the HTTP scheme
@@ -143,7 +143,7 @@ static const char *package_name(enum package p)
 
 enum phase { PH_CRED, PH_HANDSHAKE, PH_MESSAGE };
 
-/* The HRESULT for an SSPI status and the cause in words (the same codes and causes as gssauth.c). */
+/* The HRESULT for an SSPI status and the cause in words (the same codes and causes as auth/gssapi.c). */
 static int32_t classify(const struct wsm_gss *g, SECURITY_STATUS st, enum phase ph, char *cause, size_t size)
 {
     switch ((uint32_t)st) {
@@ -516,7 +516,7 @@ static int32_t acquire(struct wsm_gss *g, const struct wsm_gss_config *cfg, char
                      : WSM_E_OUTOFMEMORY;
             goto done;
         }
-        /* A Kerberos realm is the upper-case form of the domain (as gssauth.c does: DOMAIN\user =
+        /* A Kerberos realm is the upper-case form of the domain (as auth/gssapi.c does: DOMAIN\user =
          * user@DOMAIN). */
         if (domain && g->pkg == PKG_KERBEROS && bs)
             for (WCHAR *c = domain; *c; c++)
