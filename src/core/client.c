@@ -15,22 +15,13 @@
 #include "client.h"
 #include "clientcfg.h"
 #include "detail.h"
-#include "encframe.h"
 #include "envelope.h"
-#include "gssauth.h"
+#include "handshake.h"
 #include "reply.h"
 #include "transport.h"
 
 #define CONTENT_TYPE_UTF8 "application/soap+xml;charset=UTF-8"
 #define CONTENT_TYPE_UTF16 "application/soap+xml;charset=UTF-16"
-
-/* The framing of encrypted requests: the part header lines of MS-WSMV 2.2.9.1.1 with the leading tab that
- * Windows sends, or without it, the only form OMI reads (see post_message()). */
-enum wsm_framing {
-    FRAMING_TABS_UNTRIED, /* tabs; the server has not answered an encrypted request yet */
-    FRAMING_TABS,         /* tabs; the server has answered such a request: kept for the session */
-    FRAMING_NO_TABS       /* the server dropped the connection on the tabs: no tabs for the session */
-};
 
 struct wsm_client {
     struct wsm_endpoint ep;
@@ -48,20 +39,8 @@ struct wsm_client {
     struct wsm_transport *transport;
     unsigned long connections; /* of transports already dropped */
 
-    /* Negotiate / Kerberos through GSSAPI (see gss_handshake()). */
-    int gss_on;                    /* Negotiate/Kerberos: client.c authenticates, not libcurl */
-    struct wsm_gss_config gss_cfg; /* points into ep and creds */
-    struct wsm_gss *gss;           /* created by the first handshake (credentials acquired then) */
-    const char *scheme;            /* "Negotiate" or "Kerberos": the HTTP scheme */
-    const char *protocol;          /* the encrypted MIME protocol that goes with it */
-    int encrypt;                   /* message encryption: HTTP without SessionFlagNoEncryption */
-    int gss_complete;              /* the context is established on the current connection */
-    int hs_leg;                    /* >0 while a handshake leg is being posted */
-    char *hs_header;               /* Authorization value of the next leg (legs after the first) */
-    unsigned char *cbt;            /* channel binding data of the current HTTPS connection */
-    size_t cbt_len;
-    enum wsm_framing framing; /* of encrypted requests (see post_message()) */
-    int sent;                 /* the message being posted has gone out once (see auth_hook()) */
+    /* Negotiate / Kerberos: the authentication seam drives the handshakes (auth/handshake.h). */
+    struct wsm_auth *auth;
 };
 
 void wsm_failure_clear(struct wsm_failure *f)
@@ -151,9 +130,7 @@ void wsm_client_free(struct wsm_client *c)
     if (!c)
         return;
     drop_transport(c);
-    wsm_gss_free(c->gss);
-    free(c->hs_header);
-    free(c->cbt);
+    wsm_auth_free(c->auth);
     wsm_client_config_free(&c->cfg);
     free(c->url);
     free(c->policy_detail);
@@ -189,260 +166,6 @@ static enum wsm_proxy_mode proxy_mode(const struct wsm_client *c)
         }
     }
     return is_set(c->cfg.proxy) ? WSM_PROXY_EXPLICIT : WSM_PROXY_DIRECT;
-}
-
-/* ---- Negotiate / Kerberos (GSSAPI) ---- */
-
-static uint32_t http_timeout(const struct wsm_client *c, uint32_t timeout_ms);
-static int32_t status_error(long status);
-
-/* Private statuses of auth_hook(). RECONNECT: the request found a new connection after the context was
- * established there, so nothing was sent; the caller authenticates again and resends. DROPPED: the request
- * did go out, on the connection of the context, but the server closed it without a reply and libcurl is
- * about to send it again on a new one (it does so for a reused connection); it is stopped there, and the
- * caller treats it as a connection closed without a reply. */
-#define WSM_S_RECONNECT ((int32_t)1)
-#define WSM_S_DROPPED ((int32_t)2)
-
-/* Looks for `scheme` in the WWW-Authenticate values (one scheme per line, or several folded into one line
- * separated by commas; any case). Returns 1 when the server offers the scheme, and then *token is its
- * base64 token (pointer into the value, *token_len bytes; 0 when bare). */
-static int find_challenge(char *const *www, const char *scheme, const char **token, size_t *token_len)
-{
-    size_t n = strlen(scheme);
-    *token = NULL;
-    *token_len = 0;
-    for (size_t i = 0; www && www[i]; i++) {
-        for (const char *p = www[i]; *p;) {
-            while (*p == ' ' || *p == '\t' || *p == ',')
-                p++;
-            if (!strncasecmp(p, scheme, n) && (!p[n] || p[n] == ' ' || p[n] == ',' || p[n] == '\t')) {
-                const char *t = p + n, *e;
-                while (*t == ' ' || *t == '\t')
-                    t++;
-                for (e = t; isalnum((unsigned char)*e) || *e == '+' || *e == '/' || *e == '='; e++)
-                    ;
-                if (e > t && (!*e || *e == ',' || *e == ' ' || *e == '\t') &&
-                    memchr(t, '=', (size_t)(e - t)) != t) {
-                    *token = t;
-                    *token_len = (size_t)(e - t);
-                }
-                return 1;
-            }
-            /* Skip to the next comma outside quotes. */
-            int quoted = 0;
-            for (; *p && (quoted || *p != ','); p++) {
-                if (*p == '"')
-                    quoted = !quoted;
-                else if (*p == '\\' && quoted && p[1])
-                    p++;
-            }
-        }
-    }
-    return 0;
-}
-
-/* One step of the context; on success *header is "<Scheme> <base64 token>" (NULL when there is nothing to
- * send) and *complete tells whether the context is established. */
-static int32_t gss_next(struct wsm_client *c, const unsigned char *in, size_t in_len, char **header,
-                        int *complete, char **detail)
-{
-    unsigned char *out = NULL;
-    size_t out_len = 0;
-    char *b64;
-    int32_t hr;
-
-    *header = NULL;
-    if ((hr = wsm_gss_step(c->gss, in, in_len, c->cbt, c->cbt_len, &out, &out_len, complete, detail)))
-        return hr;
-    if (out_len) {
-        b64 = wsm_base64_encode(out, out_len);
-        *header = b64 ? wsm_asprintf("%s %s", c->scheme, b64) : NULL;
-        free(b64);
-        if (!*header) {
-            free(out);
-            return WSM_E_OUTOFMEMORY;
-        }
-    }
-    free(out);
-    return WSM_S_OK;
-}
-
-/* The transport calls this before each authenticated request goes out (see wsm_auth_hook). */
-static int32_t auth_hook(void *ctx, const struct wsm_conn_info *ci, char **authorization, char **detail)
-{
-    struct wsm_client *c = ctx;
-    int complete = 0;
-    int32_t hr;
-
-    *authorization = NULL;
-    if (!c->hs_leg) {
-        /* An ordinary request rides on the connection's context: no header. A new connection has none. */
-        if (ci->new_connection && c->gss_complete) {
-            c->gss_complete = 0;
-            return c->sent ? WSM_S_DROPPED : WSM_S_RECONNECT;
-        }
-        c->sent = 1;
-        return WSM_S_OK;
-    }
-    if (c->hs_leg > 1) {
-        if (ci->new_connection) {
-            /* The context under construction belonged to the connection that is gone. */
-            return wsm_fail(detail, WSM_E_WINHTTP_CONNECTION_ERROR,
-                            "The server at %s closed the connection in the middle of the %s handshake (after "
-                            "leg %d), so the authentication could not complete.",
-                            c->url, c->scheme, c->hs_leg - 1);
-        }
-        *authorization = c->hs_header;
-        c->hs_header = NULL;
-        return WSM_S_OK;
-    }
-    /* The first leg: a fresh context, bound to this connection's TLS certificate over HTTPS. */
-    wsm_gss_reset(c->gss);
-    free(c->cbt);
-    c->cbt = NULL;
-    c->cbt_len = 0;
-    if (ci->peer_cert && (hr = wsm_gss_cbt_tls_server_end_point(ci->peer_cert, ci->peer_cert_len, &c->cbt,
-                                                                &c->cbt_len, detail)))
-        return hr;
-    if ((hr = gss_next(c, NULL, 0, authorization, &complete, detail)))
-        return hr;
-    if (!*authorization)
-        return wsm_fail(detail, WSM_SEC_E_INTERNAL_ERROR, "GSSAPI produced no initial %s token for %s.",
-                        c->scheme, wsm_gss_spn(c->gss));
-    return WSM_S_OK;
-}
-
-/* Names the user for details (never the password). */
-static const char *user_text(const struct wsm_client *c)
-{
-    return c->gss_cfg.user && *c->gss_cfg.user ? c->gss_cfg.user : "(the current user's credentials)";
-}
-
-/* The handshake step went as it should and another leg follows (a private status of handshake_reply()). */
-#define WSM_S_NEXT_LEG ((int32_t)1)
-
-static int gss_established(const struct wsm_client *c)
-{
-    return wsm_gss_mech(c->gss) != WSM_GSS_MECH_NONE;
-}
-
-/* Reads the server's answer to handshake leg `leg`: WSM_S_OK when the context is established, WSM_S_NEXT_LEG
- * when c->hs_header holds the next leg's Authorization, else the failure (in *f). */
-static int32_t handshake_reply(struct wsm_client *c, const struct wsm_http_reply *http, int leg,
-                               struct wsm_failure *f)
-{
-    const char *token;
-    size_t token_len, in_len = 0;
-    unsigned char *in = NULL;
-    char *detail = NULL;
-    int32_t hr, step = WSM_S_OK;
-    int complete = gss_established(c);
-    int offered = find_challenge(http->www_authenticate, c->scheme, &token, &token_len);
-
-    if (token && !(in = wsm_base64_decode(token, token_len, &in_len)))
-        return failf(f, WSM_SEC_E_INVALID_TOKEN,
-                     "The server at %s sent a %s token that is not valid base64 (leg %d of the handshake).",
-                     c->url, c->scheme, leg);
-    if (http->status == 401) {
-        if (!in && leg == 1 && !offered)
-            hr = failf(f, (int32_t)0x80070005u,
-                       "The server at %s does not offer %s authentication (HTTP 401 without a %s challenge).",
-                       c->url, c->scheme, c->scheme);
-        else if (!in)
-            hr = failf(
-                f, (int32_t)0x80070005u,
-                "The server at %s rejected the %s authentication of %s for %s (HTTP 401 at leg %d of the "
-                "handshake): wrong password, unknown user, or the server cannot use the service ticket.",
-                c->url, c->scheme, user_text(c), wsm_gss_spn(c->gss), leg);
-        else if (complete)
-            hr = failf(
-                f, (int32_t)0x80070005u,
-                "The server at %s rejected the %s authentication of %s after the client had completed it "
-                "(HTTP 401).",
-                c->url, c->scheme, user_text(c));
-        else if (!(hr = step = gss_next(c, in, in_len, &c->hs_header, &complete, &detail)))
-            hr = c->hs_header
-                     ? WSM_S_NEXT_LEG
-                     : failf(f, WSM_SEC_E_INTERNAL_ERROR,
-                             "The server at %s asked for another %s leg, but GSSAPI has nothing more to "
-                             "send.",
-                             c->url, c->scheme);
-    } else if (http->status == 200) {
-        hr = WSM_S_OK;
-        if (in && !complete)
-            hr = step = gss_next(c, in, in_len, &c->hs_header, &complete, &detail);
-        if (!hr && !complete)
-            hr = failf(f, WSM_SEC_E_MUTUAL_AUTH_FAILED,
-                       "The server at %s accepted the %s authentication without sending the final token that "
-                       "proves its own identity (mutual authentication), so it cannot be trusted.",
-                       c->url, c->scheme);
-    } else {
-        hr = failf(f, status_error(http->status),
-                   "The server at %s answered the %s handshake with HTTP status %ld.", c->url, c->scheme,
-                   http->status);
-    }
-    if (step) {
-        /* gss_next() failed: its sentence, with where it happened. */
-        fail_detail(
-            f, step,
-            wsm_asprintf("%s authentication to %s failed: %s", c->scheme, c->url, detail ? detail : ""));
-        free(detail);
-    }
-    free(in);
-    return hr;
-}
-
-/* Establishes the security context on the session's connection with empty-body POSTs (fact sheet §6.1, the
- * "empty-body trick"): every leg answered 401 + token, then 200 (+ the server's final token, which is
- * processed before anything is wrapped). */
-static int32_t gss_handshake(struct wsm_client *c, uint32_t timeout_ms, struct wsm_failure *f)
-{
-    struct wsm_http_reply http = {0};
-    char *detail = NULL;
-    int32_t hr;
-
-    c->gss_complete = 0;
-    if (!c->gss && (hr = wsm_gss_new(&c->gss_cfg, &c->gss, &detail)))
-        return fail_detail(f, hr, detail);
-    for (int leg = 1; leg <= 10; leg++) {
-        c->hs_leg = leg;
-        hr = wsm_transport_post(c->transport, "", 0, NULL, NULL, 0, http_timeout(c, timeout_ms), 65536, &http,
-                                &detail);
-        c->hs_leg = 0;
-        free(c->hs_header);
-        c->hs_header = NULL;
-        if (hr) {
-            char *text = wsm_asprintf("%s authentication of %s to %s failed: %s", c->scheme, user_text(c),
-                                      c->url, detail ? detail : "");
-            free(detail);
-            return fail_detail(f, hr, text);
-        }
-        hr = handshake_reply(c, &http, leg, f);
-        wsm_http_reply_clear(&http);
-        if (hr != WSM_S_NEXT_LEG) {
-            free(c->hs_header);
-            c->hs_header = NULL;
-            c->gss_complete = !hr;
-            return hr;
-        }
-    }
-    free(c->hs_header);
-    c->hs_header = NULL;
-    return failf(f, WSM_SEC_E_INTERNAL_ERROR, "The %s handshake with %s did not end after 10 legs.",
-                 c->scheme, c->url);
-}
-
-static int32_t wrap_cb(void *ctx, const void *plain, size_t len, unsigned char **out, size_t *out_len,
-                       size_t *hdr_len, size_t *orig_len, char **detail)
-{
-    return wsm_gss_wrap(ctx, plain, len, out, out_len, hdr_len, orig_len, detail);
-}
-
-static int32_t unwrap_cb(void *ctx, const void *hdr, size_t hdr_len, const void *data, size_t data_len,
-                         unsigned char **plain, size_t *plain_len, char **detail)
-{
-    return wsm_gss_unwrap(ctx, hdr, hdr_len, data, data_len, plain, plain_len, detail);
 }
 
 /* The first operation reads the client configuration, settles the port,
@@ -512,22 +235,25 @@ static int32_t prepare(struct wsm_client *c, struct wsm_failure *f)
                      "CredSSP authentication is not available in this build yet. Use Negotiate or Kerberos "
                      "(SessionFlagUseNegotiate, SessionFlagUseKerberos), which also encrypt over HTTP.");
     else {
-        struct wsm_gss_config gc;
-        memset(&gc, 0, sizeof(gc));
-        gc.scheme = auth == WSM_FLAG_USE_KERBEROS ? WSM_GSS_KERBEROS : WSM_GSS_NEGOTIATE;
-        gc.host = c->ep.host;
-        gc.port = c->ep.port;
-        gc.spn_port = !!(c->flags & WSM_FLAG_ENABLE_SPN_SERVER_PORT);
-        gc.user = explicit_creds ? c->creds.user : NULL;
-        gc.password = explicit_creds ? c->creds.password : NULL;
-        gc.allow_ntlm = 1;
-        c->gss_cfg = gc;
-        c->gss_on = 1;
+        struct wsm_auth_params ap;
+        memset(&ap, 0, sizeof(ap));
+        ap.mech = &wsm_mech_gss;
+        ap.cfg.scheme = auth == WSM_FLAG_USE_KERBEROS ? WSM_GSS_KERBEROS : WSM_GSS_NEGOTIATE;
+        ap.cfg.host = c->ep.host;
+        ap.cfg.port = c->ep.port;
+        ap.cfg.spn_port = !!(c->flags & WSM_FLAG_ENABLE_SPN_SERVER_PORT);
+        ap.cfg.user = explicit_creds ? c->creds.user : NULL;
+        ap.cfg.password = explicit_creds ? c->creds.password : NULL;
+        ap.cfg.allow_ntlm = 1;
+        ap.scheme = ap.cfg.scheme == WSM_GSS_KERBEROS ? "Kerberos" : "Negotiate";
+        ap.protocol = ap.cfg.scheme == WSM_GSS_KERBEROS ? WSM_ENC_PROTOCOL_KERBEROS : WSM_ENC_PROTOCOL_SPNEGO;
+        ap.encrypt = !c->ep.https && !(c->flags & WSM_FLAG_NO_ENCRYPTION);
+        ap.url = c->url;
+        wsm_auth_free(c->auth);
+        c->auth = NULL;
+        if ((hr = wsm_auth_new(&ap, &c->auth)))
+            return failf(f, hr, "Out of memory.");
         tc.auth = WSM_AUTH_EXTERNAL;
-        c->scheme = gc.scheme == WSM_GSS_KERBEROS ? "Kerberos" : "Negotiate";
-        c->protocol = gc.scheme == WSM_GSS_KERBEROS ? WSM_ENC_PROTOCOL_KERBEROS : WSM_ENC_PROTOCOL_SPNEGO;
-        c->encrypt = !c->ep.https && !(c->flags & WSM_FLAG_NO_ENCRYPTION);
-        c->gss_complete = 0;
     }
     tc.user = c->creds.user;
     tc.password = c->creds.password;
@@ -548,8 +274,8 @@ static int32_t prepare(struct wsm_client *c, struct wsm_failure *f)
     }
     if ((hr = wsm_transport_new(&tc, &c->transport, &detail)))
         return fail_detail(f, hr, detail);
-    if (c->gss_on)
-        wsm_transport_set_auth_hook(c->transport, auth_hook, c);
+    if (c->auth)
+        wsm_auth_attach(c->auth, c->transport);
     c->ready = 1;
     return WSM_S_OK;
 }
@@ -601,26 +327,6 @@ static int is_soap_type(const char *type)
            (!type[20] || type[20] == ';' || type[20] == ' ');
 }
 
-/* The HRESULT for an HTTP status that carried no usable SOAP fault. */
-static int32_t status_error(long status)
-{
-    if (status == 400)
-        return ERROR_WSMAN_HTTP_STATUS_BAD_REQUEST;
-    if (status == 404)
-        return ERROR_WSMAN_HTTP_NOT_FOUND_STATUS;
-    if (status == 413)
-        return ERROR_WSMAN_HTTP_REQUEST_TOO_LARGE_STATUS;
-    if (status == 415)
-        return ERROR_WSMAN_UNSUPPORTED_ENCODING;
-    if (status == 503)
-        return ERROR_WSMAN_HTTP_SERVICE_UNAVAILABLE_STATUS;
-    if (status >= 300 && status < 400)
-        return ERROR_WSMAN_UNSUPPORTED_HTTP_STATUS_REDIRECT;
-    if (status >= 500 && status < 600)
-        return ERROR_WSMAN_HTTP_STATUS_SERVER_ERROR;
-    return ERROR_WSMAN_UNKNOWN_HTTP_STATUS_RETURNED;
-}
-
 static const char *auth_name(uint32_t flags)
 {
     if (flags & WSM_FLAG_USE_BASIC)
@@ -632,18 +338,8 @@ static const char *auth_name(uint32_t flags)
     return "no";
 }
 
-/* Sends one SOAP message. With Negotiate/Kerberos it first establishes the context (again when the server
- * lost it: a new connection, or a 401 on an authenticated one — once per message), encrypts over HTTP, and
- * decrypts and verifies the reply, so that on success http holds plaintext SOAP whatever the wire carried.
- *
- * The framing rule. Windows and OMI both accept the encrypted parts in Windows' framing except for one
- * thing: OMI finds the part header lines only at the very start of a line, so the tab that MS-WSMV shows
- * and Windows sends before each of them makes OMI fail the decryption and close the connection without an
- * HTTP reply. So a session frames like Windows until the server has answered an encrypted request (then it
- * never changes: a session against Windows sends Windows' bytes). When instead the server closes the
- * connection without a reply to the session's first encrypted request, the session authenticates again on
- * a new connection, resends that request once without the tabs, and keeps that framing to its end. That is
- * one resend at most: if the server drops that one too, the failure is reported (0x80072EFE). */
+/* Sends one SOAP message; with Negotiate/Kerberos through the authentication seam (auth/handshake.h), which
+ * also encrypts and decrypts, so that on success http holds plaintext SOAP whatever the wire carried. */
 static int32_t post_message(struct wsm_client *c, const char *body, size_t len, int utf16, int unauth,
                             uint32_t timeout_ms, size_t limit, struct wsm_http_reply *http,
                             struct wsm_failure *f)
@@ -653,131 +349,13 @@ static int32_t post_message(struct wsm_client *c, const char *body, size_t len, 
     char *detail = NULL;
     int32_t hr;
 
-    if (!c->gss_on || unauth) {
+    if (!c->auth || unauth)
         hr = wsm_transport_post(c->transport, body, len, ctype, unauth ? identify_headers : NULL, unauth,
                                 http_timeout(c, timeout_ms), limit, http, &detail);
-        return hr ? fail_detail(f, hr, detail) : WSM_S_OK;
-    }
-    for (int attempt = 0;; attempt++) {
-        char *ebody = NULL, *etype = NULL;
-        size_t elen = 0;
-
-        if (!c->gss_complete && (hr = gss_handshake(c, timeout_ms, f)))
-            return hr;
-        unsigned frame =
-            (utf16 ? WSM_ENCFRAME_UTF16 : 0) | (c->framing == FRAMING_NO_TABS ? WSM_ENCFRAME_NO_TABS : 0);
-        if (c->encrypt && (hr = wsm_encframe_build(c->protocol, frame, body, len, wrap_cb, c->gss, &ebody,
-                                                   &elen, &etype, &detail))) {
-            c->gss_complete = 0;
-            return fail_detail(f, hr, detail);
-        }
-        /* The encrypted reply is a little larger than the SOAP text the limit is about. */
-        c->sent = 0;
-        hr = wsm_transport_post(c->transport, c->encrypt ? ebody : body, c->encrypt ? elen : len,
-                                c->encrypt ? etype : ctype, NULL, 0, http_timeout(c, timeout_ms),
-                                limit ? limit + 65536 : 0, http, &detail);
-        free(ebody);
-        free(etype);
-        if (hr == WSM_S_RECONNECT && attempt == 0)
-            continue; /* nothing was sent: authenticate on the new connection */
-        if (hr == WSM_S_RECONNECT)
-            return failf(f, WSM_E_WINHTTP_CONNECTION_ERROR,
-                         "The connection to %s was lost again right after %s authentication.", c->url,
-                         c->scheme);
-        if (hr) {
-            /* Whether the server saw the message is unknown, and with it the sequence numbers. */
-            c->gss_complete = 0;
-            if ((hr == WSM_S_DROPPED || hr == WSM_E_WINHTTP_CONNECTION_ERROR) && c->encrypt &&
-                c->framing == FRAMING_TABS_UNTRIED) {
-                /* dropped without a reply: OMI's way of refusing the tabs (the framing rule above) */
-                c->framing = FRAMING_NO_TABS;
-                free(detail);
-                detail = NULL;
-                continue;
-            }
-            if (hr == WSM_S_DROPPED && attempt == 0)
-                continue; /* the server closed the connection of the context (restart, idle): once more */
-            if (hr == WSM_S_DROPPED)
-                return failf(f, WSM_E_WINHTTP_CONNECTION_ERROR,
-                             "The server at %s closed the connection without a reply to the request, also "
-                             "when it was sent again after a new %s authentication.",
-                             c->url, c->scheme);
-            return fail_detail(f, hr, detail);
-        }
-        if (c->encrypt && c->framing == FRAMING_TABS_UNTRIED && http->status != 401)
-            c->framing = FRAMING_TABS;
-        if (http->status != 401)
-            break;
-        c->gss_complete = 0;
-        if (attempt > 0)
-            return failf(
-                f, (int32_t)0x80070005u,
-                "The server at %s refused the request (HTTP 401) although %s authentication of %s had "
-                "just succeeded.",
-                c->url, c->scheme, user_text(c));
-        wsm_http_reply_clear(http); /* the server lost the context (restart, idle timeout): once more */
-    }
-
-    if (wsm_encframe_is_encrypted(http->content_type)) {
-        char *plain = NULL, *charset = NULL, *type;
-        size_t plain_len = 0;
-        hr = wsm_encframe_parse(http->content_type, http->body, http->len, c->protocol, unwrap_cb, c->gss,
-                                limit, &plain, &plain_len, &charset, &detail);
-        if (hr) {
-            char *text = wsm_asprintf("The encrypted reply from %s (HTTP %ld) was rejected: %s", c->url,
-                                      http->status, detail ? detail : "");
-            free(detail);
-            c->gss_complete = 0; /* a damaged or forged message may have upset the sequence state */
-            wsm_http_reply_clear(http);
-            return fail_detail(f, hr, text);
-        }
-        /* An RC4-HMAC Kerberos wrap made by MIT carries one byte of RFC 4757 padding (0x01) that Length=
-         * counts; no well-formed SOAP text ends with that byte (UTF-8 or UTF-16LE), so it goes. */
-        if (plain_len && (unsigned char)plain[plain_len - 1] == 0x01)
-            plain[--plain_len] = '\0';
-        type = wsm_asprintf("application/soap+xml;charset=%s", charset);
-        free(charset);
-        if (!type) {
-            free(plain);
-            wsm_http_reply_clear(http);
-            return failf(f, WSM_E_OUTOFMEMORY, "Out of memory.");
-        }
-        free(http->body);
-        free(http->content_type);
-        http->body = plain;
-        http->len = plain_len;
-        http->content_type = type;
-        return WSM_S_OK;
-    }
-    if (c->encrypt && (http->status == 200 || is_soap_type(http->content_type))) {
-        struct wsm_quoted q;
-        hr = failf(f, ERROR_WSMAN_HTTP_INVALID_CONTENT_TYPE_IN_RESPONSE_DATA,
-                   "The server at %s answered an encrypted request with an unencrypted reply (HTTP %ld, "
-                   "Content-Type \"%s\"); it is not used, because anyone on the network could have sent it.",
-                   c->url, http->status, wsm_quote_str(&q, http->content_type ? http->content_type : ""));
-        wsm_http_reply_clear(http);
-        return hr;
-    }
-    if (!http->len && !c->encrypt && !c->ep.https && http->status == 500) {
-        hr = failf(
-            f, ERROR_WSMAN_HTTP_STATUS_SERVER_ERROR,
-            "The server at %s answered the unencrypted request with HTTP 500 and no body: it most likely "
-            "requires message encryption (AllowUnencrypted = false on the service). Do not set "
-            "SessionFlagNoEncryption, or use HTTPS.",
-            c->url);
-        wsm_http_reply_clear(http);
-        return hr;
-    }
-    if (!http->len && c->encrypt && (http->status == 400 || http->status == 415)) {
-        hr = failf(f, status_error(http->status),
-                   "The server at %s did not accept the encrypted message (HTTP %ld): it does not seem to "
-                   "support WinRM message encryption. Use HTTPS, or SessionFlagNoEncryption if the service "
-                   "allows unencrypted traffic.",
-                   c->url, http->status);
-        wsm_http_reply_clear(http);
-        return hr;
-    }
-    return WSM_S_OK;
+    else
+        hr = wsm_auth_post(c->auth, c->transport, body, len, utf16, http_timeout(c, timeout_ms), limit, http,
+                           &detail);
+    return hr ? fail_detail(f, hr, detail) : WSM_S_OK;
 }
 
 /* One request/reply exchange. unauth: an unauthenticated Identify. On
@@ -818,15 +396,15 @@ static int32_t exchange(struct wsm_client *c, struct wsm_request *req, uint32_t 
 
     if (http.status == 401) {
         if (unauth || (c->flags & WSM_FLAG_USE_NO_AUTHENTICATION))
-            hr = failf(f, (int32_t)0x80070005u,
+            hr = failf(f, WSM_E_ACCESSDENIED,
                        "The server at %s requires authentication (HTTP 401) and the request was sent without "
                        "credentials.",
                        c->url);
         else if (c->flags & WSM_FLAG_USE_CLIENT_CERTIFICATE)
-            hr = failf(f, (int32_t)0x80070005u,
+            hr = failf(f, WSM_E_ACCESSDENIED,
                        "The server at %s did not accept the client certificate (HTTP 401).", c->url);
         else
-            hr = failf(f, (int32_t)0x80070005u,
+            hr = failf(f, WSM_E_ACCESSDENIED,
                        "The server at %s rejected the %s credentials of user \"%s\" (HTTP 401).", c->url,
                        auth_name(c->flags), c->creds.user ? c->creds.user : "");
         goto done;
@@ -861,8 +439,8 @@ static int32_t exchange(struct wsm_client *c, struct wsm_request *req, uint32_t 
         }
     }
     if (http.status != 200) {
-        hr = failf(f, status_error(http.status), "The server at %s answered with HTTP status %ld%s.", c->url,
-                   http.status,
+        hr = failf(f, wsm_http_status_hr(http.status), "The server at %s answered with HTTP status %ld%s.",
+                   c->url, http.status,
                    !http.len ? " and no body"
                    : reply   ? " without a SOAP fault"
                              : " and a body that is not a SOAP envelope");

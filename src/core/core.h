@@ -33,6 +33,8 @@
 #define WSM_E_OUTOFMEMORY ((int32_t)0x8007000Eu)
 #define WSM_E_INVALIDARG ((int32_t)0x80070057u)
 #define WSM_E_NOTIMPL ((int32_t)0x80004001u)
+#define WSM_E_FAIL ((int32_t)0x80004005u)
+#define WSM_E_ACCESSDENIED ((int32_t)0x80070005u)
 
 /* ---- errors.c: the one table of error names and texts ---- */
 

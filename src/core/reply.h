@@ -19,14 +19,6 @@
 #include "session_cfg.h" /* struct wsm_locator */
 #include "enumstate.h"   /* struct wsm_enum_state: wsm_enum_push etc. */
 
-/* COM codes the fault mapping needs that core.h does not define (yet). */
-#ifndef WSM_E_FAIL
-#define WSM_E_FAIL ((int32_t)0x80004005u)
-#endif
-#ifndef WSM_E_ACCESSDENIED
-#define WSM_E_ACCESSDENIED ((int32_t)0x80070005u)
-#endif
-
 /* An opaque parsed envelope (owns the xmlDoc). The functions below take it as const, but the
  * serialising ones briefly add namespace declarations to the element they write: do not use one reply
  * from two threads at once. */

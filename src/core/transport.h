@@ -129,6 +129,9 @@ const char *wsm_clean(struct wsm_clean_text *c, const char *s);
 int wsm_has_crlf(const char *s);
 /* Frees a NULL-terminated array of malloc'd strings and the array (NULL is fine). */
 void wsm_free_strv(char **v);
+/* The HRESULT for an HTTP status that carried no usable SOAP fault, as WinRM's client reports it: 400, 404,
+ * 413, 415, 503, 3xx (redirects are not followed), other 5xx, anything else. */
+int32_t wsm_http_status_hr(long status);
 
 /* ---- certstore.c: the Linux certificate store for client certificates ---- */
 

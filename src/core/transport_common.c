@@ -48,3 +48,22 @@ void wsm_http_reply_clear(struct wsm_http_reply *r)
     free(r->body);
     memset(r, 0, sizeof(*r));
 }
+
+int32_t wsm_http_status_hr(long status)
+{
+    if (status == 400)
+        return ERROR_WSMAN_HTTP_STATUS_BAD_REQUEST;
+    if (status == 404)
+        return ERROR_WSMAN_HTTP_NOT_FOUND_STATUS;
+    if (status == 413)
+        return ERROR_WSMAN_HTTP_REQUEST_TOO_LARGE_STATUS;
+    if (status == 415)
+        return ERROR_WSMAN_UNSUPPORTED_ENCODING;
+    if (status == 503)
+        return ERROR_WSMAN_HTTP_SERVICE_UNAVAILABLE_STATUS;
+    if (status >= 300 && status < 400)
+        return ERROR_WSMAN_UNSUPPORTED_HTTP_STATUS_REDIRECT;
+    if (status >= 500 && status < 600)
+        return ERROR_WSMAN_HTTP_STATUS_SERVER_ERROR;
+    return ERROR_WSMAN_UNKNOWN_HTTP_STATUS_RETURNED;
+}
