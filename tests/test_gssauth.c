@@ -24,6 +24,7 @@
 #include <gssapi/gssapi_ext.h>
 
 #include "gssauth.h"
+#include "mechutil.h"
 #include "test.h"
 
 #define ACCEPT_FAILED ((int32_t)0x7FFF0001) /* the acceptor (this test) refused a token */
@@ -312,7 +313,8 @@ static int omi_wrap(gss_ctx_id_t actx, const char *msg, unsigned char **wire, si
 /* Replies in OMI's layout and in Windows' on one context, then damaged ones in either layout. */
 static void test_kerberos_layouts(void)
 {
-    static const char msg[] = "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\">omi</s:Envelope>";
+    static const char msg[] =
+        "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\">omi</s:Envelope>";
     struct damage {
         int omi;  /* the layout of the damaged reply */
         int byte; /* which byte to flip: >= 0 in the data, < 0 from the end of the header */
@@ -335,10 +337,12 @@ static void test_kerberos_layouts(void)
                 if (!(omi ? omi_wrap(actx, msg, &wire, &h, &d, __LINE__)
                           : acceptor_wrap(actx, WSM_GSS_MECH_KRB5, 0, msg, &wire, &h, &d, __LINE__)))
                     break;
-                wire[damaged[k].byte >= 0 ? h + (size_t)damaged[k].byte : h - (size_t)-damaged[k].byte] ^= 0x20;
+                wire[damaged[k].byte >= 0 ? h + (size_t)damaged[k].byte : h - (size_t)-damaged[k].byte] ^=
+                    0x20;
                 hr = wsm_gss_unwrap(g, wire, h, wire + h, d, &plain, &plain_len, &detail);
                 ok(hr == WSM_SEC_E_MESSAGE_ALTERED || hr == WSM_SEC_E_INVALID_TOKEN,
-                   "damaged %s reply (byte %d): 0x%08x", omi ? "OMI" : "Windows", damaged[k].byte, (unsigned)hr);
+                   "damaged %s reply (byte %d): 0x%08x", omi ? "OMI" : "Windows", damaged[k].byte,
+                   (unsigned)hr);
                 ok(!plain && !plain_len, "a damaged reply gave plaintext");
                 /* the text names what was tried: both layouts for a Windows token, why a plain one was
                  * read as such */
@@ -354,7 +358,8 @@ static void test_kerberos_layouts(void)
                       : acceptor_wrap(actx, WSM_GSS_MECH_KRB5, 0, msg, &wire, &h, &d, __LINE__)))
                 break;
             if (omi)
-                ok(d == sizeof(msg) - 1 && h >= 44, "OMI layout: %zu-byte length field, %zu data bytes", h, d);
+                ok(d == sizeof(msg) - 1 && h >= 44, "OMI layout: %zu-byte length field, %zu data bytes", h,
+                   d);
             hr = wsm_gss_unwrap(g, wire, h, wire + h, d, &plain, &plain_len, &detail);
             ok(hr == 0, "%s layout reply %d: 0x%08x %s", omi ? "OMI" : "Windows", i, (unsigned)hr,
                detail ? detail : "");
@@ -368,6 +373,69 @@ static void test_kerberos_layouts(void)
         free_actx(&actx);
         wsm_gss_free(g);
     }
+}
+
+/* The pieces both back-ends share (auth/mechutil.c). */
+static void test_mechutil(void)
+{
+    static const struct {
+        const char *in, *out;
+    } users[] = {{"alice@WSMAUTO.TEST", "alice@WSMAUTO.TEST"},
+                 {"wsmauto.test\\alice", "alice@WSMAUTO.TEST"},
+                 {"dom\\a@b", "a@b@DOM"},
+                 {"alice", "alice"},
+                 {"\\alice", NULL},
+                 {"dom\\", NULL},
+                 {"a\\b\\c", NULL}};
+    for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
+        int bad = 0;
+        char *r = wsm_mech_krb5_user(users[i].in, &bad);
+        ok(users[i].out ? (r && !strcmp(r, users[i].out) && !bad) : (!r && bad), "krb5 user of \"%s\": %s",
+           users[i].in, r ? r : "(null)");
+        free(r);
+    }
+    ok(wsm_mech_is_ip_literal("127.0.0.1") && wsm_mech_is_ip_literal("127.1") &&
+           wsm_mech_is_ip_literal("::1") && wsm_mech_is_ip_literal("fe80::1%eth0") &&
+           !wsm_mech_is_ip_literal("localhost") && !wsm_mech_is_ip_literal("host1.example"),
+       "IP literals");
+
+    struct wsm_gss_config c = cfg(WSM_GSS_KERBEROS, "host.example", NULL, NULL, 0);
+    char *spn = NULL, *detail = NULL;
+    ok_hr(0, wsm_mech_spn(&c, &spn, &detail));
+    ok(spn && !strcmp(spn, "HTTP/host.example"), "SPN %s", spn ? spn : "(null)");
+    free(spn);
+    c.spn_port = 1;
+    c.port = 5985;
+    c.service = "WSMAN";
+    ok_hr(0, wsm_mech_spn(&c, &spn, &detail));
+    ok(spn && !strcmp(spn, "WSMAN/host.example:5985"), "SPN with a port %s", spn ? spn : "(null)");
+    free(spn);
+    c.port = 70000;
+    ok_hr(WSM_E_INVALIDARG, wsm_mech_spn(&c, &spn, &detail));
+    ok(!spn && detail && strstr(detail, "70000"), "SPN port out of range: %s", detail ? detail : "");
+    free(detail);
+    detail = NULL;
+    c.port = 1;
+    c.host = "a/b";
+    ok_hr(WSM_E_INVALIDARG, wsm_mech_spn(&c, &spn, &detail));
+    free(detail);
+
+    static const unsigned char cfx[16] = {0x05, 0x04, 0x06, 0xFF, 0x00, 0x10, 0x00, 0x1C};
+    size_t ec = 0, rrc = 0;
+    ok(wsm_mech_cfx_token(cfx, 16, &ec, &rrc) && ec == 16 && rrc == 28, "CFX header: EC %zu RRC %zu", ec,
+       rrc);
+    ok(!wsm_mech_cfx_token(cfx, 15, &ec, &rrc), "a short token is no CFX token");
+
+    /* every cause has a sentence and an SSPI code; the SPN shows where it is named */
+    char buf[300];
+    for (int k = WSM_CAUSE_WRONG_PASSWORD; k <= WSM_CAUSE_FAILED; k++) {
+        int32_t hr = wsm_mech_cause((enum wsm_cause)k, "HTTP/x", buf, sizeof(buf));
+        ok((uint32_t)hr >= 0x80090300u && (uint32_t)hr <= 0x800903FFu && strlen(buf) > 10,
+           "cause %d: 0x%08x %s", k, (unsigned)hr, buf);
+    }
+    ok(wsm_mech_cause(WSM_CAUSE_TARGET_UNKNOWN, "HTTP/x", buf, sizeof(buf)) == WSM_SEC_E_TARGET_UNKNOWN &&
+           strstr(buf, "HTTP/x"),
+       "the SPN in the sentence: %s", buf);
 }
 
 static void test_names(void)
@@ -937,6 +1005,7 @@ int main(int argc, char **argv)
              kt);
     run(cmd);
 
+    test_mechutil();
     test_names();
     test_kerberos_explicit();
     test_kerberos_layouts();

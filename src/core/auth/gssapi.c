@@ -27,7 +27,6 @@
 #define _GNU_SOURCE
 #endif
 
-#include <arpa/inet.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +44,7 @@
 #include "core.h"
 #include "detail.h"
 #include "gssauth.h"
+#include "mechutil.h"
 
 static gss_OID_desc oid_krb5 = {9, (void *)"\x2a\x86\x48\x86\xf7\x12\x01\x02\x02"};
 /* 1.2.840.48018.1.2.2: the krb5 OID as older Windows acceptors spell it in a SPNEGO reply */
@@ -76,44 +76,6 @@ struct wsm_gss {
 };
 
 /* ---- names and small helpers ---- */
-
-static int is_ip_literal(const char *host)
-{
-    unsigned char buf[16];
-    if (strchr(host, ':'))
-        return 1; /* IPv6 (a host name never holds ':'), zone index or not */
-    if (inet_pton(AF_INET, host, buf) == 1)
-        return 1;
-    /* inet_aton-style short forms ("127.1") are addresses too: digits and dots only. */
-    return strspn(host, "0123456789.") == strlen(host);
-}
-
-static char *ascii_upper_dup(const char *s, size_t n)
-{
-    char *r = wsm_strndup(s, n);
-    for (char *p = r; p && *p; p++)
-        if (*p >= 'a' && *p <= 'z')
-            *p = (char)(*p - 'a' + 'A');
-    return r;
-}
-
-/* The user name in krb5 form: "DOMAIN\user" → "user@DOMAIN" (realm upper-cased), else as given.
- * NULL with *bad set when the form is unusable, NULL alone when out of memory. */
-static char *krb5_user_name(const char *user, int *bad)
-{
-    const char *bs = strchr(user, '\\');
-    *bad = 0;
-    if (!bs)
-        return wsm_strdup(user);
-    if (bs == user || !bs[1] || strchr(bs + 1, '\\')) {
-        *bad = 1;
-        return NULL;
-    }
-    char *dom = ascii_upper_dup(user, (size_t)(bs - user));
-    char *r = dom ? wsm_asprintf("%s@%s", bs + 1, dom) : NULL;
-    free(dom);
-    return r;
-}
 
 static int oid_is_krb5(gss_const_OID o)
 {
@@ -164,92 +126,70 @@ static int32_t classify(OM_uint32 major, OM_uint32 minor, enum phase ph, const c
     case KRB5KDC_ERR_PREAUTH_FAILED:
     case KRB5KRB_AP_ERR_BAD_INTEGRITY:
         if (ph != PH_MESSAGE) {
-            snprintf(cause, size, "the KDC rejected the password (wrong password)");
-            return WSM_SEC_E_LOGON_DENIED;
+            return wsm_mech_cause(WSM_CAUSE_WRONG_PASSWORD, spn, cause, size);
         }
         break;
     case KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN:
-        snprintf(cause, size, "the KDC does not know the user");
-        return WSM_SEC_E_LOGON_DENIED;
+        return wsm_mech_cause(WSM_CAUSE_UNKNOWN_USER, spn, cause, size);
     case KRB5KDC_ERR_CLIENT_REVOKED:
-        snprintf(cause, size, "the KDC refused the user (account disabled or locked out)");
-        return WSM_SEC_E_LOGON_DENIED;
+        return wsm_mech_cause(WSM_CAUSE_USER_REVOKED, spn, cause, size);
     case KRB5KDC_ERR_KEY_EXP:
-        snprintf(cause, size, "the user's password has expired");
-        return WSM_SEC_E_LOGON_DENIED;
+        return wsm_mech_cause(WSM_CAUSE_PASSWORD_EXPIRED, spn, cause, size);
     case KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN:
-        snprintf(cause, size, "the KDC does not know the SPN %s; check the host name or register the SPN",
-                 spn);
-        return WSM_SEC_E_TARGET_UNKNOWN;
+        return wsm_mech_cause(WSM_CAUSE_TARGET_UNKNOWN, spn, cause, size);
     case KRB5_KDC_UNREACH:
-        snprintf(cause, size, "no KDC of the realm could be reached");
-        return WSM_SEC_E_NO_AUTHENTICATING_AUTHORITY;
+        return wsm_mech_cause(WSM_CAUSE_KDC_UNREACHABLE, spn, cause, size);
     case KRB5_REALM_UNKNOWN:
     case KRB5_REALM_CANT_RESOLVE:
-        snprintf(cause, size, "the Kerberos realm is unknown (no KDC configured or found for it)");
-        return WSM_SEC_E_NO_AUTHENTICATING_AUTHORITY;
+        return wsm_mech_cause(WSM_CAUSE_REALM_UNKNOWN, spn, cause, size);
     case KRB5KRB_AP_ERR_TKT_EXPIRED:
-        snprintf(cause, size, "the Kerberos ticket has expired; run kinit");
-        return WSM_SEC_E_CONTEXT_EXPIRED;
+        return wsm_mech_cause(WSM_CAUSE_TICKET_EXPIRED, spn, cause, size);
     case KRB5_FCC_NOFILE:
     case KRB5_CC_NOTFOUND:
-        snprintf(cause, size, "there is no Kerberos ticket cache (or no TGT in it); run kinit");
-        return WSM_SEC_E_NO_CREDENTIALS;
+        return wsm_mech_cause(WSM_CAUSE_NO_TICKET, spn, cause, size);
     case KRB5KRB_AP_ERR_SKEW:
     case KRB5_KDCREP_SKEW:
-        snprintf(cause, size, "the clocks of this machine and the KDC or server differ too much");
-        return WSM_SEC_E_TIME_SKEW;
+        return wsm_mech_cause(WSM_CAUSE_TIME_SKEW, spn, cause, size);
     case KRB5KRB_AP_ERR_MODIFIED:
     case KRB5KRB_AP_ERR_BADMATCH:
     case KRB5KRB_AP_WRONG_PRINC:
     case KRB5KRB_AP_ERR_NOT_US:
-        snprintf(cause, size, "the server is not the principal the SPN %s names", spn);
-        return WSM_SEC_E_WRONG_PRINCIPAL;
+        return wsm_mech_cause(WSM_CAUSE_WRONG_PRINCIPAL, spn, cause, size);
     default:
         break;
     }
     switch (routine) {
     case GSS_S_BAD_BINDINGS:
-        snprintf(cause, size, "the channel bindings do not match");
-        return WSM_SEC_E_BAD_BINDINGS;
+        return wsm_mech_cause(WSM_CAUSE_BAD_BINDINGS, spn, cause, size);
     case GSS_S_BAD_MECH:
-        snprintf(cause, size, "the security mechanism is not installed");
-        return WSM_SEC_E_SECPKG_NOT_FOUND;
+        return wsm_mech_cause(WSM_CAUSE_NO_PACKAGE, spn, cause, size);
     case GSS_S_CREDENTIALS_EXPIRED:
-        snprintf(cause, size, "the credentials have expired; run kinit");
-        return WSM_SEC_E_CONTEXT_EXPIRED;
+        return wsm_mech_cause(WSM_CAUSE_CREDENTIALS_EXPIRED, spn, cause, size);
     case GSS_S_CONTEXT_EXPIRED:
-        snprintf(cause, size, "the security context has expired");
-        return WSM_SEC_E_CONTEXT_EXPIRED;
+        return wsm_mech_cause(WSM_CAUSE_CONTEXT_EXPIRED, spn, cause, size);
     case GSS_S_NO_CRED:
-        snprintf(cause, size, "no usable credentials");
-        return WSM_SEC_E_NO_CREDENTIALS;
+        return wsm_mech_cause(WSM_CAUSE_NO_CREDENTIALS, spn, cause, size);
     case GSS_S_BAD_NAME:
     case GSS_S_BAD_NAMETYPE:
         if (ph == PH_CRED) {
-            snprintf(cause, size, "the user name cannot be used");
-            return WSM_SEC_E_UNKNOWN_CREDENTIALS;
+            return wsm_mech_cause(WSM_CAUSE_BAD_USER_NAME, spn, cause, size);
         }
         break;
     case GSS_S_BAD_SIG:
     case GSS_S_DEFECTIVE_TOKEN:
         if (ph == PH_MESSAGE) {
-            snprintf(cause, size, "the message failed its integrity check (altered or garbled)");
-            return WSM_SEC_E_MESSAGE_ALTERED;
+            return wsm_mech_cause(WSM_CAUSE_ALTERED, spn, cause, size);
         }
-        snprintf(cause, size, "the server's authentication token is invalid");
-        return WSM_SEC_E_INVALID_TOKEN;
+        return wsm_mech_cause(WSM_CAUSE_BAD_TOKEN, spn, cause, size);
     case 0:
         if (major & (GSS_S_DUPLICATE_TOKEN | GSS_S_OLD_TOKEN | GSS_S_UNSEQ_TOKEN | GSS_S_GAP_TOKEN)) {
-            snprintf(cause, size, "the message was replayed or arrived out of order");
-            return WSM_SEC_E_OUT_OF_SEQUENCE;
+            return wsm_mech_cause(WSM_CAUSE_OUT_OF_SEQUENCE, spn, cause, size);
         }
         break;
     default:
         break;
     }
-    snprintf(cause, size, "the security package failed");
-    return WSM_SEC_E_INTERNAL_ERROR;
+    return wsm_mech_cause(WSM_CAUSE_FAILED, spn, cause, size);
 }
 
 static const char *ccache_name(void)
@@ -378,7 +318,7 @@ static int32_t acquire(struct wsm_gss *g, const struct wsm_gss_config *cfg, char
         bad = 0;
         name_type = GSS_C_NT_USER_NAME;
     } else {
-        name_text = krb5_user_name(g->user, &bad);
+        name_text = wsm_mech_krb5_user(g->user, &bad);
         name_type = g->scheme == WSM_GSS_KERBEROS ? GSS_KRB5_NT_PRINCIPAL_NAME : GSS_C_NT_USER_NAME;
     }
     if (bad)
@@ -444,31 +384,21 @@ int32_t wsm_gss_new(const struct wsm_gss_config *cfg, struct wsm_gss **out, char
     if (!out)
         return WSM_E_INVALIDARG;
     *out = NULL;
-    if (!cfg || !cfg->host || !cfg->host[0])
-        return wsm_fail(detail, WSM_E_INVALIDARG,
-                        "Negotiate/Kerberos authentication needs a target host name");
-    if (cfg->scheme != WSM_GSS_NEGOTIATE && cfg->scheme != WSM_GSS_KERBEROS)
-        return wsm_fail(detail, WSM_E_INVALIDARG, "unknown authentication scheme %d", (int)cfg->scheme);
-    if (cfg->spn_port && (cfg->port == 0 || cfg->port > 65535))
-        return wsm_fail(detail, WSM_E_INVALIDARG, "the SPN port %u is not in 1..65535", cfg->port);
-    const char *service = cfg->service && cfg->service[0] ? cfg->service : "HTTP";
-    if (strpbrk(service, "/@\\") || strpbrk(cfg->host, "/@\\"))
-        return wsm_fail(detail, WSM_E_INVALIDARG,
-                        "the SPN service \"%s\" or host cannot hold '/', '@' or '\\'",
-                        wsm_quote_str(&q, service));
+    char *spn = NULL;
+    if ((hr = wsm_mech_spn(cfg, &spn, detail)))
+        return hr;
 
     struct wsm_gss *g = calloc(1, sizeof(*g));
-    if (!g)
+    if (!g) {
+        free(spn);
         return WSM_E_OUTOFMEMORY;
+    }
     g->scheme = cfg->scheme;
     g->delegate = cfg->delegate;
     g->ctx = GSS_C_NO_CONTEXT;
     g->cred = GSS_C_NO_CREDENTIAL;
     g->target = GSS_C_NO_NAME;
-    char port[16] = "";
-    if (cfg->spn_port)
-        snprintf(port, sizeof(port), ":%u", cfg->port);
-    g->spn = wsm_asprintf("%s/%s%s", service, cfg->host, port);
+    g->spn = spn;
     if (cfg->user && cfg->user[0]) {
         g->user = wsm_strdup(cfg->user);
         g->password = wsm_strdup(cfg->password ? cfg->password : "");
@@ -479,7 +409,7 @@ int32_t wsm_gss_new(const struct wsm_gss_config *cfg, struct wsm_gss **out, char
     }
 
     if (g->scheme == WSM_GSS_NEGOTIATE) {
-        int ip = is_ip_literal(cfg->host);
+        int ip = wsm_mech_is_ip_literal(cfg->host);
         if (!ip)
             g->offer |= OFFER_KRB5;
         if (cfg->allow_ntlm)
@@ -502,12 +432,13 @@ int32_t wsm_gss_new(const struct wsm_gss_config *cfg, struct wsm_gss **out, char
 
     /* Kerberos scheme: the SPN exactly as given (no DNS canonicalisation, no case change). SPNEGO: a
      * host-based name, the only target form gss-ntlmssp imports; MIT maps it to service/host[:port]. */
-    char *tname = g->scheme == WSM_GSS_KERBEROS ? wsm_strdup(g->spn)
-                                                : wsm_asprintf("%s@%s%s", service, cfg->host, port);
+    char *tname = wsm_strdup(g->spn);
     if (!tname) {
         wsm_gss_free(g);
         return WSM_E_OUTOFMEMORY;
     }
+    if (g->scheme != WSM_GSS_KERBEROS)
+        *strchr(tname, '/') = '@'; /* service@host[:port]: neither part can hold a '/' */
     major = (OM_uint32)import_name(
         tname, g->scheme == WSM_GSS_KERBEROS ? GSS_KRB5_NT_PRINCIPAL_NAME : GSS_C_NT_HOSTBASED_SERVICE,
         &g->target, &minor);
@@ -563,7 +494,7 @@ static OM_uint32 krb5_direct(struct wsm_gss *g, gss_channel_bindings_t cb, OM_ui
     *minor = 0;
     if (g->user) {
         int bad;
-        char *text = krb5_user_name(g->user, &bad);
+        char *text = wsm_mech_krb5_user(g->user, &bad);
         gss_name_t name = GSS_C_NO_NAME;
         if (!text)
             return GSS_S_BAD_NAME;
@@ -936,15 +867,6 @@ static unsigned char *join(const void *hdr, size_t hdr_len, const void *data, si
     return buf;
 }
 
-/* A Kerberos wrap token of RFC 4121 §4.2.6.2 (TOK_ID 05 04, filler FF) with its Right Rotation Count. */
-static int cfx_wrap_token(const unsigned char *t, size_t n, size_t *rrc)
-{
-    if (n < 16 || t[0] != 0x05 || t[1] != 0x04 || t[3] != 0xFF)
-        return 0;
-    *rrc = (size_t)t[6] << 8 | t[7];
-    return 1;
-}
-
 int32_t wsm_gss_unwrap(struct wsm_gss *g, const void *hdr, size_t hdr_len, const void *data, size_t data_len,
                        unsigned char **plain, size_t *plain_len, char **detail)
 {
@@ -980,15 +902,16 @@ int32_t wsm_gss_unwrap(struct wsm_gss *g, const void *hdr, size_t hdr_len, const
      * trailer does not fit in the header, can only be the second kind: it is unwrapped whole. Any other
      * token is tried in the DCE layout first and, for a CFX token, whole after that. Both verify the token's
      * integrity: neither yields data from a damaged or forged reply. */
-    int cfx = cfx_wrap_token(buf, hdr_len + data_len, &rrc);
+    int cfx = wsm_mech_cfx_token(buf, hdr_len + data_len, NULL, &rrc);
     if (cfx && (rrc == 0 || hdr_len < 16 + rrc)) {
         char *why = NULL;
         int32_t hr = unwrap_whole(g, buf, hdr_len + data_len, "the reply could not be decrypted", plain,
                                   plain_len, detail ? &why : NULL);
         if (hr && detail)
-            *detail = wsm_asprintf("%s; read as a plain wrap token (RRC %zu) because the Windows layout cannot "
-                                   "apply: its %zu-byte header cannot hold a rotated trailer of %zu bytes",
-                                   why ? why : "the unwrap failed", rrc, hdr_len, rrc);
+            *detail =
+                wsm_asprintf("%s; read as a plain wrap token (RRC %zu) because the Windows layout cannot "
+                             "apply: its %zu-byte header cannot hold a rotated trailer of %zu bytes",
+                             why ? why : "the unwrap failed", rrc, hdr_len, rrc);
         free(why);
         return hr;
     }

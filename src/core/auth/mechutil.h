@@ -1,0 +1,69 @@
+/*
+ * What the mechanism back-ends (gssapi.c on Linux, sspi.c on Windows)
+ * share: the checks and the SPN of a configuration, the forms of a user
+ * name, the RFC 4121 token header, and the causes of failures with the
+ * one sentence and HRESULT each, so that the library and the DLL report
+ * the same mistake the same way.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef WSMAUTO_MECHUTIL_H
+#define WSMAUTO_MECHUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gssauth.h"
+
+/* Checks cfg (a host, a known scheme, an SPN port in range, no '/', '@' or '\' in the service or host) and
+ * builds its SPN, "HTTP/host" or "HTTP/host:port", exactly as given (never resolved or canonicalised).
+ * *spn malloc'd. WSM_E_INVALIDARG with a detail, or WSM_E_OUTOFMEMORY. */
+int32_t wsm_mech_spn(const struct wsm_gss_config *cfg, char **spn, char **detail);
+
+/* 1 when host is an IP address literal (IPv6, or digits and dots, which covers inet_aton's short forms such
+ * as "127.1"): no Kerberos ticket can name an address. */
+int wsm_mech_is_ip_literal(const char *host);
+
+/* The user name in krb5 form: "DOMAIN\user" → "user@DOMAIN" (realm upper-cased), else as given. NULL with
+ * *bad set when the form is unusable ("\user", "DOMAIN\", two backslashes), NULL alone when out of memory. */
+char *wsm_mech_krb5_user(const char *user, int *bad);
+
+/* An RFC 4121 §4.2.6.2 wrap token (TOK_ID 05 04, filler FF): 1 with its Extra Count and Right Rotation Count
+ * (either may be NULL). */
+int wsm_mech_cfx_token(const unsigned char *t, size_t n, size_t *ec, size_t *rrc);
+
+/* Why an authentication step failed, in the back-ends' common terms. */
+enum wsm_cause {
+    WSM_CAUSE_WRONG_PASSWORD,   /* the KDC said so */
+    WSM_CAUSE_UNKNOWN_USER,     /* the KDC said so */
+    WSM_CAUSE_USER_REVOKED,     /* account disabled or locked out */
+    WSM_CAUSE_PASSWORD_EXPIRED, /* the user's password */
+    WSM_CAUSE_LOGON_DENIED,     /* credentials rejected, no finer reason known */
+    WSM_CAUSE_TARGET_UNKNOWN,   /* the KDC does not know the SPN */
+    WSM_CAUSE_KDC_UNREACHABLE,
+    WSM_CAUSE_REALM_UNKNOWN,
+    WSM_CAUSE_NO_AUTHORITY, /* no KDC or domain controller, no finer reason known */
+    WSM_CAUSE_TICKET_EXPIRED,
+    WSM_CAUSE_NO_TICKET, /* implicit credentials: no ticket cache or no TGT */
+    WSM_CAUSE_TIME_SKEW,
+    WSM_CAUSE_WRONG_PRINCIPAL, /* the server is not who the SPN names */
+    WSM_CAUSE_BAD_BINDINGS,
+    WSM_CAUSE_NO_PACKAGE, /* the mechanism is not installed */
+    WSM_CAUSE_CREDENTIALS_EXPIRED,
+    WSM_CAUSE_CONTEXT_EXPIRED,
+    WSM_CAUSE_NO_CREDENTIALS,
+    WSM_CAUSE_BAD_USER_NAME,
+    WSM_CAUSE_ALTERED,   /* a message failed its integrity check */
+    WSM_CAUSE_BAD_TOKEN, /* the server's handshake token */
+    WSM_CAUSE_OUT_OF_SEQUENCE,
+    WSM_CAUSE_INCOMPLETE,
+    WSM_CAUSE_DECRYPT,
+    WSM_CAUSE_MUTUAL,
+    WSM_CAUSE_UNSUPPORTED,
+    WSM_CAUSE_FAILED /* anything else */
+};
+
+/* The cause's sentence into buf (spn for those that name it) and its HRESULT (WSM_SEC_E_*). */
+int32_t wsm_mech_cause(enum wsm_cause cause, const char *spn, char *buf, size_t size);
+
+#endif
