@@ -2,7 +2,16 @@
 # Runs one of the script examples (examples/vbscript/*.vbs, examples/jscript/*.js)
 # with Wine's cscript against the bundled WS-Management server:
 #
-#   tools/run-wine-example.sh [--32] examples/vbscript/get_instance.vbs [EXTRA ARGS...]
+#   tools/run-wine-example.sh [--32] [--negotiate] [--dll FILE] examples/vbscript/get_instance.vbs [EXTRA ARGS...]
+#
+# --dll FILE: that WSMAuto.dll (of the architecture --32 says) instead of build-win's (build-win32's); the
+# prefix then lives beside it.
+# --negotiate: instead of Basic, the server speaks only Negotiate and Kerberos with
+# message encryption, as a default-configured Windows host does, in a throw-away
+# Kerberos realm (tests/kdc/kdc.sh, removed afterwards) whose environment (a Unix
+# KRB5_CONFIG, which Wine's Kerberos reads through the host's MIT libraries, and a
+# private KRB5CCNAME) the script gets; it is given
+#   http://localhost:PORT/wsman alice@WSMAUTO.TEST alice-pw-1 (e.g. examples/vbscript/negotiate.vbs).
 #
 # It builds nothing: it needs build-win/WSMAuto.dll (made by tools/build-windows.sh),
 # or with --32 build-win32/WSMAuto.dll, the 32-bit DLL, run by the 32-bit programs
@@ -25,14 +34,26 @@ set -eu
 
 build="build-win"
 sys=system32
-if [ "${1:-}" = --32 ]; then
-    build="build-win32"
-    sys=syswow64
+negotiate=""
+dll_arg=""
+while [ $# -gt 0 ]; do
+    case $1 in
+    --32)
+        build="build-win32"
+        sys=syswow64
+        ;;
+    --negotiate) negotiate=1 ;;
+    --dll)
+        dll_arg=$2
+        shift
+        ;;
+    *) break ;;
+    esac
     shift
-fi
+done
 sysdir="C:\\windows\\$sys"
 if [ $# -lt 1 ]; then
-    echo "usage: $0 [--32] SCRIPT [EXTRA ARGS...]   (e.g. $0 examples/vbscript/enum_services.vbs)" >&2
+    echo "usage: $0 [--32] [--negotiate] [--dll FILE] SCRIPT [EXTRA ARGS...]   (e.g. $0 examples/vbscript/enum_services.vbs)" >&2
     exit 2
 fi
 script=$1
@@ -43,7 +64,7 @@ if [ ! -f "$script" ]; then
 fi
 script=$(cd "$(dirname "$script")" && pwd)/$(basename "$script")
 top=$(cd "$(dirname "$0")/.." && pwd)
-dll=$top/$build/WSMAuto.dll
+dll=${dll_arg:-$top/$build/WSMAuto.dll}
 if [ ! -f "$dll" ]; then
     echo "$0: $dll does not exist: build it first with tools/build-windows.sh" >&2
     exit 2
@@ -55,7 +76,7 @@ for tool in wine wineboot wineserver winepath; do
     fi
 done
 
-dir=$top/$build/wine-example
+dir=$(dirname "$dll")/wine-example
 mkdir -p "$dir"
 export WINEPREFIX="$dir/prefix" # before the cleanup trap: its wineserver -k must not reach ~/.wine
 . "$top/tests/wine/wineprefix.sh"
@@ -69,6 +90,7 @@ cleanup() {
         kill "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     fi
+    [ -n "$negotiate" ] && sh "$top/tests/kdc/kdc.sh" stop "$dir/kdc" >/dev/null 2>&1
     [ -n "$out" ] && rm -f "$out"
     wineserver -k 2>/dev/null || true
 }
@@ -92,14 +114,35 @@ if ! "$wine" "$sysdir\\regsvr32.exe" /s "$(winepath -w "$dir/WSMAuto.dll")" >"$d
     exit 1
 fi
 
-printf '[Client]\r\n# Basic over plain HTTP needs SessionFlagNoEncryption, which needs this.\r\nAllowUnencrypted = true\r\n' \
-    >"$dir/client.conf"
+if [ -n "$negotiate" ]; then
+    # Nothing to allow: Negotiate encrypts every message over HTTP.
+    printf '[Client]\r\n' >"$dir/client.conf"
+    sh "$top/tests/kdc/kdc.sh" stop "$dir/kdc" >/dev/null 2>&1 || true
+    if ! sh "$top/tests/kdc/kdc.sh" start "$dir/kdc" >"$dir/kdc.log" 2>&1; then
+        echo "$0: the test realm did not start, see $dir/kdc.log (needs krb5-kdc, krb5-admin-server, krb5-user)" >&2
+        exit 1
+    fi
+    . "$dir/kdc/env"
+    KRB5CCNAME="FILE:$dir/kdc/example.ccache"
+    export KRB5CCNAME
+    server_auth="negotiate,kerberos"
+    host=localhost
+    user=alice@WSMAUTO.TEST
+    password=alice-pw-1
+else
+    printf '[Client]\r\n# Basic over plain HTTP needs SessionFlagNoEncryption, which needs this.\r\nAllowUnencrypted = true\r\n' \
+        >"$dir/client.conf"
+    server_auth="basic,digest"
+    host=127.0.0.1
+    user=wsmuser
+    password=wsmpass
+fi
 WSMAUTO_CLIENT_CONFIG=$(winepath -w "$dir/client.conf")
 export WSMAUTO_CLIENT_CONFIG
 
 rm -f "$dir/port"
 /usr/bin/python3 "$top/tests/server/wsman_server.py" --port-file "$dir/port" --log "$dir/server.log" \
-    --auth basic,digest --user wsmuser:wsmpass &
+    --auth "$server_auth" --user wsmuser:wsmpass &
 pid=$!
 tries=0
 while [ ! -s "$dir/port" ]; do
@@ -118,7 +161,7 @@ winscript=$(winepath -w "$script")
 # own exit status goes through a file (a pipeline's status is tee's).
 {
     st=0
-    "$wine" "$sysdir\\cscript.exe" //nologo "$winscript" "http://127.0.0.1:$port/wsman" wsmuser wsmpass "$@" || st=$?
+    "$wine" "$sysdir\\cscript.exe" //nologo "$winscript" "http://$host:$port/wsman" "$user" "$password" "$@" || st=$?
     echo "$st" >"$out.status"
 } | tee "$out"
 status=$(cat "$out.status" 2>/dev/null || echo 1)
