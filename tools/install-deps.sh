@@ -8,7 +8,8 @@
 #   the Windows DLLs: mingw-w64 for x86_64 and i686 (C compilers, binutils), dpkg-dev (apt-get source: libxml2
 #          is built from Debian's source package), and Wine to run their VBScript/JScript tests: wine + wine64
 #          for the 64-bit DLL and wine32:i386 (the i386 architecture is added to dpkg for it) for the 32-bit
-#          one, whose tests run SysWOW64's 32-bit programs in a 64-bit prefix;
+#          one, whose tests run SysWOW64's 32-bit programs in a 64-bit prefix; libgssapi-krb5-2:i386, the MIT
+#          Kerberos that 32-bit Wine's Kerberos package loads (wine32 only recommends it);
 #   tests: Debian's python3 with lxml and gssapi (tests/server), the openssl CLI
 #          (test certificates), an MIT KDC and kadmin.local for the throw-away
 #          realm of tests/kdc, kinit (krb5-user); winbind (Samba's ntlm_auth, which Wine's NTLM package runs:
@@ -18,7 +19,7 @@ set -eu
 packages="cmake make gcc g++ pkg-config python3 python3-lxml libxml2-dev libcurl4-openssl-dev libssl-dev
 openssl ca-certificates mingw-w64-tools libwine-dev libkrb5-dev gss-ntlmssp gss-ntlmssp-dev python3-gssapi winbind
 krb5-kdc krb5-admin-server krb5-user gcc-mingw-w64-x86-64-win32 binutils-mingw-w64-x86-64
-gcc-mingw-w64-i686-win32 binutils-mingw-w64-i686 dpkg-dev wine wine64 wine32:i386
+gcc-mingw-w64-i686-win32 binutils-mingw-w64-i686 dpkg-dev wine wine64 wine32:i386 libgssapi-krb5-2:i386
 groff-base man-db bash-completion"
 missing=""
 for p in $packages; do
