@@ -456,7 +456,7 @@ static void test_identify(void)
  * accepted as it came; anything else named IdentifyResponse is still refused. */
 static void test_identify_foreign(void)
 {
-#define ID_ENV(body)                                                                                          \
+#define ID_ENV(body)                                                                                         \
     "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"" WSM_NS_SOAP "\" xmlns:wsmid=\"" WSM_NS_IDENTITY "\">"             \
     "<SOAP-ENV:Header/><SOAP-ENV:Body>" body "</SOAP-ENV:Body></SOAP-ENV:Envelope>"
     static const struct {
@@ -474,7 +474,8 @@ static void test_identify_foreign(void)
          0, "<wsmid:ProductVendor>V</wsmid:ProductVendor>"},
         /* wsmid wins when both are there */
         {ID_ENV("<SOAP-ENV:IdentifyResponse><wsmid:ProductVendor>A</wsmid:ProductVendor>"
-                "</SOAP-ENV:IdentifyResponse><wsmid:IdentifyResponse><wsmid:ProductVendor>B</wsmid:ProductVendor>"
+                "</SOAP-ENV:IdentifyResponse><wsmid:IdentifyResponse><wsmid:ProductVendor>B</"
+                "wsmid:ProductVendor>"
                 "</wsmid:IdentifyResponse>"),
          0, "<wsmid:IdentifyResponse xmlns:wsmid=\"" WSM_NS_IDENTITY "\"><wsmid:ProductVendor>B<"},
         /* strict otherwise: a child outside wsmid, no children, another local name */
@@ -984,6 +985,28 @@ static void test_encodings(void)
             free(xml);
             wsm_reply_free(r);
         }
+        free(data);
+    }
+
+    /* UTF-16 of an odd number of bytes: an error, not the text without its last byte (LE, BE, BOM or
+     * charset alike); the same text one byte longer, with a trailing space, is fine. */
+    for (int be = 0; be < 2; be++) {
+        size_t n = 0;
+        char *data = to_utf16(text, sizeof(text) - 1, be, 1, &n);
+        char *odd = malloc(n + 1);
+        memcpy(odd, data, n);
+        odd[n] = be ? 0 : ' ';
+        r = NULL;
+        ok_hr(ERROR_WSMAN_INVALID_XML,
+              parse_quiet(odd, n + 1, be ? "utf-16be" : "utf-16", 0, &r, &detail, "odd UTF-16"));
+        ok(!r && contains(detail, "odd number of bytes"), "odd UTF-16 detail: %s", detail ? detail : "");
+        free(detail);
+        detail = NULL;
+        ok_hr(ERROR_WSMAN_INVALID_XML, parse_quiet(odd + 2, n - 1, be ? "utf-16be" : "utf-16", 0, &r, &detail,
+                                                   "odd UTF-16 without BOM"));
+        free(detail);
+        detail = NULL;
+        free(odd);
         free(data);
     }
 

@@ -456,6 +456,12 @@ static int32_t reply_parse_impl(const char *data, size_t len, const char *charse
                         "The reply is %zu bytes long, more than the %zu bytes allowed.", len, max_size);
     if ((hr = pick_encoding(data, len, charset, &encoding, detail)))
         return hr;
+    /* libxml2 would drop a lone last byte of UTF-16 text without a word. */
+    if (encoding && !strncmp(encoding, "UTF-16", 6) && len % 2)
+        return wsm_fail(
+            detail, ERROR_WSMAN_INVALID_XML,
+            "The reply is UTF-16 text of an odd number of bytes (%zu): it was cut off or is not UTF-16.",
+            len);
     if ((hr = parse_xml(data, len, encoding, "reply", &doc, detail)))
         return hr;
 
