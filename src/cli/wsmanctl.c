@@ -19,7 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libxml/parser.h>
 
 #include "comedge.h"
 #include "args.h"
@@ -598,8 +597,6 @@ int main(int argc, char **argv)
         cli_opts_free(&o);
         return CLI_EXIT_FAILED;
     }
-    /* libxml2 2.9's first-time set-up is not thread-safe: do it before any worker formats a reply. */
-    xmlInitParser();
     if (o.remote_count > 1) {
         status = run_many(&o);
     } else {

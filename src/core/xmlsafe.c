@@ -42,6 +42,15 @@ struct parse {
 };
 
 /* m without its trailing line feed and blanks, cut to fit out[WSM_XML_MESSAGE_SIZE]. */
+/* libxml2's global set-up (xmlInitParser: its encoding handlers, its mutexes, the thread-local error state)
+ * is not thread-safe in libxml2 2.9, and its first run would otherwise happen inside whichever threads build
+ * or parse their first documents together. It runs here once, when the library (or the program that links
+ * this file) is loaded, before any thread of the caller can exist. */
+__attribute__((constructor)) static void xmlsafe_init(void)
+{
+    xmlInitParser();
+}
+
 static void keep_message(char *out, const char *m)
 {
     size_t n = m ? strlen(m) : 0;
