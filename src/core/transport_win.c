@@ -26,6 +26,28 @@
  *    another certificate), the reply is not used and the post fails (SEC_E_BAD_BINDINGS).
  * Proxy authentication (407) is left to WinHTTP with WinHttpSetCredentials(WINHTTP_AUTH_TARGET_PROXY).
  *
+ * No connection outlives its session's TLS policy. WinHTTP checks a server certificate once, in the handshake of a
+ * new connection, with the security flags of the request that opened it; a kept-alive connection is then reused
+ * without a new check. Windows keeps a pool per session handle (one per transport here). Wine's WinHTTP keeps
+ * ONE pool for the whole process, keyed by server name, port and "secure" only (tests/wine/test_transport_win.c,
+ * test_wine_pool, shows it: two session handles share one TLS connection, a request without ignore flags goes
+ * over a connection opened with them, and WINHTTP_DISABLE_KEEP_ALIVE does not keep a request off a pooled
+ * connection). So a session with SkipCACheck|SkipCNCheck would lend its connection to a session that checks. The
+ * transport therefore:
+ *  - checks the connection of every HTTPS reply (check_connection): a connection WinHTTP opened for this request
+ *    (WINHTTP_CALLBACK_STATUS_CONNECTED_TO_SERVER) was checked with this transport's flags; any other one must
+ *    have a certificate this transport accepted before, or pass check_server_cert() with this transport's flags
+ *    and host name, else the reply is discarded, the connection dropped and the post fails with the HRESULT of
+ *    the failed check. A transport with a client certificate accepts only connections its own requests opened
+ *    (a reused connection carries whichever client certificate, if any, its opener presented);
+ *  - keeps requests off connections it has not checked: a process-wide record (pool_note, pool_foreign) says
+ *    when a transport with another TLS policy (flags, host name, client certificate) used a connection that may
+ *    be in the same pool since this transport's last request. Then an unauthenticated Identify goes first (the
+ *    probe: it carries no credentials and nothing of the caller's); a reused connection that fails the check is
+ *    dropped and the probe repeated, so the verdict comes from a connection WinHTTP opens with this transport's
+ *    flags, with the same HRESULTs and texts as always. The request proper follows on the probed connection.
+ *    Transports with the same policy share connections without a probe.
+ *
  * TLS failures: Windows' WinHTTP says which check failed through the WINHTTP_CALLBACK_STATUS_SECURE_FAILURE
  * callback. Wine's WinHTTP (8.0) does not: it fails every check with ERROR_WINHTTP_SECURE_CHANNEL_ERROR and
  * never calls that callback. Then the transport finds out itself: a bare Schannel handshake (SSPI, no HTTP byte
@@ -117,11 +139,131 @@ struct wsm_transport {
 
     /* Of the request in progress. */
     DWORD secure_flags; /* WINHTTP_CALLBACK_STATUS_FLAG_* from the SECURE_FAILURE callback */
+    int conn_opened;    /* WINHTTP_CALLBACK_STATUS_CONNECTED_TO_SERVER: WinHTTP opened a connection for it */
 
-    /* EXTERNAL over HTTPS: the DER of the server certificate of the current connection (see the top). */
+    /* HTTPS: the DER of the server certificate of the current connection (for EXTERNAL the channel binding's,
+     * see the top). */
     unsigned char *peer_cert;
     size_t peer_cert_len;
+
+    /* TLS policy per connection (see the top). verified: DER of server certificates this transport accepted
+     * (WinHTTP's check of a connection opened for one of its requests, or check_server_cert), so a reused
+     * connection with one of them needs no new check. own: the addresses of connections its requests opened
+     * (client certificates). pool_key: which pool its connections may share under Wine (host, port), proxied:
+     * the pool is the proxy's; policy: hash of what the certificate checks depend on; pool_seq: the number of its
+     * last exchange in the process-wide record. */
+    unsigned char *verified[4];
+    size_t verified_len[4];
+    unsigned verified_next;
+    struct {
+        SOCKADDR_STORAGE local, remote;
+    } own[4];
+    unsigned own_count, own_next;
+    unsigned long long pool_key, policy, pool_seq;
+    int proxied;
 };
+
+/* ---- the process-wide record of HTTPS connection use (Wine's process-wide pool, see the top) ---- */
+
+/* One slot per pool key and TLS policy that completed an HTTPS exchange lately: the number of its last
+ * exchange. A slot idle for POOL_FORGET_MS is reused (Wine keeps an idle connection 30 s). When no slot is free,
+ * pool_lost is set to that exchange's number, which every transport then counts as another policy's. */
+#define POOL_SLOTS 64
+#define POOL_FORGET_MS 120000u
+
+struct pool_slot {
+    unsigned long long seq, key, policy;
+    ULONGLONG tick;
+    int proxied;
+};
+
+static SRWLOCK pool_lock = SRWLOCK_INIT;
+static struct pool_slot pool_slots[POOL_SLOTS];
+static unsigned long long pool_counter, pool_lost;
+
+/* Under Wine the pool key is the server name WinHttpConnect got, the port and "secure"; through a proxy it is
+ * the proxy's, which the environment mode does not name: a proxied transport may share with anyone. */
+static int pool_shared(const struct pool_slot *s, const struct wsm_transport *t)
+{
+    return s->proxied || t->proxied || s->key == t->pool_key;
+}
+
+/* After an HTTPS exchange of t: its connection may now be in the pool. */
+static void pool_note(struct wsm_transport *t)
+{
+    ULONGLONG now = GetTickCount64();
+    struct pool_slot *slot = NULL, *spare = NULL;
+
+    AcquireSRWLockExclusive(&pool_lock);
+    unsigned long long seq = ++pool_counter;
+    for (size_t i = 0; i < POOL_SLOTS && !slot; i++) {
+        struct pool_slot *s = &pool_slots[i];
+        if (s->seq && s->key == t->pool_key && s->policy == t->policy && s->proxied == t->proxied)
+            slot = s;
+        else if (!spare && (!s->seq || now - s->tick > POOL_FORGET_MS))
+            spare = s;
+    }
+    if (!slot && (slot = spare) != NULL) {
+        slot->key = t->pool_key;
+        slot->policy = t->policy;
+        slot->proxied = t->proxied;
+    }
+    if (slot) {
+        slot->seq = seq;
+        slot->tick = now;
+    } else {
+        pool_lost = seq;
+    }
+    t->pool_seq = seq;
+    ReleaseSRWLockExclusive(&pool_lock);
+}
+
+/* Whether t's next request may be given a connection that a transport with another TLS policy used since t's
+ * last exchange (with a client certificate: any other transport). */
+static int pool_foreign(const struct wsm_transport *t)
+{
+    ULONGLONG now = GetTickCount64();
+    int foreign;
+
+    AcquireSRWLockShared(&pool_lock);
+    foreign = pool_lost > t->pool_seq;
+    for (size_t i = 0; i < POOL_SLOTS && !foreign; i++) {
+        const struct pool_slot *s = &pool_slots[i];
+        if (s->seq > t->pool_seq && now - s->tick <= POOL_FORGET_MS && pool_shared(s, t) &&
+            (s->policy != t->policy || t->client_cert))
+            foreign = 1;
+    }
+    ReleaseSRWLockShared(&pool_lock);
+    return foreign;
+}
+
+/* FNV-1a, 64 bits. */
+static unsigned long long fnv(unsigned long long h, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+/* pool_key and policy of a new transport (host names compare without case, as certificate names do). */
+static void pool_identity(struct wsm_transport *t)
+{
+    unsigned long long host = 14695981039346656037ull;
+    for (const char *c = t->host; *c; c++) {
+        char l = *c >= 'A' && *c <= 'Z' ? (char)(*c - 'A' + 'a') : *c;
+        host = fnv(host, &l, 1);
+    }
+    t->proxied = t->proxy_mode != WSM_PROXY_DIRECT;
+    t->pool_key = fnv(host, &t->port, sizeof(t->port));
+    unsigned char flags[3] = {(unsigned char)t->skip_ca_check, (unsigned char)t->skip_cn_check,
+                              (unsigned char)t->skip_revocation_check};
+    t->policy = fnv(host, flags, sizeof(flags));
+    if (t->client_cert)
+        t->policy = fnv(t->policy, t->client_cert->pbCertEncoded, t->client_cert->cbCertEncoded);
+}
 
 /* ---- small helpers ---- */
 
@@ -225,6 +367,8 @@ void wsm_transport_free(struct wsm_transport *t)
     free(t->proxy_user);
     wipe_free_w(&t->proxy_password);
     free(t->peer_cert);
+    for (size_t i = 0; i < sizeof(t->verified) / sizeof(t->verified[0]); i++)
+        free(t->verified[i]);
     free(t);
 }
 
@@ -727,6 +871,7 @@ int32_t wsm_transport_new(const struct wsm_transport_config *cfg, struct wsm_tra
                       wsm_clean(&ch, t->host), (unsigned long)GetLastError());
         goto fail;
     }
+    pool_identity(t);
     *out = t;
     return WSM_S_OK;
 
@@ -916,13 +1061,19 @@ done:
     return cert;
 }
 
-static int32_t tls_failure(struct wsm_transport *t, DWORD err, DWORD flags, uint32_t timeout_ms, char **detail)
+/* The HRESULT and text of a failed certificate check. how: NULL when WinHTTP failed the request (flags from its
+ * callback, else found out here), or who found the flags. */
+static int32_t tls_failure(struct wsm_transport *t, DWORD err, DWORD flags, uint32_t timeout_ms, const char *how,
+                           char **detail)
 {
     struct wsm_clean_text ch;
     const char *host = wsm_clean(&ch, t->host);
-    const char *how = "WinHTTP";
 
-    if (!(flags & ~WINHTTP_CALLBACK_STATUS_FLAG_SECURITY_CHANNEL_ERROR)) {
+    int winhttp_failed = !how;
+
+    if (winhttp_failed)
+        how = "WinHTTP";
+    if (winhttp_failed && !(flags & ~WINHTTP_CALLBACK_STATUS_FLAG_SECURITY_CHANNEL_ERROR)) {
         /* Map WinHTTP's own specific codes first, then find out ourselves (Wine reports them all as a channel
          * error without the callback). */
         switch (err) {
@@ -1017,7 +1168,7 @@ static int32_t map_failure(struct wsm_transport *t, DWORD err, uint32_t timeout_
     case ERROR_WINHTTP_SECURE_CERT_REVOKED:
     case ERROR_WINHTTP_SECURE_INVALID_CERT:
     case ERROR_WINHTTP_SECURE_CERT_WRONG_USAGE:
-        return tls_failure(t, err, t->secure_flags, timeout_ms, detail);
+        return tls_failure(t, err, t->secure_flags, timeout_ms, NULL, detail);
     case ERROR_WINHTTP_CLIENT_AUTH_CERT_NEEDED:
         return wsm_fail(detail, WSM_E_WINHTTP_SECURE_CHANNEL_ERROR,
                         "The TLS handshake with \"%s\" failed: the server asked for a client certificate "
@@ -1039,6 +1190,8 @@ static void CALLBACK on_status(HINTERNET h, DWORD_PTR ctx, DWORD status, LPVOID 
     struct wsm_transport *t = (struct wsm_transport *)ctx;
     if (t && status == WINHTTP_CALLBACK_STATUS_SECURE_FAILURE && info && len >= sizeof(DWORD))
         t->secure_flags |= *(const DWORD *)info;
+    else if (t && status == WINHTTP_CALLBACK_STATUS_CONNECTED_TO_SERVER)
+        t->conn_opened = 1;
 }
 
 /* The request's header block: Content-Type, the extra lines, Authorization. NULL when out of memory. */
@@ -1134,9 +1287,116 @@ struct exchange {
     int connection_close, new_connection;
     char *body;
     size_t len;
-    unsigned char *cert; /* EXTERNAL over HTTPS: DER of the server certificate of the request's connection */
+    unsigned char *cert; /* HTTPS: DER of the server certificate of the request's connection */
     size_t cert_len;
 };
+
+/* ---- the TLS policy of reused connections (see the top) ---- */
+
+static int is_verified(const struct wsm_transport *t, const unsigned char *der, size_t len)
+{
+    for (size_t i = 0; i < sizeof(t->verified) / sizeof(t->verified[0]); i++) {
+        if (t->verified[i] && t->verified_len[i] == len && !memcmp(t->verified[i], der, len))
+            return 1;
+    }
+    return 0;
+}
+
+/* Remembers an accepted certificate (the oldest of four is forgotten; out of memory: not remembered, so the
+ * next reuse checks again). */
+static void remember_verified(struct wsm_transport *t, const unsigned char *der, size_t len)
+{
+    unsigned char *copy;
+    if (is_verified(t, der, len) || !(copy = malloc(len ? len : 1)))
+        return;
+    memcpy(copy, der, len);
+    unsigned i = t->verified_next++ % (sizeof(t->verified) / sizeof(t->verified[0]));
+    free(t->verified[i]);
+    t->verified[i] = copy;
+    t->verified_len[i] = len;
+}
+
+/* The connection of the request just answered (addresses from note_connection) is one a request of t opened. */
+static int is_own(const struct wsm_transport *t)
+{
+    if (!t->have_addr)
+        return 0;
+    for (unsigned i = 0; i < t->own_count; i++) {
+        if (!memcmp(&t->own[i].local, &t->local_addr, sizeof(t->local_addr)) &&
+            !memcmp(&t->own[i].remote, &t->remote_addr, sizeof(t->remote_addr)))
+            return 1;
+    }
+    return 0;
+}
+
+static void remember_own(struct wsm_transport *t)
+{
+    if (!t->have_addr || is_own(t))
+        return;
+    unsigned i = t->own_next++ % (sizeof(t->own) / sizeof(t->own[0]));
+    t->own[i].local = t->local_addr;
+    t->own[i].remote = t->remote_addr;
+    if (t->own_count <= i)
+        t->own_count = i + 1;
+}
+
+/* Checks the connection request h went over against t's TLS policy; x->cert gets its server certificate. A
+ * connection WinHTTP opened for this request was checked by WinHTTP with t's flags. Any other one was opened for
+ * an earlier request, maybe of another session with other flags (Wine), and is accepted only with a certificate t
+ * accepted before or that passes check_server_cert with t's flags and host name; with a client certificate, only
+ * when one of t's own requests opened it. Returns 0, or the failure (*rejected: a reused connection was refused,
+ * which the caller drops). */
+static int32_t check_connection(struct wsm_transport *t, HINTERNET h, struct exchange *x, int *rejected,
+                                char **detail)
+{
+    struct wsm_clean_text ch;
+    PCCERT_CONTEXT cert = NULL;
+    DWORD size = sizeof(cert);
+    int32_t hr = WSM_S_OK;
+
+    *rejected = 0;
+    if (!WinHttpQueryOption(h, WINHTTP_OPTION_SERVER_CERT_CONTEXT, &cert, &size))
+        cert = NULL;
+    if (cert) {
+        if (!(x->cert = malloc(cert->cbCertEncoded ? cert->cbCertEncoded : 1))) {
+            CertFreeCertificateContext(cert);
+            return WSM_E_OUTOFMEMORY;
+        }
+        memcpy(x->cert, cert->pbCertEncoded, cert->cbCertEncoded);
+        x->cert_len = cert->cbCertEncoded;
+    }
+    if (t->conn_opened) {
+        if (cert)
+            remember_verified(t, x->cert, x->cert_len);
+        remember_own(t);
+    } else if (!cert && is_own(t)) {
+        /* Opened by an earlier request of t, so WinHTTP checked it with t's flags. */
+    } else if (!cert) {
+        *rejected = 1;
+        hr = wsm_fail(detail, WSM_E_WINHTTP_SECURE_CHANNEL_ERROR,
+                      "The request to \"%s\" went over a connection WinHTTP had opened before, and WinHTTP did not "
+                      "give its server certificate, so it could not be checked; the reply is not used.",
+                      wsm_clean(&ch, t->host));
+    } else if (t->client_cert && !is_own(t)) {
+        *rejected = 1;
+        hr = wsm_fail(detail, WSM_E_WINHTTP_SECURE_CHANNEL_ERROR,
+                      "The request to \"%s\" went over a connection another session had opened, which need not "
+                      "carry this session's client certificate; the reply is not used.",
+                      wsm_clean(&ch, t->host));
+    } else if (!is_verified(t, x->cert, x->cert_len)) {
+        DWORD flags = check_server_cert(t, cert);
+        if (flags) {
+            *rejected = 1;
+            hr = tls_failure(t, ERROR_WINHTTP_SECURE_FAILURE, flags, 0,
+                             "own check of the server certificate of a connection WinHTTP reused", detail);
+        } else {
+            remember_verified(t, x->cert, x->cert_len);
+        }
+    }
+    if (cert)
+        CertFreeCertificateContext(cert);
+    return hr;
+}
 
 static void exchange_clear(struct exchange *x)
 {
@@ -1156,7 +1416,7 @@ static int set_dword(HINTERNET h, DWORD option, DWORD value)
  * connection that has not been read to the end) and the HRESULT returned. */
 static int32_t exchange(struct wsm_transport *t, const char *body, size_t len, const WCHAR *headers,
                         uint32_t timeout_ms, ULONGLONG deadline, size_t max_reply, struct exchange *x,
-                        char **detail)
+                        int *rejected, char **detail)
 {
     HINTERNET h = NULL;
     DWORD err = 0;
@@ -1165,7 +1425,10 @@ static int32_t exchange(struct wsm_transport *t, const char *body, size_t len, c
     size_t cap = 0;
 
     memset(x, 0, sizeof(*x));
+    if (rejected)
+        *rejected = 0;
     t->secure_flags = 0;
+    t->conn_opened = 0;
     h = WinHttpOpenRequest(t->connect, L"POST", t->wpath, NULL, WINHTTP_NO_REFERER, WINHTTP_DEFAULT_ACCEPT_TYPES,
                            t->https ? WINHTTP_FLAG_SECURE : 0);
     if (!h)
@@ -1178,7 +1441,9 @@ static int32_t exchange(struct wsm_transport *t, const char *body, size_t len, c
         sec |= SECURITY_FLAG_IGNORE_CERT_CN_INVALID;
     int tmo = (int)(timeout_ms > INT_MAX ? INT_MAX : timeout_ms); /* 0: no time-out */
     WinHttpSetOption(h, WINHTTP_OPTION_CONTEXT_VALUE, &(DWORD_PTR){(DWORD_PTR)t}, sizeof(DWORD_PTR));
-    if (WinHttpSetStatusCallback(h, on_status, WINHTTP_CALLBACK_FLAG_SECURE_FAILURE, 0) ==
+    if (WinHttpSetStatusCallback(h, on_status,
+                                 WINHTTP_CALLBACK_FLAG_SECURE_FAILURE | WINHTTP_CALLBACK_FLAG_CONNECT_TO_SERVER,
+                                 0) ==
             WINHTTP_INVALID_STATUS_CALLBACK ||
         !set_dword(h, WINHTTP_OPTION_DISABLE_FEATURE, WINHTTP_DISABLE_REDIRECTS) ||
         !set_dword(h, WINHTTP_OPTION_AUTOLOGON_POLICY, WINHTTP_AUTOLOGON_SECURITY_LEVEL_HIGH) ||
@@ -1231,17 +1496,13 @@ static int32_t exchange(struct wsm_transport *t, const char *body, size_t len, c
             break;
     }
     x->new_connection = note_connection(t, h);
-    if (t->https && t->auth == WSM_AUTH_EXTERNAL) {
-        PCCERT_CONTEXT cert = NULL;
-        DWORD csize = sizeof(cert);
-        if (WinHttpQueryOption(h, WINHTTP_OPTION_SERVER_CERT_CONTEXT, &cert, &csize) && cert) {
-            if ((x->cert = malloc(cert->cbCertEncoded ? cert->cbCertEncoded : 1)) != NULL) {
-                memcpy(x->cert, cert->pbCertEncoded, cert->cbCertEncoded);
-                x->cert_len = cert->cbCertEncoded;
-            } else {
-                oom = 1;
-            }
-            CertFreeCertificateContext(cert);
+    if (t->https) {
+        /* Before anything of the reply is used (see the top). */
+        int refused = 0;
+        if ((hr = check_connection(t, h, x, &refused, detail)) != WSM_S_OK) {
+            if (rejected)
+                *rejected = refused;
+            goto fail_closed;
         }
     }
 
@@ -1338,6 +1599,8 @@ static int32_t exchange(struct wsm_transport *t, const char *body, size_t len, c
     WinHttpCloseHandle(h);
     if (x->connection_close)
         t->maybe_dropped = 1;
+    if (t->https)
+        pool_note(t);
     return WSM_S_OK;
 
 too_large: {
@@ -1361,10 +1624,16 @@ fail_closed:
     return hr;
 }
 
-/* Sends an unauthenticated Identify to learn the server certificate of the connection the next request will
- * go over (see the top of the file). *fresh: that connection was opened for it. */
-static int32_t learn_certificate(struct wsm_transport *t, uint32_t timeout_ms, ULONGLONG deadline, int *fresh,
-                                 char **detail)
+/* The probe (see the top): an unauthenticated Identify, which carries no credentials and nothing of the caller's,
+ * goes over the connection the next request will take, so that the next request goes only over a connection
+ * checked against this transport's TLS policy, and (for EXTERNAL) to learn that connection's server certificate
+ * for the channel binding. A reused connection that check_connection refuses is dropped, and the probe tries
+ * the next one, until WinHTTP opens one with this transport's flags (and reports its own verdict, with today's
+ * HRESULTs and texts). need_cert: fail when WinHTTP does not give the certificate. *fresh: that connection is new
+ * to this transport. */
+#define PROBE_TRIES 8
+static int32_t probe_connection(struct wsm_transport *t, uint32_t timeout_ms, ULONGLONG deadline, int need_cert,
+                                int *fresh, char **detail)
 {
     static const char body[] = "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
                                "xmlns:wsmid=\"http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd\">"
@@ -1377,11 +1646,20 @@ static int32_t learn_certificate(struct wsm_transport *t, uint32_t timeout_ms, U
     *fresh = 0;
     if (!headers)
         return WSM_E_OUTOFMEMORY;
-    hr = exchange(t, body, sizeof(body) - 1, headers, timeout_ms, deadline, 1u << 20, &x, detail);
+    for (int i = 0;; i++) {
+        int rejected = 0;
+        hr = exchange(t, body, sizeof(body) - 1, headers, timeout_ms, deadline, 1u << 20, &x, &rejected, detail);
+        if (!hr || !rejected || i + 1 == PROBE_TRIES)
+            break;
+        if (detail) {
+            free(*detail);
+            *detail = NULL;
+        }
+    }
     free(headers);
     if (hr)
         return hr;
-    if (!x.cert) {
+    if (!x.cert && need_cert) {
         struct wsm_clean_text ch;
         exchange_clear(&x);
         return wsm_fail(detail, WSM_E_WINHTTP_SECURE_CHANNEL_ERROR,
@@ -1389,10 +1667,12 @@ static int32_t learn_certificate(struct wsm_transport *t, uint32_t timeout_ms, U
                         "channel binding of the authentication needs.",
                         wsm_clean(&ch, t->host));
     }
-    free(t->peer_cert);
-    t->peer_cert = x.cert;
-    t->peer_cert_len = x.cert_len;
-    x.cert = NULL;
+    if (x.cert) {
+        free(t->peer_cert);
+        t->peer_cert = x.cert;
+        t->peer_cert_len = x.cert_len;
+        x.cert = NULL;
+    }
     *fresh = x.new_connection;
     exchange_clear(&x);
     return WSM_S_OK;
@@ -1427,6 +1707,16 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
      * each receive), so the body loop also checks a deadline (a server that trickles data forever). */
     ULONGLONG deadline = timeout_ms ? GetTickCount64() + timeout_ms : 0;
     int authenticate = !unauthenticated && t->auth != WSM_AUTH_NONE;
+    int external = authenticate && t->auth == WSM_AUTH_EXTERNAL && t->hook;
+
+    /* The probe: when the pool may hand this request a connection another TLS policy used, or (EXTERNAL) when
+     * the connection may be new and its certificate is needed for the channel binding. */
+    int probed = 0, probe_fresh = 0;
+    if (t->https && (pool_foreign(t) || (external && (t->maybe_dropped || !t->peer_cert)))) {
+        if ((hr = probe_connection(t, timeout_ms, deadline, external, &probe_fresh, detail)))
+            return hr;
+        probed = 1;
+    }
 
     for (int attempt = 0;; attempt++) {
         /* The Authorization of this attempt. */
@@ -1446,18 +1736,14 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
         } else if (authenticate && t->auth == WSM_AUTH_CERTIFICATE) {
             if (!(authorization = wsm_strdup(WSM_SECPROFILE_HTTPS_MUTUAL)))
                 return WSM_E_OUTOFMEMORY;
-        } else if (authenticate && t->auth == WSM_AUTH_EXTERNAL && t->hook) {
+        } else if (external) {
             struct wsm_conn_info ci;
             char *hook_detail = NULL;
             memset(&ci, 0, sizeof(ci));
             ci.new_connection = t->maybe_dropped;
             if (t->https) {
-                if (t->maybe_dropped || !t->peer_cert) {
-                    int fresh = 0;
-                    if ((hr = learn_certificate(t, timeout_ms, deadline, &fresh, detail)))
-                        return hr;
-                    ci.new_connection = fresh || t->maybe_dropped;
-                }
+                if (probed)
+                    ci.new_connection = probe_fresh || t->maybe_dropped;
                 ci.peer_cert = t->peer_cert;
                 ci.peer_cert_len = t->peer_cert_len;
             }
@@ -1495,7 +1781,7 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
         authorization = NULL;
         if (!headers)
             return WSM_E_OUTOFMEMORY;
-        hr = exchange(t, body, len, headers, timeout_ms, deadline, max_reply, &x, detail);
+        hr = exchange(t, body, len, headers, timeout_ms, deadline, max_reply, &x, NULL, detail);
         wsm_wipe(headers, wcslen(headers) * sizeof(WCHAR));
         free(headers);
         headers = NULL;

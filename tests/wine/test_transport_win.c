@@ -19,7 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* winsock2/ws2tcpip before windows.h and winhttp.h: WINHTTP_CONNECTION_INFO needs SOCKADDR_STORAGE. */
+#include <winsock2.h>
+#include <ws2tcpip.h>
 #include <windows.h>
+#include <winhttp.h>
 
 #include "core.h"
 #include "gssauth.h"
@@ -453,9 +457,10 @@ static void test_failures(void)
         snprintf(url, sizeof(url), "https://localhost:%s/wsman", arg("server"));
         cfg.url = url;
         if (arg("trusted"))
-            /* Revocation checked: the test CA's certificates name no revocation list. First, because Wine's
-             * WinHTTP pools connections per process, not per session: a connection verified for an earlier
-             * transport with other flags would be reused without a new handshake. */
+            /* Revocation checked: the test CA's certificates name no revocation list. First, while no connection
+             * to this server is pooled: Wine's WinHTTP pools connections per process, not per session, so with
+             * one pooled by a transport with other flags, this transport would first probe it with an
+             * unauthenticated Identify (transport_win.c), which the log check below would see. */
             expect_failure("trusted, revocation unknown", url, cfg, WSM_E_WINHTTP_SECURE_CERT_REV_FAILED,
                            "revocation", arg("serverlog"));
         cfg.skip_ca_check = cfg.skip_cn_check = 1;
@@ -627,6 +632,297 @@ static void test_external_https(const char *port, const char *log, const char *s
     }
 }
 
+/* ---- the TLS policy of pooled connections ---- */
+
+static int under_wine(void)
+{
+    HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+    return ntdll && GetProcAddress(ntdll, "wine_get_version") != NULL;
+}
+
+struct raw_result {
+    int ok, opened;
+    DWORD err, status;
+    unsigned port; /* local port of the request's connection */
+};
+
+static int raw_opened;
+
+static void CALLBACK raw_status(HINTERNET h, DWORD_PTR ctx, DWORD status, LPVOID info, DWORD len)
+{
+    (void)h;
+    (void)ctx;
+    (void)info;
+    (void)len;
+    if (status == WINHTTP_CALLBACK_STATUS_CONNECTED_TO_SERVER)
+        raw_opened = 1;
+}
+
+/* An unauthenticated Identify through WinHTTP itself on connect handle c, with SECURITY_FLAG_IGNORE_* flags and
+ * WINHTTP_DISABLE_* features disable; the reply is read to the end. */
+static struct raw_result raw_identify(HINTERNET c, DWORD flags, DWORD disable)
+{
+    static const WCHAR headers[] = L"Content-Type: " CT_UTF8 "\r\nWSMANIDENTIFY: unauthenticated\r\n";
+    struct raw_result r;
+    memset(&r, 0, sizeof(r));
+    HINTERNET h = WinHttpOpenRequest(c, L"POST", L"/wsman", NULL, WINHTTP_NO_REFERER, WINHTTP_DEFAULT_ACCEPT_TYPES,
+                                     WINHTTP_FLAG_SECURE);
+    if (!h) {
+        r.err = GetLastError();
+        return r;
+    }
+    raw_opened = 0;
+    WinHttpSetStatusCallback(h, raw_status, WINHTTP_CALLBACK_FLAG_CONNECT_TO_SERVER, 0);
+    if (flags)
+        WinHttpSetOption(h, WINHTTP_OPTION_SECURITY_FLAGS, &flags, sizeof(flags));
+    if (disable)
+        WinHttpSetOption(h, WINHTTP_OPTION_DISABLE_FEATURE, &disable, sizeof(disable));
+    r.ok = WinHttpSendRequest(h, headers, (DWORD)-1L, (void *)identify_body, (DWORD)strlen(identify_body),
+                              (DWORD)strlen(identify_body), 0) &&
+           WinHttpReceiveResponse(h, NULL);
+    r.err = r.ok ? 0 : GetLastError();
+    r.opened = raw_opened;
+    if (r.ok) {
+        DWORD size = sizeof(r.status);
+        WinHttpQueryHeaders(h, WINHTTP_QUERY_STATUS_CODE | WINHTTP_QUERY_FLAG_NUMBER, WINHTTP_HEADER_NAME_BY_INDEX,
+                            &r.status, &size, WINHTTP_NO_HEADER_INDEX);
+        WINHTTP_CONNECTION_INFO ci;
+        memset(&ci, 0, sizeof(ci));
+        ci.cbSize = sizeof(ci);
+        size = sizeof(ci);
+        if (WinHttpQueryOption(h, WINHTTP_OPTION_CONNECTION_INFO, &ci, &size))
+            r.port = ntohs(((const struct sockaddr_in *)&ci.LocalAddress)->sin_port);
+        char buf[4096];
+        DWORD got = 0;
+        while (WinHttpReadData(h, buf, sizeof(buf), &got) && got)
+            ;
+    }
+    WinHttpCloseHandle(h);
+    return r;
+}
+
+/* What the transport's design rests on (transport_win.c, top): under Wine, WinHTTP's connection pool is the
+ * process's, not the session handle's. A request on one session handle with the ignore flags leaves its
+ * connection to the wrong-name server in the pool; a request on ANOTHER session handle without them (so its
+ * own handshake would fail) goes over that connection without a check, even with keep-alive disabled. On
+ * Windows each session handle has its own pool, and that request fails. */
+static void test_wine_pool(const char *port)
+{
+    int wine = under_wine();
+    HINTERNET s1 = WinHttpOpen(L"test", WINHTTP_ACCESS_TYPE_NO_PROXY, WINHTTP_NO_PROXY_NAME, WINHTTP_NO_PROXY_BYPASS, 0);
+    HINTERNET s2 = WinHttpOpen(L"test", WINHTTP_ACCESS_TYPE_NO_PROXY, WINHTTP_NO_PROXY_NAME, WINHTTP_NO_PROXY_BYPASS, 0);
+    HINTERNET c1 = s1 ? WinHttpConnect(s1, L"localhost", (INTERNET_PORT)atoi(port), 0) : NULL;
+    HINTERNET c2 = s2 ? WinHttpConnect(s2, L"localhost", (INTERNET_PORT)atoi(port), 0) : NULL;
+    ok(c1 && c2, "WinHttpOpen/WinHttpConnect");
+    if (c1 && c2) {
+        struct raw_result a = raw_identify(c1, SECURITY_FLAG_IGNORE_UNKNOWN_CA | SECURITY_FLAG_IGNORE_CERT_CN_INVALID, 0);
+        ok(a.ok && a.status == 200, "raw: session 1 with the ignore flags: ok %d error %lu status %lu", a.ok,
+           (unsigned long)a.err, (unsigned long)a.status);
+        /* Keep-alive disabled: the connection is closed after this request, so the pool is empty again. */
+        struct raw_result b = raw_identify(c2, 0, WINHTTP_DISABLE_KEEP_ALIVE);
+        int shared = b.ok && !b.opened && a.port && b.port == a.port;
+        printf("  WinHTTP pool (%s): session 2 without ignore flags: ok %d error %lu status %lu, opened a "
+               "connection %d, local port %u (session 1: %u): %s\n",
+               wine ? "Wine" : "Windows", b.ok, (unsigned long)b.err, (unsigned long)b.status, b.opened, b.port,
+               a.port, shared ? "the pool is process-wide" : "the pool is per session handle");
+        if (wine)
+            ok(shared, "Wine's WinHTTP: one pool for all session handles (see transport_win.c): ok %d opened %d "
+                       "port %u/%u", b.ok, b.opened, b.port, a.port);
+        else
+            ok(!b.ok && b.err == ERROR_WINHTTP_SECURE_FAILURE, "Windows: a pool per session handle: ok %d error %lu",
+               b.ok, (unsigned long)b.err);
+
+        /* A connection with the ignore flags that is not the DLL's (another WinHTTP user in the process), to a
+         * server name no session of the DLL has used: the transport has no record of it, so no probe goes first,
+         * but the reply over it is refused (under Wine with the text of the transport's own check of a reused
+         * connection), and the next request opens a connection of its own, which WinHTTP checks. */
+        HINTERNET c3 = WinHttpConnect(s1, L"127.0.0.1", (INTERNET_PORT)atoi(port), 0);
+        a = c3 ? raw_identify(c3, SECURITY_FLAG_IGNORE_UNKNOWN_CA | SECURITY_FLAG_IGNORE_CERT_CN_INVALID, 0) : a;
+        ok(c3 && a.ok && a.status == 200, "raw: 127.0.0.1 with the ignore flags: ok %d error %lu", a.ok,
+           (unsigned long)a.err);
+        if (c3)
+            WinHttpCloseHandle(c3);
+        char url[128];
+        snprintf(url, sizeof(url), "https://127.0.0.1:%s/wsman", port);
+        struct wsm_transport_config cfg = make_cfg(url, WSM_AUTH_BASIC, "wsmpass");
+        cfg.skip_ca_check = 1;
+        cfg.skip_revocation_check = arg("trusted") != NULL;
+        struct wsm_transport *t = new_transport(&cfg);
+        if (t) {
+            struct wsm_http_reply r;
+            char *detail = NULL;
+            int32_t hr = post_identify(t, &r, &detail);
+            ok(hr == WSM_E_WINHTTP_SECURE_CERT_CN_INVALID && !r.body && contains(detail, "name check") &&
+                   (!wine || contains(detail, "reused")),
+               "a strict session over a foreign pooled connection: 0x%08x %s", (unsigned)hr, detail ? detail : "");
+            show("strict over a foreign pooled connection", hr, detail);
+            free(detail);
+            detail = NULL;
+            hr = post_identify(t, &r, &detail);
+            ok(hr == WSM_E_WINHTTP_SECURE_CERT_CN_INVALID && contains(detail, "name check") &&
+                   !contains(detail, "reused"),
+               "the same session again, on a new connection: 0x%08x %s", (unsigned)hr, detail ? detail : "");
+            free(detail);
+            wsm_transport_free(t);
+        }
+    }
+    if (c1)
+        WinHttpCloseHandle(c1);
+    if (c2)
+        WinHttpCloseHandle(c2);
+    if (s1)
+        WinHttpCloseHandle(s1);
+    if (s2)
+        WinHttpCloseHandle(s2);
+}
+
+/* One Identify with Basic through transport t: the HRESULT (detail checked against detail_part on failure). */
+#define pool_post(t, what, expected, detail_part) pool_post_(t, what, expected, detail_part, __LINE__)
+static void pool_post_(struct wsm_transport *t, const char *what, int32_t expected, const char *detail_part, int line)
+{
+    struct wsm_http_reply r;
+    char *detail = NULL;
+    int32_t hr = post_identify(t, &r, &detail);
+    if (expected == 0)
+        ok(hr == 0 && r.status == 200 && contains(r.body, "IdentifyResponse"),
+           "line %d: %s: 0x%08x status %ld %s", line, what, (unsigned)hr, r.status, detail ? detail : "");
+    else
+        ok(hr == expected && r.status == 0 && !r.body && contains(detail, detail_part),
+           "line %d: %s: expected 0x%08x, got 0x%08x (status %ld) %s", line, what, (unsigned)expected, (unsigned)hr,
+           r.status, detail ? detail : "(null)");
+    show(what, hr, detail);
+    free(detail);
+    wsm_http_reply_clear(&r);
+}
+
+/* Sessions with different TLS policies to one server in one process, in both orders and repeated: the checking
+ * one fails every time with the HRESULT of its check, and sends nothing authenticated; the lax one keeps
+ * working (transport_win.c, top). log: the server's log, or NULL. */
+static void pool_mix(const char *what, const char *url, struct wsm_transport_config lax,
+                     struct wsm_transport_config strict, int32_t expected, const char *detail_part, const char *log)
+{
+    char label[160];
+    long off = log ? log_size(log) : 0;
+    int lax_ok = 0;
+
+    lax.url = strict.url = url;
+    for (int round = 0; round < 4; round++) {
+        /* Rounds 0 and 2: lax first; 1 and 3: checking first. Each round with new transports, each used twice. */
+        struct wsm_transport *l = new_transport(&lax), *s = new_transport(&strict);
+        if (!l || !s) {
+            wsm_transport_free(l);
+            wsm_transport_free(s);
+            return;
+        }
+        for (int i = 0; i < 2; i++) {
+            if (round % 2 == 0) {
+                snprintf(label, sizeof(label), "%s: round %d, lax session, request %d", what, round, i);
+                pool_post(l, label, 0, NULL);
+                lax_ok++;
+            }
+            snprintf(label, sizeof(label), "%s: round %d, checking session, request %d", what, round, i);
+            pool_post(s, label, expected, detail_part);
+            if (round % 2 == 1) {
+                snprintf(label, sizeof(label), "%s: round %d, lax session, request %d", what, round, i);
+                pool_post(l, label, 0, NULL);
+                lax_ok++;
+            }
+        }
+        wsm_transport_free(l);
+        wsm_transport_free(s);
+    }
+    if (log) {
+        /* Only the lax session's requests carried credentials; the checking one sent at most the unauthenticated
+         * Identify that probes a connection. */
+        char *text = log_since(log, off, lax_ok);
+        int basic = count_lines_with(text, "auth=basic", NULL);
+        ok(basic == lax_ok, "%s: %d requests with Basic reached the server, want %d (the lax session's):\n%s", what,
+           basic, lax_ok, text);
+        free(text);
+    }
+}
+
+static void test_pool_policies(void)
+{
+    char url[128];
+    int trusted = arg("trusted") != NULL;
+    struct wsm_transport_config lax = make_cfg(NULL, WSM_AUTH_BASIC, "wsmpass"), strict = lax;
+
+    if (arg("wrongcn")) {
+        /* With the test CA trusted the name is the only difference; either way, checking with SkipCACheck alone
+         * and with no skip flag at all. */
+        snprintf(url, sizeof(url), "https://localhost:%s/wsman", arg("wrongcn"));
+        lax.skip_ca_check = lax.skip_cn_check = 1;
+        lax.skip_revocation_check = strict.skip_revocation_check = trusted;
+        strict.skip_ca_check = 1;
+        pool_mix("wrong name, SkipCACheck", url, lax, strict, WSM_E_WINHTTP_SECURE_CERT_CN_INVALID, "name check",
+                 NULL);
+        strict.skip_ca_check = 0;
+        pool_mix("wrong name, no skip flag", url, lax, strict, WSM_E_WINHTTP_SECURE_CERT_CN_INVALID, "name check",
+                 NULL);
+
+        /* EXTERNAL (Negotiate over HTTPS) after a lax session: the channel binding is never computed for the
+         * certificate of a connection its own checks refuse; the hook does not run. */
+        lax.url = strict.url = url;
+        strict.auth = WSM_AUTH_EXTERNAL;
+        strict.skip_ca_check = 1;
+        for (int i = 0; i < 2; i++) {
+            struct wsm_transport *l = new_transport(&lax), *e = new_transport(&strict);
+            struct hook_record h;
+            memset(&h, 0, sizeof(h));
+            if (l && e) {
+                wsm_transport_set_auth_hook(e, record_hook, &h);
+                pool_post(l, "lax session before an EXTERNAL one", 0, NULL);
+                struct wsm_http_reply r;
+                char *detail = NULL;
+                int32_t hr = wsm_transport_post(e, "", 0, NULL, NULL, 0, 20000, 65536, &r, &detail);
+                ok(hr == WSM_E_WINHTTP_SECURE_CERT_CN_INVALID && h.calls == 0 && contains(detail, "name check"),
+                   "EXTERNAL after a lax session: 0x%08x, the hook ran %d times, %s", (unsigned)hr, h.calls,
+                   detail ? detail : "");
+                free(detail);
+                wsm_http_reply_clear(&r);
+            }
+            for (int k = 0; k < 4; k++)
+                free(h.cert[k]);
+            wsm_transport_free(l);
+            wsm_transport_free(e);
+        }
+    }
+
+    if (arg("untrusted")) {
+        /* Self-signed for localhost: SkipCACheck is the only difference. */
+        snprintf(url, sizeof(url), "https://localhost:%s/wsman", arg("untrusted"));
+        lax = strict = make_cfg(NULL, WSM_AUTH_BASIC, "wsmpass");
+        lax.skip_ca_check = 1;
+        lax.skip_revocation_check = strict.skip_revocation_check = 1;
+        pool_mix("untrusted", url, lax, strict, WSM_E_WINHTTP_SECURE_INVALID_CA, "trusted certificate authority",
+                 arg("untrustedlog"));
+
+        /* Two sessions with the same policy share a connection without a probe (under Wine across their
+         * session handles, as the pool is the process's): b's request goes over a's. */
+        const char *log = arg("untrustedlog");
+        lax.url = url;
+        struct wsm_transport *a = new_transport(&lax), *b = new_transport(&lax);
+        if (a && b && log) {
+            pool_post(a, "same policy, session a", 0, NULL);
+            long off = log_size(log);
+            pool_post(b, "same policy, session b", 0, NULL);
+            pool_post(a, "same policy, session a again", 0, NULL);
+            char *text = log_since(log, off, 2);
+            char conn[32] = "";
+            sscanf(text, "%31s", conn);
+            ok(count_lines_with(text, "auth=basic", NULL) == 2 && count_lines_with(text, "auth=-", NULL) == 0,
+               "same policy: no probe:\n%s", text);
+            if (under_wine())
+                ok(conn[0] && count_lines_with(text, conn, "auth=basic") == 2,
+                   "same policy: one connection for both sessions (%s):\n%s", conn, text);
+            free(text);
+        }
+        wsm_transport_free(a);
+        wsm_transport_free(b);
+    }
+}
+
 int main(int argc, char **argv)
 {
     verbose = getenv("TEST_VERBOSE") != NULL;
@@ -651,5 +947,8 @@ int main(int argc, char **argv)
     test_failures();
     if (arg("server"))
         test_external_https(arg("server"), arg("serverlog"), arg("servercertsha256"));
+    if (arg("wrongcn"))
+        test_wine_pool(arg("wrongcn"));
+    test_pool_policies();
     return test_summary("test_transport_win");
 }
