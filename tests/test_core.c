@@ -8,6 +8,7 @@
 
 #include "core.h"
 #include "detail.h"
+#include "digest.h"
 #include "test.h"
 #include "xmlsafe.h"
 
@@ -642,6 +643,69 @@ static void test_xml_safe(void)
 #endif
 }
 
+/* HTTP Digest (auth/digest.c) against RFC 7616 §3.9.1's worked example, and the choices around it. */
+static void test_digest(void)
+{
+    static const char cnonce[] = "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ";
+    static const char head[] = "Digest realm=\"http-auth@example.org\", qop=\"auth, auth-int\", algorithm=";
+    static const char tail[] = ", nonce=\"7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v\", "
+                               "opaque=\"FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS\"";
+    char md5_www[400], sha_www[400];
+    snprintf(md5_www, sizeof(md5_www), "%sMD5%s", head, tail);
+    snprintf(sha_www, sizeof(sha_www), "%sSHA-256%s", head, tail);
+    struct wsm_digest *d = wsm_digest_new();
+    int stale = 1;
+    char *www[3] = {md5_www, NULL, NULL};
+
+    ok(d && !wsm_digest_ready(d) && !wsm_digest_authorization(d, "Mufasa", "GET", "/dir/index.html"),
+       "no answer without a challenge");
+    ok(wsm_digest_take(d, www, "Mufasa", "Circle of Life", cnonce, &stale) == 1 && !stale && wsm_digest_ready(d),
+       "MD5 challenge taken");
+    char *a = wsm_digest_authorization(d, "Mufasa", "GET", "/dir/index.html");
+    ok(a && strstr(a, "response=\"8ca523f5e9506fed4657c9700eebdbec\"") && strstr(a, "nc=00000001") &&
+           strstr(a, "qop=auth,") && strstr(a, "algorithm=MD5,") &&
+           strstr(a, "opaque=\"FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS\""),
+       "RFC 7616 MD5 example: %s", a ? a : "(null)");
+    free(a);
+    a = wsm_digest_authorization(d, "Mufasa", "GET", "/dir/index.html");
+    ok(a && strstr(a, "nc=00000002") && !strstr(a, "8ca523f5e9506fed4657c9700eebdbec"), "the nonce count goes up");
+    free(a);
+
+    /* SHA-256 is preferred over MD5 when both are offered */
+    www[1] = sha_www;
+    ok(wsm_digest_take(d, www, "Mufasa", "Circle of Life", cnonce, &stale) == 1, "two challenges");
+    a = wsm_digest_authorization(d, "Mufasa", "GET", "/dir/index.html");
+    ok(a && strstr(a, "response=\"753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1\"") &&
+           strstr(a, "algorithm=SHA-256,"),
+       "RFC 7616 SHA-256 example: %s", a ? a : "(null)");
+    free(a);
+
+    /* unanswerable challenges are not taken, and the held one stays */
+    static const char *const bad[] = {
+        "Digest realm=\"r\", nonce=\"n\", qop=\"auth-int\"",
+        "Digest realm=\"r\", nonce=\"n\", algorithm=SHA-512",
+        "Digest nonce=\"n\"",
+        "Basic realm=\"r\"",
+        "Digest realm=\"r\"",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char *one[2] = {(char *)bad[i], NULL};
+        ok(wsm_digest_take(d, one, "u", "p", NULL, &stale) == 0 && wsm_digest_ready(d), "not taken: %s", bad[i]);
+    }
+    /* stale=true, quoting of the user name, no qop (RFC 2069), a random cnonce */
+    char stale_www[] = "Digest realm=\"r\", nonce=\"n2\", stale=TRUE";
+    char *one[2] = {stale_www, NULL};
+    ok(wsm_digest_take(d, one, "a\"b", "p", NULL, &stale) == 1 && stale, "stale=true");
+    a = wsm_digest_authorization(d, "a\"b", "POST", "/wsman");
+    ok(a && strstr(a, "username=\"a\\\"b\"") && !strstr(a, "qop=") && !strstr(a, "cnonce=") &&
+           strstr(a, "uri=\"/wsman\""),
+       "RFC 2069 form: %s", a ? a : "(null)");
+    free(a);
+    wsm_digest_forget(d);
+    ok(!wsm_digest_ready(d), "forgotten");
+    wsm_digest_free(d);
+}
+
 int main(void)
 {
     test_util();
@@ -656,5 +720,6 @@ int main(void)
     test_selectors();
     test_resource_rejected();
     test_xml_safe();
+    test_digest();
     return test_summary("core");
 }

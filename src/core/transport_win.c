@@ -9,9 +9,9 @@
  *
  * Authentication is ours, never WinHTTP's (autologon policy HIGH, no WinHttpSetCredentials for the server):
  *  - Basic is sent pre-emptively on every authenticated request;
- *  - Digest (RFC 7616/2617: MD5, MD5-sess, SHA-256, SHA-256-sess; qop=auth or none) is computed here with
- *    BCrypt: the first request goes without Authorization, the 401 challenge is answered once, and later
- *    requests send Digest pre-emptively (nc+1); a stale=true 401 is answered once with the new nonce;
+ *  - Digest (RFC 7616/2617, auth/digest.c: MD5, MD5-sess, SHA-256, SHA-256-sess; qop=auth or none): the first
+ *    request goes without Authorization, the 401 challenge is answered once, and later requests send Digest
+ *    pre-emptively (nc+1); a stale=true 401 is answered once with the new nonce;
  *  - certificate: the client certificate from CurrentUser\MY plus the mutual-TLS secprofile header;
  *  - external: the auth hook's header (Negotiate/Kerberos driven by client.c, SSPI in auth/sspi.c). Over
  *    HTTPS the hook needs the server certificate of the connection the request goes over (the channel
@@ -86,6 +86,7 @@
 
 #include "core.h"
 #include "detail.h"
+#include "digest.h"
 #include "transport.h"
 
 /* fdwChecks bits of SSL_EXTRA_CERT_CHAIN_POLICY_PARA (wininet.h's names, which winhttp.h lacks). */
@@ -98,8 +99,6 @@
 
 /* What the Linux transport sends too (transport.c). */
 #define USER_AGENT L"wsmauto/0.1"
-
-enum digest_alg { DIGEST_MD5, DIGEST_MD5_SESS, DIGEST_SHA256, DIGEST_SHA256_SESS };
 
 struct wsm_transport {
     HINTERNET session, connect;
@@ -128,14 +127,7 @@ struct wsm_transport {
     int maybe_dropped; /* the next request has no kept-alive connection to go over */
     unsigned long connections;
 
-    /* Digest state: the server's last challenge. */
-    int digest_ready;
-    enum digest_alg digest_alg;
-    int digest_qop; /* qop=auth (else none: RFC 2069 compatibility) */
-    char *realm, *nonce, *opaque;
-    char cnonce[33];
-    unsigned long nc;
-    char ha1[65]; /* hex, wiped on free; for -sess the session key for this nonce/cnonce */
+    struct wsm_digest *digest; /* Digest: the server's last challenge (auth/digest.c) */
 
     /* Of the request in progress. */
     DWORD secure_flags; /* WINHTTP_CALLBACK_STATUS_FLAG_* from the SECURE_FAILURE callback */
@@ -336,17 +328,6 @@ void wsm_transport_set_auth_hook(struct wsm_transport *t, wsm_auth_hook hook, vo
     t->hook_ctx = ctx;
 }
 
-static void forget_digest(struct wsm_transport *t)
-{
-    t->digest_ready = 0;
-    free(t->realm);
-    free(t->nonce);
-    free(t->opaque);
-    t->realm = t->nonce = t->opaque = NULL;
-    wsm_wipe(t->ha1, sizeof(t->ha1));
-    t->nc = 0;
-}
-
 void wsm_transport_free(struct wsm_transport *t)
 {
     if (!t)
@@ -357,7 +338,7 @@ void wsm_transport_free(struct wsm_transport *t)
         WinHttpCloseHandle(t->session);
     if (t->client_cert)
         CertFreeCertificateContext(t->client_cert);
-    forget_digest(t);
+    wsm_digest_free(t->digest);
     free(t->host);
     free(t->whost);
     free(t->wpath);
@@ -370,290 +351,6 @@ void wsm_transport_free(struct wsm_transport *t)
     for (size_t i = 0; i < sizeof(t->verified) / sizeof(t->verified[0]); i++)
         free(t->verified[i]);
     free(t);
-}
-
-/* ---- hashes (BCrypt) ---- */
-
-/* Hex digest of the concatenation of the NULL-terminated list of strings; 0 on failure. out: 65 bytes. */
-static int hash_hex(enum digest_alg alg, char *out, const char *const *parts)
-{
-    static const char hex[] = "0123456789abcdef";
-    const WCHAR *name = alg == DIGEST_SHA256 || alg == DIGEST_SHA256_SESS ? BCRYPT_SHA256_ALGORITHM
-                                                                         : BCRYPT_MD5_ALGORITHM;
-    BCRYPT_ALG_HANDLE ah = NULL;
-    BCRYPT_HASH_HANDLE hh = NULL;
-    UCHAR digest[32];
-    DWORD size = 0, got = 0;
-    int ok = 0;
-
-    if (BCryptOpenAlgorithmProvider(&ah, name, NULL, 0) < 0)
-        return 0;
-    if (BCryptGetProperty(ah, BCRYPT_HASH_LENGTH, (PUCHAR)&size, sizeof(size), &got, 0) < 0 ||
-        size > sizeof(digest))
-        goto done;
-    if (BCryptCreateHash(ah, &hh, NULL, 0, NULL, 0, 0) < 0)
-        goto done;
-    for (const char *const *p = parts; *p; p++) {
-        if (**p && BCryptHashData(hh, (PUCHAR)*p, (ULONG)strlen(*p), 0) < 0)
-            goto done;
-    }
-    if (BCryptFinishHash(hh, digest, size, 0) < 0)
-        goto done;
-    for (DWORD i = 0; i < size; i++) {
-        out[2 * i] = hex[digest[i] >> 4];
-        out[2 * i + 1] = hex[digest[i] & 15];
-    }
-    out[2 * size] = '\0';
-    ok = 1;
-done:
-    wsm_wipe(digest, sizeof(digest));
-    if (hh)
-        BCryptDestroyHash(hh);
-    BCryptCloseAlgorithmProvider(ah, 0);
-    return ok;
-}
-
-/* ---- Digest challenges ---- */
-
-struct digest_challenge {
-    char *realm, *nonce, *opaque;
-    int stale, qop_auth, qop_other, alg_ok;
-    enum digest_alg alg;
-};
-
-static void challenge_free(struct digest_challenge *c)
-{
-    free(c->realm);
-    free(c->nonce);
-    free(c->opaque);
-    memset(c, 0, sizeof(*c));
-}
-
-/* Parses one auth-param "name=value" (token or quoted-string) at *p; returns 0 at the end or on junk. */
-static int next_param(const char **p, char *name, size_t name_size, char **value)
-{
-    const char *s = *p;
-    size_t n = 0;
-
-    *value = NULL;
-    while (*s == ' ' || *s == '\t' || *s == ',')
-        s++;
-    if (!*s)
-        return 0;
-    while (*s && *s != '=' && *s != ' ' && *s != '\t' && *s != ',') {
-        if (n + 1 < name_size)
-            name[n++] = *s;
-        s++;
-    }
-    name[n] = '\0';
-    while (*s == ' ' || *s == '\t')
-        s++;
-    if (*s != '=')
-        return 0; /* a new scheme starts (or junk): stop */
-    s++;
-    while (*s == ' ' || *s == '\t')
-        s++;
-    char *v = malloc(strlen(s) + 1), *o = v;
-    if (!v)
-        return -1;
-    if (*s == '"') {
-        for (s++; *s && *s != '"'; s++) {
-            if (*s == '\\' && s[1])
-                s++;
-            *o++ = *s;
-        }
-        if (*s == '"')
-            s++;
-    } else {
-        while (*s && *s != ',' && *s != ' ' && *s != '\t')
-            *o++ = *s++;
-    }
-    *o = '\0';
-    *value = v;
-    *p = s;
-    return 1;
-}
-
-/* Parses "Digest realm=..., nonce=..." into *c; 0 when the value is not a usable Digest challenge. */
-static int parse_digest(const char *www, struct digest_challenge *c)
-{
-    memset(c, 0, sizeof(*c));
-    if (_strnicmp(www, "Digest", 6) || (www[6] != ' ' && www[6] != '\t'))
-        return 0;
-    const char *p = www + 7;
-    char name[32], *value;
-    int r;
-    c->alg_ok = 1; /* no algorithm= means MD5 */
-    c->alg = DIGEST_MD5;
-    while ((r = next_param(&p, name, sizeof(name), &value)) > 0) {
-        if (!_stricmp(name, "realm")) {
-            free(c->realm);
-            c->realm = value;
-        } else if (!_stricmp(name, "nonce")) {
-            free(c->nonce);
-            c->nonce = value;
-        } else if (!_stricmp(name, "opaque")) {
-            free(c->opaque);
-            c->opaque = value;
-        } else {
-            if (!_stricmp(name, "stale")) {
-                c->stale = !_stricmp(value, "true");
-            } else if (!_stricmp(name, "algorithm")) {
-                c->alg_ok = 1;
-                if (!_stricmp(value, "MD5"))
-                    c->alg = DIGEST_MD5;
-                else if (!_stricmp(value, "MD5-sess"))
-                    c->alg = DIGEST_MD5_SESS;
-                else if (!_stricmp(value, "SHA-256"))
-                    c->alg = DIGEST_SHA256;
-                else if (!_stricmp(value, "SHA-256-sess"))
-                    c->alg = DIGEST_SHA256_SESS;
-                else
-                    c->alg_ok = 0;
-            } else if (!_stricmp(name, "qop")) {
-                /* A list: "auth", "auth-int", "auth,auth-int". */
-                for (char *tok = value; *tok;) {
-                    size_t len = strcspn(tok, ", \t");
-                    if (len == 4 && !_strnicmp(tok, "auth", 4))
-                        c->qop_auth = 1;
-                    else if (len)
-                        c->qop_other = 1;
-                    tok += len;
-                    tok += strspn(tok, ", \t");
-                }
-            }
-            free(value);
-        }
-    }
-    if (r < 0 || !c->realm || !c->nonce || !c->alg_ok || (c->qop_other && !c->qop_auth)) {
-        challenge_free(c);
-        return r < 0 ? -1 : 0;
-    }
-    return 1;
-}
-
-/* Picks the best Digest challenge of a 401 (SHA-256 before MD5) and makes it the transport's. Returns 1 when
- * one was taken, 0 when there is none we can answer, -1 when out of memory; *stale: it said stale=true. */
-static int take_digest(struct wsm_transport *t, char *const *www, int *stale)
-{
-    struct digest_challenge best = {0}, c;
-    int have = 0;
-
-    *stale = 0;
-    for (size_t i = 0; www && www[i]; i++) {
-        int r = parse_digest(www[i], &c);
-        if (r < 0) {
-            challenge_free(&best);
-            return -1;
-        }
-        if (!r)
-            continue;
-        int sha = c.alg == DIGEST_SHA256 || c.alg == DIGEST_SHA256_SESS;
-        int best_sha = best.alg == DIGEST_SHA256 || best.alg == DIGEST_SHA256_SESS;
-        if (!have || (sha && !best_sha)) {
-            challenge_free(&best);
-            best = c;
-            have = 1;
-        } else {
-            challenge_free(&c);
-        }
-    }
-    if (!have)
-        return 0;
-    forget_digest(t);
-    *stale = best.stale;
-    t->realm = best.realm;
-    t->nonce = best.nonce;
-    t->opaque = best.opaque;
-    t->digest_alg = best.alg;
-    t->digest_qop = best.qop_auth;
-    t->nc = 0;
-
-    /* A fresh client nonce per server nonce; HA1 (for -sess the session key) once per nonce. */
-    unsigned char rnd[16];
-    static const char hex[] = "0123456789abcdef";
-    if (!wsm_random_bytes(rnd, sizeof(rnd))) {
-        forget_digest(t);
-        return -1;
-    }
-    for (size_t i = 0; i < sizeof(rnd); i++) {
-        t->cnonce[2 * i] = hex[rnd[i] >> 4];
-        t->cnonce[2 * i + 1] = hex[rnd[i] & 15];
-    }
-    t->cnonce[32] = '\0';
-    const char *a1[] = {t->user ? t->user : "", ":", t->realm, ":", t->password ? t->password : "", NULL};
-    if (!hash_hex(t->digest_alg, t->ha1, a1)) {
-        forget_digest(t);
-        return -1;
-    }
-    if (t->digest_alg == DIGEST_MD5_SESS || t->digest_alg == DIGEST_SHA256_SESS) {
-        char base[65];
-        memcpy(base, t->ha1, sizeof(base));
-        const char *sess[] = {base, ":", t->nonce, ":", t->cnonce, NULL};
-        int ok = hash_hex(t->digest_alg, t->ha1, sess);
-        wsm_wipe(base, sizeof(base));
-        if (!ok) {
-            forget_digest(t);
-            return -1;
-        }
-    }
-    t->digest_ready = 1;
-    return 1;
-}
-
-/* Appends a quoted-string with '"' and '\' escaped. */
-static char *quote_param(const char *s)
-{
-    char *q = malloc(2 * strlen(s) + 3), *o = q;
-    if (!q)
-        return NULL;
-    *o++ = '"';
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            *o++ = '\\';
-        *o++ = *s;
-    }
-    *o++ = '"';
-    *o = '\0';
-    return q;
-}
-
-/* The Authorization value for the next request with the remembered challenge (nc+1). */
-static char *digest_authorization(struct wsm_transport *t)
-{
-    static const char *const alg_names[] = {"MD5", "MD5-sess", "SHA-256", "SHA-256-sess"};
-    char ha2[65], resp[65], nc[9];
-    char *user = NULL, *realm = NULL, *nonce = NULL, *uri = NULL, *opaque = NULL, *out = NULL;
-
-    t->nc++;
-    snprintf(nc, sizeof(nc), "%08lx", t->nc & 0xFFFFFFFFul);
-    const char *a2[] = {"POST:", t->path, NULL};
-    if (!hash_hex(t->digest_alg, ha2, a2))
-        return NULL;
-    const char *with_qop[] = {t->ha1, ":", t->nonce, ":", nc, ":", t->cnonce, ":auth:", ha2, NULL};
-    const char *without_qop[] = {t->ha1, ":", t->nonce, ":", ha2, NULL};
-    if (!hash_hex(t->digest_alg, resp, t->digest_qop ? with_qop : without_qop))
-        return NULL;
-    if (!(user = quote_param(t->user ? t->user : "")) || !(realm = quote_param(t->realm)) ||
-        !(nonce = quote_param(t->nonce)) || !(uri = quote_param(t->path)) ||
-        (t->opaque && !(opaque = quote_param(t->opaque))))
-        goto done;
-    if (t->digest_qop)
-        out = wsm_asprintf("Digest username=%s, realm=%s, nonce=%s, uri=%s, algorithm=%s, response=\"%s\", "
-                           "qop=auth, nc=%s, cnonce=\"%s\"%s%s",
-                           user, realm, nonce, uri, alg_names[t->digest_alg], resp, nc, t->cnonce,
-                           opaque ? ", opaque=" : "", opaque ? opaque : "");
-    else
-        out = wsm_asprintf("Digest username=%s, realm=%s, nonce=%s, uri=%s, algorithm=%s, response=\"%s\"%s%s",
-                           user, realm, nonce, uri, alg_names[t->digest_alg], resp, opaque ? ", opaque=" : "",
-                           opaque ? opaque : "");
-done:
-    free(user);
-    free(realm);
-    free(nonce);
-    free(uri);
-    free(opaque);
-    return out;
 }
 
 /* ---- configuration ---- */
@@ -837,7 +534,8 @@ int32_t wsm_transport_new(const struct wsm_transport_config *cfg, struct wsm_tra
         goto fail;
     if (cfg->auth == WSM_AUTH_BASIC || cfg->auth == WSM_AUTH_DIGEST) {
         if ((cfg->user && !(t->user = wsm_strdup(cfg->user))) ||
-            (cfg->password && !(t->password = wsm_strdup(cfg->password)))) {
+            (cfg->password && !(t->password = wsm_strdup(cfg->password))) ||
+            (cfg->auth == WSM_AUTH_DIGEST && !(t->digest = wsm_digest_new()))) {
             hr = WSM_E_OUTOFMEMORY;
             goto fail;
         }
@@ -1730,8 +1428,8 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
                 wsm_wipe_free(b64);
             if (!authorization)
                 return WSM_E_OUTOFMEMORY;
-        } else if (authenticate && t->auth == WSM_AUTH_DIGEST && t->digest_ready) {
-            if (!(authorization = digest_authorization(t)))
+        } else if (authenticate && t->auth == WSM_AUTH_DIGEST && wsm_digest_ready(t->digest)) {
+            if (!(authorization = wsm_digest_authorization(t->digest, t->user, "POST", t->path)))
                 return WSM_E_OUTOFMEMORY;
         } else if (authenticate && t->auth == WSM_AUTH_CERTIFICATE) {
             if (!(authorization = wsm_strdup(WSM_SECPROFILE_HTTPS_MUTUAL)))
@@ -1811,7 +1509,7 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
 
         /* Digest: answer a challenge once (or a stale=true one after our own credentials). */
         if (x.status == 401 && authenticate && t->auth == WSM_AUTH_DIGEST && attempt == 0) {
-            int stale = 0, r = take_digest(t, x.www, &stale);
+            int stale = 0, r = wsm_digest_take(t->digest, x.www, t->user, t->password, NULL, &stale);
             if (r < 0) {
                 exchange_clear(&x);
                 return WSM_E_OUTOFMEMORY;
@@ -1821,7 +1519,7 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
                 continue;
             }
             if (sent_digest)
-                forget_digest(t); /* refused: start afresh next time */
+                wsm_digest_forget(t->digest); /* refused: start afresh next time */
         }
         break;
     }

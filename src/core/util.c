@@ -95,6 +95,17 @@ int wsm_strcasecmp_ascii(const char *a, const char *b)
     }
 }
 
+int wsm_strncasecmp_ascii(const char *a, const char *b, size_t n)
+{
+    const unsigned char *pa = (const unsigned char *)a, *pb = (const unsigned char *)b;
+    for (; n; n--, pa++, pb++) {
+        int d = ascii_lower(*pa) - ascii_lower(*pb);
+        if (d != 0 || *pa == '\0')
+            return d;
+    }
+    return 0;
+}
+
 /* For secrets (passwords): a plain memset before free() may be removed as a
  * dead store, explicit_bzero may not. */
 void wsm_wipe(void *p, size_t n)
