@@ -1,8 +1,10 @@
 /*
  * Unit tests of wsmanctl's command line (src/cli/args.c) and input (src/cli/input.c): every switch in each
  * spelling, the operations and their arguments, the help forms, every usage error (status and culprit),
- * the @{...} grammar, the XML bodies, set's edit of a Get reply, the files, and the no-echo prompt on a
- * pseudo-terminal. No network.
+ * switches given twice (quoted as typed) and switches that contradict each other, the @{...} grammar and the
+ * offset of each kind of error, the XML bodies, set's edit of a Get reply, the files, the no-echo prompt on a
+ * pseudo-terminal, and the library's texts in the CLI's words (cli_words, against every WinRM message and the
+ * library's own refusals). No network.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -28,7 +30,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
-#include "wsmandisp.h" /* the proxy enums the parser's values must match */
+#include "comedge.h" /* wsmandisp.h with COBJMACROS: the proxy enums the parser's values must match */
 
 #include "args.h"
 #include "cli.h"
@@ -40,6 +42,7 @@ static char tmpdir[256];
 /* ---- helpers ---- */
 
 #define MAX_WORDS 64
+#define TP "0123456789abcdef0123456789abcdef01234567" /* a certificate thumbprint */
 #define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 static int run(struct cli_opts *o, char **err, const char *const *words, char *shown, size_t shown_size)
@@ -214,7 +217,8 @@ static void test_operations(void)
         cli_opts_free(&o);
     }
     /* Option names are not XML names: a prefix and a leading "__" pass (only @{...} input needs NCNames). */
-    if (parse_ok(&o, "get", "wmicimv2/Win32_Service", "-options:{wsmauto:echo=\"1\";__cimnamespace=root/cimv2}")) {
+    if (parse_ok(&o, "get", "wmicimv2/Win32_Service",
+                 "-options:{wsmauto:echo=\"1\";__cimnamespace=root/cimv2}")) {
         ok(o.options && o.options->count == 2, "-options with option names");
         ok_str("wsmauto:echo", o.options->items[0].name);
         ok_str("root/cimv2", o.options->items[1].value);
@@ -395,7 +399,7 @@ static void test_switch_spellings(const char *xml_file, const char *hosts_file)
         const char *value;
         opts_check check;
         const char *op, *resource;
-        const char *extra[3]; /* other switches the case needs */
+        const char *extra[4]; /* other switches the case needs */
     } cases[] = {
         {{"r", "remote"}, "srv.example.com", c_remote, "get", "winrm/config", {NULL}},
         {{"u", "username"}, "EXAMPLE\\bob", c_username, "get", "winrm/config", {NULL}},
@@ -406,7 +410,7 @@ static void test_switch_spellings(const char *xml_file, const char *hosts_file)
          c_cert,
          "get",
          "winrm/config",
-         {"-a:Certificate"}},
+         {"-a:Certificate", "-usessl"}},
         {{"timeout"}, "5000", c_timeout, "identify", NULL, {NULL}},
         {{"encoding"}, "UTF-16", c_encoding, "get", "winrm/config", {NULL}},
         {{"format"}, "pretty", c_format, "get", "winrm/config", {NULL}},
@@ -423,15 +427,21 @@ static void test_switch_spellings(const char *xml_file, const char *hosts_file)
         {{"file"}, xml_file, c_file, "create", "wmi/root/x/Thing", {NULL}},
         {{"hosts"}, hosts_file, c_hosts, "identify", NULL, {NULL}},
         {{"concurrency"}, "8", c_concurrency, "identify", NULL, {NULL}},
-        {{"proxyaccess"}, "WinHttp", c_proxy_access, "get", "winrm/config", {NULL}},
-        {{"proxyauth"}, "Basic", c_proxy_auth, "get", "winrm/config", {"-proxyaccess:ie"}},
-        {{"proxyuser", "proxyusername"}, "pu", c_proxy_user, "get", "winrm/config", {"-proxyaccess:ie"}},
+        /* a proxy needs HTTPS, and proxy credentials a proxy authentication mechanism */
+        {{"proxyaccess"}, "WinHttp", c_proxy_access, "get", "winrm/config", {"-usessl"}},
+        {{"proxyauth"}, "Basic", c_proxy_auth, "get", "winrm/config", {"-proxyaccess:ie", "-usessl"}},
+        {{"proxyuser", "proxyusername"},
+         "pu",
+         c_proxy_user,
+         "get",
+         "winrm/config",
+         {"-proxyaccess:ie", "-proxyauth:basic", "-r:https://srv"}},
         {{"proxypassword"},
          "pp",
          c_proxy_password,
          "get",
          "winrm/config",
-         {"-proxyaccess:ie", "-proxyuser:u"}},
+         {"-proxyaccess:ie", "-proxyuser:u", "-proxyauth:negotiate", "-usessl"}},
     };
     static const char *const prefixes[] = {"-", "/", "--"};
 
@@ -455,7 +465,7 @@ static void test_switch_spellings(const char *xml_file, const char *hosts_file)
                     words[k++] = cases[i].op;
                     if (cases[i].resource)
                         words[k++] = cases[i].resource;
-                    for (int e = 0; e < 3 && cases[i].extra[e]; e++)
+                    for (int e = 0; e < 4 && cases[i].extra[e]; e++)
                         words[k++] = cases[i].extra[e];
                     if (form == 1) {
                         snprintf(sw, sizeof(sw), "%s%s", prefixes[p], name);
@@ -519,18 +529,26 @@ static void test_flags(void)
 /* Each value of the keyword switches. */
 static void test_keywords(void)
 {
+    /* Basic and Digest over HTTP need -unencrypted; they and CredSSP need a user name and a password. */
     const struct {
         const char *sw;
         enum cli_auth auth;
+        const char *extra[3];
     } auths[] = {
-        {"-a:None", CLI_AUTH_NONE},         {"-a:basic", CLI_AUTH_BASIC},
-        {"-a:DIGEST", CLI_AUTH_DIGEST},     {"-a:Negotiate", CLI_AUTH_NEGOTIATE},
-        {"-a:kerberos", CLI_AUTH_KERBEROS}, {"-a:credssp", CLI_AUTH_CREDSSP},
+        {"-a:None", CLI_AUTH_NONE, {"-SPNPort:false", NULL, NULL}},
+        {"-a:basic", CLI_AUTH_BASIC, {"-u:x", "-p:y", "-unencrypted"}},
+        {"-a:DIGEST", CLI_AUTH_DIGEST, {"-u:x", "-p:y", "-usessl"}},
+        {"-a:Negotiate", CLI_AUTH_NEGOTIATE, {"-SPNPort", NULL, NULL}},
+        {"-a:kerberos", CLI_AUTH_KERBEROS, {"-SPNPort", NULL, NULL}},
+        {"-a:credssp", CLI_AUTH_CREDSSP, {"-u:x", "-p:y", NULL}},
     };
     struct cli_opts o;
 
     for (size_t i = 0; i < sizeof(auths) / sizeof(auths[0]); i++) {
-        if (parse_ok(&o, "identify", auths[i].sw)) {
+        const char *words[6] = {"identify", auths[i].sw};
+        for (int k = 0; k < 3; k++)
+            words[2 + k] = auths[i].extra[k];
+        if (parse_ok_(__LINE__, &o, words)) {
             ok(o.auth == auths[i].auth, "%s: auth %d", auths[i].sw, o.auth);
             cli_opts_free(&o);
         }
@@ -602,7 +620,7 @@ static void test_keywords(void)
                   {"-proxyaccess:autodetect", WSManProxyAutoDetect},
                   {"-proxyaccess:None", WSManProxyNoProxyServer}};
     for (size_t i = 0; i < sizeof(access) / sizeof(access[0]); i++) {
-        if (parse_ok(&o, "identify", access[i].sw)) {
+        if (parse_ok(&o, "identify", access[i].sw, "-usessl")) {
             ok(o.proxy_access == access[i].v, "%s: %d", access[i].sw, o.proxy_access);
             cli_opts_free(&o);
         }
@@ -614,7 +632,7 @@ static void test_keywords(void)
                  {"-proxyauth:Basic", WSManFlagProxyAuthenticationUseBasic},
                  {"-proxyauth:DIGEST", WSManFlagProxyAuthenticationUseDigest}};
     for (size_t i = 0; i < sizeof(pauth) / sizeof(pauth[0]); i++) {
-        if (parse_ok(&o, "identify", "-proxyaccess:ie", pauth[i].sw)) {
+        if (parse_ok(&o, "identify", "-r:https://srv", "-proxyaccess:ie", pauth[i].sw)) {
             ok(o.proxy_auth == pauth[i].v, "%s: %d", pauth[i].sw, o.proxy_auth);
             cli_opts_free(&o);
         }
@@ -769,15 +787,30 @@ static void test_errors(const char *xml_file)
     parse_err("-file: cannot read", "create", "wmi/x", "-file:/nonexistent/dir/x.xml");
     parse_err("/nonexistent/dir/x.xml", "create", "wmi/x", "-file:/nonexistent/dir/x.xml");
     /* authentication */
-    parse_err("-u does not apply with -a:Certificate", "get", "winrm/config", "-a:Certificate", "-c:00",
+    parse_err("-u does not apply with -a:Certificate", "get", "winrm/config", "-a:Certificate", "-c:" TP,
               "-u:bob");
-    parse_err("-p does not apply with -a:Certificate", "get", "winrm/config", "-a:certificate", "-c:00",
+    parse_err("-p does not apply with -a:certificate", "get", "winrm/config", "-a:certificate", "-c:" TP,
               "-p:x");
     parse_err("-a:Certificate needs -c", "get", "winrm/config", "-a:Certificate");
-    parse_err("-c (a client certificate) needs -a:Certificate", "get", "winrm/config", "-c:0011");
-    parse_err("-c (a client certificate) needs -a:Certificate", "get", "winrm/config", "-c:0011", "-a:Basic");
+    parse_err("-c (a client certificate) needs -a:Certificate", "get", "winrm/config", "-c:" TP);
+    parse_err("-c (a client certificate) needs -a:Certificate, not -a:Basic", "get", "winrm/config", "-c:" TP,
+              "-a:Basic");
     parse_err("-p needs -u", "get", "winrm/config", "-p:secret");
     parse_err("'Magic'", "get", "winrm/config", "-a:Magic");
+    /* a thumbprint is 40 hexadecimal digits (blanks between them allowed), as the library takes it */
+    parse_err("-c: '0011' is not a certificate thumbprint", "get", "winrm/config", "-a:Certificate",
+              "-c:0011");
+    parse_err("'" TP "0' is not a certificate thumbprint", "get", "winrm/config", "-c:" TP "0");
+    parse_err("'0123456789abcdef0123456789abcdef0123456g'", "get", "winrm/config",
+              "-c:0123456789abcdef0123456789abcdef0123456g");
+    {
+        struct cli_opts o;
+        if (parse_ok(&o, "get", "winrm/config", "-a:Certificate", "-usessl",
+                     "-c:01 23 45 67 89 ab cd ef 01 23 45 67 89 AB CD EF 01 23 45 67")) {
+            ok(o.cert_thumbprint && o.auth == CLI_AUTH_CERTIFICATE, "a thumbprint with blanks");
+            cli_opts_free(&o);
+        }
+    }
     /* TLS */
     parse_err("'http://srv1'", "get", "winrm/config", "-usessl", "-r:http://srv1");
     parse_err("'HTTP://srv1:80'", "get", "winrm/config", "-r:HTTP://srv1:80", "/UseSSL");
@@ -845,6 +878,432 @@ static void test_errors(const char *xml_file)
         }
         free(big);
     }
+}
+
+/* ---- a switch given twice ---- */
+
+/* Every duplicate-checked switch: two different values are an error that quotes both as they were typed (not
+ * their canonical forms: '#xml', not '1'), and the same value twice (in another spelling) is not. */
+static void test_duplicates(void)
+{
+    static const struct {
+        const char *op, *resource;
+        const char *first, *second; /* the two words */
+        const char *message;        /* what the error must say */
+    } cases[] = {
+        {"get", "winrm/config", "-a:basic", "-a:digest",
+         "-a is given twice with different values ('basic', then 'digest')"},
+        {"get", "winrm/config", "/A:Basic", "--authentication=DIGEST",
+         "--authentication is given twice with different values ('Basic', then 'DIGEST')"},
+        {"get", "winrm/config", "-timeout:5000", "-timeout:0100", "('5000', then '0100')"},
+        {"get", "winrm/config", "-encoding:utf8", "-encoding:UTF-16", "('utf8', then 'UTF-16')"},
+        {"get", "winrm/config", "-u:bob", "-username:alice",
+         "-username is given twice with different values ('bob', then 'alice')"},
+        {"get", "winrm/config", "-c:" TP, "-c:ffffffffffffffffffffffffffffffffffffffff",
+         "('" TP "', then 'ffffffffffffffffffffffffffffffffffffffff')"},
+        {"get", "winrm/config", "-fragment:a", "-fragment:b", "('a', then 'b')"},
+        {"get", "winrm/config", "-options:{a=1}", "-options:{a=2}", "('{a=1}', then '{a=2}')"},
+        {"create", "wmi/x", "-file:x.xml", "-file:y.xml", "('x.xml', then 'y.xml')"},
+        {"enumerate", "wmi/x", "-filter:a", "-filter:b", "('a', then 'b')"},
+        {"enumerate", "wmi/x", "-dialect:wql", "-dialect:XPath",
+         "-dialect is given twice with different values ('wql', then 'XPath')"},
+        {"enumerate", "wmi/x", "-returnType:epr", "-returnType:Object", "('epr', then 'Object')"},
+        {"get", "winrm/config", "-format:#xml", "-format:TEXT",
+         "-format is given twice with different values ('#xml', then 'TEXT')"},
+        {"identify", NULL, "-hosts:a", "-hosts:b", "('a', then 'b')"},
+        {"identify", NULL, "-concurrency:8", "-concurrency:9", "('8', then '9')"},
+        {"identify", NULL, "-proxyaccess:ie", "-proxyaccess:WinHttp", "('ie', then 'WinHttp')"},
+        {"identify", NULL, "-proxyauth:basic", "-proxyauth:Negotiate", "('basic', then 'Negotiate')"},
+        {"identify", NULL, "-proxyuser:u1", "-proxyusername:u2",
+         "-proxyusername is given twice with different values ('u1', then 'u2')"},
+        {"get", "winrm/config", "-usessl", "-usessl:false",
+         "-usessl is given twice with different values ('-usessl', then '-usessl:false')"},
+        {"get", "winrm/config", "/unencrypted:yes", "--unencrypted=no",
+         "--unencrypted is given twice with different values ('/unencrypted:yes', then '--unencrypted=no')"},
+        {"get", "winrm/config", "-SPNPort:1", "-spnport:off", "('-SPNPort:1', then '-spnport:off')"},
+        {"get", "winrm/config", "-skipCAcheck", "-skipCAcheck:0", "('-skipCAcheck', then '-skipCAcheck:0')"},
+        {"get", "winrm/config", "-skipCNcheck:no", "-skipCNcheck",
+         "('-skipCNcheck:no', then '-skipCNcheck')"},
+        {"get", "winrm/config", "-skipRevocationcheck", "-skipRevocationcheck:false",
+         "('-skipRevocationcheck', then"},
+        {"get", "winrm/config", "-quiet", "-quiet:false", "('-quiet', then '-quiet:false')"},
+        {"enumerate", "wmi/x", "-shallow", "-shallow:no", "('-shallow', then '-shallow:no')"},
+        {"enumerate", "wmi/x", "-basePropertiesOnly", "-basePropertiesOnly:0",
+         "('-basePropertiesOnly', then"},
+        {"enumerate", "wmi/x", "-associations:on", "-associations:off",
+         "('-associations:on', then '-associations:off')"},
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *words[6];
+        int k = 0;
+        words[k++] = cases[i].op;
+        if (cases[i].resource)
+            words[k++] = cases[i].resource;
+        words[k++] = cases[i].first;
+        words[k++] = cases[i].second;
+        words[k] = NULL;
+        if (cases[i].message) {
+            parse_err_(__LINE__, cases[i].message, words);
+        } else {
+            struct cli_opts o;
+            if (parse_ok_(__LINE__, &o, words))
+                cli_opts_free(&o);
+        }
+    }
+    /* The first value given as the next word is quoted as typed too. */
+    parse_err("-a is given twice with different values ('basic', then 'Digest')", "get", "winrm/config", "-a",
+              "basic", "-a:Digest");
+    /* Equal values in other spellings are no contradiction: the canonical forms are compared. */
+    {
+        struct cli_opts o;
+        if (parse_ok(&o, "enumerate", "wmi/x", "-filter:f", "-dialect:wql", "-dialect:" CLI_DIALECT_WQL,
+                     "-format:#xml", "-format:XML", "-encoding:utf-16", "-encoding:UTF16", "-timeout:0100",
+                     "-timeout:100", "-shallow", "-shallow:yes"))
+            cli_opts_free(&o);
+    }
+}
+
+/* ---- switches that contradict each other ---- */
+
+/* What the library would refuse (CreateSession, SetProxy, the client policy) when the switches alone show it:
+ * a usage error naming both switches as they were typed. */
+static void test_contradictions(void)
+{
+    struct cli_opts o;
+    static const char mixed[] = "srv1\nhttps://srv2:5986\n";
+    char *hosts = write_file("mixed-hosts", mixed, strlen(mixed));
+
+    /* -unencrypted with HTTPS */
+    parse_err("-unencrypted cannot be used with -usessl: HTTPS is always encrypted", "get", "winrm/config",
+              "-unencrypted", "-usessl");
+    parse_err("/UNENCRYPTED cannot be used with --usessl=yes", "get", "winrm/config", "/UNENCRYPTED",
+              "--usessl=yes");
+    parse_err("-unencrypted cannot be used with the -r remote 'https://srv:5986'", "identify",
+              "-r:https://srv:5986", "-unencrypted");
+    parse_err("-unencrypted:true cannot be used with the --remote remote 'HTTPS://srv'", "identify",
+              "--remote=HTTPS://srv", "-unencrypted:true");
+    parse_err("the -r remote 'https://b'", "identify", "-r:http://a", "-r:https://b", "-unencrypted");
+    parse_err("-unencrypted cannot be used with the remote 'https://srv2:5986' in -hosts:", "identify",
+              "-hosts", hosts, "-unencrypted");
+    if (parse_ok(&o, "identify", "-r:http://a", "-r:b", "-unencrypted", "-usessl:false"))
+        cli_opts_free(&o);
+    /* -a:None takes no credentials */
+    parse_err("-u cannot be used with -a:none, which sends no credentials", "identify", "-a:none", "-u:bob",
+              "-p:x");
+    parse_err("--password cannot be used with -a:None", "identify", "-a:None", "--password=x");
+    /* -SPNPort is for Negotiate and Kerberos (and the default, which is one of them) */
+    parse_err("-SPNPort cannot be used with -a:basic", "identify", "-a:basic", "-u:x", "-p:y", "-usessl",
+              "-SPNPort");
+    parse_err("/spnport:on cannot be used with -a:None", "identify", "/spnport:on", "-a:None");
+    parse_err("-SPNPort cannot be used with -a:Certificate", "identify", "-a:Certificate", "-c:" TP,
+              "-usessl", "-SPNPort");
+    if (parse_ok(&o, "identify", "-SPNPort"))
+        cli_opts_free(&o);
+    if (parse_ok(&o, "identify", "-SPNPort", "-a:negotiate", "-r:srv"))
+        cli_opts_free(&o);
+    /* client certificates need HTTPS */
+    parse_err("-a:Certificate needs HTTPS, but the default remote localhost is HTTP", "identify",
+              "-a:Certificate", "-c:" TP);
+    parse_err("-a:certificate needs HTTPS, but the -r remote 'http://srv' is HTTP", "identify",
+              "-a:certificate", "-c:" TP, "-r:http://srv");
+    parse_err("the remote 'srv1' in -hosts:", "identify", "-a:Certificate", "-c:" TP, "-r:https://x",
+              "-hosts", hosts);
+    if (parse_ok(&o, "identify", "-a:Certificate", "-c:" TP, "-r:srv", "-usessl"))
+        cli_opts_free(&o);
+    if (parse_ok(&o, "identify", "-a:Certificate", "-c:" TP, "-r:HTTPS://srv"))
+        cli_opts_free(&o);
+    /* Basic, Digest and CredSSP need a user name and a (non-empty) password */
+    parse_err("-a:Basic needs -u:USER and a password", "identify", "-a:Basic", "-usessl");
+    parse_err("-a:digest needs -u:USER", "identify", "-a:digest", "-unencrypted");
+    parse_err("--authentication=CredSSP needs -u:USER", "identify", "--authentication=CredSSP");
+    parse_err("-a:basic needs a password, but -p is empty", "identify", "-a:basic", "-u:x", "-p:", "-usessl");
+    parse_err("-a:credssp needs a password, but --password is empty", "identify", "-a:credssp", "-u:x",
+              "--password=");
+    if (parse_ok(&o, "identify", "-a:basic", "-u:x", "-usessl")) /* the password is asked for */
+        cli_opts_free(&o);
+    if (parse_ok(&o, "identify", "-a:negotiate", "-u:x", "-p:")) /* Negotiate takes an empty password */
+        cli_opts_free(&o);
+    /* Basic and Digest over HTTP need -unencrypted (the library's client policy, before anything is sent) */
+    parse_err("-a:basic over HTTP needs -unencrypted (the -r remote 'srv' is HTTP", "identify", "-a:basic",
+              "-u:x", "-p:y", "-r:srv");
+    parse_err("-a:Digest over HTTP needs -unencrypted (the default remote localhost is HTTP", "identify",
+              "-a:Digest", "-u:x", "-p:y");
+    parse_err("(the remote 'srv1' in -hosts:", "identify", "-a:basic", "-u:x", "-p:y", "-hosts", hosts);
+    if (parse_ok(&o, "identify", "-a:basic", "-u:x", "-p:y", "-r:srv", "-unencrypted"))
+        cli_opts_free(&o);
+    /* the proxy: HTTPS only, not with Kerberos or CredSSP, credentials with a mechanism, none takes nothing
+     */
+    parse_err("-proxyaccess:ie needs HTTPS, but the -r remote 'srv' is HTTP", "identify", "-r:srv",
+              "-proxyaccess:ie");
+    parse_err("-proxyaccess:autodetect needs HTTPS, but the default remote localhost is HTTP", "identify",
+              "-proxyaccess:autodetect");
+    parse_err("-proxyaccess:winhttp cannot be used with -a:Kerberos", "identify", "-usessl",
+              "-proxyaccess:winhttp", "-a:Kerberos");
+    parse_err("-proxyaccess:ie cannot be used with -a:CredSSP", "identify", "-usessl", "-proxyaccess:ie",
+              "-a:CredSSP", "-u:x", "-p:y");
+    parse_err("-proxyauth:basic cannot be used with -proxyaccess:none", "identify", "-usessl",
+              "-proxyaccess:none", "-proxyauth:basic");
+    parse_err("-proxyuser cannot be used with -proxyaccess:None", "identify", "-proxyaccess:None",
+              "-proxyuser:u");
+    parse_err("-proxyuser needs -proxyauth", "identify", "-usessl", "-proxyaccess:ie", "-proxyuser:u");
+    if (parse_ok(&o, "identify", "-proxyaccess:none", "-a:Kerberos")) /* no proxy: nothing to refuse */
+        cli_opts_free(&o);
+    if (parse_ok(&o, "identify", "-usessl", "-proxyaccess:ie", "-proxyauth:digest", "-proxyuser:u",
+                 "-proxypassword:p", "-a:negotiate"))
+        cli_opts_free(&o);
+    /* -usessl with an http:// remote (also from -hosts) */
+    parse_err("-usessl cannot be used with the -r remote 'http://srv1', which is http://", "identify",
+              "-usessl", "-r:http://srv1");
+    free(hosts);
+}
+
+/* ---- the library's texts in the CLI's words ---- */
+
+/* Names of the API that a wsmanctl user never typed and must not read. */
+static const char *api_name_in(const char *text)
+{
+    static const char *const names[] = {"SessionFlag",        "WSManFlag",          "EnumerationFlag",
+                                        "ProxyIEConfig",      "ProxyWinHttpConfig", "ProxyAutoDetect",
+                                        "ProxyNoProxyServer", "ConnectionOptions",  "connection string",
+                                        "Session.Timeout",    "WSMan.Create"};
+    for (size_t i = 0; text && i < sizeof(names) / sizeof(names[0]); i++)
+        if (strstr(text, names[i]))
+            return names[i];
+    return NULL;
+}
+
+#define words_is(hr, text, want) words_is_(__LINE__, hr, text, want)
+static void words_is_(int line, HRESULT hr, const char *text, const char *want)
+{
+    char *got = cli_words(hr, text);
+
+    test_check(got && !strcmp(got, want), __FILE__, line,
+               "0x%08X \"%s\":\n  expected \"%s\"\n  got      \"%s\"", (unsigned)hr, text, want,
+               got ? got : "(null)");
+    free(got);
+}
+
+/* A session the parser would refuse, opened anyway: the library's refusal, as wsmanctl prints it, names the
+ * switches. */
+static void session_line(int line, IWSManEx3 *wsman, struct cli_opts *o, const char *remote, HRESULT want_hr,
+                         const char *want)
+{
+    struct cli_failure f = {0};
+    IWSManSession *s = NULL;
+    HRESULT hr = cli_session_open(wsman, o, remote, &s, &f);
+    char *text = NULL;
+
+    if (SUCCEEDED(hr)) { /* the client policy: refused by the first operation, before anything is sent */
+        BSTR out = NULL;
+        hr = IWSManSession_Identify(s, 0, &out);
+        SysFreeString(out);
+        if (FAILED(hr))
+            cli_failure_set(&f, hr, (IUnknown *)s);
+        IWSManSession_Release(s);
+    }
+    text = FAILED(hr) ? cli_failure_line(&f) : NULL;
+    test_check(hr == want_hr && text && strstr(text, want) && !api_name_in(text), __FILE__, line,
+               "0x%08X (expected 0x%08X): \"%s\" should name \"%s\" and no API name", (unsigned)hr,
+               (unsigned)want_hr, text ? text : "(none)", want);
+    free(text);
+    cli_failure_clear(&f);
+}
+
+static void test_cli_words(void)
+{
+    struct cli_failure f = {0};
+    IWSManEx3 *wsman = NULL;
+    struct cli_opts o;
+    char *cfg;
+
+    /* the codes whose text is all about flags: a sentence of the CLI's own */
+    words_is((HRESULT)0x803380D7u, "anything",
+             "-unencrypted applies to HTTP only: HTTPS (-usessl or an https:// "
+             "remote) is always encrypted.");
+    words_is((HRESULT)0x803380ABu, NULL,
+             "-a:None sends no credentials: leave out -u, -p and -c, or choose another -a.");
+    words_is((HRESULT)0x803380AEu, "",
+             "-SPNPort can be used only with -a:Negotiate or -a:Kerberos (or without -a).");
+    /* phrases */
+    words_is(
+        (HRESULT)0x803380DEu,
+        "SessionFlagNoEncryption asks for unencrypted HTTP, but the client configuration does not allow "
+        "unencrypted traffic: use HTTPS, or set AllowUnencrypted = true in /etc/wsmauto/client.conf.",
+        "-unencrypted asks for unencrypted HTTP, but the client configuration does not allow unencrypted "
+        "traffic: use HTTPS, or set AllowUnencrypted = true in /etc/wsmauto/client.conf.");
+    words_is(
+        (HRESULT)0x803380DEu,
+        "Basic authentication cannot encrypt HTTP messages, so the credentials and the data would travel "
+        "unencrypted: use HTTPS, or set SessionFlagNoEncryption and AllowUnencrypted = true in x.",
+        "Basic authentication cannot encrypt HTTP messages, so the credentials and the data would travel "
+        "unencrypted: use HTTPS, or give -unencrypted and set AllowUnencrypted = true in x.");
+    words_is(
+        (HRESULT)0x803380E5u,
+        "Negotiate authentication with the current user's (implicit) credentials is only used with hosts in "
+        "TrustedHosts or with SessionFlagAllowNegotiateImplicitCredentials; \"h\" is not one: give a user "
+        "name and password, use Kerberos, or add the host to TrustedHosts in the client configuration.",
+        "Negotiate authentication with the current user's (implicit) credentials is only used with hosts in "
+        "TrustedHosts; \"h\" is not one: give -u:USER and -p:PASSWORD, use -a:Kerberos, or add the host to "
+        "TrustedHosts in the client configuration.");
+    words_is(E_NOTIMPL,
+             "CredSSP authentication is not available in this build yet. Use Negotiate or Kerberos "
+             "(SessionFlagUseNegotiate, SessionFlagUseKerberos), which also encrypt over HTTP.",
+             "CredSSP authentication is not available in this build yet. Use Negotiate or Kerberos "
+             "(-a:Negotiate, -a:Kerberos), which also encrypt over HTTP.");
+    words_is(
+        (HRESULT)0x80338012u,
+        "The server at http://h:5985/wsman answered the unencrypted request with HTTP 500 and no body: it "
+        "most likely requires message encryption. Do not set SessionFlagNoEncryption, or use HTTPS.",
+        "The server at http://h:5985/wsman answered the unencrypted request with HTTP 500 and no body: it "
+        "most likely requires message encryption. Do not give -unencrypted, or use HTTPS.");
+    words_is((HRESULT)0x803381BEu,
+             "WSManFlagUseSsl cannot be combined with the http transport named in \"http://h\".",
+             "-usessl cannot be combined with the http transport named in \"http://h\".");
+    words_is((HRESULT)0x80338000u, "Check the port and the URL prefix in the connection string.",
+             "Check the port and the URL prefix in the remote (-r).");
+    words_is((HRESULT)0x8033819Du,
+             "ProxyNoProxyServer takes no proxy authentication mechanism or credentials.",
+             "-proxyaccess:none takes no proxy authentication mechanism or credentials.");
+    words_is((HRESULT)0x8033819Cu, "(1) ProxyIEConfig, WSManProxyWinHttpConfig; ProxyAutoDetect.",
+             "(1) -proxyaccess:ie, -proxyaccess:winhttp; -proxyaccess:autodetect.");
+    words_is((HRESULT)0x803380ACu, "SessionFlagUTF8 and SessionFlagUTF16 cannot be used together.",
+             "-encoding:utf-8 and -encoding:utf-16 cannot be used together.");
+    words_is(
+        (HRESULT)0x80338001u,
+        "Give at most one of EnumerationFlagHierarchyShallow and EnumerationFlagHierarchyDeepBasePropsOnly, "
+        "WSManFlagReturnEPR or WSManFlagReturnObjectAndEPR; WSManFlagAssociationInstance.",
+        "Give at most one of -shallow and -basePropertiesOnly, -returnType:epr or -returnType:objectandepr; "
+        "-associations.");
+    words_is((HRESULT)0x80338001u, "WSManFlagUseCredSsp, SessionFlagUseCREDSSP, WSManFlagSkipCACheck.",
+             "-a:CredSSP, -a:CredSSP, -skipCAcheck.");
+    /* only whole names: a longer word, or an unknown flag, stays */
+    words_is((HRESULT)0x80338001u, "XSessionFlagNoEncryption SessionFlagNoEncryptionX SessionFlagFrobnicate.",
+             "XSessionFlagNoEncryption SessionFlagNoEncryptionX SessionFlagFrobnicate.");
+    words_is((HRESULT)0x80338001u, "Nothing to change here: Proxy settings, Kerberos.",
+             "Nothing to change here: Proxy settings, Kerberos.");
+    ok(cli_words((HRESULT)0x80338001u, NULL) == NULL, "NULL text");
+    {
+        /* The library's detail texts that name its API (src/core/sessioncfg.c, connstr.c, clientcfg.c,
+         * client.c, auth/handshake.c, src/com/session.c), under a code without a sentence of its own: none is
+         * left naming the API. */
+        static const char *const details[] = {
+            "The proxy access type 16 is not one of ProxyIEConfig (1), ProxyWinHttpConfig (2), "
+            "ProxyAutoDetect "
+            "(4) or ProxyNoProxyServer (8).",
+            "ProxyNoProxyServer takes no proxy authentication mechanism or credentials.",
+            "SessionFlagUTF8 and SessionFlagUTF16 cannot be used together.",
+            "A local session (empty connection string) takes no credentials.",
+            "A local session (empty connection string) takes no connection options.",
+            "Credentials were given together with SessionFlagUseNoAuthentication.",
+            "SessionFlagEnableSPNServerPort needs Negotiate or Kerberos authentication.",
+            "SessionFlagUseClientCertificate cannot be combined with SessionFlagCredUsernamePassword.",
+            "SessionFlagUseClientCertificate needs ConnectionOptions.CertificateThumbprint.",
+            "A certificate thumbprint was given without SessionFlagUseClientCertificate.",
+            "SessionFlagCredUsernamePassword was given but ConnectionOptions has no user name.",
+            "Credentials were given without SessionFlagCredUsernamePassword.",
+            "SessionFlagNoEncryption applies to HTTP only; HTTPS is always encrypted.",
+            "SessionFlagAllowNegotiateImplicitCredentials can only be used over HTTPS.",
+            "The connection string contains only white space.",
+            "The connection string \"x \" begins or ends with white space.",
+            "The connection string \"://x\" has \"://\" without a transport before it.",
+            "WSManFlagUseSsl cannot be combined with the http transport named in \"http://x\".",
+            "The brackets \"[]\" in the connection string contain no IPv6 address.",
+            "The connection string \"x:\" has no host name.",
+            "The connection string has a ':' but no port number after it.",
+            "Negotiate authentication is disabled in the client configuration (it is the default when no "
+            "authentication flag is given): to use it, set Negotiate = true in x.",
+            "The server at x did not accept the encrypted message (HTTP 400): it does not seem to support "
+            "WinRM "
+            "message encryption. Use HTTPS, or SessionFlagNoEncryption if the service allows unencrypted "
+            "traffic.",
+            "Session.Timeout must be at least 1 (0 was given).",
+        };
+        for (size_t i = 0; i < sizeof(details) / sizeof(details[0]); i++) {
+            char *w = cli_words((HRESULT)0x80338001u, details[i]);
+            ok(w && !api_name_in(w), "\"%s\" became \"%s\"", details[i], w ? w : "(null)");
+            free(w);
+        }
+    }
+
+    /* Every message of the library's WinRM codes, as helpmsg prints it. */
+    CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    if (!ok(SUCCEEDED(cli_wsman_create(&wsman, &f)), "CoCreateInstance(WSMan): %s", f.text ? f.text : "")) {
+        cli_failure_clear(&f);
+        CoUninitialize();
+        return;
+    }
+    for (unsigned long code = 0x80338000ul; code <= 0x803381FFul; code++) {
+        BSTR b = NULL;
+        char *msg, *worded;
+        if (FAILED(IWSManEx3_GetErrorMessage(wsman, (DWORD)code, &b)))
+            continue;
+        msg = utf8_from_olestr(b);
+        worded = cli_words((HRESULT)code, msg);
+        ok(worded && !api_name_in(worded), "helpmsg 0x%08lX: \"%s\" names %s", code,
+           worded ? worded : "(null)", worded ? api_name_in(worded) : "");
+        free(worded);
+        free(msg);
+        SysFreeString(b);
+    }
+
+    /* The library's own refusals, with what the parser would have refused let through. */
+    memset(&o, 0, sizeof(o));
+    o.timeout_ms = -1;
+    o.unencrypted = 1;
+    o.usessl = 1;
+    session_line(__LINE__, wsman, &o, "srv", (HRESULT)0x803380D7u, "-unencrypted applies to HTTP only");
+    memset(&o, 0, sizeof(o));
+    o.auth = CLI_AUTH_NONE;
+    o.username = "bob";
+    o.password = "pw";
+    session_line(__LINE__, wsman, &o, "srv", (HRESULT)0x803380ABu, "-a:None sends no credentials");
+    memset(&o, 0, sizeof(o));
+    o.auth = CLI_AUTH_BASIC;
+    o.username = "bob";
+    o.password = "pw";
+    o.spn_port = 1;
+    session_line(__LINE__, wsman, &o, "https://srv", (HRESULT)0x803380AEu, "-SPNPort can be used only with");
+    memset(&o, 0, sizeof(o));
+    o.auth = CLI_AUTH_CERTIFICATE;
+    o.usessl = 1;
+    session_line(__LINE__, wsman, &o, "srv", (HRESULT)0x803380B4u, "-a:Certificate needs -c:THUMBPRINT");
+    memset(&o, 0, sizeof(o));
+    o.auth = CLI_AUTH_CERTIFICATE;
+    o.usessl = 1;
+    o.username = "bob";
+    o.cert_thumbprint = TP;
+    session_line(__LINE__, wsman, &o, "srv", (HRESULT)0x80338157u, "-a:Certificate takes no -u or -p");
+    memset(&o, 0, sizeof(o));
+    o.cert_thumbprint = TP;
+    session_line(__LINE__, wsman, &o, "https://srv", (HRESULT)0x80338156u, "-c (a client certificate) needs");
+    memset(&o, 0, sizeof(o));
+    o.proxy_access = WSManProxyNoProxyServer;
+    o.proxy_auth = WSManFlagProxyAuthenticationUseBasic;
+    session_line(__LINE__, wsman, &o, "https://srv", (HRESULT)0x8033819Du,
+                 "-proxyaccess:none takes no proxy");
+    /* the client policy: -unencrypted that the configuration does not allow (refused before any connection)
+     */
+    cfg = write_file("strict.conf", "[Client]\nAllowUnencrypted = false\n", 34);
+    setenv("WSMAUTO_CLIENT_CONFIG", cfg, 1);
+    memset(&o, 0, sizeof(o));
+    o.auth = CLI_AUTH_BASIC;
+    o.username = "bob";
+    o.password = "pw";
+    o.unencrypted = 1;
+    session_line(__LINE__, wsman, &o, "http://127.0.0.1:1", (HRESULT)0x803380DEu,
+                 "-unencrypted asks for unencrypted HTTP");
+    memset(&o, 0, sizeof(o));
+    o.auth = CLI_AUTH_DIGEST;
+    o.username = "bob";
+    o.password = "pw";
+    session_line(__LINE__, wsman, &o, "http://127.0.0.1:1", (HRESULT)0x803380DEu,
+                 "give -unencrypted and set AllowUnencrypted");
+    unsetenv("WSMAUTO_CLIENT_CONFIG");
+    free(cfg);
+    IWSManEx3_Release(wsman);
+    cli_failure_clear(&f);
+    CoUninitialize();
 }
 
 /* ---- remotes ---- */
@@ -1246,31 +1705,94 @@ static void test_hash(void)
         hash_err(__LINE__, big, "more than 10000 properties");
         free(big);
     }
-    hash_err(__LINE__, "", "expected '@{' at offset 0");
-    hash_err(__LINE__, "Name=\"x\"", "expected '@{' at offset 0");
-    hash_err(__LINE__, "@{Name}", "expected '=' after 'Name' at offset 6");
-    hash_err(__LINE__, "@{Name \"x\"}", "expected '=' after 'Name' at offset 7");
-    hash_err(__LINE__, "@{Name=\"x\"", "the '{' at offset 0 is not closed");
-    hash_err(__LINE__, "@{Name=\"x}", "the string opened at offset 7 is not closed");
-    hash_err(__LINE__, "@{Name='x}", "the string opened at offset 7 is not closed");
-    hash_err(__LINE__, "@{1abc=\"x\"}", "'1abc' at offset 2 is not a valid property name");
     hash_err(__LINE__, "@{a:b=\"x\"}", "'a:b'");
     hash_err(__LINE__, "@{a-=1;-a=2}", "'-a'");
-    hash_err(__LINE__, "@{a=\"x\" b=\"y\"}", "expected ';' or '}' after the value of 'a' at offset 8");
-    hash_err(__LINE__, "@{a=}", "expected a value for 'a' at offset 4");
-    hash_err(__LINE__, "@{a=  ;b=1}", "expected a value for 'a'");
-    hash_err(__LINE__, "@{a=", "expected a value for 'a' at offset 4");
-    hash_err(__LINE__, "@{a=\"x\"}junk", "unexpected text after the closing '}' at offset 8");
-    hash_err(__LINE__, "@{a=1}}", "unexpected text after the closing '}' at offset 6");
-    hash_err(__LINE__, "@{=x}", "expected a property name at offset 2");
-    hash_err(__LINE__, "@{\"a\"=x}", "expected a property name at offset 2");
-    hash_err(__LINE__, "@{a=\"\x01\"}", "a control character at offset 5");
-    hash_err(__LINE__, "@{a=\"\xff\"}", "not valid UTF-8 at offset 5");
-    hash_err(__LINE__, "@{a=\"\xc0\xaf\"}", "not valid UTF-8 at offset 5"); /* overlong */
-    hash_err(__LINE__, "@{a=\"\xed\xa0\x80\"}", "not valid UTF-8");         /* a surrogate */
+    hash_err(__LINE__, "@{a=\"\xed\xa0\x80\"}", "not valid UTF-8"); /* a surrogate */
     hash_err(__LINE__, "@{a=@{b=1}", "not closed");
-    hash_err(__LINE__, "@{a=@b}", "expected '{' at offset 5");
-    hash_err(__LINE__, "@x", "expected '@{' at offset 1");
+
+    /* Every kind of error points at the character to look at: "at offset N" counts characters (not bytes)
+     * from 0, and N is where that character is (or the end, said as such). */
+    const struct {
+        int line;
+        const char *text, *message;
+        const char *at; /* the text from the offset on: the character pointed at first; "" for the end */
+    } offsets[] = {
+        /* no hash */
+        {__LINE__, "", "expected '@{' at offset 0 (the end)", ""},
+        {__LINE__, "Name=\"x\"", "expected '@{' at offset 0", "Name"},
+        {__LINE__, "@x", "expected '@{' at offset 1", "x"},
+        {__LINE__, "  @ x", "expected '@{' at offset 4", "x"},
+        {__LINE__, "@", "expected '@{' at offset 1 (the end)", ""},
+        {__LINE__, "@{a=@b}", "expected '{' at offset 5", "b}"},
+        /* a '{' without its '}': the brace itself, not the '@' before it */
+        {__LINE__, "@{MaxTimeoutms=\"90000\"", "the '{' at offset 1 is not closed", "{Max"},
+        {__LINE__, "{a=1", "the '{' at offset 0 is not closed", "{a"},
+        {__LINE__, " @ {a=1;b=2", "the '{' at offset 3 is not closed", "{a"},
+        {__LINE__, "@{a=@{b=1}", "the '{' at offset 1 is not closed", "{a"},
+        {__LINE__, "@{a=@{b=1", "the '{' at offset 5 is not closed", "{b"},
+        {__LINE__, "@{a=@{b=1};c=@{d=\"\xc3\xa9\"", "the '{' at offset 14 is not closed",
+         "{d"}, /* innermost */
+        /* a string without its closing quote: the opening quote */
+        {__LINE__, "@{Name=\"x}", "the string opened at offset 7 is not closed", "\"x}"},
+        {__LINE__, "@{Name='x}", "the string opened at offset 7 is not closed", "'x}"},
+        {__LINE__, "@{N\xc3\xa4me=\"x}", "the string opened at offset 7 is not closed", "\"x}"},
+        /* a property name */
+        {__LINE__, "@{=x}", "expected a property name at offset 2", "=x"},
+        {__LINE__, "@{\"a\"=x}", "expected a property name at offset 2", "\"a"},
+        {__LINE__, "@{a=1;{b=2}}", "expected a property name at offset 6", "{b"},
+        {__LINE__, "@{1abc=\"x\"}", "'1abc' at offset 2 is not a valid property name", "1abc"},
+        {__LINE__, "@{a=\"\xe6\x97\xa5\";1b=2}", "'1b' at offset 8 is not a valid property name", "1b"},
+        /* the '=' */
+        {__LINE__, "@{Name}", "expected '=' after 'Name' at offset 6", "}"},
+        {__LINE__, "@{Name \"x\"}", "expected '=' after 'Name' at offset 7", "\"x"},
+        {__LINE__, "@{Name", "expected '=' after 'Name' at offset 6 (the end)", ""},
+        {__LINE__, "@{a=\"\xc3\xa9\";b}", "expected '=' after 'b' at offset 9", "}"},
+        /* the value */
+        {__LINE__, "@{a=}", "expected a value for 'a' at offset 4", "}"},
+        {__LINE__, "@{a=  ;b=1}", "expected a value for 'a' at offset 6", ";b"},
+        {__LINE__, "@{a=", "expected a value for 'a' at offset 4 (the end)", ""},
+        /* what follows a value */
+        {__LINE__, "@{a=\"x\" b=\"y\"}", "expected ';' or '}' after the value of 'a' at offset 8", "b="},
+        {__LINE__, "@{a=\"\xe6\x97\xa5\xe6\x9c\xac\" b=1}", "after the value of 'a' at offset 9", "b="},
+        {__LINE__, "@{a=@{b=1} c=2}", "after the value of 'a' at offset 11", "c="},
+        /* after the hash */
+        {__LINE__, "@{a=\"x\"}junk", "unexpected text after the closing '}' at offset 8", "junk"},
+        {__LINE__, "@{a=1}}", "unexpected text after the closing '}' at offset 6", "}"},
+        {__LINE__, "@{a=\"\xf0\x9f\x98\x80\"} ;", "unexpected text after the closing '}' at offset 9", ";"},
+        /* characters that cannot travel in XML */
+        {__LINE__, "@{a=\"\x01\"}", "a control character at offset 5", "\x01"},
+        {__LINE__, "@{a=\"\xc3\xa9\x01\"}", "a control character at offset 6", "\x01"},
+        {__LINE__, "@{a=\"\xff\"}", "not valid UTF-8 at offset 5", "\xff"},
+        {__LINE__, "@{a=\"\xc0\xaf\"}", "not valid UTF-8 at offset 5", "\xc0"}, /* overlong */
+        {__LINE__, "@{\xc3\xa9=\"\xc3\xa9\xff\"}", "not valid UTF-8 at offset 6", "\xff"},
+    };
+    for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
+        const char *t = offsets[i].text, *m = strstr(offsets[i].message, "offset ");
+        size_t want = m ? strtoul(m + 7, NULL, 10) : 0, chars = 0, b = 0;
+        hash_err(offsets[i].line, t, offsets[i].message);
+        /* the offset, counted in characters, lands on the character the case names */
+        while (t[b] && chars < want) {
+            b++;
+            if (((unsigned char)t[b] & 0xC0) != 0x80)
+                chars++;
+        }
+        test_check(m && chars == want && !strncmp(t + b, offsets[i].at, strlen(offsets[i].at)) &&
+                       (*offsets[i].at || !t[b]),
+                   __FILE__, offsets[i].line, "%s: offset %zu is not at \"%s\"", t, want, offsets[i].at);
+    }
+    {
+        /* nested too deep: the '{' that is one too many (the 33rd) */
+        char deep[200] = "", *s = deep;
+        for (int i = 0; i < 33; i++)
+            s += sprintf(s, "{a=");
+        hash_err(__LINE__, deep, "nested more than 32 deep at offset 96");
+        ok(deep[96] == '{' && !strcmp(deep + 96, "{a="), "the 33rd '{' is at 96");
+    }
+    /* The same offsets in the messages of the command line and of -options:. */
+    parse_err("set: @{...}: the '{' at offset 1 is not closed", "set", "winrm/config",
+              "@{MaxTimeoutms=\"90000\"");
+    parse_err("-options: @{...}: the '{' at offset 0 is not closed", "get", "wmi/x", "-options:{a=1");
+    parse_err("--options: @{...}: expected '=' after 'a' at offset 2", "get", "wmi/x", "--options={a}");
     {
         char *err = NULL;
         ok(cli_parse_hash(NULL, &p, &err) == -1 && !p && err, "NULL text");
@@ -1633,6 +2155,16 @@ static void test_usage(void)
 
     for (size_t i = 0; i < sizeof(everything) / sizeof(everything[0]); i++)
         ok(strstr(text, everything[i]) != NULL, "the general help lacks \"%s\"", everything[i]);
+    /* The defaults the code has (the library's: Kerberos, Negotiate to loopback and trusted hosts). */
+    ok(strstr(text, "Default: Kerberos; Negotiate to localhost") && !strstr(text, "default: Negotiate"),
+       "the help names the default authentication");
+    ok(strstr(text, "(default 60000)") && strstr(text, "wql (the default)") &&
+           strstr(text, "instances (the default)") && strstr(text, "(default: winhttp"),
+       "the help names the defaults of -timeout, -dialect, -returnType and -proxyaccess");
+    ok(strstr(text, "contradict each") != NULL, "exit status 2 covers contradicting switches");
+    free(text);
+    text = usage_text(CLI_OP_IDENTIFY);
+    ok(strstr(text, "Without -r, asks localhost") && !strstr(text, "Needs -r"), "identify without -r");
     ok(max_line(text) <= 80, "a help line is %d columns wide", max_line(text));
     free(text);
 
@@ -1855,6 +2387,9 @@ int main(void)
     test_keywords();
     test_help();
     test_errors(xml_file);
+    test_duplicates();
+    test_contradictions();
+    test_cli_words();
     test_remotes();
     test_resources();
     test_files();

@@ -146,7 +146,7 @@ static const struct op_def op_defs[] = {
     {CLI_OP_IDENTIFY, "identify", {"id", NULL}, "Ask for the protocol version and vendor.",
      "wsmanctl identify [-SWITCH:VALUE ...]",
      "Asks the service for its protocol version, vendor and product version\n"
-     "(WS-Management Identify).\n",
+     "(WS-Management Identify). Without -r, asks localhost.\n",
      NULL,
      "  wsmanctl identify\n"
      "  wsmanctl id -r:https://server.example.com:5986 -a:None\n"
@@ -252,25 +252,32 @@ static const struct switch_def switch_defs[] = {
      "address or an IPv6 address in brackets ([::1]); the port defaults to\n"
      "5985 (http) or 5986 (https), the prefix to /wsman. Repeat -r to run\n"
      "the operation against several hosts."},
-    {SW_TIMEOUT, {"timeout", NULL, NULL}, "MS", OPS_NET, NULL, "The operation timeout in milliseconds."},
+    {SW_TIMEOUT, {"timeout", NULL, NULL}, "MS", OPS_NET, NULL,
+     "The operation timeout in milliseconds (default 60000)."},
     {SW_ENCODING, {"encoding", NULL, NULL}, "utf-8|utf-16", OPS_NET, NULL,
      "The character encoding of the requests (default utf-8)."},
     {SW_USESSL, {"usessl", NULL, NULL}, NULL, OPS_NET, NULL,
      "Use HTTPS (port 5986 unless given); an http:// remote is an error."},
     {SW_UNENCRYPTED, {"unencrypted", NULL, NULL}, NULL, OPS_NET, NULL,
-     "Allow HTTP without message encryption (the service must allow it)."},
+     "Send HTTP messages unencrypted (the client configuration must have\n"
+     "AllowUnencrypted = true); needed for Basic and Digest over HTTP, an\n"
+     "error with HTTPS."},
     {SW_SPNPORT, {"SPNPort", NULL, NULL}, NULL, OPS_NET, NULL,
-     "Append the port to the service principal name (Kerberos)."},
+     "Append the port to the service principal name (Negotiate and\n"
+     "Kerberos only)."},
     {SW_AUTH, {"authentication", "a", NULL}, "MECHANISM", OPS_NET, "Authentication",
-     "None, Basic, Digest, Negotiate, Kerberos, Certificate or CredSSP\n"
-     "(default: Negotiate, with -u/-p when given)."},
+     "None, Basic, Digest, Negotiate, Kerberos, Certificate or CredSSP.\n"
+     "Default: Kerberos; Negotiate to localhost and the loopback addresses,\n"
+     "and with -u to a host in TrustedHosts. Basic, Digest and CredSSP need\n"
+     "-u; Certificate needs -c and HTTPS; None takes no -u, -p or -c."},
     {SW_USERNAME, {"username", "u", NULL}, "USER", OPS_NET, NULL,
      "The user name (USER, DOMAIN\\USER or USER@REALM). Without -p the\n"
      "password is asked for on the terminal, with echo off."},
     {SW_PASSWORD, {"password", "p", NULL}, "PASSWORD", OPS_NET, NULL,
      "The password. Other users can see command lines: prefer the prompt."},
     {SW_CERT, {"certificate", "c", NULL}, "THUMBPRINT", OPS_NET, NULL,
-     "The client certificate's SHA-1 thumbprint, with -a:Certificate."},
+     "The client certificate's SHA-1 thumbprint (40 hexadecimal digits),\n"
+     "with -a:Certificate."},
     {SW_SKIPCA, {"skipCAcheck", NULL, NULL}, NULL, OPS_NET, "HTTPS checks",
      "Do not check that a trusted authority issued the server's certificate."},
     {SW_SKIPCN, {"skipCNcheck", NULL, NULL}, NULL, OPS_NET, NULL,
@@ -286,12 +293,12 @@ static const struct switch_def switch_defs[] = {
     {SW_FILTER, {"filter", NULL, NULL}, "EXPRESSION", OPS_ENUM, NULL,
      "Enumerate only what matches EXPRESSION (in the -dialect language)."},
     {SW_DIALECT, {"dialect", NULL, NULL}, "DIALECT", OPS_ENUM, NULL,
-     "The filter language: wql, selector, association, xpath, cql, or an\n"
-     "absolute URI."},
+     "The filter language: wql (the default), selector, association, xpath,\n"
+     "cql, or an absolute URI."},
     {SW_ASSOCIATIONS, {"associations", NULL, NULL}, NULL, OPS_ENUM, NULL,
      "With an association filter: the association instances themselves."},
     {SW_RETURNTYPE, {"returnType", NULL, NULL}, "object|epr|objectandepr", OPS_ENUM, NULL,
-     "Return the instances, their references (EPRs), or both."},
+     "Return the instances (the default), their references (EPRs), or both."},
     {SW_SHALLOW, {"shallow", NULL, NULL}, NULL, OPS_ENUM, NULL,
      "Only instances of the class itself, not of its subclasses."},
     {SW_BASEPROPS, {"basePropertiesOnly", NULL, NULL}, NULL, OPS_ENUM, NULL,
@@ -306,12 +313,16 @@ static const struct switch_def switch_defs[] = {
      "starting with # are skipped)."},
     {SW_CONCURRENCY, {"concurrency", NULL, NULL}, "N", OPS_NET, NULL,
      "Talk to at most N hosts at a time, 1 to 1024 (default 32)."},
-    {SW_PROXYACCESS, {"proxyaccess", NULL, NULL}, "ie|winhttp|autodetect|none", OPS_NET, "Proxy (HTTPS only)",
-     "Where the proxy settings come from, or none."},
+    {SW_PROXYACCESS, {"proxyaccess", NULL, NULL}, "ie|winhttp|autodetect|none", OPS_NET,
+     "Proxy (HTTPS only, not with -a:Kerberos or -a:CredSSP)",
+     "Where the proxy settings come from (default: winhttp, the client\n"
+     "configuration's Proxy), or none."},
     {SW_PROXYAUTH, {"proxyauth", NULL, NULL}, "negotiate|basic|digest", OPS_NET, NULL,
-     "How to authenticate to the proxy."},
-    {SW_PROXYUSER, {"proxyuser", "proxyusername", NULL}, "USER", OPS_NET, NULL, "The proxy user name."},
-    {SW_PROXYPASSWORD, {"proxypassword", NULL, NULL}, "PASSWORD", OPS_NET, NULL, "The proxy password."},
+     "How to authenticate to the proxy (not with -proxyaccess:none)."},
+    {SW_PROXYUSER, {"proxyuser", "proxyusername", NULL}, "USER", OPS_NET, NULL,
+     "The proxy user name (needs -proxyauth)."},
+    {SW_PROXYPASSWORD, {"proxypassword", NULL, NULL}, "PASSWORD", OPS_NET, NULL,
+     "The proxy password (needs -proxyuser)."},
     {SW_HELP, {"help", "?", "h"}, NULL, OPS_ALL, "Help", "Print this help (or an operation's) and exit."},
 };
 /* clang-format on */
@@ -647,7 +658,9 @@ struct parser {
     struct cli_opts *o;
     char **err;
     char *seen[SW_COUNT]; /* the canonical value each switch had, to catch contradicting repeats */
+    const struct sw_use *first[SW_COUNT]; /* how each switch was first typed (for the messages) */
     size_t remote_cap;
+    size_t cmdline_remotes; /* remotes[0..cmdline_remotes) came from -r, the rest from -hosts */
 };
 
 /* A switch word: "-x", "/x", "--x" (not a lone "-" followed by a digit: a negative number is an argument). */
@@ -680,7 +693,15 @@ static int add_remote(struct parser *ps, const char *value, size_t len)
     return CLI_EXIT_OK;
 }
 
-/* Records the canonical value of a switch; a repeat with another value is an error. */
+/* What the user typed for one use of a switch: the value as typed, or for a flag the whole word ("-usessl",
+ * "-usessl:false", "--usessl=no"). */
+static const char *typed_value(const struct sw_use *u)
+{
+    return u->def->arg ? u->value : u->typed;
+}
+
+/* Records the canonical value of a switch; a repeat with another value is an error that quotes both values as
+ * they were typed. */
 static int note_value(struct parser *ps, const struct sw_use *u, const char *canonical)
 {
     struct cli_quoted q1, q2;
@@ -695,11 +716,33 @@ static int note_value(struct parser *ps, const struct sw_use *u, const char *can
                             u->typed_len, u->typed);
         return cli_fail(ps->err, CLI_EXIT_USAGE,
                         "%.*s is given twice with different values ('%s', then '%s')", u->typed_len, u->typed,
-                        cli_quote_str(&q1, ps->seen[id]), cli_quote_str(&q2, canonical));
+                        cli_quote_str(&q1, typed_value(ps->first[id])), cli_quote_str(&q2, typed_value(u)));
     }
     if (!(ps->seen[id] = strdup(canonical)))
         return cli_fail(ps->err, CLI_EXIT_USAGE, "out of memory");
+    ps->first[id] = u;
     return CLI_EXIT_OK;
+}
+
+/* A switch as the user first typed it, for a message: "-a:basic", "--authentication=basic", "/UseSSL",
+ * "-unencrypted:true"; `fallback` when it was not given. Values are quoted as cli_quote() does. */
+struct said {
+    char text[CLI_QUOTE_MAX * 4 + 80];
+};
+
+static const char *said(const struct parser *ps, enum sw_id id, const char *fallback, struct said *b)
+{
+    const struct sw_use *u = ps->first[id];
+    struct cli_quoted q;
+
+    if (!u)
+        return fallback;
+    if (!u->def->arg) /* a flag: the whole word, which holds any :true/:false */
+        snprintf(b->text, sizeof(b->text), "%s", cli_quote_str(&q, u->typed));
+    else
+        snprintf(b->text, sizeof(b->text), "%.*s%c%s", u->typed_len < 40 ? u->typed_len : 40, u->typed,
+                 u->typed[0] == '-' && u->typed[1] == '-' ? '=' : ':', cli_quote_str(&q, u->value));
+    return b->text;
 }
 
 static int set_string(struct parser *ps, const struct sw_use *u, char **field)
@@ -783,6 +826,21 @@ static const struct {
     {"xpath", CLI_DIALECT_XPATH},
     {"cql", CLI_DIALECT_CQL},
 };
+
+/* A SHA-1 thumbprint as the library takes it: 40 hexadecimal digits, blanks allowed between them. */
+static int is_thumbprint(const char *s)
+{
+    size_t digits = 0;
+
+    for (; *s; s++) {
+        if (*s == ' ' || *s == '\t')
+            continue;
+        if (!isxdigit((unsigned char)*s))
+            return 0;
+        digits++;
+    }
+    return digits == 40;
+}
 
 /* An absolute URI: scheme ":" something, no blanks. */
 static int is_absolute_uri(const char *s)
@@ -873,6 +931,8 @@ static int apply_switch(struct parser *ps, const struct sw_use *u)
         if (why)
             return cli_fail(ps->err, CLI_EXIT_USAGE, "%.*s: '%s' is not a valid remote: %s", u->typed_len,
                             u->typed, cli_quote_str(&q, v), why);
+        if (!ps->first[SW_REMOTE])
+            ps->first[SW_REMOTE] = u;
         return add_remote(ps, v, strlen(v));
     }
     case SW_TIMEOUT: {
@@ -928,6 +988,11 @@ static int apply_switch(struct parser *ps, const struct sw_use *u)
         o->password_given = 1;
         return set_string(ps, u, &o->password);
     case SW_CERT:
+        if (!is_thumbprint(v))
+            return cli_fail(ps->err, CLI_EXIT_USAGE,
+                            "%.*s: '%s' is not a certificate thumbprint (the certificate's SHA-1 hash: 40 "
+                            "hexadecimal digits)",
+                            u->typed_len, u->typed, cli_quote_str(&q, v));
         return set_string(ps, u, &o->cert_thumbprint);
     case SW_FRAGMENT:
         return set_string(ps, u, &o->fragment);
@@ -1130,51 +1195,180 @@ static int take_positionals(struct parser *ps, char **pos, int npos)
     return CLI_EXIT_OK;
 }
 
+/* A switch's name as the user first typed it ("-u", "/U", "--username"): never its value (-p!). */
+static const char *said_name(const struct parser *ps, enum sw_id id, const char *fallback, struct said *b)
+{
+    const struct sw_use *u = ps->first[id];
+
+    if (!u)
+        return fallback;
+    snprintf(b->text, sizeof(b->text), "%.*s", u->typed_len < 40 ? u->typed_len : 40, u->typed);
+    return b->text;
+}
+
+/* Remote i for a message: "the -r remote 'srv'", "the remote 'srv' in -hosts:list.txt", or, with no remote at
+ * all, "the default remote localhost". */
+static const char *said_remote(const struct parser *ps, size_t i, struct said *b)
+{
+    const struct cli_opts *o = ps->o;
+    struct cli_quoted q;
+    struct said n;
+
+    if (!o->remote_count)
+        return "the default remote localhost";
+    if (i < ps->cmdline_remotes)
+        snprintf(b->text, sizeof(b->text), "the %s remote '%s'", said_name(ps, SW_REMOTE, "-r", &n),
+                 cli_quote_str(&q, o->remotes[i]));
+    else
+        snprintf(b->text, sizeof(b->text), "the remote '%s' in %s", cli_quote_str(&q, o->remotes[i]),
+                 said(ps, SW_HOSTS, "-hosts", &n));
+    return b->text;
+}
+
+/* The mechanisms that need a user name and a password (CreateSession refuses them without). */
+static int needs_password(enum cli_auth a)
+{
+    return a == CLI_AUTH_BASIC || a == CLI_AUTH_DIGEST || a == CLI_AUTH_CREDSSP;
+}
+
+/* The contradictions between authentication switches that the library would refuse (src/core/sessioncfg.c,
+ * wsm_check_session and wsm_check_proxy): each is a usage error naming both switches. */
+static int auth_checks(struct parser *ps)
+{
+    struct cli_opts *o = ps->o;
+    struct said a, n1, n2;
+    const char *auth = said(ps, SW_AUTH, "-a", &a);
+
+    if (o->auth == CLI_AUTH_CERTIFICATE) {
+        if (o->username)
+            return cli_fail(ps->err, CLI_EXIT_USAGE,
+                            "%s does not apply with %s (the certificate names the user)",
+                            said_name(ps, SW_USERNAME, "-u", &n1), auth);
+        if (o->password_given)
+            return cli_fail(ps->err, CLI_EXIT_USAGE, "%s does not apply with %s",
+                            said_name(ps, SW_PASSWORD, "-p", &n1), auth);
+        if (!o->cert_thumbprint)
+            return cli_fail(ps->err, CLI_EXIT_USAGE, "%s needs -c:THUMBPRINT (the client certificate)", auth);
+    } else if (o->cert_thumbprint) {
+        if (o->auth != CLI_AUTH_DEFAULT)
+            return cli_fail(ps->err, CLI_EXIT_USAGE, "%s (a client certificate) needs -a:Certificate, not %s",
+                            said_name(ps, SW_CERT, "-c", &n1), auth);
+        return cli_fail(ps->err, CLI_EXIT_USAGE, "%s (a client certificate) needs -a:Certificate",
+                        said_name(ps, SW_CERT, "-c", &n1));
+    }
+    if (o->auth == CLI_AUTH_NONE && (o->username || o->password_given))
+        return cli_fail(ps->err, CLI_EXIT_USAGE, "%s cannot be used with %s, which sends no credentials",
+                        o->username ? said_name(ps, SW_USERNAME, "-u", &n1)
+                                    : said_name(ps, SW_PASSWORD, "-p", &n1),
+                        auth);
+    if (o->password_given && !o->username)
+        return cli_fail(ps->err, CLI_EXIT_USAGE, "%s needs -u (the user name)",
+                        said_name(ps, SW_PASSWORD, "-p", &n1));
+    if (needs_password(o->auth) && !o->username)
+        return cli_fail(ps->err, CLI_EXIT_USAGE,
+                        "%s needs -u:USER and a password (-p:PASSWORD, or asked for on the terminal)", auth);
+    if (needs_password(o->auth) && o->password_given && !*o->password)
+        return cli_fail(ps->err, CLI_EXIT_USAGE, "%s needs a password, but %s is empty", auth,
+                        said_name(ps, SW_PASSWORD, "-p", &n1));
+    if (o->spn_port && o->auth != CLI_AUTH_DEFAULT && o->auth != CLI_AUTH_NEGOTIATE &&
+        o->auth != CLI_AUTH_KERBEROS)
+        return cli_fail(ps->err, CLI_EXIT_USAGE,
+                        "%s cannot be used with %s: it is for -a:Negotiate and -a:Kerberos only",
+                        said(ps, SW_SPNPORT, "-SPNPort", &n1), auth);
+
+    /* The proxy (SetProxy's checks, then CreateSession's). */
+    if (!o->proxy_access && (o->proxy_auth || o->proxy_user || o->proxy_password))
+        return cli_fail(ps->err, CLI_EXIT_USAGE, "%s needs -proxyaccess",
+                        o->proxy_auth   ? said_name(ps, SW_PROXYAUTH, "-proxyauth", &n1)
+                        : o->proxy_user ? said_name(ps, SW_PROXYUSER, "-proxyuser", &n1)
+                                        : said_name(ps, SW_PROXYPASSWORD, "-proxypassword", &n1));
+    if (o->proxy_password && !o->proxy_user)
+        return cli_fail(ps->err, CLI_EXIT_USAGE, "%s needs -proxyuser",
+                        said_name(ps, SW_PROXYPASSWORD, "-proxypassword", &n1));
+    if (o->proxy_access == PROXY_NO_PROXY_SERVER && (o->proxy_auth || o->proxy_user))
+        return cli_fail(ps->err, CLI_EXIT_USAGE, "%s cannot be used with %s, which connects without a proxy",
+                        o->proxy_auth ? said(ps, SW_PROXYAUTH, "-proxyauth", &n1)
+                                      : said_name(ps, SW_PROXYUSER, "-proxyuser", &n1),
+                        said(ps, SW_PROXYACCESS, "-proxyaccess", &n2));
+    if (o->proxy_user && !o->proxy_auth)
+        return cli_fail(ps->err, CLI_EXIT_USAGE, "%s needs -proxyauth (how to authenticate to the proxy)",
+                        said_name(ps, SW_PROXYUSER, "-proxyuser", &n1));
+    if (o->proxy_access && o->proxy_access != PROXY_NO_PROXY_SERVER &&
+        (o->auth == CLI_AUTH_KERBEROS || o->auth == CLI_AUTH_CREDSSP))
+        return cli_fail(ps->err, CLI_EXIT_USAGE,
+                        "%s cannot be used with %s: a proxy works with the other mechanisms only",
+                        said(ps, SW_PROXYACCESS, "-proxyaccess", &n1), auth);
+    return CLI_EXIT_OK;
+}
+
+/* The contradictions between the transport of each remote (HTTP or HTTPS) and the other switches, as the
+ * library would refuse them (CreateSession, or its client policy before anything is sent). */
+static int transport_checks(struct parser *ps)
+{
+    struct cli_opts *o = ps->o;
+    struct said a, n, r;
+    size_t count = o->remote_count ? o->remote_count : 1;
+
+    for (size_t i = 0; i < count; i++) {
+        const char *remote = o->remote_count ? o->remotes[i] : "localhost";
+        int http_scheme = !strncasecmp(remote, "http://", 7);
+        int https = o->usessl || !strncasecmp(remote, "https://", 8);
+
+        if (o->usessl && http_scheme)
+            return cli_fail(ps->err, CLI_EXIT_USAGE, "%s cannot be used with %s, which is http://",
+                            said_name(ps, SW_USESSL, "-usessl", &n), said_remote(ps, i, &r));
+        if (o->unencrypted && https) {
+            if (o->usessl)
+                return cli_fail(
+                    ps->err, CLI_EXIT_USAGE, "%s cannot be used with %s: HTTPS is always encrypted",
+                    said(ps, SW_UNENCRYPTED, "-unencrypted", &n), said(ps, SW_USESSL, "-usessl", &a));
+            return cli_fail(ps->err, CLI_EXIT_USAGE, "%s cannot be used with %s: HTTPS is always encrypted",
+                            said(ps, SW_UNENCRYPTED, "-unencrypted", &n), said_remote(ps, i, &r));
+        }
+        if (https)
+            continue;
+        if (o->auth == CLI_AUTH_CERTIFICATE)
+            return cli_fail(ps->err, CLI_EXIT_USAGE,
+                            "%s needs HTTPS, but %s is HTTP: use an https:// remote or -usessl",
+                            said(ps, SW_AUTH, "-a", &a), said_remote(ps, i, &r));
+        if ((o->auth == CLI_AUTH_BASIC || o->auth == CLI_AUTH_DIGEST) && !o->unencrypted)
+            return cli_fail(ps->err, CLI_EXIT_USAGE,
+                            "%s over HTTP needs -unencrypted (%s is HTTP, and %s cannot encrypt the "
+                            "messages): use an https:// remote or -usessl, or give -unencrypted (with "
+                            "AllowUnencrypted = true in the client configuration)",
+                            said(ps, SW_AUTH, "-a", &a), said_remote(ps, i, &r),
+                            o->auth == CLI_AUTH_BASIC ? "Basic" : "Digest");
+        if (o->proxy_access && o->proxy_access != PROXY_NO_PROXY_SERVER)
+            return cli_fail(ps->err, CLI_EXIT_USAGE,
+                            "%s needs HTTPS, but %s is HTTP: use an https:// remote or -usessl",
+                            said(ps, SW_PROXYACCESS, "-proxyaccess", &a), said_remote(ps, i, &r));
+    }
+    return CLI_EXIT_OK;
+}
+
 /* What cannot be judged one switch at a time. */
 static int cross_checks(struct parser *ps)
 {
     struct cli_opts *o = ps->o;
-    struct cli_quoted q;
+    int rc;
 
     if (o->input && o->input_file)
         return cli_fail(ps->err, CLI_EXIT_USAGE, "-file and @{...} cannot be used together: give one input");
     if (o->op == CLI_OP_SET && !o->input && !o->input_file)
         return cli_fail(ps->err, CLI_EXIT_USAGE, "set: no input: give @{NAME=\"VALUE\"} or -file:FILE");
-    if (o->auth == CLI_AUTH_CERTIFICATE) {
-        if (o->username)
-            return cli_fail(ps->err, CLI_EXIT_USAGE,
-                            "-u does not apply with -a:Certificate (the certificate names the user)");
-        if (o->password_given)
-            return cli_fail(ps->err, CLI_EXIT_USAGE, "-p does not apply with -a:Certificate");
-        if (!o->cert_thumbprint)
-            return cli_fail(ps->err, CLI_EXIT_USAGE, "-a:Certificate needs -c:THUMBPRINT");
-    } else if (o->cert_thumbprint) {
-        return cli_fail(ps->err, CLI_EXIT_USAGE, "-c (a client certificate) needs -a:Certificate");
-    }
-    if (o->password_given && !o->username)
-        return cli_fail(ps->err, CLI_EXIT_USAGE, "-p needs -u (the user name)");
+    if ((rc = auth_checks(ps)))
+        return rc;
     if (o->dialect && !o->filter)
         return cli_fail(ps->err, CLI_EXIT_USAGE, "-dialect needs -filter");
     if (o->shallow && o->base_properties_only)
         return cli_fail(ps->err, CLI_EXIT_USAGE, "-shallow and -basePropertiesOnly cannot be used together");
-    if (!o->proxy_access && (o->proxy_auth || o->proxy_user || o->proxy_password))
-        return cli_fail(ps->err, CLI_EXIT_USAGE, "%s needs -proxyaccess",
-                        o->proxy_auth   ? "-proxyauth"
-                        : o->proxy_user ? "-proxyuser"
-                                        : "-proxypassword");
-    if (o->proxy_password && !o->proxy_user)
-        return cli_fail(ps->err, CLI_EXIT_USAGE, "-proxypassword needs -proxyuser");
     if (o->input_file && read_input_file(ps))
         return CLI_EXIT_USAGE;
+    ps->cmdline_remotes = o->remote_count;
     if (o->hosts_file && read_hosts_file(ps))
         return CLI_EXIT_USAGE;
-    if (o->usessl) {
-        for (size_t i = 0; i < o->remote_count; i++)
-            if (!strncasecmp(o->remotes[i], "http://", 7))
-                return cli_fail(ps->err, CLI_EXIT_USAGE,
-                                "-usessl cannot be used with the http:// remote '%s'",
-                                cli_quote_str(&q, o->remotes[i]));
-    }
+    if (OPB(o->op) & OPS_NET)
+        return transport_checks(ps);
     return CLI_EXIT_OK;
 }
 
@@ -1502,7 +1696,8 @@ void cli_usage(FILE *f, enum cli_op op)
           "  0  success\n"
           "  1  the operation failed (on any host): the error text and its 0x8033xxxx\n"
           "     code are on stderr\n"
-          "  2  bad command line or input: nothing was sent\n"
+          "  2  bad command line or input, such as switches that contradict each\n"
+          "     other (-unencrypted with HTTPS): nothing was sent\n"
           "  exec exits with the remote command's exit code (1 when WS-Management\n"
           "  itself fails).\n",
           f);

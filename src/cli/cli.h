@@ -31,7 +31,8 @@ enum cli_op {
 };
 
 enum cli_auth {
-    CLI_AUTH_DEFAULT = 0, /* no -a: the library's default (Negotiate, or Basic... as the session decides) */
+    CLI_AUTH_DEFAULT = 0, /* no -a: the library's default (Kerberos; Negotiate to loopback hosts, and with
+                           * credentials to a host in TrustedHosts) */
     CLI_AUTH_NONE,
     CLI_AUTH_BASIC,
     CLI_AUTH_DIGEST,

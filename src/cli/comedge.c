@@ -91,14 +91,199 @@ HRESULT cli_failure_set(struct cli_failure *f, HRESULT hr, IUnknown *obj)
     return hr;
 }
 
+/* ---- the library's texts in the CLI's words ----
+ *
+ * The library's Error texts are written for API callers and name its flags and objects
+ * (SessionFlagNoEncryption, ConnectionOptions.CertificateThumbprint, "the connection string"). A wsmanctl
+ * user typed switches, so that is what the line must name. Most of these failures are usage errors that
+ * args.c catches before anything is sent; what remains is reworded here: first the codes whose whole text is
+ * about flags (a sentence of our own replaces it), then phrases, then any flag name left. */
+
+/* Codes whose text (message and detail) is entirely about API flags or objects. */
+static const struct {
+    HRESULT hr;
+    const char *text;
+} cli_sentences[] = {
+    {(HRESULT)0x803380ABu, /* ERROR_WSMAN_CREDS_PASSED_WITH_NO_AUTH_FLAG */
+     "-a:None sends no credentials: leave out -u, -p and -c, or choose another -a."},
+    {(HRESULT)0x803380ADu, /* ERROR_WSMAN_CLIENT_MULTIPLE_AUTH_FLAGS */
+     "Give one authentication mechanism (-a) only."},
+    {(HRESULT)0x803380AEu, /* ERROR_WSMAN_CLIENT_SPN_WRONG_AUTH */
+     "-SPNPort can be used only with -a:Negotiate or -a:Kerberos (or without -a)."},
+    {(HRESULT)0x803380B2u, /* ERROR_WSMAN_CLIENT_CREDENTIALS_NEEDED */
+     "No user name was given: give -u:USER (and -p:PASSWORD)."},
+    {(HRESULT)0x803380B3u, /* ERROR_WSMAN_CLIENT_CREDENTIALS_FLAG_NEEDED */
+     "A password was given without a user name: give -u:USER with -p:PASSWORD."},
+    {(HRESULT)0x803380B4u, /* ERROR_WSMAN_CLIENT_CERT_NEEDED */
+     "-a:Certificate needs -c:THUMBPRINT, the SHA-1 thumbprint of the client certificate."},
+    {(HRESULT)0x803380D7u, /* ERROR_WSMAN_CLIENT_UNENCRYPTED_HTTP_ONLY */
+     "-unencrypted applies to HTTP only: HTTPS (-usessl or an https:// remote) is always encrypted."},
+    {(HRESULT)0x80338156u, /* ERROR_WSMAN_CERT_MISSING_AUTH_FLAG */
+     "-c (a client certificate) needs -a:Certificate."},
+    {(HRESULT)0x80338157u, /* ERROR_WSMAN_CERT_MULTIPLE_CREDENTIALS_FLAG */
+     "-a:Certificate takes no -u or -p: the certificate names the user."},
+    {(HRESULT)0x803381B0u, /* ERROR_WSMAN_CANNOT_USE_ALLOW_NEGOTIATE_IMPLICIT_CREDENTIALS_FOR_HTTP */
+     "The current user's credentials can be allowed for Negotiate to an untrusted host only over HTTPS."},
+};
+
+/* Phrases that need more than a flag name replaced; the first match at a position wins. */
+static const struct {
+    const char *from, *to;
+} cli_phrases[] = {
+    /* wsmanctl has no switch for implicit Negotiate credentials over HTTPS (winrm has none either). */
+    {" or with SessionFlagAllowNegotiateImplicitCredentials", ""},
+    {"give a user name and password, use Kerberos,", "give -u:USER and -p:PASSWORD, use -a:Kerberos,"},
+    {"set SessionFlagNoEncryption and AllowUnencrypted", "give -unencrypted and set AllowUnencrypted"},
+    {"Do not set SessionFlagNoEncryption", "Do not give -unencrypted"},
+    {"when no authentication flag is given", "without -a"},
+    {"More than one authentication mechanism flag was given", "Give one authentication mechanism (-a) only"},
+    {"ConnectionOptions.CertificateThumbprint", "-c:THUMBPRINT"},
+    {"ConnectionOptions.UserName", "-u:USER"},
+    {"ConnectionOptions.Password", "-p:PASSWORD"},
+    {"ConnectionOptions has no user name", "no -u:USER was given"},
+    {"WSMan.CreateConnectionOptions", "wsmanctl"},
+    {"Session.Timeout", "-timeout"},
+    /* wsmanctl never opens a local session: without -r it connects to localhost. */
+    {"(one created with an empty connection string)", "(one without a remote, which wsmanctl never opens)"},
+    {"(empty connection string)", "(without a remote, which wsmanctl never opens)"},
+    {"The connection string", "The remote (-r)"},
+    {"the connection string", "the remote (-r)"},
+    {"a connection string", "a remote (-r)"},
+};
+
+/* Flag names: SessionFlagX, WSManFlagX, EnumerationFlagX, WSManProxyX and ProxyX with one of these X. */
+static const char *const cli_flag_prefixes[] = {"SessionFlag", "WSManFlag", "EnumerationFlag", "WSManProxy",
+                                                "Proxy"};
+static const struct {
+    const char *name, *switch_text;
+} cli_flag_words[] = {
+    {"UTF8", "-encoding:utf-8"},
+    {"UTF16", "-encoding:utf-16"},
+    {"CredUsernamePassword", "-u:USER"},
+    {"SkipCACheck", "-skipCAcheck"},
+    {"SkipCNCheck", "-skipCNcheck"},
+    {"SkipRevocationCheck", "-skipRevocationcheck"},
+    {"UseNoAuthentication", "-a:None"},
+    {"UseDigest", "-a:Digest"},
+    {"UseNegotiate", "-a:Negotiate"},
+    {"UseBasic", "-a:Basic"},
+    {"UseKerberos", "-a:Kerberos"},
+    {"UseClientCertificate", "-a:Certificate"},
+    {"UseCredSsp", "-a:CredSSP"},
+    {"NoEncryption", "-unencrypted"},
+    {"EnableSPNServerPort", "-SPNPort"},
+    {"UseSsl", "-usessl"},
+    {"AllowNegotiateImplicitCredentials", "the current user's credentials for Negotiate over HTTPS"},
+    {"ReturnObject", "-returnType:object"},
+    {"ReturnEPR", "-returnType:epr"},
+    {"ReturnObjectAndEPR", "-returnType:objectandepr"},
+    {"HierarchyShallow", "-shallow"},
+    {"HierarchyDeepBasePropsOnly", "-basePropertiesOnly"},
+    {"AssociationInstance", "-associations"},
+    {"IEConfig", "-proxyaccess:ie"},
+    {"WinHttpConfig", "-proxyaccess:winhttp"},
+    {"AutoDetect", "-proxyaccess:autodetect"},
+    {"NoProxyServer", "-proxyaccess:none"},
+    {"ProxyAuthenticationUseNegotiate", "-proxyauth:negotiate"},
+    {"ProxyAuthenticationUseBasic", "-proxyauth:basic"},
+    {"ProxyAuthenticationUseDigest", "-proxyauth:digest"},
+};
+
+static int is_word_char(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* The switch for the flag name at s (len bytes, a whole word), or NULL. */
+static const char *flag_switch(const char *s, size_t len)
+{
+    for (size_t p = 0; p < sizeof(cli_flag_prefixes) / sizeof(cli_flag_prefixes[0]); p++) {
+        size_t pl = strlen(cli_flag_prefixes[p]);
+        if (len <= pl || strncmp(s, cli_flag_prefixes[p], pl))
+            continue;
+        for (size_t i = 0; i < sizeof(cli_flag_words) / sizeof(cli_flag_words[0]); i++) {
+            const char *n = cli_flag_words[i].name;
+            if (strlen(n) != len - pl)
+                continue;
+            size_t k = 0;
+            while (k < len - pl && (s[pl + k] | 0x20) == (n[k] | 0x20))
+                k++;
+            if (k == len - pl)
+                return cli_flag_words[i].switch_text;
+        }
+    }
+    return NULL;
+}
+
+char *cli_words(HRESULT hr, const char *text)
+{
+    size_t n, cap, o = 0;
+    char *out;
+
+    for (size_t i = 0; i < sizeof(cli_sentences) / sizeof(cli_sentences[0]); i++)
+        if (cli_sentences[i].hr == hr)
+            return strdup(cli_sentences[i].text);
+    if (!text)
+        return NULL;
+    n = strlen(text);
+    cap = n * 2 + 64; /* no replacement more than doubles its text, plus room for one long one */
+    if (!(out = malloc(cap)))
+        return NULL;
+    for (size_t i = 0; i < n;) {
+        const char *rep = NULL;
+        size_t used = 0, rl;
+
+        for (size_t k = 0; k < sizeof(cli_phrases) / sizeof(cli_phrases[0]) && !rep; k++) {
+            size_t fl = strlen(cli_phrases[k].from);
+            if (!strncmp(text + i, cli_phrases[k].from, fl)) {
+                rep = cli_phrases[k].to;
+                used = fl;
+            }
+        }
+        if (!rep && is_word_char(text[i]) && (!i || !is_word_char(text[i - 1]))) {
+            size_t w = i;
+            while (w < n && is_word_char(text[w]))
+                w++;
+            if ((rep = flag_switch(text + i, w - i)))
+                used = w - i;
+            else
+                used = 0;
+        }
+        if (!rep) {
+            rep = text + i;
+            rl = 1;
+            used = 1;
+        } else {
+            rl = strlen(rep);
+        }
+        if (o + rl + 1 > cap) {
+            char *grown = realloc(out, (cap = (o + rl + 1) * 2));
+            if (!grown) {
+                free(out);
+                return NULL;
+            }
+            out = grown;
+        }
+        memcpy(out + o, rep, rl);
+        o += rl;
+        i += used;
+    }
+    out[o] = '\0';
+    return out;
+}
+
 char *cli_failure_line(const struct cli_failure *f)
 {
-    const char *text = f && f->text && *f->text ? f->text : "The operation failed.";
+    char *worded =
+        cli_words(f ? f->hr : E_FAIL, f && f->text && *f->text ? f->text : "The operation failed.");
+    const char *text = worded ? worded : f && f->text && *f->text ? f->text : "The operation failed.";
     size_t n = strlen(text), o = 0;
     char *line = malloc(n + 16);
 
-    if (!line)
+    if (!line) {
+        free(worded);
         return NULL;
+    }
     for (size_t i = 0; i < n; i++) {
         char c = text[i];
         if (c == '\r' || c == '\n' || c == '\t') {
@@ -111,6 +296,7 @@ char *cli_failure_line(const struct cli_failure *f)
     while (o && line[o - 1] == ' ')
         o--;
     snprintf(line + o, 16, " (0x%08X)", (unsigned)(f ? f->hr : E_FAIL));
+    free(worded);
     return line;
 }
 

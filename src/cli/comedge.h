@@ -30,8 +30,14 @@ void cli_failure_clear(struct cli_failure *f);
 HRESULT cli_failure_set(struct cli_failure *f, HRESULT hr, IUnknown *obj);
 /* Records a failure of the CLI's own (out of memory, bad reply shape); text is copied. Returns hr. */
 HRESULT cli_failure_text(struct cli_failure *f, HRESULT hr, const char *text);
-/* "TEXT (0x80338xxx)" on one line (newlines in the text become spaces), malloc'd. */
+/* "TEXT (0x80338xxx)" on one line (newlines in the text become spaces), with TEXT in the CLI's words
+ * (cli_words), malloc'd. */
 char *cli_failure_line(const struct cli_failure *f);
+/* The library's Error or message text of hr as a wsmanctl user should read it: the API's flag and object
+ * names (SessionFlagNoEncryption, WSManFlagUseSsl, ConnectionOptions.CertificateThumbprint, the connection
+ * string) become the switches that set them (-unencrypted, -usessl, -c:THUMBPRINT, the remote (-r)), and the
+ * codes whose text is entirely about flags get a sentence of their own. malloc'd; NULL when out of memory. */
+char *cli_words(HRESULT hr, const char *text);
 
 /* The WSMan object (CoCreateInstance of CLSID_WSMan). */
 HRESULT cli_wsman_create(IWSManEx3 **out, struct cli_failure *f);

@@ -6,15 +6,23 @@
  * built and replies parsed with libxml2, so arguments holding <, & or
  * non-ASCII text travel escaped and come back as they were.
  *
+ * Interruption: the caller's stop flag is looked at before each request, and a request that fails while it
+ * is set (the CLI's signal handler cancels the requests in flight with WSManAutoCancelRequests) ends the run
+ * as interrupted. The clean-up requests that follow (Signal ctrl_c, Signal terminate, Delete) go out on their
+ * own, new requests not affected by that cancellation, and share a budget of CLEANUP_BUDGET_MS: a timer
+ * cancels whichever is still in flight when it runs out, and the ones not sent by then are left out.
+ *
  * SPDX-License-Identifier: MIT
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -23,12 +31,16 @@
 #include "wsmerror.h"
 #include "exec.h"
 #include "input.h" /* cli_utf8_decode */
+#include "wsmauto_cancel.h"
 
 #define NS_ADDRESSING "http://schemas.xmlsoap.org/ws/2004/08/addressing"
 #define NS_WSMAN "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"
 
 /* The largest reply cli_exec parses (a Receive reply is bounded by MaxEnvelopeSize, 500 KB by default). */
 #define MAX_REPLY (64u << 20)
+
+/* After an interruption, the time the clean-up requests have together (from when the run saw the stop). */
+#define CLEANUP_BUDGET_MS 1500
 
 /* One run: the shell and command once they exist. */
 struct run {
@@ -450,22 +462,148 @@ static HRESULT invoke(struct run *r, const char *action, IWSManResourceLocator *
     return hr;
 }
 
+static int stopped(volatile const int *stop)
+{
+    return stop && *stop;
+}
+
+static HRESULT interrupted(struct cli_failure *f)
+{
+    return cli_failure_text(f, HRESULT_FROM_WIN32(ERROR_CANCELLED), "Interrupted.");
+}
+
+/* ---- the clean-up requests ---- */
+
+struct cleanup {
+    volatile const int *stop;
+    int limited;              /* the budget runs (the run was interrupted) */
+    struct timespec deadline; /* CLOCK_MONOTONIC */
+    int timer_running;
+    pthread_t timer;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int finished; /* under lock: the clean-up is over, the timer can go */
+};
+
+static void timespec_add_ms(struct timespec *ts, long ms)
+{
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+/* Cancels the request in flight when the budget runs out before the clean-up is over. */
+static void *budget_timer(void *arg)
+{
+    struct cleanup *c = arg;
+
+    pthread_mutex_lock(&c->lock);
+    while (!c->finished) {
+        if (pthread_cond_timedwait(&c->cond, &c->lock, &c->deadline) == ETIMEDOUT) {
+            if (!c->finished)
+                WSManAutoCancelRequests();
+            break;
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+    return NULL;
+}
+
+/* Starts the budget (once): from now on the clean-up has CLEANUP_BUDGET_MS. */
+static void start_budget(struct cleanup *c)
+{
+    pthread_condattr_t attr;
+
+    if (c->limited)
+        return;
+    c->limited = 1;
+    clock_gettime(CLOCK_MONOTONIC, &c->deadline);
+    timespec_add_ms(&c->deadline, CLEANUP_BUDGET_MS);
+    if (pthread_condattr_init(&attr))
+        return;
+    if (!pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) && !pthread_cond_init(&c->cond, &attr)) {
+        if (pthread_mutex_init(&c->lock, NULL)) {
+            pthread_cond_destroy(&c->cond);
+        } else if (pthread_create(&c->timer, NULL, budget_timer, c)) {
+            /* No timer: the budget still decides which requests are sent at all. */
+            pthread_mutex_destroy(&c->lock);
+            pthread_cond_destroy(&c->cond);
+        } else {
+            c->timer_running = 1;
+        }
+    }
+    pthread_condattr_destroy(&attr);
+}
+
+static int budget_over(const struct cleanup *c)
+{
+    struct timespec now;
+
+    if (!c->limited)
+        return 0;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec > c->deadline.tv_sec ||
+           (now.tv_sec == c->deadline.tv_sec && now.tv_nsec >= c->deadline.tv_nsec);
+}
+
+static void end_cleanup(struct cleanup *c)
+{
+    if (!c->timer_running)
+        return;
+    pthread_mutex_lock(&c->lock);
+    c->finished = 1;
+    pthread_cond_signal(&c->cond);
+    pthread_mutex_unlock(&c->lock);
+    pthread_join(c->timer, NULL);
+    pthread_mutex_destroy(&c->lock);
+    pthread_cond_destroy(&c->cond);
+    c->timer_running = 0;
+}
+
+/* One clean-up request: Signal `code` to the command, or (code NULL) Delete of the shell. A request
+ * cancelled in flight (an interruption during the clean-up cancels whatever is in flight) goes out once
+ * more while the budget lasts; none goes out once it is over. */
+static HRESULT cleanup_request(struct run *r, struct cleanup *c, const char *code, struct cli_failure *f)
+{
+    HRESULT hr = S_OK;
+
+    if (code ? !r->command_id || !r->shell_loc : !r->shell_loc)
+        return S_OK;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        char *result = NULL;
+
+        if (stopped(c->stop))
+            start_budget(c);
+        if (budget_over(c))
+            return cli_failure_text(f, E_ABORT,
+                                    "Left out: the time for cleaning up after the interruption ran out.");
+        if (code)
+            hr = invoke(r, CLI_SHELL_ACTION_SIGNAL, r->shell_loc, signal_body(r->command_id, code), &result,
+                        f);
+        else
+            hr = cli_session_delete(r->session, r->shell_loc, f);
+        free(result);
+        if (hr != E_ABORT)
+            break;
+    }
+    return hr;
+}
+
 /* Best effort: whether a Signal worked changes nothing that cli_exec reports. */
-static void send_signal(struct run *r, const char *code)
+static void send_signal(struct run *r, struct cleanup *c, const char *code)
 {
     struct cli_failure scratch = {0};
-    char *result = NULL;
 
-    if (r->command_id && r->shell_loc) {
-        invoke(r, CLI_SHELL_ACTION_SIGNAL, r->shell_loc, signal_body(r->command_id, code), &result, &scratch);
-        free(result);
-    }
+    cleanup_request(r, c, code, &scratch);
     cli_failure_clear(&scratch);
 }
 
-static HRESULT delete_shell(struct run *r, struct cli_failure *f)
+static HRESULT delete_shell(struct run *r, struct cleanup *c, struct cli_failure *f)
 {
-    HRESULT hr = r->shell_loc ? cli_session_delete(r->session, r->shell_loc, f) : S_OK;
+    HRESULT hr = cleanup_request(r, c, NULL, f);
 
     return FAILED(hr) ? failed_step(f, hr, "Deleting the shell") : hr;
 }
@@ -503,7 +641,8 @@ static HRESULT create_shell(struct run *r, struct cli_failure *f)
     return hr;
 }
 
-static HRESULT start_command(struct run *r, char *const *argv, int argc, struct cli_failure *f)
+static HRESULT start_command(struct run *r, char *const *argv, int argc, volatile const int *stop,
+                             struct cli_failure *f)
 {
     struct cli_failure scratch = {0};
     char *result = NULL;
@@ -511,23 +650,19 @@ static HRESULT start_command(struct run *r, char *const *argv, int argc, struct 
 
     if (FAILED(hr)) {
         free(result);
-        return failed_step(f, hr, "Starting the command");
+        /* Interrupted in flight: the command may have started; deleting the shell ends it. */
+        return stopped(stop) ? interrupted(f) : failed_step(f, hr, "Starting the command");
     }
     hr = find_command_id(result, &r->command_id, f);
     free(result);
-    if (FAILED(hr))
-        return hr;
+    if (FAILED(hr) || stopped(stop))
+        return FAILED(hr) ? hr : interrupted(f);
     /* Nothing is forwarded to the command's stdin: close it, so that a command reading it ends instead of
      * waiting for ever. A server that refuses this still runs the command, so the outcome is not checked. */
     invoke(r, CLI_SHELL_ACTION_SEND, r->shell_loc, stdin_end_body(r->command_id), &result, &scratch);
     free(result);
     cli_failure_clear(&scratch);
     return S_OK;
-}
-
-static int stopped(volatile const int *stop)
-{
-    return stop && *stop;
 }
 
 /* Receive until the command is Done. Returns S_OK with *exit_code, HRESULT_FROM_WIN32(ERROR_CANCELLED) when
@@ -541,8 +676,13 @@ static HRESULT receive_all(struct run *r, volatile const int *stop, int *exit_co
         HRESULT hr;
 
         if (stopped(stop))
-            return cli_failure_text(f, HRESULT_FROM_WIN32(ERROR_CANCELLED), "Interrupted.");
+            return interrupted(f);
         hr = invoke(r, CLI_SHELL_ACTION_RECEIVE, r->shell_loc, receive_body(r->command_id), &result, f);
+        if (FAILED(hr) && stopped(stop)) {
+            /* Cancelled in flight (or failed anyway): the Receive is abandoned. */
+            free(result);
+            return interrupted(f);
+        }
         if (hr == ERROR_WSMAN_OPERATION_TIMEDOUT) {
             /* No output within the OperationTimeout: the normal answer while a command is quiet. */
             free(result);
@@ -564,6 +704,7 @@ HRESULT cli_exec(IWSManEx3 *wsman, IWSManSession *session, char *const *argv, in
                  volatile const int *stop, int *remote_exit, struct cli_failure *f)
 {
     struct run r = {.wsman = wsman, .session = session, .out = out, .err = err};
+    struct cleanup c = {.stop = stop};
     int exit_code = -1, write_failed = 0;
     HRESULT hr;
 
@@ -576,25 +717,28 @@ HRESULT cli_exec(IWSManEx3 *wsman, IWSManSession *session, char *const *argv, in
         return hr;
 
     if (FAILED(hr = create_shell(&r, f))) {
+        /* Interrupted in flight: a shell may have been made whose ShellId never arrived; nothing to do. */
+        if (stopped(stop))
+            hr = interrupted(f);
         /* No ShellId: nothing to delete. With one (a locator failed afterwards) the shell still goes. */
         if (r.shell_id && r.shell_loc) {
             struct cli_failure scratch = {0};
-            delete_shell(&r, &scratch);
+            delete_shell(&r, &c, &scratch);
             cli_failure_clear(&scratch);
         }
         goto done;
     }
     if (stopped(stop))
-        hr = cli_failure_text(f, HRESULT_FROM_WIN32(ERROR_CANCELLED), "Interrupted.");
-    else if (SUCCEEDED(hr = start_command(&r, argv, argc, f)))
+        hr = interrupted(f);
+    else if (SUCCEEDED(hr = start_command(&r, argv, argc, stop, f)))
         hr = receive_all(&r, stop, &exit_code, &write_failed, f);
 
     if (SUCCEEDED(hr)) {
         struct cli_failure del = {0};
 
         /* Done: winrs ends the command with terminate before it deletes the shell. */
-        send_signal(&r, CLI_SHELL_SIGNAL_TERMINATE);
-        if (FAILED(delete_shell(&r, &del))) {
+        send_signal(&r, &c, CLI_SHELL_SIGNAL_TERMINATE);
+        if (FAILED(delete_shell(&r, &c, &del))) {
             char *line = cli_failure_line(&del);
             fprintf(err, "wsmanctl: %s\n", line ? line : "Deleting the shell failed.");
             fflush(err);
@@ -607,13 +751,14 @@ HRESULT cli_exec(IWSManEx3 *wsman, IWSManSession *session, char *const *argv, in
 
         /* Interrupted (or the output cannot be written): ask the command to stop as a console would first. */
         if (hr == HRESULT_FROM_WIN32(ERROR_CANCELLED) || write_failed)
-            send_signal(&r, CLI_SHELL_SIGNAL_CTRL_C);
-        send_signal(&r, CLI_SHELL_SIGNAL_TERMINATE);
-        delete_shell(&r, &scratch);
+            send_signal(&r, &c, CLI_SHELL_SIGNAL_CTRL_C);
+        send_signal(&r, &c, CLI_SHELL_SIGNAL_TERMINATE);
+        delete_shell(&r, &c, &scratch);
         cli_failure_clear(&scratch);
     }
 
 done:
+    end_cleanup(&c);
     if (r.shell_loc)
         IWSManResourceLocator_Release(r.shell_loc);
     if (r.command_loc)

@@ -233,7 +233,7 @@ struct hash_parser {
     size_t len, pos;
     size_t props; /* pairs so far, over every level */
     char **err;
-    int any_names; /* -options: names are option names (wsmauto:echo, __cimnamespace), not XML element names */
+    int any_names; /* -options: option names (wsmauto:echo, __cimnamespace), not XML element names */
 };
 
 static int hash_is_space(char c)
@@ -251,6 +251,26 @@ static int hash_oom(struct hash_parser *h)
 {
     return cli_fail(h->err, -1, "out of memory");
 }
+
+/* "offset N" for byte position pos of the text, N counting characters (not bytes) from 0, the argument's
+ * first character; "offset N (the end)" past its last one. The text is valid UTF-8 up to pos (checked first).
+ */
+struct hash_at {
+    char text[48];
+};
+
+static const char *hash_at(const char *s, size_t len, size_t pos, struct hash_at *b)
+{
+    size_t chars = 0;
+
+    for (size_t i = 0; i < pos && i < len; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80)
+            chars++;
+    snprintf(b->text, sizeof(b->text), pos >= len ? "offset %zu (the end)" : "offset %zu", chars);
+    return b->text;
+}
+
+#define HASH_AT(h, pos, b) hash_at((h)->s, (h)->len, (pos), (b))
 
 /* A quoted string at h->pos (its opening quote): "..." with "" \" \\ escapes, or '...' with ''. */
 /* Decodes the quoted string at s[pos] (its opening quote) into buf (NULL: only measure). Returns the position
@@ -292,11 +312,12 @@ static size_t unquote(const char *s, size_t len, size_t pos, char *buf, size_t *
 static int hash_quoted(struct hash_parser *h, char **out)
 {
     size_t n, end = unquote(h->s, h->len, h->pos, NULL, &n);
+    struct hash_at at;
     char *buf;
 
     if (!end)
-        return cli_fail(h->err, -1, "@{...}: the string opened at offset %zu is not closed (no closing %c)",
-                        h->pos, h->s[h->pos]);
+        return cli_fail(h->err, -1, "@{...}: the string opened at %s is not closed (no closing %c)",
+                        HASH_AT(h, h->pos, &at), h->s[h->pos]);
     if (!(buf = malloc(n + 1)))
         return hash_oom(h);
     unquote(h->s, h->len, h->pos, buf, &n);
@@ -312,21 +333,22 @@ static int hash_value(struct hash_parser *h, int depth, const char *key, char **
                       struct cli_props **children)
 {
     struct cli_quoted q;
+    struct hash_at at;
     size_t start = h->pos, end;
     char c;
 
     *value = NULL;
     *children = NULL;
     if (h->pos >= h->len)
-        return cli_fail(h->err, -1, "@{...}: expected a value for '%s' at offset %zu", cli_quote_str(&q, key),
-                        h->pos);
+        return cli_fail(h->err, -1, "@{...}: expected a value for '%s' at %s", cli_quote_str(&q, key),
+                        HASH_AT(h, h->pos, &at));
     c = h->s[h->pos];
     if (c == '"' || c == '\'')
         return hash_quoted(h, value);
     if (c == '@' || c == '{') {
         if (depth + 1 >= HASH_MAX_DEPTH)
-            return cli_fail(h->err, -1, "@{...}: hashes nested more than %d deep at offset %zu",
-                            HASH_MAX_DEPTH, h->pos);
+            return cli_fail(h->err, -1, "@{...}: hashes nested more than %d deep at %s", HASH_MAX_DEPTH,
+                            HASH_AT(h, h->pos, &at));
         return hash_parse(h, depth + 1, children);
     }
     /* A bare value runs to the next ';' or '}', without the white space around it. */
@@ -336,8 +358,8 @@ static int hash_value(struct hash_parser *h, int depth, const char *key, char **
     while (end > start && hash_is_space(h->s[end - 1]))
         end--;
     if (end == start)
-        return cli_fail(h->err, -1, "@{...}: expected a value for '%s' at offset %zu", cli_quote_str(&q, key),
-                        start);
+        return cli_fail(h->err, -1, "@{...}: expected a value for '%s' at %s", cli_quote_str(&q, key),
+                        HASH_AT(h, start, &at));
     if (end - start == 5 && !strncasecmp(h->s + start, "$null", 5))
         return 0; /* *value stays NULL: xsi:nil */
     if (end - start == 5 && !strncasecmp(h->s + start, "$true", 5))
@@ -358,18 +380,19 @@ static int hash_parse(struct hash_parser *h, int depth, struct cli_props **out)
 {
     struct cli_quoted q;
     struct cli_props *props;
+    struct hash_at at;
     size_t open;
 
     *out = NULL;
     hash_skip_space(h);
-    open = h->pos;
     if (h->pos < h->len && h->s[h->pos] == '@') {
         h->pos++;
         hash_skip_space(h);
     }
     if (h->pos >= h->len || h->s[h->pos] != '{')
-        return cli_fail(h->err, -1, "@{...}: expected '%s' at offset %zu", depth ? "{" : "@{", h->pos);
-    h->pos++;
+        return cli_fail(h->err, -1, "@{...}: expected '%s' at %s", depth ? "{" : "@{",
+                        HASH_AT(h, h->pos, &at));
+    open = h->pos++; /* the '{' itself: what an unclosed hash points at */
     if (!(props = calloc(1, sizeof(*props))))
         return hash_oom(h);
 
@@ -381,8 +404,8 @@ static int hash_parse(struct hash_parser *h, int depth, struct cli_props **out)
 
         hash_skip_space(h);
         if (h->pos >= h->len) {
-            cli_fail(h->err, -1, "@{...}: the '{' at offset %zu is not closed (expected '}' at offset %zu)",
-                     open, h->pos);
+            cli_fail(h->err, -1, "@{...}: the '{' at %s is not closed (no '}' before the end)",
+                     HASH_AT(h, open, &at));
             goto fail;
         }
         c = h->s[h->pos];
@@ -398,7 +421,8 @@ static int hash_parse(struct hash_parser *h, int depth, struct cli_props **out)
         while (h->pos < h->len && !hash_is_space(h->s[h->pos]) && !strchr("=;{}\"'", h->s[h->pos]))
             h->pos++;
         if (h->pos == key_start) {
-            cli_fail(h->err, -1, "@{...}: expected a property name at offset %zu, found '%c'", h->pos, c);
+            cli_fail(h->err, -1, "@{...}: expected a property name at %s, found '%c'",
+                     HASH_AT(h, h->pos, &at), c);
             goto fail;
         }
         if (!(key = cli_strndup(h->s + key_start, h->pos - key_start))) {
@@ -407,16 +431,16 @@ static int hash_parse(struct hash_parser *h, int depth, struct cli_props **out)
         }
         if (!h->any_names && !is_ncname(key)) {
             cli_fail(h->err, -1,
-                     "@{...}: '%s' at offset %zu is not a valid property name (an XML name: a letter or '_', "
+                     "@{...}: '%s' at %s is not a valid property name (an XML name: a letter or '_', "
                      "then letters, digits, '.', '-' or '_')",
-                     cli_quote_str(&q, key), key_start);
+                     cli_quote_str(&q, key), HASH_AT(h, key_start, &at));
             free(key);
             goto fail;
         }
         hash_skip_space(h);
         if (h->pos >= h->len || h->s[h->pos] != '=') {
-            cli_fail(h->err, -1, "@{...}: expected '=' after '%s' at offset %zu", cli_quote_str(&q, key),
-                     h->pos);
+            cli_fail(h->err, -1, "@{...}: expected '=' after '%s' at %s", cli_quote_str(&q, key),
+                     HASH_AT(h, h->pos, &at));
             free(key);
             goto fail;
         }
@@ -441,8 +465,8 @@ static int hash_parse(struct hash_parser *h, int depth, struct cli_props **out)
         if (h->pos < h->len && h->s[h->pos] == ';') {
             h->pos++;
         } else if (h->pos < h->len && h->s[h->pos] != '}') {
-            cli_fail(h->err, -1, "@{...}: expected ';' or '}' after the value of '%s' at offset %zu",
-                     cli_quote_str(&q, props->items[props->count - 1].name), h->pos);
+            cli_fail(h->err, -1, "@{...}: expected ';' or '}' after the value of '%s' at %s",
+                     cli_quote_str(&q, props->items[props->count - 1].name), HASH_AT(h, h->pos, &at));
             goto fail;
         }
     }
@@ -457,6 +481,7 @@ fail:
 static int parse_hash(const char *text, int any_names, struct cli_props **out, char **err)
 {
     struct hash_parser h = {0};
+    struct hash_at at;
     size_t bad;
 
     if (err)
@@ -474,16 +499,18 @@ static int parse_hash(const char *text, int any_names, struct cli_props **out, c
         return cli_fail(err, -1, "@{...}: the input is larger than %zu MiB", CLI_MAX_XML >> 20);
     /* Everything must be able to travel in XML: valid UTF-8, no control characters but white space. */
     if ((bad = bad_xml_text_offset(text, h.len)) < h.len)
-        return cli_fail(
-            err, -1, "@{...}: %s at offset %zu",
-            (unsigned char)text[bad] < 0x20 ? "a control character" : "text that is not valid UTF-8", bad);
+        return cli_fail(err, -1, "@{...}: %s at %s",
+                        (unsigned char)text[bad] < 0x20 ? "a control character"
+                                                        : "text that is not valid UTF-8",
+                        hash_at(text, h.len, bad, &at));
     if (hash_parse(&h, 0, out))
         return -1;
     hash_skip_space(&h);
     if (h.pos < h.len) {
         cli_props_free(*out);
         *out = NULL;
-        return cli_fail(err, -1, "@{...}: unexpected text after the closing '}' at offset %zu", h.pos);
+        return cli_fail(err, -1, "@{...}: unexpected text after the closing '}' at %s",
+                        HASH_AT(&h, h.pos, &at));
     }
     return 0;
 }

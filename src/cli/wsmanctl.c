@@ -5,13 +5,22 @@
  * once, and remote commands (exec) through the Windows cmd shell resource.
  *
  * Exit status: 0 success; 1 the operation failed (on any host); 2 a usage
- * or input error (nothing was sent); exec: the remote command's exit code.
+ * or input error (nothing was sent); exec: the remote command's exit code;
+ * 128 + N after signal N (130 SIGINT, 143 SIGTERM).
+ *
+ * SIGINT/SIGTERM: the first one cancels every request in flight at once
+ * (WSManAutoCancelRequests, async-signal-safe) and the operation ends as
+ * interrupted, on every host; exec then stops the remote command and deletes
+ * its shell with requests of their own. A watchdog thread makes sure the
+ * program is gone within STOP_GRACE_MS (EXEC_STOP_GRACE_MS for exec) of the
+ * signal whatever happens. A second signal ends the program at once.
  *
  * SPDX-License-Identifier: MIT
  */
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,16 +34,74 @@
 #include "input.h"
 #include "format.h"
 #include "exec.h"
+#include "wsmauto_cancel.h"
 
 #define USAGE_HINT "Type 'wsmanctl --help' (or 'wsmanctl help <operation>') for usage.\n"
 
-/* Set by SIGINT/SIGTERM: exec stops its remote command, enumerations stop reading. */
+/* After the first SIGINT/SIGTERM: the longest the program lives on (exec: with its clean-up requests). */
+#define STOP_GRACE_MS 900
+#define EXEC_STOP_GRACE_MS 1900
+/* Until then the watchdog cancels again this often (not for exec, whose clean-up requests must go out):
+ * requests that started after the first cancellation (an enumeration's Release, the next leg of a
+ * handshake) stop too. */
+#define RECANCEL_MS 100
+
+/* The signal number once SIGINT/SIGTERM came (0 before): exec stops its remote command, enumerations stop
+ * reading, no further host is started. */
 static volatile int stop_requested;
+/* Posted by the signal handler: wakes the watchdog. */
+static sem_t stop_sem;
+static struct sigaction default_action; /* SIG_DFL */
+static enum cli_op watchdog_op;         /* the operation, for the watchdog (set before it starts) */
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_requested = 1;
+    int saved = errno;
+
+    /* A second SIGINT or SIGTERM ends the program at once. */
+    sigaction(SIGINT, &default_action, NULL);
+    sigaction(SIGTERM, &default_action, NULL);
+    if (!stop_requested) {
+        stop_requested = sig;
+        /* The requests in flight fail with E_ABORT within about 100 ms. */
+        WSManAutoCancelRequests();
+        sem_post(&stop_sem);
+    }
+    errno = saved;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+    while (nanosleep(&ts, &ts) && errno == EINTR)
+        ;
+}
+
+/* Waits for the first signal; then makes sure the program ends within the grace time even if a request
+ * escaped the cancellation. */
+static void *watchdog(void *arg)
+{
+    static const char msg[] = "wsmanctl: interrupted; not waiting any longer for the requests in flight\n";
+    int is_exec = *(const enum cli_op *)arg == CLI_OP_EXEC;
+    long waited = 0, grace = is_exec ? EXEC_STOP_GRACE_MS : STOP_GRACE_MS;
+
+    while (sem_wait(&stop_sem) && errno == EINTR)
+        ;
+    if (is_exec) {
+        sleep_ms(grace);
+    } else {
+        for (; waited + RECANCEL_MS <= grace; waited += RECANCEL_MS) {
+            sleep_ms(RECANCEL_MS);
+            WSManAutoCancelRequests();
+        }
+        sleep_ms(grace - waited);
+    }
+    if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+        /* nothing more to do */
+    }
+    _exit(128 + stop_requested);
+    return NULL;
 }
 
 /* What one host's run needs. */
@@ -61,7 +128,15 @@ static const char *op_label(enum cli_op op, char *buf, size_t size)
  * scripts get the whole WSManFault. */
 static int report(struct job *j, const char *what, const struct cli_failure *f)
 {
-    char *line = cli_failure_line(f);
+    char *line;
+
+    if (stop_requested && (f->hr == E_ABORT || f->hr == HRESULT_FROM_WIN32(ERROR_CANCELLED))) {
+        /* The signal cancelled it: no error text of the library's. */
+        fprintf(j->err, "wsmanctl: %s interrupted (%s).\n", what,
+                stop_requested == SIGTERM ? "SIGTERM" : "SIGINT");
+        return CLI_EXIT_FAILED;
+    }
+    line = cli_failure_line(f);
 
     fprintf(j->err, "wsmanctl: %s failed: %s\n", what, line ? line : "out of memory");
     free(line);
@@ -273,6 +348,8 @@ static int run_job(struct job *j)
     int status = CLI_EXIT_OK, remote_exit = 0;
     HRESULT hr;
 
+    if (stop_requested) /* interrupted before this host's turn: nothing is sent */
+        return CLI_EXIT_FAILED;
     if (FAILED(cli_wsman_create(&wsman, &f)) || FAILED(cli_session_open(wsman, o, j->remote, &s, &f))) {
         status = report(j, "Connecting", &f);
         goto done;
@@ -375,6 +452,7 @@ static int run_helpmsg(const struct cli_opts *o)
     struct cli_failure f = {0};
     IWSManEx3 *wsman = NULL;
     char *msg = NULL, *line;
+    const char *shown;
     BSTR out = NULL;
     HRESULT hr;
 
@@ -393,9 +471,13 @@ static int run_helpmsg(const struct cli_opts *o)
         cli_failure_clear(&f);
         return CLI_EXIT_FAILED;
     }
-    fputs(msg, stdout);
-    if (!*msg || msg[strlen(msg) - 1] != '\n')
+    /* The message in the CLI's words: switches, not the API's flag names. */
+    line = cli_words((HRESULT)o->helpmsg_value, msg);
+    shown = line ? line : msg;
+    fputs(shown, stdout);
+    if (!*shown || shown[strlen(shown) - 1] != '\n')
         fputc('\n', stdout);
+    free(line);
     free(msg);
     return CLI_EXIT_OK;
 }
@@ -544,6 +626,15 @@ static int need_password(struct cli_opts *o)
         fprintf(stderr, "wsmanctl: no password was read\n");
         return -1;
     }
+    if (!*pw && (o->auth == CLI_AUTH_BASIC || o->auth == CLI_AUTH_DIGEST || o->auth == CLI_AUTH_CREDSSP)) {
+        /* The library would refuse the session: Basic, Digest and CredSSP need a password. */
+        fprintf(stderr, "wsmanctl: -a:%s needs a password, but an empty one was typed\n" USAGE_HINT,
+                o->auth == CLI_AUTH_BASIC    ? "Basic"
+                : o->auth == CLI_AUTH_DIGEST ? "Digest"
+                                             : "CredSSP");
+        free(pw);
+        return -1;
+    }
     o->password = pw;
     o->password_given = 1;
     return 0;
@@ -553,6 +644,7 @@ int main(int argc, char **argv)
 {
     struct cli_opts o;
     struct sigaction sa;
+    pthread_t watchdog_thread;
     char *err = NULL;
     int status;
 
@@ -583,10 +675,22 @@ int main(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
 
+    watchdog_op = o.op;
+    memset(&default_action, 0, sizeof(default_action));
+    default_action.sa_handler = SIG_DFL;
+    sigemptyset(&default_action.sa_mask);
+    if (sem_init(&stop_sem, 0, 0) || pthread_create(&watchdog_thread, NULL, watchdog, &watchdog_op)) {
+        fprintf(stderr, "wsmanctl: cannot start the signal watchdog: %s\n", strerror(errno));
+        cli_opts_free(&o);
+        return CLI_EXIT_FAILED;
+    }
+    pthread_detach(watchdog_thread);
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C ends the program at once */
+    sigaddset(&sa.sa_mask, SIGINT);
+    sigaddset(&sa.sa_mask, SIGTERM);
+    sa.sa_flags = SA_RESTART; /* the handler itself puts SIG_DFL back: a second signal ends the program */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     /* A closed pipe (wsmanctl ... | head) must end the program quietly, not by SIGPIPE mid-request. */
@@ -613,6 +717,8 @@ int main(int argc, char **argv)
     }
     CoUninitialize();
     cli_opts_free(&o);
+    if (stop_requested)
+        status = 128 + stop_requested;
     if (fflush(stdout) || ferror(stdout)) {
         if (errno != EPIPE)
             fprintf(stderr, "wsmanctl: writing the output failed: %s\n", strerror(errno));

@@ -10,6 +10,13 @@
  * server whose name does not match;
  *  - the exact X509_V_ERR_* that failed is known, to pick the Windows error code.
  *
+ * Cancellation (WSManAutoCancelRequests, include/linux/wsmauto_cancel.h): a process-wide generation counter,
+ * bumped with one lock-free atomic increment (async-signal-safe). Each request remembers the generation it
+ * started in and stops when the counter has moved on. It is looked at by the transfer loop (our own, on the
+ * multi interface, waiting at most WSM_CANCEL_POLL_MS at a time: curl_easy_perform would sleep up to a second
+ * between looks) and by libcurl's progress callback, so resolving, connecting, the TLS handshake, the legs of
+ * a Negotiate handshake (each is a request of its own) and the wait for the reply are all covered.
+ *
  * SPDX-License-Identifier: MIT
  */
 #ifndef _GNU_SOURCE
@@ -20,6 +27,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -35,12 +43,15 @@
 #include "core.h"
 #include "detail.h"
 #include "transport.h"
+/* The public declaration (include/linux is not on the core's include path). */
+#include "../../include/linux/wsmauto_cancel.h"
 
 #define USER_AGENT "wsmauto/0.1"
 #define MAX_SOCKETS 8
 
 struct wsm_transport {
     CURL *curl;
+    CURLM *multi; /* runs curl's transfers (and keeps its connection cache) */
     char *url;
     char *host; /* host part of the URL, IPv6 without brackets: for the name check and the details */
     int host_is_ip;
@@ -58,6 +69,8 @@ struct wsm_transport {
     curl_socket_t sockets[MAX_SOCKETS]; /* open sockets (CURL_SOCKET_BAD: free slot) */
 
     /* State of the request in progress. */
+    unsigned generation; /* cancel_generation when it started */
+    int cancelled;       /* it was stopped because the generation moved on */
     char *buf;
     size_t len, cap, max_reply;
     int overflow, oom;
@@ -99,6 +112,31 @@ static void global_init(void)
     curl_is_openssl = info && info->ssl_version && !strncmp(info->ssl_version, "OpenSSL/", 8);
 }
 
+/* ---- cancellation ---- */
+
+/* Bumped by WSManAutoCancelRequests(): requests that started in an older generation stop. Lock-free, so that
+ * the increment is async-signal-safe. */
+static atomic_uint cancel_generation;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "WSManAutoCancelRequests must be async-signal-safe");
+
+void WSManAutoCancelRequests(void)
+{
+    atomic_fetch_add_explicit(&cancel_generation, 1u, memory_order_relaxed);
+}
+
+static unsigned current_generation(void)
+{
+    return atomic_load_explicit(&cancel_generation, memory_order_relaxed);
+}
+
+/* The request in progress was cancelled (remembered, so that the outcome is reported as such). */
+static int cancel_pending(struct wsm_transport *t)
+{
+    if (!t->cancelled && current_generation() != t->generation)
+        t->cancelled = 1;
+    return t->cancelled;
+}
+
 /* ---- small helpers ---- */
 
 static void wipe_free(char **s)
@@ -118,6 +156,8 @@ void wsm_transport_free(struct wsm_transport *t)
         return;
     /* libcurl first: its connections point at the key blob and at t (SSL_CTX ex_data). (libcurl keeps copies
      * of the passwords it was given and frees them without wiping; that is out of our hands.) */
+    if (t->multi)
+        curl_multi_cleanup(t->multi); /* closes the cached connections (on_close_socket needs t) */
     if (t->curl)
         curl_easy_cleanup(t->curl);
     free(t->url);
@@ -284,6 +324,15 @@ static int on_prereq(void *userp, char *primary_ip, char *local_ip, int primary_
     wsm_wipe_free(t->auth_line->data);
     t->auth_line->data = line;
     return CURL_PREREQFUNC_OK;
+}
+
+/* libcurl's progress callback, called from within its steps (also while connecting): stops a cancelled
+ * request (CURLE_ABORTED_BY_CALLBACK). */
+static int on_progress(void *userp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    return cancel_pending(userp) ? 1 : 0;
 }
 
 /* Track the transport's open sockets for on_header(). */
@@ -550,6 +599,9 @@ static int32_t setup_handle(struct wsm_transport *t, char **detail)
     SET(CURLOPT_CLOSESOCKETDATA, t);
     SET(CURLOPT_PREREQFUNCTION, on_prereq);
     SET(CURLOPT_PREREQDATA, t);
+    SET(CURLOPT_NOPROGRESS, 0L);
+    SET(CURLOPT_XFERINFOFUNCTION, on_progress);
+    SET(CURLOPT_XFERINFODATA, t);
 
     /* Host authentication. The certificate case is the TLS client certificate plus a header (post()). */
     if (t->auth == WSM_AUTH_BASIC || t->auth == WSM_AUTH_DIGEST) {
@@ -672,10 +724,12 @@ int32_t wsm_transport_new(const struct wsm_transport_config *cfg, struct wsm_tra
             goto fail;
     }
 
-    if (!(t->curl = curl_easy_init())) {
+    if (!(t->curl = curl_easy_init()) || !(t->multi = curl_multi_init())) {
         hr = WSM_E_OUTOFMEMORY;
         goto fail;
     }
+    /* What curl_easy_perform's own multi handle would keep: libcurl's default of 5 idle connections. */
+    curl_multi_setopt(t->multi, CURLMOPT_MAXCONNECTS, 5L);
     if ((hr = setup_handle(t, detail)))
         goto fail;
     *out = t;
@@ -888,6 +942,64 @@ done:
     return hr;
 }
 
+/* A multi interface failure as a CURLcode (with its text in errbuf) for map_failure(). */
+static CURLcode multi_failure(struct wsm_transport *t, CURLMcode mc)
+{
+    if (mc == CURLM_OUT_OF_MEMORY)
+        return CURLE_OUT_OF_MEMORY;
+    snprintf(t->errbuf, sizeof(t->errbuf), "libcurl: %s", curl_multi_strerror(mc));
+    return CURLE_FAILED_INIT;
+}
+
+/* What curl_easy_perform does, but waiting at most WSM_CANCEL_POLL_MS at a time, so that a cancellation is
+ * seen promptly whatever the transfer waits for. A cancelled transfer is taken off the multi handle at once,
+ * which closes its connection. */
+static CURLcode run_transfer(struct wsm_transport *t)
+{
+    CURLcode rc = CURLE_OK;
+    CURLMcode mc;
+    int running = 1;
+
+    if ((mc = curl_multi_add_handle(t->multi, t->curl)))
+        return multi_failure(t, mc);
+    for (;;) {
+        if ((mc = curl_multi_perform(t->multi, &running))) {
+            rc = multi_failure(t, mc);
+            break;
+        }
+        if (!running) {
+            CURLMsg *msg;
+            int left;
+            rc = CURLE_GOT_NOTHING; /* no outcome reported: should not happen */
+            while ((msg = curl_multi_info_read(t->multi, &left))) {
+                if (msg->msg == CURLMSG_DONE && msg->easy_handle == t->curl)
+                    rc = msg->data.result;
+            }
+            break;
+        }
+        if (cancel_pending(t)) {
+            rc = CURLE_ABORTED_BY_CALLBACK;
+            break;
+        }
+        if ((mc = curl_multi_poll(t->multi, NULL, 0, WSM_CANCEL_POLL_MS, NULL))) {
+            rc = multi_failure(t, mc);
+            break;
+        }
+    }
+#if LIBCURL_VERSION_NUM >= 0x075700
+    /* A transfer stopped while a resolver thread is still in getaddrinfo(): detach the thread instead of
+     * waiting for it (it frees its own data when it ends). Only then: otherwise libcurl behaves as always. */
+    if (running)
+        curl_easy_setopt(t->curl, CURLOPT_QUICK_EXIT, 1L);
+#endif
+    curl_multi_remove_handle(t->multi, t->curl);
+#if LIBCURL_VERSION_NUM >= 0x075700
+    if (running)
+        curl_easy_setopt(t->curl, CURLOPT_QUICK_EXIT, 0L);
+#endif
+    return rc;
+}
+
 int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len, const char *content_type,
                            const char *const *extra_headers, int unauthenticated, uint32_t timeout_ms,
                            size_t max_reply, struct wsm_http_reply *reply, char **detail)
@@ -901,6 +1013,9 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
         memset(reply, 0, sizeof(*reply));
     if (!t || !reply || (!body && len))
         return wsm_fail(detail, WSM_E_INVALIDARG, "The transport, the reply or the request body is missing.");
+    /* Only a cancellation from now on stops this request. */
+    t->generation = current_generation();
+    t->cancelled = 0;
     if ((hr = build_headers(t, content_type, extra_headers, unauthenticated, &headers, detail)))
         return hr;
 
@@ -948,7 +1063,7 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
                               curl_easy_strerror(rc));
     }
 
-    rc = curl_easy_perform(c);
+    rc = run_transfer(t);
     long connects = 0;
     if (curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK && connects > 0)
         t->connections += (unsigned long)connects;
@@ -969,6 +1084,13 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
                 t->hook_detail = NULL;
             }
             return t->hook_hr;
+        }
+        if (t->cancelled) {
+            struct wsm_clean_text ch;
+            return wsm_fail(detail, WSM_E_ABORT,
+                            "The request to \"%s\" was cancelled (WSManAutoCancelRequests) before it was "
+                            "answered; its connection was closed.",
+                            wsm_clean(&ch, t->host));
         }
         return map_failure(t, rc, detail);
     }

@@ -16,6 +16,7 @@
 /* The Win32/WinHTTP HRESULTs transport failures are reported with, as WinRM's client reports them (their
  * names and texts are in errors.c). */
 #define WSM_E_TIMEOUT ((int32_t)0x800705B4u) /* HRESULT_FROM_WIN32(ERROR_TIMEOUT) */
+#define WSM_E_ABORT ((int32_t)0x80004004u)   /* E_ABORT: cancelled by WSManAutoCancelRequests() */
 #define WSM_E_WINHTTP_NAME_NOT_RESOLVED ((int32_t)0x80072EE7u)
 #define WSM_E_WINHTTP_CONNECTION_ERROR ((int32_t)0x80072EFEu)
 #define WSM_E_WINHTTP_SECURE_CERT_DATE_INVALID ((int32_t)0x80072F05u)
@@ -100,6 +101,9 @@ void wsm_transport_free(struct wsm_transport *t);
  *   which check failed, for which host, plus OpenSSL's reason
  *   connection reset / closed with no reply / garbled HTTP → 0x80072EFE (ERROR_WINHTTP_CONNECTION_ERROR)
  *   redirects are not followed (the 3xx status is returned).
+ *   libcurl transport only: cancelled by WSManAutoCancelRequests() (wsmauto_cancel.h) after this call began →
+ *   WSM_E_ABORT (E_ABORT), within about WSM_CANCEL_POLL_MS of the cancellation, whatever the request was
+ *   waiting for; the connection is closed. A cancellation before this call began does not affect it.
  * skip_ca_check forgives only trust errors (unknown issuer, self-signed, not a CA): as with WinHTTP's
  * SECURITY_FLAG_IGNORE_UNKNOWN_CA, an expired certificate still fails with 0x80072F05, and the name is still
  * checked unless skip_cn_check. Nothing is sent to a server whose certificate fails a check.
@@ -108,6 +112,9 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
                            const char *const *extra_headers, int unauthenticated, uint32_t timeout_ms,
                            size_t max_reply, struct wsm_http_reply *reply, char **detail);
 void wsm_http_reply_clear(struct wsm_http_reply *r);
+
+/* How often (at most) a request in flight looks whether it was cancelled, in milliseconds. */
+#define WSM_CANCEL_POLL_MS 100
 
 /* Installs the hook for WSM_AUTH_EXTERNAL transports (NULL: no Authorization header). */
 void wsm_transport_set_auth_hook(struct wsm_transport *t, wsm_auth_hook hook, void *ctx);
