@@ -844,6 +844,144 @@ def t_omi(env):
         check('omi server: clean exit', rc == 0 and out == b'', (rc, out[:300]))
 
 
+
+def t_bad_handshake(env):
+    """--gss-bad-handshake garbage|truncate|not-base64|loop|accept-no-token, and the enc-replay misbehaviour."""
+    check = env.check
+    garbage = hashlib.sha256(b'wsmauto garbage token').digest() * 2
+
+    def first_leg(c):
+        """Sends the client's first token; → (status, headers, the server's token text or None)."""
+        c.new_context()
+        tok = c.ctx.step()
+        status, headers, _ = c.post(b'', {'Authorization': '%s %s' % (c.scheme, base64.b64encode(tok).decode())})
+        text = None
+        for v in headers.get_all('WWW-Authenticate') or []:
+            name, _, t = v.strip().partition(' ')
+            if name.lower() == c.scheme.lower() and t.strip():
+                text = t.strip()
+        return status, headers, text
+
+    def b64(text):
+        try:
+            return base64.b64decode(text, validate=True)
+        except (ValueError, TypeError):
+            return None
+
+    for mode in ('garbage', 'truncate', 'not-base64'):
+        srv = env.ServerProc('--auth', 'negotiate,kerberos', '--gss-bad-handshake', mode)
+        try:
+            # Kerberos completes on the first leg: the final token (AP-REP) goes on the 200.
+            c = GssClient(srv.port, 'krb5')
+            status, _, text = first_leg(c)
+            tok = b64(text) if text else None
+            if mode == 'garbage':
+                ok = status == 200 and tok == garbage
+            elif mode == 'truncate':
+                ok = status == 200 and tok is not None and 20 < len(tok) < 200
+            else:
+                ok = status == 200 and text is not None and len(text) % 4 != 0 and tok is None
+            if ok and tok is not None:
+                try:
+                    c.ctx.step(tok)
+                    ok = False      # the spoiled AP-REP must not complete the context
+                except Exception:   # noqa: BLE001 - GSSError: defective token
+                    pass
+            check('--gss-bad-handshake %s: Kerberos final token spoiled on the 200' % mode, ok, (status, text))
+            c.close()
+            # NTLM: the CHALLENGE of the first leg (401).
+            c = GssClient(srv.port, 'ntlm')
+            status, _, text = first_leg(c)
+            tok = b64(text) if text else None
+            if mode == 'garbage':
+                ok = status == 401 and tok == garbage
+            elif mode == 'truncate':
+                ok = status == 401 and tok is not None and tok.startswith(b'NTLMSSP\0\x02') and len(tok) < 200
+            else:
+                ok = status == 401 and text is not None and len(text) % 4 != 0 and tok is None
+            check('--gss-bad-handshake %s: NTLM challenge spoiled on the 401' % mode, ok, (status, text))
+            c.close()
+            lines = srv.log_lines(2)
+            check('--gss-bad-handshake %s: logged gsserr= naming the mode' % mode,
+                  len(lines) == 2 and all(('gss-bad-handshake%%20%s' % mode) in ln for ln in lines), lines)
+        finally:
+            rc, out = srv.stop()
+            check('--gss-bad-handshake %s: clean exit' % mode, rc == 0 and out == b'', (rc, out[:300]))
+
+    srv = env.ServerProc('--auth', 'negotiate,kerberos', '--gss-bad-handshake', 'loop')
+    try:
+        c = GssClient(srv.port, 'ntlm')
+        status, _, first = first_leg(c)
+        tok2 = c.ctx.step(b64(first))          # AUTHENTICATE
+        seen = [(status, first)]
+        for _ in range(3):
+            status, headers, _ = c.post(b'', {'Authorization': 'Negotiate ' + base64.b64encode(tok2).decode()})
+            seen.append((status, headers.get('WWW-Authenticate')))
+        check('--gss-bad-handshake loop: NTLM legs 2-4 answered 401 with the first CHALLENGE again',
+              first and b64(first).startswith(b'NTLMSSP\0\x02')
+              and all(st == 401 and v == 'Negotiate ' + first for st, v in seen[1:]), seen)
+        c.close()
+        c = GssClient(srv.port, 'krb5')
+        status, _, first = first_leg(c)
+        ok = status == 401 and first is not None
+        if ok:
+            c.ctx.step(b64(first))             # the real AP-REP, on a 401
+            ok = c.ctx.complete
+        check('--gss-bad-handshake loop: Kerberos AP-REP on a 401', ok, (status, first))
+        c.close()
+        lines = srv.log_lines(5)
+        check('--gss-bad-handshake loop: every leg logged 401 leg=n with gsserr',
+              [log_fields(ln).get('status') for ln in lines] == ['401'] * 5
+              and [log_fields(ln).get('leg') for ln in lines] == ['1', '2', '3', '4', '1']
+              and all('gss-bad-handshake%20loop' in ln for ln in lines), lines)
+    finally:
+        rc, out = srv.stop()
+        check('--gss-bad-handshake loop: clean exit', rc == 0 and out == b'', (rc, out[:300]))
+
+    srv = env.ServerProc('--auth', 'negotiate,kerberos', '--gss-bad-handshake', 'accept-no-token')
+    try:
+        for mech in ('krb5', 'ntlm'):
+            c = GssClient(srv.port, mech)
+            status, headers, text = first_leg(c)
+            ok = status == 200 and not headers.get_all('WWW-Authenticate') and c.last[2] == b''
+            status2, _, _ = c.post(envelope(OS_URI).encode())
+            check('--gss-bad-handshake accept-no-token %s: 200 without a token, and nothing authenticated'
+                  % mech, ok and status2 == 401, (status, headers.items(), status2))
+            c.close()
+        f = log_fields(srv.log_lines(4)[0])
+        check('--gss-bad-handshake accept-no-token: logged status=200 with gsserr', f.get('status') == '200'
+              and 'accept-no-token' in f.get('gsserr', '') and f.get('leg') == '-', f)
+    finally:
+        rc, out = srv.stop()
+        check('--gss-bad-handshake accept-no-token: clean exit', rc == 0 and out == b'', (rc, out[:300]))
+
+    # enc-replay: the previous encrypted reply again, byte for byte; the initiator's replay detection refuses it.
+    srv = env.ServerProc('--auth', 'negotiate,kerberos')
+    try:
+        for mech in ('krb5', 'spnego-ntlm'):
+            c = GssClient(srv.port, mech)
+            c.handshake()
+            status, plain, _, _ = c.call(envelope(MISB + 'enc-replay'))
+            check('enc-replay %s: without an earlier reply → the encrypted e:Ok' % mech,
+                  status == 200 and plain and b'<e:Ok' in plain, (status, plain and plain[:200]))
+            status, plain, _, before = c.call(envelope(OS_URI))
+            body, h = c.encrypt(envelope(MISB + 'enc-replay'))
+            status2, headers, data = c.post(body, h)
+            try:
+                c.decrypt(headers, data)
+                refused = False
+            except Exception:       # noqa: BLE001 - duplicate token / bad signature
+                refused = True
+            check('enc-replay %s: the previous reply byte for byte, refused by the initiator' % mech,
+                  status == 200 and b'CSName' in plain and status2 == 200 and data == before and refused,
+                  (status, status2, len(data), len(before), refused))
+            c.close()
+        f = log_fields(srv.log_lines(0)[-1])
+        check('enc-replay: logged with gsserr', 'enc-replay' in f.get('gsserr', '') and f.get('enc') == 'yes', f)
+    finally:
+        rc, out = srv.stop()
+        check('enc-replay server: clean exit', rc == 0 and out == b'', (rc, out[:300]))
+
 def make_sha384_cert(d):
     subprocess.run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-384',
                     '-sha384', '-nodes', '-keyout', os.path.join(d, 's384.key'), '-out',
@@ -955,7 +1093,8 @@ def run_all(check, server_proc, run, verbose=False):
         return
     try:
         for name, fn in (('gss-framing', t_framing), ('gss-http', t_http), ('gss-modes', t_modes),
-                         ('gss-https', t_https), ('gss-rc4', t_rc4), ('gss-omi', t_omi)):
+                         ('gss-https', t_https), ('gss-rc4', t_rc4), ('gss-omi', t_omi),
+                         ('gss-bad-handshake', t_bad_handshake)):
             run(name, fn, env)
     finally:
         env.stop_kdc()

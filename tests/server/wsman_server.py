@@ -3253,6 +3253,8 @@ class GssConn:
         self.user = '-'
         self.cbt = '-'              # HTTPS: 'yes' (bindings matched) / 'no' (none sent); HTTP: '-'
         self.served = 0
+        self.first_out = None       # --gss-bad-handshake loop: the token of the first leg, sent again and again
+        self.last_reply = None      # (status, body, Content-Type) of the last encrypted reply (enc-replay)
 
     @property
     def protocol(self):
@@ -3281,6 +3283,7 @@ class App:
         self.cbt_data = None          # HTTPS: RFC 5929 tls-server-end-point application data
         self.log_lock = threading.Lock()
         self.log_file = open(args.log, 'a', encoding='utf-8') if args.log else None
+        self.token_log = open(args.token_log, 'a', encoding='utf-8') if args.token_log else None
         self.wql_cache = {}
         self.resources = {}
         for c in CLASSES.values():
@@ -3427,6 +3430,17 @@ class App:
                                             application_data=self.cbt_data)
         return gssapi.SecurityContext(usage='accept', channel_bindings=cb)
 
+    def log_token(self, text):
+        """--token-log: one credential or token per line (nothing when the text is empty)."""
+        if not text.strip():
+            return
+        with self.log_lock:
+            try:
+                self.token_log.write(text.strip() + '\n')
+                self.token_log.flush()
+            except (OSError, ValueError):
+                pass
+
     def log(self, line):
         if self.log_file is None:
             return
@@ -3446,8 +3460,18 @@ MISBEHAVE_MODES = ('status401', 'status413', 'status415', 'status500-empty', 'st
                    'close', 'dtd', 'xxe', 'wrong-relatesto', 'utf16', 'utf16-nobom-header', 'wmierror',
                    'fault-nodetail', 'fault-nested', 'redirect', 'wrong-action', 'get-ok',
                    'enc-tamper', 'enc-truncate', 'enc-bad-length', 'enc-plain', 'enc-lenient',
-                   'close-after-reply')
+                   'close-after-reply', 'enc-replay', 'header-flood', 'header-long', 'header-huge',
+                   'www-auth-huge')
 OK_BODY = '<e:Ok xmlns:e="%s">ok</e:Ok>' % NS_ECHO
+
+
+def big_token(n):
+    """n bytes that look random (the same every time): an oversized token (--gss-token-bytes, www-auth-huge)."""
+    return (hashlib.sha256(b'wsmauto big token').digest() * (n // 32 + 1))[:n]
+
+
+def big_token_text(n):
+    return base64.b64encode(big_token(n)).decode()
 HTML_BODY = b'<html><head><title>Error</title></head><body><h1>Something went wrong</h1></body></html>'
 
 
@@ -3574,6 +3598,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             lines.append('Content-Type: ' + ctype)
         for name, value in list(extra) + self.info.get('extra', []):
             lines.append('%s: %s' % (name, value))
+            if self.app.token_log and name.lower() == 'www-authenticate':
+                self.app.log_token(value.partition(' ')[2])
         lines.append('Content-Length: %d' % len(body))
         if close or self.close_connection:
             self.close_connection = True
@@ -3615,7 +3641,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             length += 1
         lenient = variant == 'enc-lenient'
         body = encrypted_body(g.protocol, [(length, charset, header, cipher)], lenient, omi)
-        self.raw_reply(status, body, encrypted_ctype(g.protocol, lenient))
+        ctype = encrypted_ctype(g.protocol, lenient)
+        g.last_reply = (status, body, ctype)
+        self.raw_reply(status, body, ctype)
 
     def send_error(self, code, message=None, explain=None):
         self.info = self.new_info()  # a request line that never reached do_POST
@@ -3728,6 +3756,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         an empty handshake POST) has been sent."""
         auth = self.app.auth
         h = (self.headers.get('Authorization') or '').strip()
+        if h and self.app.token_log:
+            self.app.log_token(h.partition(' ')[2])
         if not h:
             g = self.gss
             if g is not None and g.complete:
@@ -3776,6 +3806,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             info['status'] = 0
             return None
+        bad = app.args.gss_bad_handshake
+        if bad == 'accept-no-token':
+            # 200 at once, no token, nothing authenticated: the server never proves its identity.
+            self.gss = None
+            info['gsserr'] = 'answered 200 without a token (--gss-bad-handshake accept-no-token)'
+            self.raw_reply(200)
+            return None
         try:
             tok = base64.b64decode(b64, validate=True)
         except (binascii.Error, ValueError):
@@ -3797,6 +3834,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.gss = g
         g.legs += 1
         info['leg'] = str(g.legs)
+        if bad == 'loop':
+            # Every leg is answered 401 with the token of the first leg: the handshake never ends with 200.
+            if g.first_out is None:
+                try:
+                    g.first_out = g.ctx.step(tok)
+                except Exception as e:  # noqa: BLE001 - GSSError and friends
+                    return self.gss_fail(str(e))
+                if not g.first_out:
+                    return self.gss_fail('the acceptor produced no token to loop on')
+            info['gsserr'] = 'leg %d answered with the first token again (--gss-bad-handshake loop)' % g.legs
+            self.raw_reply(401, extra=[('WWW-Authenticate', '%s %s' % (
+                GSS_HEADER_NAME[scheme], base64.b64encode(g.first_out).decode()))])
+            return None
         try:
             out = g.ctx.step(tok)
             # python-gssapi keeps an error that came with an output token (SPNEGO reject) and raises it on
@@ -3805,11 +3855,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except Exception as e:          # noqa: BLE001 - GSSError and friends
             return self.gss_fail(str(e))
         name = GSS_HEADER_NAME[scheme]
+        if out and app.args.gss_token_bytes:
+            info['gsserr'] = 'token replaced by %d bytes (--gss-token-bytes)' % app.args.gss_token_bytes
+            out = big_token(app.args.gss_token_bytes)
+        if out and bad in ('garbage', 'truncate', 'not-base64'):
+            out = self.spoil_token(out, bad)
         if not complete:
             if not out:
                 return self.gss_fail('the acceptor wants more but produced no token')
-            self.raw_reply(401, extra=[('WWW-Authenticate',
-                                        '%s %s' % (name, base64.b64encode(out).decode()))])
+            self.raw_reply(401, extra=[('WWW-Authenticate', '%s %s' % (name, self.token_text(out)))])
             return None
         mech = g.ctx.mech.dotted_form
         g.mech = 'krb5' if mech == OID_KRB5 else 'ntlm' if mech == OID_NTLM else mech
@@ -3829,11 +3883,29 @@ class Handler(http.server.BaseHTTPRequestHandler):
         info['gss'], info['user'], info['cbt'] = '%s/%s' % (scheme, g.mech), g.user, g.cbt
         if out:
             # Kerberos AP-REP / SPNEGO accept-completed with mechListMIC: the client must see it.
-            info['extra'].append(('WWW-Authenticate', '%s %s' % (name, base64.b64encode(out).decode())))
+            info['extra'].append(('WWW-Authenticate', '%s %s' % (name, self.token_text(out))))
         if not body:
             self.raw_reply(200)
             return None
         return scheme                   # Windows' style: the body rides on the last leg
+
+    def spoil_token(self, out, how):
+        """--gss-bad-handshake garbage|truncate|not-base64: the acceptor's token as the client gets it."""
+        if how == 'garbage':
+            self.info['gsserr'] = 'token replaced by 64 bytes of garbage (--gss-bad-handshake garbage)'
+            return hashlib.sha256(b'wsmauto garbage token').digest() * 2
+        if how == 'truncate':
+            self.info['gsserr'] = ('token cut from %d to %d bytes (--gss-bad-handshake truncate)'
+                                   % (len(out), len(out) // 2))
+            return out[:len(out) // 2]
+        self.info['gsserr'] = 'token sent as text that is not base64 (--gss-bad-handshake not-base64)'
+        return out
+
+    def token_text(self, out):
+        """The token as it goes into WWW-Authenticate: base64, or with not-base64 the base64 text without its
+        last character (a length that is not a multiple of 4)."""
+        text = base64.b64encode(out).decode()
+        return text[:-1] if self.app.args.gss_bad_handshake == 'not-base64' else text
 
     def do_POST(self):
         self.info = info = self.new_info()
@@ -4084,6 +4156,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
             # request has to open a new connection and, with Negotiate/Kerberos, authenticate again.
             self.close_connection = True
             self.soap_reply(200, encode_xml(ok, charset), charset)
+        elif mode in ('header-flood', 'header-long', 'header-huge'):
+            # A good reply under more header bytes than a client takes (WinHTTP: 64 KB in all): 100 lines of
+            # about 1 KB, one line of 80000 bytes, or one of 200000 (more than libcurl's own 100 KiB a line).
+            if mode == 'header-flood':
+                self.info['extra'] += [('X-Flood-%03d' % i, 'f' * 1000) for i in range(100)]
+            else:
+                self.info['extra'].append(('X-Long', 'l' * (80000 if mode == 'header-long' else 200000)))
+            self.soap_reply(200, encode_xml(ok, charset), charset)
+        elif mode == 'www-auth-huge':
+            # A 401 whose Negotiate token is 200000 bytes (266668 characters of base64 on one line).
+            self.raw_reply(401, extra=[('WWW-Authenticate', 'Negotiate ' + big_token_text(200000))])
+        elif mode == 'enc-replay' and self.enc is not None and self.enc.last_reply is not None:
+            # The previous encrypted reply of this context, byte for byte (an old sequence number).
+            status, body, ctype = self.enc.last_reply
+            self.info['gsserr'] = 'the previous encrypted reply sent again (enc-replay)'
+            self.raw_reply(status, body, ctype)
         elif mode == 'enc-plain' and self.enc is not None:
             self.raw_reply(200, encode_xml(ok, charset),
                            'application/soap+xml;charset=' + ('UTF-16' if charset == 'utf-16' else 'UTF-8'))
@@ -4204,6 +4292,13 @@ def parse_args(argv):
     ap.add_argument('--machine', default='wsmauto-test', metavar='NAME',
                     help='Machine attribute of faults and CSName (default wsmauto-test)')
     ap.add_argument('--log', metavar='PATH', help='append one line per HTTP request here')
+    ap.add_argument('--token-log', metavar='PATH',
+                    help='append every credential the server receives (Authorization, after the scheme) and every '
+                    'token it sends (WWW-Authenticate, after the scheme) here, one a line: for tests that prove a '
+                    'client never shows them; off by default')
+    ap.add_argument('--gss-token-bytes', type=int, default=0, metavar='N',
+                    help='replace every Negotiate/Kerberos token the server sends by N bytes that look random '
+                    '(oversized tokens); 0 = off, the default')
     ap.add_argument('--gss-encryption', choices=('require', 'allow', 'refuse'), default='require',
                     help='Negotiate/Kerberos message encryption over HTTP: require (plaintext SOAP gets 500, '
                     'the default), allow, refuse (an encrypted request gets 400)')
@@ -4213,6 +4308,11 @@ def parse_args(argv):
                     help='drop a connection\'s GSS context after N authenticated requests (0 = never)')
     ap.add_argument('--gss-drop-handshake', action='store_true',
                     help='close the connection without a reply on any Negotiate/Kerberos token')
+    ap.add_argument('--gss-bad-handshake', choices=('garbage', 'truncate', 'not-base64', 'loop',
+                                                    'accept-no-token'),
+                    help='answer Negotiate/Kerberos handshake legs wrongly: garbage or truncated tokens, a '
+                    'token that is not base64, a 401 with the first token on every leg (loop), or 200 '
+                    'without a token at once (accept-no-token); off by default')
     ap.add_argument('--flavor', choices=FLAVORS, default='windows',
                     help='wire behaviour to copy: windows (WinRM, the default) or omi (Microsoft OMI 1.0.8: '
                     'Identify shape, strict encrypted framing, plain Kerberos wrap tokens, no 401 challenge)')
@@ -4227,6 +4327,8 @@ def parse_args(argv):
                  % args.auth)
     if args.gss_reauth_after < 0:
         ap.error('--gss-reauth-after must not be negative')
+    if args.gss_token_bytes < 0:
+        ap.error('--gss-token-bytes must not be negative')
     args.auth = schemes
     args.users = []
     for u in args.user_args or ['wsmuser:wsmpass']:

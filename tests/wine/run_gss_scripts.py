@@ -3,23 +3,35 @@
 # src/core/auth/sspi.c) under Wine with `wine64 cscript //nologo`, against tests/server in its GSS modes and
 # the throw-away MIT realm WSMAUTO.TEST of tests/kdc/kdc.sh.
 #
-#   run_gss_scripts.py --dll PATH --workdir DIR [--cbt-probe EXE] [--only NAME ...] [--timeout S] [-v]
+#   run_gss_scripts.py --dll PATH --workdir DIR [--arch 64|32] [--cbt-probe EXE] [--only NAME ...] [--timeout S]
+#                      [-v]
 #
 # What it does:
 #   * makes (or reuses) a private 64-bit prefix DIR/prefix (WINEDEBUG=-all, Mono and Gecko off) and registers the
-#     DLL there with the 64-bit regsvr32 (Debian's `wine` is the 32-bit loader once wine32 is installed, so the
-#     64-bit loader wine64 starts cscript and regsvr32);
+#     DLL there: --arch 64 (the default) with C:\windows\system32\regsvr32.exe, and the scripts run in
+#     C:\windows\system32\cscript.exe; --arch 32 (the 32-bit DLL, needs wine32) with C:\windows\syswow64's
+#     regsvr32 and cscript. Both are started by the 64-bit loader wine64, which runs each program as the
+#     architecture of its directory (Debian's `wine` is the 32-bit loader once wine32 is installed);
 #   * starts the realm (tests/kdc/kdc.sh start DIR/kdc): Wine's Kerberos package is the host's MIT krb5, so
 #     KRB5_CONFIG (a Unix path: MIT reads it on the Unix side) reaches it; Wine's NTLM runs Samba's ntlm_auth
 #     (Debian package winbind);
 #   * starts the servers: `gss` (HTTP, --auth negotiate,kerberos, encryption required), `allow` (the same with
 #     --gss-encryption allow, for SessionFlagNoEncryption), `https` (HTTPS with --require-cbt) and `omi`
-#     (--flavor omi: plain RRC-0 Kerberos replies, no tabs), all with --max-envelope-kb 20000;
+#     (--flavor omi: plain RRC-0 Kerberos replies, no tabs), all with --max-envelope-kb 20000; and the
+#     misbehaving ones of the mistakes and bad-input scripts (SERVERS below): --gss-encryption refuse,
+#     --gss-reauth-after 2, --gss-drop-handshake, --auth kerberos only, --auth negotiate only, and
+#     --gss-bad-handshake garbage|truncate|not-base64|loop|accept-no-token; each reaches the scripts as
+#     NAME=http://localhost:PORT/wsman and NAMEip=http://127.0.0.1:PORT/wsman;
 #   * writes DIR/client.conf (AllowUnencrypted = true, MaxEnvelopeSizekb = 20000) and passes its Windows path
 #     (winepath -w) in WSMAUTO_CLIENT_CONFIG;
-#   * runs every script with common.vbs / common.js in front (DIR/scripts/), each with a ticket cache of its own
-#     (KRB5CCNAME=FILE:DIR/cc/<script>; Wine's Kerberos package writes the TGT of explicit credentials there);
-#     gss_implicit.vbs gets a cache filled by kinit first, the others an empty one;
+#   * runs every script with ../common.vbs and gss/common_gss.vbs (or the .js ones) in front (DIR/scripts/),
+#     each with a ticket cache of its own (KRB5CCNAME=FILE:DIR/cc/<script>; Wine's Kerberos package writes the
+#     TGT of explicit credentials there), empty but for the scripts SETUP prepares: gss_implicit.vbs (kinit
+#     alice), gss_expired.vbs (bob's tickets made to live 2 s with kadmin.local modprinc -maxlife, kinit bob,
+#     3 s of waiting), gss_kdcdown.vbs (kinit alice, then KRB5_CONFIG = a copy of krb5.conf whose KDC is a
+#     closed loopback port), gss_skew.vbs (kinit alice, then the cache's KDC time offset set to an hour: the
+#     Kerberos library's clock is an hour off the KDC's), gss_nontlm.vbs (PATH without Samba's ntlm_auth, so
+#     Wine has no NTLM package);
 #   * a script passes when cscript exits 0, no line starts with FAIL, its last line is `SUCCESS <name>`, and the
 #     server log lines written while it ran match its expectations below (what the wire carried: enc=yes,
 #     gss=negotiate/krb5 ...);
@@ -34,6 +46,8 @@ import os
 import re
 import shutil
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import time
@@ -78,11 +92,69 @@ EXPECT = {
         ("https", r"action=Identify .*auth=- ", 1, None),  # the certificate probe
         ("https", r"leg=1", 0, 0),  # no unbound token went over TLS
     ],
+    "gss_mistakes.vbs": [
+        ("gss", r"gss=\S+ user=\S*mallory", 0, 0),  # unknown users never got a context
+        ("refuse", r"status=400 .*encryption%20refused", 2, None),
+    ],
+    "gss_expired.vbs": [
+        ("gss", r"leg=1", 0, 0),
+    ],
+    "gss_kdcdown.vbs": [
+        ("gss", r"leg=1", 0, 0),
+    ],
+    "gss_skew.vbs": [
+        ("kdc", r"TGS_REQ .*alice@WSMAUTO\.TEST for HTTP/localhost@WSMAUTO\.TEST, Clock skew too great", 1, None),
+        ("gss", r"leg=1", 0, 0),
+    ],
+    "gss_nontlm.vbs": [
+        ("gss", r"gss=negotiate", 0, 0),  # no NTLM token was sent
+        ("gss", r"gss=kerberos/krb5 .*enc=yes", 1, None),
+    ],
+    "gss_damaged.vbs": [
+        ("gss", r"resource=http://wsmauto\.test/misbehave/enc-(tamper|truncate|bad-length|plain) .*enc=yes",
+         12, 12),
+    ],
+    "gss_reauth.vbs": [
+        # the server forgot the context after every second request: the bare 401, a new handshake, the resend
+        ("reauth", r"status=401 .*auth=- .*gss=- .*leg=-", 4, None),
+        ("reauth", r"gss=kerberos/krb5 .*leg=1", 3, None),
+        ("reauth", r"gss=negotiate/ntlm .*leg=2", 3, None),
+        ("reauth", r"resource=http://wsmauto\.test/misbehave/close-after-reply .*enc=yes", 2, 2),
+        ("drop", r"status=0 .*leg=-", 2, None),
+    ],
+    "gss_badinput.js": [
+        ("loop", r"status=401 .*gss-bad-handshake%20loop", 3, None),
+        ("garbage", r"gss-bad-handshake%20garbage", 3, None),
+        ("truncate", r"gss-bad-handshake%20truncate", 3, None),
+        ("notb64", r"gss-bad-handshake%20not-base64", 2, None),
+        ("noauth", r"status=200 .*accept-no-token", 3, None),
+        ("gss", r"resource=http://wsmauto\.test/misbehave/enc-replay .*enc=yes .*gsserr=the%20previous", 3, 3),
+        ("krbonly", r"status=401 .*auth=- ", 1, None),
+        ("negonly", r"status=401 .*auth=- ", 1, None),
+    ],
     "gss_omi.js": [
         ("omi", r"status=200 action=\S+/transfer/Get .*gss=kerberos/krb5 .*enc=yes .*frame=plain", 1, None),
         ("omi", r"status=200 action=\S+/transfer/Get .*gss=negotiate/ntlm .*enc=yes .*frame=plain", 1, None),
     ],
 }
+
+
+# The misbehaving servers of the mistakes and bad-input scripts: name → extra options (all with --auth
+# negotiate,kerberos unless they say otherwise).
+SERVERS = [
+    ("refuse", ["--gss-encryption", "refuse"]),
+    ("reauth", ["--gss-reauth-after", "2"]),
+    ("drop", ["--gss-drop-handshake"]),
+    ("krbonly", ["--auth", "kerberos"]),
+    ("negonly", ["--auth", "negotiate"]),
+    ("garbage", ["--gss-bad-handshake", "garbage"]),
+    ("truncate", ["--gss-bad-handshake", "truncate"]),
+    ("notb64", ["--gss-bad-handshake", "not-base64"]),
+    ("loop", ["--gss-bad-handshake", "loop"]),
+    ("noauth", ["--gss-bad-handshake", "accept-no-token"]),
+]
+# Where each architecture's programs are in a 64-bit prefix.
+SYSTEM_DIR = {"64": "C:\\windows\\system32", "32": "C:\\windows\\syswow64"}
 
 
 def wine64_loader():
@@ -93,12 +165,36 @@ def wine64_loader():
     return shutil.which("wine")
 
 
+def set_ccache_time_offset(path, seconds):
+    """Records in an MIT FILE ticket cache (version 4) that the KDC's clock is `seconds` ahead of this machine's
+    (the header's DeltaTime tag, which kinit writes when the clocks differ): the Kerberos library that reads the
+    cache adds that to its own clock (libdefaults kdc_timesync, on by default), so its requests are that far
+    ahead of the KDC's clock, as those of a machine whose clock is that much fast; the KDC refuses them."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:2] != b"\x05\x04":
+        raise RuntimeError("%s is not a version 4 FILE ticket cache" % path)
+    hlen = struct.unpack(">H", data[2:4])[0]
+    head, rest = data[4:4 + hlen], data[4 + hlen:]
+    tags, i = [], 0
+    while i + 4 <= len(head):
+        tag, n = struct.unpack(">HH", head[i:i + 4])
+        if tag != 1:  # keep every tag but DeltaTime
+            tags.append(head[i:i + 4 + n])
+        i += 4 + n
+    tags.append(struct.pack(">HHii", 1, 8, seconds, 0))
+    head = b"".join(tags)
+    with open(path, "wb") as f:
+        f.write(b"\x05\x04" + struct.pack(">H", len(head)) + head + rest)
+
+
 class Harness:
     def __init__(self, args):
         self.args = args
         self.workdir = os.path.abspath(args.workdir)
         self.prefix = os.path.join(self.workdir, "prefix")
         self.wine = wine64_loader()
+        self.arch = args.arch
         self.env = dict(os.environ)
         self.env.update({"WINEPREFIX": self.prefix, "WINEARCH": "win64", "WINEDEBUG": "-all",
                          "WINEDLLOVERRIDES": "mscoree,mshtml="})
@@ -120,6 +216,10 @@ class Harness:
         self.log("+ " + " ".join(argv))
         return subprocess.run(argv, env=env or self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               timeout=timeout, stdin=subprocess.DEVNULL)
+
+    def program(self, name):
+        """C:\\windows\\system32\\NAME.exe (--arch 64) or C:\\windows\\syswow64\\NAME.exe (--arch 32)."""
+        return "%s\\%s.exe" % (SYSTEM_DIR[self.arch], name)
 
     def winpath(self, path):
         self.wine_started = True
@@ -144,6 +244,7 @@ class Harness:
         if p.returncode != 0:
             raise RuntimeError("kdc.sh start failed: %s" % p.stderr.decode(errors="replace"))
         self.kdc_started = True
+        self.logs["kdc"] = os.path.join(self.kdc_dir, "kdc.log")  # for the expectations of gss_skew.vbs
         self.kdc_env = {}
         with open(os.path.join(self.kdc_dir, "env")) as f:
             for line in f:
@@ -195,7 +296,9 @@ class Harness:
         name = os.path.basename(path)
         ext = os.path.splitext(name)[1].lower()
         text = ""
-        for p in (os.path.join(HERE, "common" + ext), path):
+        for p in (os.path.join(HERE, "common" + ext), os.path.join(GSS, "common_gss" + ext), path):
+            if not os.path.exists(p):
+                continue
             with open(p, "rb") as f:
                 raw = f.read()
             raw.decode("ascii")  # the scripts are ASCII (Wine's VBScript needs it)
@@ -226,16 +329,14 @@ class Harness:
         env = dict(self.env)
         env["KRB5_CONFIG"] = self.kdc_env["KRB5_CONFIG"]
         env["KRB5CCNAME"] = "FILE:" + cc
-        if name == "gss_implicit.vbs":
-            kenv = dict(os.environ)
-            kenv.update({"KRB5_CONFIG": self.kdc_env["KRB5_CONFIG"], "KRB5CCNAME": "FILE:" + cc})
-            p = subprocess.run(["kinit", "alice@WSMAUTO.TEST"], env=kenv, input=b"alice-pw-1\n",
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
-            if p.returncode != 0:
-                problems.append("kinit failed: %s" % p.stdout.decode(errors="replace"))
+        script_args = script_args + ["ccache=FILE:" + cc]
+        try:
+            self.setup(name, cc, env)
+        except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+            problems.append("setup: %s" % e)
         win = self.winpath(self.combined(path))
         before = self.log_sizes()
-        argv = [self.wine, "cscript", "//nologo", win] + script_args
+        argv = [self.wine, self.program("cscript"), "//nologo", win] + script_args
         self.scripts_run += 1
         self.log("+ " + " ".join(argv))
         self.wine_started = True
@@ -266,7 +367,7 @@ class Harness:
                 problems.append("server %s: %d log lines match %r (want %d..%s)" % (server, got, rx, least,
                                                                                    most if most is not None else ""))
         for l in (l for s in self.logs for l in self.new_lines(s, before)):
-            if "alice-pw-1" in l or "wrong-pw" in l:
+            if "-pw-" in l or "wrong-pw" in l:  # every test password has "-pw-" in it
                 problems.append("a password in the server log: %s" % l)
         if self.args.verbose or problems:
             for l in lines:
@@ -275,6 +376,71 @@ class Harness:
                 for l in self.new_lines(s, before):
                     print("    [%s] %s" % (s, l))
         self.report(name, not problems, problems)
+
+    def kinit(self, principal, password, cc, config=None):
+        kenv = dict(os.environ)
+        kenv.update({"KRB5_CONFIG": config or self.kdc_env["KRB5_CONFIG"], "KRB5CCNAME": "FILE:" + cc})
+        p = subprocess.run(["kinit", principal], env=kenv, input=password.encode() + b"\n",
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+        if p.returncode != 0:
+            raise RuntimeError("kinit %s failed: %s" % (principal, p.stdout.decode(errors="replace")))
+
+    def kadmin(self, query):
+        kenv = dict(os.environ)
+        kenv.update(self.kdc_env)
+        p = subprocess.run(["kadmin.local", "-r", "WSMAUTO.TEST", "-q", query], env=kenv, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=60)
+        if p.returncode != 0:
+            raise RuntimeError("kadmin.local -q %r failed: %s" % (query, p.stdout.decode(errors="replace")))
+
+    def setup(self, name, cc, env):
+        """What a script needs besides an empty ticket cache (see the top of the file)."""
+        if name == "gss_implicit.vbs":
+            self.kinit("alice@WSMAUTO.TEST", "alice-pw-1", cc)
+        elif name == "gss_expired.vbs":
+            # test_gss.c's way: bob's tickets live 2 seconds (the realm is this run's own).
+            self.kadmin('modprinc -maxlife "2 seconds" bob')
+            self.kinit("bob@WSMAUTO.TEST", "bob-pw-2", cc)
+            time.sleep(3)
+        elif name == "gss_kdcdown.vbs":
+            self.kinit("alice@WSMAUTO.TEST", "alice-pw-1", cc)
+            env["KRB5_CONFIG"] = self.kdc_down_config()
+        elif name == "gss_skew.vbs":
+            self.kinit("alice@WSMAUTO.TEST", "alice-pw-1", cc)
+            set_ccache_time_offset(cc, 3600)
+        elif name == "gss_nontlm.vbs":
+            env["PATH"] = self.path_without("ntlm_auth")
+
+    def kdc_down_config(self):
+        """A copy of the realm's krb5.conf whose KDC is a loopback port nothing listens on."""
+        out = os.path.join(self.workdir, "krb5-kdc-down.conf")
+        with socket.socket() as sk:
+            sk.bind(("127.0.0.1", 0))
+            port = sk.getsockname()[1]
+        with open(self.kdc_env["KRB5_CONFIG"]) as f:
+            text = f.read()
+        text, n = re.subn(r"kdc = 127\.0\.0\.1:\d+", "kdc = 127.0.0.1:%d" % port, text)
+        if n != 1:
+            raise RuntimeError("no kdc line in %s" % self.kdc_env["KRB5_CONFIG"])
+        with open(out, "w") as f:
+            f.write(text)
+        return out
+
+    def path_without(self, program):
+        """A PATH with every program of this one but `program` (links in DIR/path-without-PROGRAM)."""
+        d = os.path.join(self.workdir, "path-without-" + program)
+        if not os.path.isdir(d):
+            os.makedirs(d)
+            for dirname in os.environ.get("PATH", "/usr/bin:/bin").split(os.pathsep):
+                if not os.path.isdir(dirname):
+                    continue
+                for entry in os.listdir(dirname):
+                    link = os.path.join(d, entry)
+                    if entry != program and not os.path.lexists(link):
+                        os.symlink(os.path.join(dirname, entry), link)
+        if shutil.which(program, path=d):
+            raise RuntimeError("%s is still on the PATH %s" % (program, d))
+        return d
 
     def report(self, label, passed, problems):
         self.results.append((label, passed))
@@ -289,8 +455,15 @@ class Harness:
         self.make_prefix()
         dll = os.path.join(self.workdir, "WSMAuto.dll")
         shutil.copyfile(self.args.dll, dll)
-        p = self.run([self.wine, "regsvr32", "/s", self.winpath(dll)], timeout=120)
-        self.report("regsvr32 WSMAuto.dll", p.returncode == 0, ["exit status %d" % p.returncode])
+        for prog in ("cscript", "regsvr32"):
+            d = "system32" if self.arch == "64" else "syswow64"
+            if not os.path.exists(os.path.join(self.prefix, "drive_c", "windows", d, prog + ".exe")):
+                raise RuntimeError("the prefix has no C:\\windows\\%s\\%s.exe%s" % (
+                    d, prog, " (the 32-bit programs need wine32:i386; then remove %s)" % self.prefix
+                    if self.arch == "32" else ""))
+        p = self.run([self.wine, self.program("regsvr32"), "/s", self.winpath(dll)], timeout=120)
+        self.report("regsvr32 WSMAuto.dll (%s-bit)" % self.arch, p.returncode == 0,
+                    ["exit status %d" % p.returncode])
         if p.returncode != 0:
             return
         certs = os.path.join(self.workdir, "certs")
@@ -307,12 +480,18 @@ class Harness:
                                             os.path.join(certs, "server.pem"), "--tls-key",
                                             os.path.join(certs, "server.key")])
         omi = self.start_server("omi", ["--auth", "negotiate,kerberos", "--flavor", "omi"])
-        args = ["http=http://localhost:%d/wsman" % gss, "httpip=http://127.0.0.1:%d/wsman" % gss,
+        args = []
+        for name, extra in SERVERS:
+            port = self.start_server(name, (["--auth", "negotiate,kerberos"] if "--auth" not in extra else [])
+                                     + extra)
+            args += ["%s=http://localhost:%d/wsman" % (name, port), "%sip=http://127.0.0.1:%d/wsman" % (name, port)]
+        args += ["http=http://localhost:%d/wsman" % gss, "httpip=http://127.0.0.1:%d/wsman" % gss,
                 "allow=http://localhost:%d/wsman" % allow, "allowip=http://127.0.0.1:%d/wsman" % allow,
                 "https=https://localhost:%d/wsman" % https, "omi=http://localhost:%d/wsman" % omi,
                 "omiip=http://127.0.0.1:%d/wsman" % omi, "user=alice@WSMAUTO.TEST", "password=alice-pw-1",
-                "ntlmuser=WSMAUTO\\alice"]
-        names = sorted(f for f in os.listdir(GSS) if f.lower().endswith((".vbs", ".js")))
+                "ntlmuser=WSMAUTO\\alice", "arch=" + self.arch] + (["verbose=1"] if self.args.verbose else [])
+        names = sorted(f for f in os.listdir(GSS) if f.lower().endswith((".vbs", ".js"))
+                       and not f.lower().startswith("common"))
         if self.args.only:
             names = [n for n in names if n in self.args.only or os.path.splitext(n)[0] in self.args.only]
         for n in names:
@@ -374,6 +553,9 @@ def main():
     ap = argparse.ArgumentParser(description="Negotiate/Kerberos/NTLM scripts of WSMAuto.dll under Wine.")
     ap.add_argument("--dll", required=True)
     ap.add_argument("--workdir", required=True)
+    ap.add_argument("--arch", choices=("64", "32"), default="64",
+                    help="the DLL's architecture: 64 (System32's regsvr32 and cscript, the default) or 32 "
+                    "(SysWOW64's, in the same 64-bit prefix; needs wine32)")
     ap.add_argument("--only", nargs="+", default=[], metavar="NAME")
     ap.add_argument("--timeout", type=int, default=300)
     ap.add_argument("--cbt-probe", metavar="EXE", help="sspi_cbt_probe.exe: also check what Wine does with "

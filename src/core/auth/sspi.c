@@ -76,12 +76,15 @@ struct wsm_gss {
     char *krb5_reason; /* Negotiate: why Kerberos was not used (NULL: it was, or not known yet) */
     CredHandle cred;
     int have_cred;
+    int64_t cred_expiry; /* when the package says the credentials end (FILETIME units; 0: not known) */
     CtxtHandle ctx;
     int have_ctx;
     int spnego;   /* Wine: this module carries the Kerberos tokens in SPNEGO */
     int raw_ntlm; /* the package answered with raw NTLMSSP messages */
     int complete;
     enum wsm_gss_mech mech;
+    uint64_t krb_recv_seq; /* Wine, Kerberos: the highest sequence number of a reply that decrypted */
+    int krb_recv_any;      /* ... once one did */
 };
 
 /* ---- small helpers ---- */
@@ -139,6 +142,39 @@ static const char *package_name(enum package p)
     return p == PKG_KERBEROS ? "Kerberos" : p == PKG_NTLM ? "NTLM" : "Negotiate";
 }
 
+/* The current time in FILETIME units (the unit of SSPI's TimeStamp). */
+static int64_t filetime_now(void)
+{
+    FILETIME ft;
+    GetSystemTimeAsFileTime(&ft);
+    return (int64_t)((uint64_t)ft.dwHighDateTime << 32 | ft.dwLowDateTime);
+}
+
+/* Under Wine, implicit Kerberos credentials come from MIT's ticket cache: the one $KRB5CCNAME names (which
+ * Wine passes through from the Unix environment), else MIT's default. Written into buf for the texts. */
+static const char *wine_ccache(const struct wsm_gss *g, char *buf, size_t size)
+{
+    char name[512];
+    struct wsm_quoted q;
+    DWORD n = g->wine ? GetEnvironmentVariableA("KRB5CCNAME", name, sizeof(name)) : 0;
+    if (!g->wine)
+        snprintf(buf, size, "the logon session");
+    else if (n && n < sizeof(name))
+        snprintf(buf, size, "the ticket cache \"%s\" ($KRB5CCNAME)", wsm_quote_str(&q, name));
+    else
+        snprintf(buf, size, "the default ticket cache");
+    return buf;
+}
+
+/* Wine's Kerberos package hands out implicit credentials whose ticket has already expired (MIT gives them the
+ * lifetime 0, which Wine turns into the expiry "now"), and then fails the first InitializeSecurityContext
+ * with one internal error. True when the package said so at AcquireCredentialsHandle. */
+static int wine_cred_expired(const struct wsm_gss *g)
+{
+    return g->wine && !g->user && g->pkg == PKG_KERBEROS && g->cred_expiry > 0 &&
+           g->cred_expiry <= filetime_now() + 10000000LL * 60;
+}
+
 /* ---- status mapping ---- */
 
 enum phase { PH_CRED, PH_HANDSHAKE, PH_MESSAGE };
@@ -153,17 +189,23 @@ static int32_t classify(const struct wsm_gss *g, SECURITY_STATUS st, enum phase 
     case (uint32_t)SEC_E_UNKNOWN_CREDENTIALS:
         snprintf(cause, size, "the user name cannot be used");
         return WSM_SEC_E_UNKNOWN_CREDENTIALS;
-    case (uint32_t)SEC_E_NO_CREDENTIALS:
+    case (uint32_t)SEC_E_NO_CREDENTIALS: {
+        char cc[600];
         if (g->user)
             snprintf(cause, size, "no usable credentials");
-        else if (g->pkg == PKG_KERBEROS || !g->wine)
+        else if (!g->wine)
             snprintf(cause, size,
-                     "there is no Kerberos ticket (no ticket cache, or no TGT in it; under Wine: run kinit, "
-                     "$KRB5CCNAME names the cache)");
+                     "there is no Kerberos ticket of the current user (no TGT in the logon session)");
+        else if (g->pkg == PKG_KERBEROS)
+            snprintf(cause, size, "there is no Kerberos ticket: %s does not exist or holds no TGT; run kinit",
+                     wine_ccache(g, cc, sizeof(cc)));
         else
             snprintf(cause, size,
-                     "there are no credentials of the current user (no Kerberos ticket: run kinit)");
+                     "there are no credentials of the current user: no Kerberos ticket in %s (run kinit) and "
+                     "no NTLM credentials",
+                     wine_ccache(g, cc, sizeof(cc)));
         return WSM_SEC_E_NO_CREDENTIALS;
+    }
     case (uint32_t)SEC_E_TARGET_UNKNOWN:
         snprintf(cause, size, "the KDC does not know the SPN %s; check the host name or register the SPN",
                  g->spn);
@@ -226,13 +268,34 @@ static int32_t classify(const struct wsm_gss *g, SECURITY_STATUS st, enum phase 
     }
     if (g->wine && ph == PH_HANDSHAKE && g->pkg == PKG_KERBEROS &&
         (st == SEC_E_INTERNAL_ERROR || st == WINE_STATUS_UNSUCCESSFUL)) {
-        /* Wine's Kerberos package maps GSS_S_FAILURE (the KDC's refusal of a service ticket) this way. */
-        snprintf(
-            cause, size,
-            "no service ticket for the SPN %s could be had: the KDC most likely does not know it (check the "
-            "host name or register the SPN; Wine's Kerberos package reports this, an unreachable KDC and "
-            "clock skew all as one internal error)",
-            g->spn);
+        /* Wine's Kerberos package maps GSS_S_FAILURE whatever its minor status (the KDC's refusal of a
+         * service ticket, an unreachable KDC, clock skew, an expired ticket) to one internal error. */
+        if (wine_cred_expired(g)) {
+            char cc[600];
+            snprintf(
+                cause, size,
+                "the Kerberos ticket has expired: the package gave the ticket in %s no lifetime left; run "
+                "kinit",
+                wine_ccache(g, cc, sizeof(cc)));
+            return WSM_SEC_E_CONTEXT_EXPIRED;
+        }
+        if (g->user)
+            /* The package got the user's TGT from the KDC a moment ago (AcquireCredentialsHandle), with the
+             * clocks synchronised by that exchange. */
+            snprintf(
+                cause, size,
+                "no service ticket for the SPN %s could be had, although the KDC had just issued the user's "
+                "ticket: the KDC most likely does not know the SPN (check the host name or register the "
+                "SPN; Wine's Kerberos package reports every failure to get a service ticket as one internal "
+                "error)",
+                g->spn);
+        else
+            snprintf(cause, size,
+                     "no service ticket for the SPN %s could be had: the KDC does not know the SPN, the KDC "
+                     "cannot be reached, or the clocks of this machine and the KDC differ too much (Wine's "
+                     "Kerberos package reports all of these as one internal error; check the host name, the "
+                     "realm's KDC in krb5.conf and the clock)",
+                     g->spn);
         return WSM_SEC_E_TARGET_UNKNOWN;
     }
     snprintf(cause, size, "the security package failed");
@@ -242,14 +305,17 @@ static int32_t classify(const struct wsm_gss *g, SECURITY_STATUS st, enum phase 
 static int32_t sspi_fail(const struct wsm_gss *g, char **detail, const char *what, SECURITY_STATUS st,
                          enum phase ph, int32_t fallback)
 {
-    char cause[600], who[300];
+    char cause[1200], who[800];
     struct wsm_quoted q;
     if ((uint32_t)st == (uint32_t)SEC_E_INSUFFICIENT_MEMORY)
         return WSM_E_OUTOFMEMORY;
     int32_t code = classify(g, st, ph, cause, sizeof(cause));
     if (g->user)
         snprintf(who, sizeof(who), "user \"%s\"", wsm_quote_str(&q, g->user));
-    else
+    else if (g->wine && g->pkg != PKG_NTLM) {
+        char cc[600];
+        snprintf(who, sizeof(who), "the current user's credentials from %s", wine_ccache(g, cc, sizeof(cc)));
+    } else
         snprintf(who, sizeof(who), "the current user's credentials");
     if (code == WSM_SEC_E_INTERNAL_ERROR && fallback)
         code = fallback;
@@ -455,6 +521,8 @@ void wsm_gss_reset(struct wsm_gss *g)
     g->spnego = 0;
     g->raw_ntlm = 0;
     g->mech = WSM_GSS_MECH_NONE;
+    g->krb_recv_seq = 0;
+    g->krb_recv_any = 0;
 }
 
 void wsm_gss_free(struct wsm_gss *g)
@@ -535,6 +603,7 @@ static int32_t acquire(struct wsm_gss *g, const struct wsm_gss_config *cfg, char
                                                    g->user ? &id : NULL, NULL, NULL, &g->cred, &expiry);
     if (st == SEC_E_OK) {
         g->have_cred = 1;
+        g->cred_expiry = expiry.QuadPart;
     } else if (st == SEC_E_SECPKG_NOT_FOUND) {
         hr = wsm_fail(detail, WSM_SEC_E_SECPKG_NOT_FOUND,
                       "the SSPI security package \"%s\" is not installed (SPN %s)%s", package_name(g->pkg),
@@ -1156,6 +1225,10 @@ int32_t wsm_gss_unwrap(struct wsm_gss *g, const void *hdr, size_t hdr_len, const
                 "%zu) cannot hold %zu bytes of data",
                 g->spn, n, rrc, ec, data_len);
         } else {
+            /* SND_SEQ of the token header (RFC 4121 4.2.6.2), in the clear. */
+            uint64_t seq = 0;
+            for (int i = 8; i < 16; i++)
+                seq = seq << 8 | buf[i];
             rotate_right(buf + 16, n - 16, (n - 16) - rrc);
             buf[6] = buf[7] = 0;
             b[0].BufferType = SECBUFFER_DATA;
@@ -1165,8 +1238,25 @@ int32_t wsm_gss_unwrap(struct wsm_gss *g, const void *hdr, size_t hdr_len, const
             b[1].cbBuffer = (unsigned long)(n - data_len);
             b[1].pvBuffer = buf + data_len;
             hr = decrypt(g, b, 2, "the reply could not be decrypted", detail);
-            if (!hr)
+            if (!hr) {
+                if (!g->krb_recv_any || seq > g->krb_recv_seq)
+                    g->krb_recv_seq = seq;
+                g->krb_recv_any = 1;
                 hr = take_plain(buf, data_len, plain, plain_len);
+            } else if (hr == WSM_SEC_E_MESSAGE_ALTERED && g->krb_recv_any && seq <= g->krb_recv_seq) {
+                /* Wine reports a replayed token (GSS_S_DUPLICATE_TOKEN, GSS_S_OLD_TOKEN) and a garbled one
+                 * alike; this one carries a sequence number that an earlier reply already had. */
+                if (detail) {
+                    free(*detail);
+                    *detail = NULL;
+                }
+                hr = wsm_fail(
+                    detail, WSM_SEC_E_OUT_OF_SEQUENCE,
+                    "the Kerberos-encrypted reply from SPN %s carries the sequence number %llu, which "
+                    "an earlier reply already had (the highest so far: %llu): it was replayed or "
+                    "forged, and is not used",
+                    g->spn, (unsigned long long)seq, (unsigned long long)g->krb_recv_seq);
+            }
         }
         wsm_wipe(buf, n);
         free(buf);
