@@ -52,6 +52,7 @@
 #include "core.h"
 #include "detail.h"
 #include "gssauth.h"
+#include "mechutil.h"
 
 #define REQ_FLAGS                                                                                            \
     (ISC_REQ_MUTUAL_AUTH | ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_SEQUENCE_DETECT |           \
@@ -93,13 +94,6 @@ static int running_on_wine(void)
 {
     HMODULE nt = GetModuleHandleW(L"ntdll.dll");
     return nt && GetProcAddress(nt, "wine_get_version") != NULL;
-}
-
-static int is_ip_literal(const char *host)
-{
-    if (strchr(host, ':'))
-        return 1; /* IPv6 (a host name never holds ':') */
-    return strspn(host, "0123456789.") == strlen(host);
 }
 
 /* UTF-8 → UTF-16, malloc'd; NULL when out of memory or not UTF-8 (*bad set then). */
@@ -182,18 +176,38 @@ enum phase { PH_CRED, PH_HANDSHAKE, PH_MESSAGE };
 /* The HRESULT for an SSPI status and the cause in words (the same codes and causes as auth/gssapi.c). */
 static int32_t classify(const struct wsm_gss *g, SECURITY_STATUS st, enum phase ph, char *cause, size_t size)
 {
-    switch ((uint32_t)st) {
-    case (uint32_t)SEC_E_LOGON_DENIED:
-        snprintf(cause, size, "the credentials were rejected (wrong password or unknown user)");
-        return WSM_SEC_E_LOGON_DENIED;
-    case (uint32_t)SEC_E_UNKNOWN_CREDENTIALS:
-        snprintf(cause, size, "the user name cannot be used");
-        return WSM_SEC_E_UNKNOWN_CREDENTIALS;
-    case (uint32_t)SEC_E_NO_CREDENTIALS: {
+    /* The statuses whose cause is the same on every platform: the shared sentences (mechutil.c). */
+    static const struct {
+        SECURITY_STATUS st;
+        enum wsm_cause cause;
+    } same[] = {
+        {SEC_E_LOGON_DENIED, WSM_CAUSE_LOGON_DENIED},
+        {SEC_E_UNKNOWN_CREDENTIALS, WSM_CAUSE_BAD_USER_NAME},
+        {SEC_E_TARGET_UNKNOWN, WSM_CAUSE_TARGET_UNKNOWN},
+        {SEC_E_NO_AUTHENTICATING_AUTHORITY, WSM_CAUSE_NO_AUTHORITY},
+        {SEC_E_TIME_SKEW, WSM_CAUSE_TIME_SKEW},
+        {SEC_E_CONTEXT_EXPIRED, WSM_CAUSE_CONTEXT_EXPIRED},
+        {SEC_E_SECPKG_NOT_FOUND, WSM_CAUSE_NO_PACKAGE},
+        {SEC_E_WRONG_PRINCIPAL, WSM_CAUSE_WRONG_PRINCIPAL},
+        {SEC_E_BAD_BINDINGS, WSM_CAUSE_BAD_BINDINGS},
+        {SEC_E_MUTUAL_AUTH_FAILED, WSM_CAUSE_MUTUAL},
+        {SEC_E_OUT_OF_SEQUENCE, WSM_CAUSE_OUT_OF_SEQUENCE},
+        {SEC_E_INCOMPLETE_MESSAGE, WSM_CAUSE_INCOMPLETE},
+        {SEC_E_DECRYPT_FAILURE, WSM_CAUSE_DECRYPT},
+        {SEC_E_MESSAGE_ALTERED, WSM_CAUSE_ALTERED},
+        {SEC_E_UNSUPPORTED_FUNCTION, WSM_CAUSE_UNSUPPORTED},
+    };
+    for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++)
+        if (st == same[i].st)
+            return wsm_mech_cause(same[i].cause, g->spn, cause, size);
+    if (st == SEC_E_INVALID_TOKEN)
+        /* Wine reports a bad token, a replay and an old token all as SEC_E_INVALID_TOKEN. */
+        return wsm_mech_cause(ph == PH_MESSAGE ? WSM_CAUSE_ALTERED : WSM_CAUSE_BAD_TOKEN, g->spn, cause, size);
+    if (st == SEC_E_NO_CREDENTIALS) {
         char cc[600];
         if (g->user)
-            snprintf(cause, size, "no usable credentials");
-        else if (!g->wine)
+            return wsm_mech_cause(WSM_CAUSE_NO_CREDENTIALS, g->spn, cause, size);
+        if (!g->wine)
             snprintf(cause, size,
                      "there is no Kerberos ticket of the current user (no TGT in the logon session)");
         else if (g->pkg == PKG_KERBEROS)
@@ -205,57 +219,6 @@ static int32_t classify(const struct wsm_gss *g, SECURITY_STATUS st, enum phase 
                      "no NTLM credentials",
                      wine_ccache(g, cc, sizeof(cc)));
         return WSM_SEC_E_NO_CREDENTIALS;
-    }
-    case (uint32_t)SEC_E_TARGET_UNKNOWN:
-        snprintf(cause, size, "the KDC does not know the SPN %s; check the host name or register the SPN",
-                 g->spn);
-        return WSM_SEC_E_TARGET_UNKNOWN;
-    case (uint32_t)SEC_E_NO_AUTHENTICATING_AUTHORITY:
-        snprintf(cause, size, "no authority (KDC or domain controller) could be reached for the realm");
-        return WSM_SEC_E_NO_AUTHENTICATING_AUTHORITY;
-    case (uint32_t)SEC_E_TIME_SKEW:
-        snprintf(cause, size, "the clocks of this machine and the KDC or server differ too much");
-        return WSM_SEC_E_TIME_SKEW;
-    case (uint32_t)SEC_E_CONTEXT_EXPIRED:
-        snprintf(cause, size, "the ticket or the security context has expired; run kinit");
-        return WSM_SEC_E_CONTEXT_EXPIRED;
-    case (uint32_t)SEC_E_SECPKG_NOT_FOUND:
-        snprintf(cause, size, "the security package is not installed");
-        return WSM_SEC_E_SECPKG_NOT_FOUND;
-    case (uint32_t)SEC_E_WRONG_PRINCIPAL:
-        snprintf(cause, size, "the server is not the principal the SPN %s names", g->spn);
-        return WSM_SEC_E_WRONG_PRINCIPAL;
-    case (uint32_t)SEC_E_BAD_BINDINGS:
-        snprintf(cause, size, "the channel bindings do not match");
-        return WSM_SEC_E_BAD_BINDINGS;
-    case (uint32_t)SEC_E_MUTUAL_AUTH_FAILED:
-        snprintf(cause, size, "the server did not prove its identity (mutual authentication)");
-        return WSM_SEC_E_MUTUAL_AUTH_FAILED;
-    case (uint32_t)SEC_E_OUT_OF_SEQUENCE:
-        snprintf(cause, size, "the message was replayed or arrived out of order");
-        return WSM_SEC_E_OUT_OF_SEQUENCE;
-    case (uint32_t)SEC_E_INCOMPLETE_MESSAGE:
-        snprintf(cause, size, "the message is incomplete (truncated)");
-        return WSM_SEC_E_INCOMPLETE_MESSAGE;
-    case (uint32_t)SEC_E_DECRYPT_FAILURE:
-        snprintf(cause, size, "the message could not be decrypted");
-        return WSM_SEC_E_DECRYPT_FAILURE;
-    case (uint32_t)SEC_E_MESSAGE_ALTERED:
-        snprintf(cause, size, "the message failed its integrity check (altered or garbled)");
-        return WSM_SEC_E_MESSAGE_ALTERED;
-    case (uint32_t)SEC_E_INVALID_TOKEN:
-        if (ph == PH_MESSAGE) {
-            /* Wine reports a bad token, a replay and an old token all as SEC_E_INVALID_TOKEN. */
-            snprintf(cause, size, "the message failed its integrity check (altered, garbled or replayed)");
-            return WSM_SEC_E_MESSAGE_ALTERED;
-        }
-        snprintf(cause, size, "the server's authentication token is invalid");
-        return WSM_SEC_E_INVALID_TOKEN;
-    case (uint32_t)SEC_E_UNSUPPORTED_FUNCTION:
-        snprintf(cause, size, "the security package does not support the request");
-        return WSM_SEC_E_UNSUPPORTED_FUNCTION;
-    default:
-        break;
     }
     if (g->wine && ph == PH_CRED && g->user && st == WINE_STATUS_UNSUCCESSFUL) {
         /* Wine's Kerberos package asks the KDC for the TGT in AcquireCredentialsHandle and reports every
@@ -298,8 +261,7 @@ static int32_t classify(const struct wsm_gss *g, SECURITY_STATUS st, enum phase 
                      g->spn);
         return WSM_SEC_E_TARGET_UNKNOWN;
     }
-    snprintf(cause, size, "the security package failed");
-    return WSM_SEC_E_INTERNAL_ERROR;
+    return wsm_mech_cause(WSM_CAUSE_FAILED, g->spn, cause, size);
 }
 
 static int32_t sspi_fail(const struct wsm_gss *g, char **detail, const char *what, SECURITY_STATUS st,
@@ -634,30 +596,19 @@ int32_t wsm_gss_new(const struct wsm_gss_config *cfg, struct wsm_gss **out, char
     if (!out)
         return WSM_E_INVALIDARG;
     *out = NULL;
-    if (!cfg || !cfg->host || !cfg->host[0])
-        return wsm_fail(detail, WSM_E_INVALIDARG,
-                        "Negotiate/Kerberos authentication needs a target host name");
-    if (cfg->scheme != WSM_GSS_NEGOTIATE && cfg->scheme != WSM_GSS_KERBEROS)
-        return wsm_fail(detail, WSM_E_INVALIDARG, "unknown authentication scheme %d", (int)cfg->scheme);
-    if (cfg->spn_port && (cfg->port == 0 || cfg->port > 65535))
-        return wsm_fail(detail, WSM_E_INVALIDARG, "the SPN port %u is not in 1..65535", cfg->port);
-    const char *service = cfg->service && cfg->service[0] ? cfg->service : "HTTP";
-    if (strpbrk(service, "/@\\") || strpbrk(cfg->host, "/@\\"))
-        return wsm_fail(detail, WSM_E_INVALIDARG,
-                        "the SPN service \"%s\" or host cannot hold '/', '@' or '\\'",
-                        wsm_quote_str(&q, service));
+    char *spn = NULL;
+    if ((hr = wsm_mech_spn(cfg, &spn, detail)))
+        return hr;
 
     struct wsm_gss *g = calloc(1, sizeof(*g));
-    if (!g)
+    if (!g) {
+        free(spn);
         return WSM_E_OUTOFMEMORY;
+    }
     g->scheme = cfg->scheme;
     g->delegate = cfg->delegate;
     g->wine = running_on_wine();
-    char port[16] = "";
-    if (cfg->spn_port)
-        snprintf(port, sizeof(port), ":%u", cfg->port);
-    /* The SPN exactly as given (never resolved or canonicalised). */
-    g->spn = wsm_asprintf("%s/%s%s", service, cfg->host, port);
+    g->spn = spn; /* exactly as given (never resolved or canonicalised) */
     if (cfg->user && cfg->user[0])
         g->user = wsm_strdup(cfg->user);
     if (!g->spn || (cfg->user && cfg->user[0] && !g->user)) {
@@ -672,7 +623,7 @@ int32_t wsm_gss_new(const struct wsm_gss_config *cfg, struct wsm_gss **out, char
     }
     if (g->scheme == WSM_GSS_KERBEROS) {
         g->pkg = PKG_KERBEROS;
-    } else if (is_ip_literal(cfg->host)) {
+    } else if (wsm_mech_is_ip_literal(cfg->host)) {
         if (!cfg->allow_ntlm) {
             hr =
                 wsm_fail(detail, WSM_SEC_E_TARGET_UNKNOWN,
@@ -988,16 +939,6 @@ const char *wsm_gss_fallback_reason(const struct wsm_gss *g)
 
 /* ---- message encryption ---- */
 
-/* An RFC 4121 4.2.6.2 Wrap token: TOK_ID 05 04, filler FF; its EC and RRC. */
-static int cfx_wrap_token(const unsigned char *t, size_t n, size_t *ec, size_t *rrc)
-{
-    if (n < 16 || t[0] != 0x05 || t[1] != 0x04 || t[3] != 0xFF)
-        return 0;
-    *ec = (size_t)t[4] << 8 | t[5];
-    *rrc = (size_t)t[6] << 8 | t[7];
-    return 1;
-}
-
 static void reverse(unsigned char *p, size_t n)
 {
     for (size_t i = 0, j = n ? n - 1 : 0; i < j; i++, j--) {
@@ -1085,7 +1026,7 @@ int32_t wsm_gss_wrap(struct wsm_gss *g, const void *plain, size_t len, unsigned 
             *hdr_len = t;
             *orig_len = len;
         }
-    } else if (cfx_wrap_token(tok, t, &ec, &rrc) && rrc) {
+    } else if (wsm_mech_cfx_token(tok, t, &ec, &rrc) && rrc) {
         /* Windows: TOKEN is the header with the rotated trailer, DATA the encrypted data (MS-KILE 3.4.5.4.1).
          */
         if ((*out = malloc(t + len ? t + len : 1)) == NULL)
@@ -1097,7 +1038,7 @@ int32_t wsm_gss_wrap(struct wsm_gss *g, const void *plain, size_t len, unsigned 
             *hdr_len = t;
             *orig_len = len;
         }
-    } else if (g->wine && len >= 16 && cfx_wrap_token(data, len, &ec, &rrc) && rrc == 0 && t >= 28) {
+    } else if (g->wine && len >= 16 && wsm_mech_cfx_token(data, len, &ec, &rrc) && rrc == 0 && t >= 28) {
         /* Wine: DATA ‖ TOKEN is one RRC-0 token H ‖ C; rotate C right by RRC = EC + 16 + checksum so that the
          * header H ‖ C[..RRC + 16] is followed by exactly the len bytes of encrypted data (RFC 4121 4.2.5).
          */
@@ -1205,7 +1146,7 @@ int32_t wsm_gss_unwrap(struct wsm_gss *g, const void *hdr, size_t hdr_len, const
         return hr;
     }
 
-    int cfx = cfx_wrap_token(buf, n, &ec, &rrc);
+    int cfx = wsm_mech_cfx_token(buf, n, &ec, &rrc);
     if (g->wine) {
         /* Wine's DecryptMessage unwraps DATA ‖ TOKEN as one token and copies DATA's length of plaintext back:
          * rotate the token to RRC 0 and split it after the plaintext's length, which is data_len in both
