@@ -173,12 +173,11 @@ static void test_error_messages(void)
            msg ? msg : "(null)");
         free(msg);
     }
-    /* Every 0x80338000-0x8033803D code with a clear meaning has a text; 0x80338004 is the
-     * exception (BATCH_COMPLETE is ambiguous), kept as the named-fallback example. */
+    /* Every WinRM code has a text of its own (test_error_texts_complete checks all of them). */
     for (uint32_t code = 0x80338000u; code <= 0x8033803Du; code++) {
         char *msg = wsm_error_message(code);
-        ok(msg && (code == 0x80338004u) == is_fallback_text(msg),
-           "0x%08" PRIX32 ": unexpected text kind \"%s\"", code, msg ? msg : "(null)");
+        ok(msg && !is_fallback_text(msg), "0x%08" PRIX32 ": unexpected text kind \"%s\"", code,
+           msg ? msg : "(null)");
         free(msg);
     }
 
@@ -195,16 +194,17 @@ static void test_error_messages(void)
     ok(msg && strstr(msg, "404"), "HTTP 404 text: %s", msg ? msg : "(null)");
     free(msg);
     msg = wsm_error_message(0);
-    ok_str("The operation completed successfully.", msg);
+    ok_str("The operation succeeded; there is no error to report.", msg);
     free(msg);
 
+    /* The two codes that used to show the named fallback now have texts of their own. */
     msg = wsm_error_message(0x80338004u);
-    ok_str("The WinRM client returned error 0x80338004 (ERROR_WSMAN_BATCH_COMPLETE).", msg);
+    ok(msg && !is_fallback_text(msg) && strstr(msg, "batch"), "BATCH_COMPLETE text: %s",
+       msg ? msg : "(null)");
     free(msg);
     msg = wsm_error_message(0x803381FFu);
-    ok_str("The WinRM client returned error 0x803381FF "
-           "(ERROR_WSMAN_EVENTING_PUSH_SUBSCRIPTION_NOACTIVATE_EVENTSOURCE).",
-           msg);
+    ok(msg && !is_fallback_text(msg) && strstr(msg, "event source"), "NOACTIVATE_EVENTSOURCE text: %s",
+       msg ? msg : "(null)");
     free(msg);
     msg = wsm_error_message(0x80070002u);
     ok_str("Windows system error 2 (0x80070002).", msg);
@@ -229,6 +229,207 @@ static void test_error_messages(void)
         free(msg);
     }
     ok(clean == 512, "all 512 WinRM messages are one clean sentence (%d)", clean);
+}
+
+/* The message table as errors.c includes it: every code errors.c names, with its name and text. */
+static const struct {
+    uint32_t code;
+    const char *name;
+    const char *text;
+} table_entries[] = {
+#define WINRM(name, text)                                                                                    \
+    {                                                                                                        \
+        (uint32_t)(name), #name, text                                                                        \
+    }
+#define OTHER(code, name, text)                                                                              \
+    {                                                                                                        \
+        code, #name, text                                                                                    \
+    }
+#include "error_texts.def"
+#undef WINRM
+#undef OTHER
+};
+
+#define TEXT_MIN_LEN 30
+#define TEXT_MAX_LEN 400
+
+/* 1 when s is well-formed UTF-8 (no overlong forms, surrogates or code points above U+10FFFF). */
+static int is_valid_utf8(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned c = *p++, n, cp;
+        if (c < 0x80)
+            continue;
+        if (c >= 0xC2 && c <= 0xDF)
+            n = 1, cp = c & 0x1F;
+        else if (c >= 0xE0 && c <= 0xEF)
+            n = 2, cp = c & 0x0F;
+        else if (c >= 0xF0 && c <= 0xF4)
+            n = 3, cp = c & 0x07;
+        else
+            return 0;
+        for (unsigned i = 0; i < n; i++, p++) {
+            if ((*p & 0xC0) != 0x80)
+                return 0;
+            cp = cp << 6 | (*p & 0x3F);
+        }
+        if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+            (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+            return 0;
+    }
+    return 1;
+}
+
+/* Sentences: a '.', '!' or '?' that ends the text or is followed by a space and a capital letter. */
+static int count_sentences(const char *s)
+{
+    int n = 0;
+    for (const char *p = s; *p; p++)
+        if ((*p == '.' || *p == '!' || *p == '?') && (!p[1] || (p[1] == ' ' && p[2] >= 'A' && p[2] <= 'Z')))
+            n++;
+    return n;
+}
+
+/* What a text must not be or contain; NULL when it is fine. */
+static const char *text_problem(const char *msg)
+{
+    static const char *const placeholders[] = {"TODO", "TBD", "XXX", "FIXME", "???", "ERROR_WSMAN_"};
+    size_t n = strlen(msg);
+
+    if (n < TEXT_MIN_LEN || n > TEXT_MAX_LEN)
+        return "length out of bounds";
+    if (is_fallback_text(msg))
+        return "the generic fallback";
+    if (!is_clean_sentence(msg))
+        return "not ending in '.' or containing a line break";
+    if (!(msg[0] >= 'A' && msg[0] <= 'Z'))
+        return "not starting with a capital letter";
+    if (starts_with(msg, "Error"))
+        return "an \"Error\" prefix";
+    if (strstr(msg, "  "))
+        return "a double space";
+    for (const char *p = msg; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7F)
+            return "a control character";
+    if (!is_valid_utf8(msg))
+        return "not valid UTF-8";
+    for (size_t i = 0; i < COUNT(placeholders); i++)
+        if (strstr(msg, placeholders[i]))
+            return "a placeholder word or a constant name";
+    if (count_sentences(msg) > 3)
+        return "more than three sentences";
+    return NULL;
+}
+
+struct coded_text {
+    uint32_t code;
+    char *text;
+};
+
+static int compare_coded_text(const void *a, const void *b)
+{
+    return strcmp(((const struct coded_text *)a)->text, ((const struct coded_text *)b)->text);
+}
+
+static void test_error_texts_complete(void)
+{
+    struct coded_text all[COUNT(winrm_names_from_def) + COUNT(table_entries)];
+    size_t n = 0, winrm_entries = 0, bad = 0;
+
+    /* The table: sorted, each entry under the code's own name. */
+    for (size_t i = 0; i < COUNT(table_entries); i++) {
+        uint32_t code = table_entries[i].code;
+        const char *name = wsm_error_name(code);
+        int winrm = code >= 0x80338000u && code <= 0x803381FFu;
+        winrm_entries += winrm;
+        ok(name && !strcmp(name, table_entries[i].name),
+           "table entry 0x%08" PRIX32 " is named %s (errors.c: %s)", code, table_entries[i].name,
+           name ? name : "(null)");
+        ok(i == 0 || table_entries[i - 1].code < code, "table entry 0x%08" PRIX32 " is in order", code);
+        char *msg = wsm_error_message(code);
+        ok(msg && !strcmp(msg, table_entries[i].text), "0x%08" PRIX32 " gives its table text", code);
+        free(msg);
+    }
+    ok(winrm_entries == 512, "the table has one text per WinRM code (%zu entries)", winrm_entries);
+
+    /* Every code errors.c names: the 512 of wsman_errors.def and the others of the table. */
+    for (size_t i = 0; i < COUNT(winrm_names_from_def); i++)
+        all[n++].code = winrm_names_from_def[i].code;
+    for (size_t i = 0; i < COUNT(table_entries); i++)
+        if (!(table_entries[i].code >= 0x80338000u && table_entries[i].code <= 0x803381FFu))
+            all[n++].code = table_entries[i].code;
+    for (size_t i = 0; i < n; i++) {
+        const char *problem;
+        all[i].text = wsm_error_message(all[i].code);
+        if (!all[i].text)
+            problem = "no text";
+        else
+            problem = text_problem(all[i].text);
+        bad += problem != NULL;
+        ok(!problem, "0x%08" PRIX32 " (%s): %s: \"%s\"", all[i].code, wsm_error_name(all[i].code),
+           problem ? problem : "", all[i].text ? all[i].text : "(null)");
+        if (!all[i].text)
+            all[i].text = wsm_strdup("");
+    }
+    ok(bad == 0 && n > 512, "all %zu codes errors.c names have a text of their own (%zu do not)", n, bad);
+
+    /* No two codes share a text (none of them is a documented alias of another). */
+    qsort(all, n, sizeof all[0], compare_coded_text);
+    int shared = 0;
+    for (size_t i = 1; i < n; i++) {
+        if (!strcmp(all[i - 1].text, all[i].text)) {
+            shared++;
+            ok(0, "0x%08" PRIX32 " and 0x%08" PRIX32 " have the same text \"%s\"", all[i - 1].code,
+               all[i].code, all[i].text);
+        }
+    }
+    ok(shared == 0, "every text belongs to one code (%d shared)", shared);
+    for (size_t i = 0; i < n; i++)
+        free(all[i].text);
+}
+
+/* A few texts name their subject: the setting to change, the flag, the thing that failed. */
+static void test_error_text_subjects(void)
+{
+    static const struct {
+        uint32_t code;
+        const char *words;
+    } cases[] = {
+        {0x80338047u, "MaxEnvelopeSizekb"},      /* MAX_ENVELOPE_SIZE */
+        {0x80338048u, "MaxEnvelopeSizekb"},      /* MAX_ENVELOPE_SIZE_EXCEEDED */
+        {0x80338049u, "MaxEnvelopeSizekb"},      /* SERVER_ENVELOPE_LIMIT */
+        {0x803380E4u, "TrustedHosts"},           /* SERVER_NOT_TRUSTED */
+        {0x8033809Fu, "TrustedHosts"},           /* INVALID_HOSTNAME_PATTERN */
+        {0x803380DEu, "AllowUnencrypted"},       /* CLIENT_UNENCRYPTED_DISABLED */
+        {0x8033805Bu, "selector"},               /* UNEXPECTED_SELECTORS (tools/demo.sh shows it) */
+        {0x8033805Fu, "selector"},               /* DUPLICATE_SELECTORS */
+        {0x80338118u, "selector"},               /* INVALID_SELECTOR_NAME */
+        {0x80338052u, "option"},                 /* OPTIONS_INVALID_NAME */
+        {0x8033804Cu, "WSManFlagUTF8"},          /* CHARACTER_SET */
+        {0x803381ACu, "AllowRemoteShellAccess"}, /* REMOTESHELLS_NOT_ALLOWED */
+        {0x803381A5u, "MaxShellsPerUser"},       /* QUOTA_MAX_SHELLS */
+        {0x803381E9u, "MaxConcurrentCommandsPerShell"},
+        {0x803381B8u, "CbtHardeningLevel"}, /* ERROR_SERVICE_CBT_HARDENING_INVALID */
+        {0x80338173u, "HTML"},              /* HTML_ERROR */
+        {0x80338081u, "OperationTimeout"},  /* INVALID_TIMEOUT_HEADER */
+        {0x80338004u, "batch"},             /* BATCH_COMPLETE */
+        {0x803381FFu, "event source"},      /* EVENTING_PUSH_SUBSCRIPTION_NOACTIVATE_EVENTSOURCE */
+        {0x80072F06u, "WSManFlagSkipCNCheck"},
+        {0x80072F0Du, "WSManFlagSkipCACheck"},
+        {0x80072F19u, "WSManFlagSkipRevocationCheck"},
+        {0x80070005u, "permission"},
+        {0x80090324u, "clocks"},
+        {0x80090363u, "mutual authentication"},
+        {0x80090308u, "token"},
+        {0x80090317u, "expired"},
+    };
+    for (size_t i = 0; i < COUNT(cases); i++) {
+        char *msg = wsm_error_message(cases[i].code);
+        ok(msg && strstr(msg, cases[i].words), "0x%08" PRIX32 " mentions %s: \"%s\"", cases[i].code,
+           cases[i].words, msg ? msg : "(null)");
+        free(msg);
+    }
 }
 
 /* ---- connstr.c ---- */
@@ -711,6 +912,8 @@ int main(void)
     test_util();
     test_error_names();
     test_error_messages();
+    test_error_texts_complete();
+    test_error_text_subjects();
     test_connection_accepted();
     test_connection_local();
     test_connection_rejected();
