@@ -231,6 +231,7 @@ enum sw_id {
     SW_PROXYAUTH,
     SW_PROXYUSER,
     SW_PROXYPASSWORD,
+    SW_DEBUG,
     SW_HELP,
     SW_COUNT
 };
@@ -323,6 +324,10 @@ static const struct switch_def switch_defs[] = {
      "The proxy user name (needs -proxyauth)."},
     {SW_PROXYPASSWORD, {"proxypassword", NULL, NULL}, "PASSWORD", OPS_NET, NULL,
      "The proxy password (needs -proxyuser)."},
+    {SW_DEBUG, {"debug", NULL, NULL}, NULL, OPS_NET, "Debugging",
+     "Trace every HTTP exchange on stderr (or to the file WSMAUTO_TRACE\n"
+     "names): requests, replies, handshake legs and the decrypted SOAP of\n"
+     "encrypted messages, with credentials and tokens shown as [hidden]."},
     {SW_HELP, {"help", "?", "h"}, NULL, OPS_ALL, "Help", "Print this help (or an operation's) and exit."},
 };
 /* clang-format on */
@@ -727,7 +732,7 @@ static int note_value(struct parser *ps, const struct sw_use *u, const char *can
 /* A switch as the user first typed it, for a message: "-a:basic", "--authentication=basic", "/UseSSL",
  * "-unencrypted:true"; `fallback` when it was not given. Values are quoted as cli_quote() does. */
 struct said {
-    char text[CLI_QUOTE_MAX * 4 + 80];
+    char text[CLI_QUOTE_MAX * 8 + 120]; /* a switch as typed, or a remote with the switch that gave it */
 };
 
 static const char *said(const struct parser *ps, enum sw_id id, const char *fallback, struct said *b)
@@ -912,6 +917,9 @@ static int apply_switch(struct parser *ps, const struct sw_use *u)
             break;
         case SW_QUIET:
             flag = &o->quiet;
+            break;
+        case SW_DEBUG:
+            flag = &o->debug;
             break;
         default:
             break;
@@ -1216,11 +1224,13 @@ static const char *said_remote(const struct parser *ps, size_t i, struct said *b
 
     if (!o->remote_count)
         return "the default remote localhost";
+    /* room for the quoted remote and the words; the switch as typed gets the rest */
+    int room = (int)(sizeof(b->text) - sizeof(q.text) - 24);
     if (i < ps->cmdline_remotes)
-        snprintf(b->text, sizeof(b->text), "the %s remote '%s'", said_name(ps, SW_REMOTE, "-r", &n),
+        snprintf(b->text, sizeof(b->text), "the %.*s remote '%s'", room, said_name(ps, SW_REMOTE, "-r", &n),
                  cli_quote_str(&q, o->remotes[i]));
     else
-        snprintf(b->text, sizeof(b->text), "the remote '%s' in %s", cli_quote_str(&q, o->remotes[i]),
+        snprintf(b->text, sizeof(b->text), "the remote '%s' in %.*s", cli_quote_str(&q, o->remotes[i]), room,
                  said(ps, SW_HOSTS, "-hosts", &n));
     return b->text;
 }

@@ -117,6 +117,7 @@ struct cli_opts {
     char *proxy_password; /* wiped on free */
 
     int quiet; /* -quiet: no progress line, no per-host summary line on success */
+    int debug; /* -debug: the library's HTTP trace (credentials hidden) to stderr, or to $WSMAUTO_TRACE */
 
     char **exec_argv; /* exec: the words after "--" (NULL-terminated), exec_argc >= 1 */
     int exec_argc;

@@ -35,6 +35,7 @@
 #include "format.h"
 #include "exec.h"
 #include "wsmauto_cancel.h"
+#include "wsmauto_trace.h"
 
 #define USAGE_HINT "Type 'wsmanctl --help' (or 'wsmanctl help <operation>') for usage.\n"
 
@@ -696,6 +697,17 @@ int main(int argc, char **argv)
     /* A closed pipe (wsmanctl ... | head) must end the program quietly, not by SIGPIPE mid-request. */
     signal(SIGPIPE, SIG_IGN);
 
+    if (o.debug) {
+        /* The library's trace: to the file WSMAUTO_TRACE names, else to stderr. */
+        const char *file = getenv("WSMAUTO_TRACE");
+        if (!file || !*file)
+            file = "stderr";
+        if (WSManAutoSetTrace(file)) {
+            fprintf(stderr, "wsmanctl: -debug: cannot open the trace file '%s': %s\n", file, strerror(errno));
+            cli_opts_free(&o);
+            return CLI_EXIT_USAGE;
+        }
+    }
     if (FAILED(CoInitializeEx(NULL, COINIT_MULTITHREADED))) {
         fprintf(stderr, "wsmanctl: CoInitializeEx failed\n");
         cli_opts_free(&o);
@@ -711,7 +723,7 @@ int main(int argc, char **argv)
         j.remote = o.remote_count ? o.remotes[0] : "localhost";
         j.out = stdout;
         j.err = stderr;
-        j.progress = o.op == CLI_OP_ENUMERATE && !o.quiet && isatty(STDERR_FILENO);
+        j.progress = o.op == CLI_OP_ENUMERATE && !o.quiet && !o.debug && isatty(STDERR_FILENO);
         j.progress_on_stdout = isatty(STDOUT_FILENO);
         status = run_job(&j);
     }

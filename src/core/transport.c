@@ -17,6 +17,12 @@
  * between looks) and by libcurl's progress callback, so resolving, connecting, the TLS handshake, the legs of
  * a Negotiate handshake (each is a request of its own) and the wait for the reply are all covered.
  *
+ * The trace (trace.h): with it on, libcurl's debug callback (CURLOPT_VERBOSE, set per request only then)
+ * hands over the request as written and the reply as read; trace.c hides the credentials. Reply headers are
+ * capped (WSM_MAX_HEADER_LINE, WSM_MAX_REPLY_HEADERS) in the header callback, and a line longer than
+ * libcurl's own limit (CURL_MAX_HTTP_HEADER), which never reaches that callback, is reported the same way:
+ * 0x80072F96, as WinHTTP reports headers over its limit, never E_OUTOFMEMORY.
+ *
  * SPDX-License-Identifier: MIT
  */
 #ifndef _GNU_SOURCE
@@ -42,9 +48,11 @@
 
 #include "core.h"
 #include "detail.h"
+#include "trace.h"
 #include "transport.h"
-/* The public declaration (include/linux is not on the core's include path). */
+/* The public declarations (include/linux is not on the core's include path). */
 #include "../../include/linux/wsmauto_cancel.h"
+#include "../../include/linux/wsmauto_trace.h"
 
 #define USER_AGENT "wsmauto/0.1"
 #define MAX_SOCKETS 8
@@ -95,6 +103,21 @@ struct wsm_transport {
     char **www;
     size_t n_www;
     int connection_close;
+    size_t header_bytes;  /* of its header lines so far, the status line included */
+    int body_started;     /* on_body got some of it */
+    int header_overflow;  /* 1: a line over WSM_MAX_HEADER_LINE; 2: all lines over WSM_MAX_REPLY_HEADERS */
+    size_t overflow_size; /* that line's size, or the headers' size when it was refused */
+    char overflow_name[48];
+
+    /* The trace (trace.h): labels "s<trace_id>/c<conn_seq>", and the bodies of the request in progress as
+     * libcurl's debug callback hands them over, written out whole. */
+    unsigned trace_id, conn_seq;
+    char trace_label[40];
+    int verbose; /* CURLOPT_VERBOSE is on */
+    struct trace_buf {
+        char *p;
+        size_t len, cap, total;
+    } trace_out, trace_in;
 };
 
 /* ---- process-wide set-up ---- */
@@ -118,6 +141,11 @@ static void global_init(void)
  * the increment is async-signal-safe. */
 static atomic_uint cancel_generation;
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "WSManAutoCancelRequests must be async-signal-safe");
+
+int WSManAutoSetTrace(const char *file)
+{
+    return wsm_trace_open(file);
+}
 
 void WSManAutoCancelRequests(void)
 {
@@ -175,7 +203,14 @@ void wsm_transport_free(struct wsm_transport *t)
     free(t->buf);
     free(t->hook_detail);
     wsm_free_strv(t->www);
+    free(t->trace_out.p);
+    free(t->trace_in.p);
     free(t);
+}
+
+const char *wsm_transport_trace_label(const struct wsm_transport *t)
+{
+    return t ? t->trace_label : "-";
 }
 
 void wsm_transport_set_auth_hook(struct wsm_transport *t, wsm_auth_hook hook, void *ctx)
@@ -190,6 +225,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 {
     struct wsm_transport *t = userp;
     size_t n = size * nmemb;
+    t->body_started = 1;
     if (t->max_reply && n > t->max_reply - t->len) {
         /* Refusing the data aborts the transfer; libcurl then closes the connection. */
         t->overflow = 1;
@@ -227,6 +263,8 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
         t->www = NULL;
         t->n_www = 0;
         t->connection_close = 0;
+        t->header_bytes = 0;
+        t->body_started = 0;
 #ifdef TCP_QUICKACK
         /* Servers that write the header and the body in two segments would otherwise wait for our delayed ACK
          * (up to 40 ms per request with Nagle on their side). Linux clears the flag again by itself, hence
@@ -244,7 +282,22 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
             }
         }
 #endif
-    } else if (n > 17 && !strncasecmp(data, "WWW-Authenticate:", 17)) {
+    }
+    t->header_bytes += n;
+    if (n > WSM_MAX_HEADER_LINE || t->header_bytes > WSM_MAX_REPLY_HEADERS) {
+        /* Refused like a reply over WinHTTP's limit (the transfer stops; map_failure says why). */
+        size_t k = 0;
+        t->header_overflow = n > WSM_MAX_HEADER_LINE ? 1 : 2;
+        t->overflow_size = n > WSM_MAX_HEADER_LINE ? n : t->header_bytes;
+        while (k < n && k + 1 < sizeof(t->overflow_name) && data[k] != ':' && data[k] != '\r' &&
+               data[k] != '\n') {
+            unsigned char c = (unsigned char)data[k];
+            t->overflow_name[k++] = c < 0x20 || c >= 0x7f || c == '"' ? '?' : (char)c;
+        }
+        t->overflow_name[k] = '\0';
+        return 0;
+    }
+    if (n > 17 && !strncasecmp(data, "WWW-Authenticate:", 17)) {
         /* Kept for client.c's own authentication (Negotiate/Kerberos tokens). */
         size_t a = 17, b = n;
         while (a < b && (data[a] == ' ' || data[a] == '\t'))
@@ -271,6 +324,83 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
             t->connection_close = 1;
     }
     return n;
+}
+
+/* ---- the trace ---- */
+
+static void trace_keep(struct trace_buf *b, const char *data, size_t n)
+{
+    b->total += n;
+    if (b->len + n > WSM_TRACE_BODY_MAX)
+        n = b->len < WSM_TRACE_BODY_MAX ? WSM_TRACE_BODY_MAX - b->len : 0;
+    if (!n)
+        return;
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 16384;
+        while (cap < b->len + n)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p)
+            return; /* the trace shows less; the request goes on */
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, data, n);
+    b->len += n;
+}
+
+/* Writes out a body kept so far (the request's once the reply begins, a reply's at the next one or the end).
+ */
+static void trace_flush(struct wsm_transport *t, struct trace_buf *b, char mark, const char *title)
+{
+    if (b->total) {
+        wsm_trace_body(t->trace_label, mark, title, b->p, b->len);
+        if (b->total > b->len)
+            wsm_trace_note(t->trace_label, mark, "[... %zu more bytes not kept for the trace]",
+                           b->total - b->len);
+    }
+    b->len = b->total = 0;
+}
+
+/* libcurl's debug callback (only with CURLOPT_VERBOSE, which is on while the trace is): the request as
+ * written, the reply as read, and libcurl's notes. TLS records are left out. */
+static int on_debug(CURL *curl, curl_infotype type, char *data, size_t size, void *userp)
+{
+    struct wsm_transport *t = userp;
+    (void)curl;
+
+    switch (type) {
+    case CURLINFO_TEXT: {
+        size_t n = size;
+        while (n && (data[n - 1] == '\n' || data[n - 1] == '\r' || data[n - 1] == ' '))
+            n--;
+        size_t a = 0;
+        while (a < n && data[a] == ' ')
+            a++;
+        if (n > a)
+            wsm_trace_note(t->trace_label, '*', "%.*s", (int)(n - a > 1000 ? 1000 : n - a), data + a);
+        break;
+    }
+    case CURLINFO_HEADER_OUT:
+        trace_flush(t, &t->trace_in, '<', "reply body");
+        wsm_trace_headers(t->trace_label, '>', data, size);
+        break;
+    case CURLINFO_DATA_OUT:
+        trace_keep(&t->trace_out, data, size);
+        break;
+    case CURLINFO_HEADER_IN:
+        trace_flush(t, &t->trace_out, '>', "request body");
+        if (size >= 5 && !memcmp(data, "HTTP/", 5))
+            trace_flush(t, &t->trace_in, '<', "reply body");
+        wsm_trace_headers(t->trace_label, '<', data, size);
+        break;
+    case CURLINFO_DATA_IN:
+        trace_keep(&t->trace_in, data, size);
+        break;
+    default:
+        break;
+    }
+    return 0;
 }
 
 /* Runs the auth hook once the connection for a request is up (TLS done) and before the request is written:
@@ -341,6 +471,8 @@ static int on_sockopt(void *userp, curl_socket_t fd, curlsocktype purpose)
     struct wsm_transport *t = userp;
     if (purpose == CURLSOCKTYPE_IPCXN) {
         t->socket_opened = 1;
+        t->conn_seq++;
+        snprintf(t->trace_label, sizeof(t->trace_label), "s%u/c%u", t->trace_id, t->conn_seq);
         for (size_t i = 0; i < MAX_SOCKETS; i++) {
             if (t->sockets[i] == CURL_SOCKET_BAD) {
                 t->sockets[i] = fd;
@@ -602,6 +734,8 @@ static int32_t setup_handle(struct wsm_transport *t, char **detail)
     SET(CURLOPT_NOPROGRESS, 0L);
     SET(CURLOPT_XFERINFOFUNCTION, on_progress);
     SET(CURLOPT_XFERINFODATA, t);
+    SET(CURLOPT_DEBUGFUNCTION, on_debug);
+    SET(CURLOPT_DEBUGDATA, t);
 
     /* Host authentication. The certificate case is the TLS client certificate plus a header (post()). */
     if (t->auth == WSM_AUTH_BASIC || t->auth == WSM_AUTH_DIGEST) {
@@ -687,6 +821,9 @@ int32_t wsm_transport_new(const struct wsm_transport_config *cfg, struct wsm_tra
     struct wsm_transport *t = calloc(1, sizeof(*t));
     if (!t)
         return WSM_E_OUTOFMEMORY;
+    wsm_trace_init();
+    t->trace_id = wsm_trace_new_id();
+    snprintf(t->trace_label, sizeof(t->trace_label), "s%u/c0", t->trace_id);
     t->tls_alert = -1;
     for (size_t i = 0; i < MAX_SOCKETS; i++)
         t->sockets[i] = CURL_SOCKET_BAD;
@@ -785,12 +922,47 @@ static int32_t tls_verify_failure(struct wsm_transport *t, int err, char **detai
         host, subject, t->tls_error_depth, reason);
 }
 
+/* libcurl refused a reply header line longer than CURL_MAX_HTTP_HEADER before our header callback saw it.
+ * libcurl 8.6 and later say so (CURLE_TOO_LARGE); 7.x reports CURLE_OUT_OF_MEMORY without a text, from its
+ * header buffer, which cannot grow past that size. So an "out of memory" after the request went out and
+ * before any byte of the reply body, with every allocation of ours fine, is that limit. */
+static int header_rejected(const struct wsm_transport *t, CURLcode rc)
+{
+#if LIBCURL_VERSION_NUM >= 0x080600
+    if (rc == CURLE_TOO_LARGE)
+        return 1;
+#endif
+    long sent = 0;
+    if (rc != CURLE_OUT_OF_MEMORY || t->oom || t->body_started)
+        return 0;
+    return curl_easy_getinfo(t->curl, CURLINFO_REQUEST_SIZE, &sent) == CURLE_OK && sent > 0;
+}
+
 static int32_t map_failure(struct wsm_transport *t, CURLcode rc, char **detail)
 {
     struct wsm_clean_text ch, ce, cf;
     const char *host = wsm_clean(&ch, t->host);
     const char *why = wsm_clean(&ce, t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc));
 
+    if (t->header_overflow == 1)
+        return wsm_fail(
+            detail, WSM_E_WINHTTP_HEADER_SIZE_OVERFLOW,
+            "The reply from \"%s\" has a header line (\"%s\") of %zu bytes, more than the limit of %u "
+            "bytes for one header line; the reply was not used and the connection was closed.",
+            host, t->overflow_name, t->overflow_size, (unsigned)WSM_MAX_HEADER_LINE);
+    if (t->header_overflow)
+        return wsm_fail(
+            detail, WSM_E_WINHTTP_HEADER_SIZE_OVERFLOW,
+            "The headers of the reply from \"%s\" are more than %u bytes in all (%zu bytes up to the "
+            "line \"%s\"); the reply was not used and the connection was closed.",
+            host, (unsigned)WSM_MAX_REPLY_HEADERS, t->overflow_size, t->overflow_name);
+    if (header_rejected(t, rc))
+        return wsm_fail(
+            detail, WSM_E_WINHTTP_HEADER_SIZE_OVERFLOW,
+            "The reply from \"%s\" has a header line longer than %u bytes (where libcurl stops reading "
+            "one), more than the limit of %u bytes for one header line; the reply was not used and the "
+            "connection was closed.",
+            host, (unsigned)CURL_MAX_HTTP_HEADER, (unsigned)WSM_MAX_HEADER_LINE);
     switch (rc) {
     case CURLE_OUT_OF_MEMORY:
         return WSM_E_OUTOFMEMORY;
@@ -1032,6 +1204,9 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
     t->hook_hr = WSM_S_OK;
     t->new_connection = 0;
     t->connection_close = 0;
+    t->header_bytes = 0;
+    t->header_overflow = 0;
+    t->body_started = 0;
     wsm_free_strv(t->www);
     t->www = NULL;
     t->n_www = 0;
@@ -1046,6 +1221,12 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
     SET(CURLOPT_POSTFIELDS, body ? body : "");
     SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
     SET(CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+    if (wsm_trace_enabled() != t->verbose) {
+        /* libcurl calls on_debug only while this is on */
+        SET(CURLOPT_VERBOSE, (long)!t->verbose);
+        if (!rc)
+            t->verbose = !t->verbose;
+    }
     /* Refuses a too large Content-Length up front; the write callback catches chunked replies. */
     SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)(max_reply <= (size_t)INT64_MAX ? max_reply : 0));
     if (host_auth_mask(t) && !!unauthenticated == t->authenticated_now) {
@@ -1064,6 +1245,10 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
     }
 
     rc = run_transfer(t);
+    if (t->verbose) {
+        trace_flush(t, &t->trace_out, '>', "request body");
+        trace_flush(t, &t->trace_in, '<', "reply body");
+    }
     long connects = 0;
     if (curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK && connects > 0)
         t->connections += (unsigned long)connects;
@@ -1085,6 +1270,10 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
             }
             return t->hook_hr;
         }
+        if (t->verbose)
+            wsm_trace_note(t->trace_label, '*', "the request failed: libcurl %d (%s)%s", (int)rc,
+                           t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc),
+                           t->header_overflow ? "; the reply headers are over the limit" : "");
         if (t->cancelled) {
             struct wsm_clean_text ch;
             return wsm_fail(detail, WSM_E_ABORT,

@@ -25,6 +25,15 @@
 #define WSM_E_WINHTTP_SECURE_CERT_REV_FAILED ((int32_t)0x80072F19u)
 #define WSM_E_WINHTTP_SECURE_CHANNEL_ERROR ((int32_t)0x80072F7Du)
 #define WSM_E_WINHTTP_SECURE_CERT_REVOKED ((int32_t)0x80072F8Au)
+#define WSM_E_WINHTTP_HEADER_SIZE_OVERFLOW ((int32_t)0x80072F96u) /* ERROR_WINHTTP_HEADER_SIZE_OVERFLOW */
+
+/* Caps on the headers of a reply, WinHTTP's default (WINHTTP_OPTION_MAX_RESPONSE_HEADER_SIZE, 64 KB): one
+ * header line (its CR LF included), and all the header lines of one response (the status line included). A
+ * reply over either is a failure with WSM_E_WINHTTP_HEADER_SIZE_OVERFLOW and a text naming the line, never
+ * E_OUTOFMEMORY. The largest legitimate line, a WWW-Authenticate token of Windows' MaxTokenSize (48000 bytes,
+ * 64000 characters of base64), fits. */
+#define WSM_MAX_HEADER_LINE 65536u
+#define WSM_MAX_REPLY_HEADERS 65536u
 
 /* The Authorization header value of WS-Management's mutual-TLS security profile (fact sheet §4.4). */
 #define WSM_SECPROFILE_HTTPS_MUTUAL "http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/https/mutual"
@@ -100,6 +109,8 @@ void wsm_transport_free(struct wsm_transport *t);
  *   other handshake failure (e.g. the server rejected our client certificate) → 0x80072F7D; each detail says
  *   which check failed, for which host, plus OpenSSL's reason
  *   connection reset / closed with no reply / garbled HTTP → 0x80072EFE (ERROR_WINHTTP_CONNECTION_ERROR)
+ *   a reply header line over WSM_MAX_HEADER_LINE, or headers over WSM_MAX_REPLY_HEADERS in all → 0x80072F96
+ *   (ERROR_WINHTTP_HEADER_SIZE_OVERFLOW); the detail says which line and how large
  *   redirects are not followed (the 3xx status is returned).
  *   libcurl transport only: cancelled by WSManAutoCancelRequests() (wsmauto_cancel.h) after this call began →
  *   WSM_E_ABORT (E_ABORT), within about WSM_CANCEL_POLL_MS of the cancellation, whatever the request was
@@ -121,6 +132,9 @@ void wsm_transport_set_auth_hook(struct wsm_transport *t, wsm_auth_hook hook, vo
 
 /* Number of TCP connections this transport has opened so far (sum of CURLINFO_NUM_CONNECTS). */
 unsigned long wsm_transport_connections(const struct wsm_transport *t);
+
+/* The transport's label in the trace (trace.h): "s<session>/c<connection>" ("-" for NULL). */
+const char *wsm_transport_trace_label(const struct wsm_transport *t);
 
 /* ---- transport_common.c: shared by both transports ---- */
 

@@ -58,6 +58,13 @@
  * on Windows trust anchors and revocation come from the Windows certificate store, client certificates from
  * CurrentUser\MY.
  *
+ * The trace (trace.h, WSMAUTO_TRACE=FILE): each exchange writes the request line and headers as this
+ * transport gives them to WinHTTP, the body, and the reply's raw headers and body (trace.c hides the
+ * credentials); the label is "s<session>" (WinHTTP does not say which connection a request went over before
+ * it is answered). Reply headers are capped at WSM_MAX_REPLY_HEADERS
+ * (WINHTTP_OPTION_MAX_RESPONSE_HEADER_SIZE, WinHTTP's default too); WinHTTP's
+ * ERROR_WINHTTP_HEADER_SIZE_OVERFLOW becomes 0x80072F96 with a text saying so.
+ *
  * SPDX-License-Identifier: MIT
  */
 #ifndef WIN32_LEAN_AND_MEAN
@@ -87,6 +94,7 @@
 #include "core.h"
 #include "detail.h"
 #include "digest.h"
+#include "trace.h"
 #include "transport.h"
 
 /* fdwChecks bits of SSL_EXTRA_CERT_CHAIN_POLICY_PARA (wininet.h's names, which winhttp.h lacks). */
@@ -153,6 +161,8 @@ struct wsm_transport {
     unsigned own_count, own_next;
     unsigned long long pool_key, policy, pool_seq;
     int proxied;
+
+    char trace_label[24]; /* "s<n>" (trace.h) */
 };
 
 /* ---- the process-wide record of HTTPS connection use (Wine's process-wide pool, see the top) ---- */
@@ -318,6 +328,11 @@ static char *from_wide(const WCHAR *w, int n)
 unsigned long wsm_transport_connections(const struct wsm_transport *t)
 {
     return t ? t->connections : 0;
+}
+
+const char *wsm_transport_trace_label(const struct wsm_transport *t)
+{
+    return t ? t->trace_label : "-";
 }
 
 void wsm_transport_set_auth_hook(struct wsm_transport *t, wsm_auth_hook hook, void *ctx)
@@ -530,6 +545,8 @@ int32_t wsm_transport_new(const struct wsm_transport_config *cfg, struct wsm_tra
     t->proxy_mode = cfg->proxy_mode;
     t->proxy_auth = cfg->proxy_auth & 7;
     t->maybe_dropped = 1;
+    wsm_trace_init();
+    snprintf(t->trace_label, sizeof(t->trace_label), "s%u", wsm_trace_new_id());
     if ((hr = parse_url(t, cfg->url, detail)))
         goto fail;
     if (cfg->auth == WSM_AUTH_BASIC || cfg->auth == WSM_AUTH_DIGEST) {
@@ -867,6 +884,13 @@ static int32_t map_failure(struct wsm_transport *t, DWORD err, uint32_t timeout_
     case ERROR_WINHTTP_SECURE_INVALID_CERT:
     case ERROR_WINHTTP_SECURE_CERT_WRONG_USAGE:
         return tls_failure(t, err, t->secure_flags, timeout_ms, NULL, detail);
+    case ERROR_WINHTTP_HEADER_SIZE_OVERFLOW:
+    case ERROR_WINHTTP_HEADER_COUNT_EXCEEDED:
+        return wsm_fail(
+            detail, WSM_E_WINHTTP_HEADER_SIZE_OVERFLOW,
+            "The headers of the reply from \"%s\" are larger than the limit of %u bytes (or too many); "
+            "the reply was not used and the connection was closed (WinHTTP error %lu).",
+            host, (unsigned)WSM_MAX_REPLY_HEADERS, (unsigned long)err);
     case ERROR_WINHTTP_CLIENT_AUTH_CERT_NEEDED:
         return wsm_fail(detail, WSM_E_WINHTTP_SECURE_CHANNEL_ERROR,
                         "The TLS handshake with \"%s\" failed: the server asked for a client certificate "
@@ -1159,6 +1183,18 @@ static int32_t exchange(struct wsm_transport *t, const char *body, size_t len, c
         return wsm_fail(detail, WSM_E_NOTIMPL, "WinHTTP refused a request setting (error %lu).",
                         (unsigned long)err);
     }
+    set_dword(h, WINHTTP_OPTION_MAX_RESPONSE_HEADER_SIZE,
+              WSM_MAX_REPLY_HEADERS); /* WinHTTP's default anyway */
+    if (wsm_trace_enabled()) {
+        char *text = headers ? from_wide(headers, -1) : NULL;
+        wsm_trace_note(t->trace_label, '>', "POST %s HTTP/1.1 (to %s port %u%s)", t->path ? t->path : "/",
+                       t->host ? t->host : "", (unsigned)t->port, t->https ? ", TLS" : "");
+        if (text) {
+            wsm_trace_headers(t->trace_label, '>', text, strlen(text));
+            wsm_wipe_free(text);
+        }
+        wsm_trace_body(t->trace_label, '>', "request body", body, len);
+    }
 
     int proxy_auth_done = 0;
     for (;;) {
@@ -1175,6 +1211,14 @@ static int32_t exchange(struct wsm_transport *t, const char *body, size_t len, c
             goto failed;
         }
         x->status = (long)status;
+        if (wsm_trace_enabled()) {
+            char *raw = query_header(h, WINHTTP_QUERY_RAW_HEADERS_CRLF, WINHTTP_NO_HEADER_INDEX, &oom);
+            oom = 0;
+            if (raw) {
+                wsm_trace_headers(t->trace_label, '<', raw, strlen(raw));
+                free(raw);
+            }
+        }
         if (status != 407 || proxy_auth_done || !t->proxy_auth || !t->proxy_user ||
             t->proxy_mode == WSM_PROXY_DIRECT)
             break;
@@ -1294,6 +1338,8 @@ static int32_t exchange(struct wsm_transport *t, const char *body, size_t len, c
         goto fail_closed;
     }
     x->body[x->len] = '\0';
+    if (wsm_trace_enabled())
+        wsm_trace_body(t->trace_label, '<', "reply body", x->body, x->len);
     WinHttpCloseHandle(h);
     if (x->connection_close)
         t->maybe_dropped = 1;
@@ -1315,6 +1361,8 @@ failed:
         err = ERROR_WINHTTP_TIMEOUT;
     hr = map_failure(t, err, timeout_ms, detail);
 fail_closed:
+    if (wsm_trace_enabled())
+        wsm_trace_note(t->trace_label, '*', "the request failed: 0x%08lX", (unsigned long)(uint32_t)hr);
     /* Closing a request whose response was not read to the end drops its connection. */
     WinHttpCloseHandle(h);
     t->maybe_dropped = 1;

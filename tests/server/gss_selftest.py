@@ -1079,6 +1079,38 @@ def t_rc4(env):
         srv.stop()
 
 
+def t_token_bytes(env):
+    """--gss-token-bytes N (every token the server sends replaced by N bytes) and --token-log with GSS."""
+    check = env.check
+    big = (hashlib.sha256(b'wsmauto big token').digest() * 40)[:1000]
+    work = tempfile.mkdtemp(prefix='wsmsrv-gsstokens-')
+    tokens = os.path.join(work, 'tokens')
+    srv = env.ServerProc('--auth', 'negotiate,kerberos', '--gss-token-bytes', '1000', '--token-log', tokens)
+    try:
+        sent = []
+        for mech, status_wanted in (('krb5', 200), ('ntlm', 401)):
+            c = GssClient(srv.port, mech)
+            c.new_context()
+            tok = base64.b64encode(c.ctx.step()).decode()
+            sent.append(tok)
+            status, headers, _ = c.post(b'', {'Authorization': '%s %s' % (c.scheme, tok)})
+            got = [v.strip().partition(' ')[2] for v in headers.get_all('WWW-Authenticate') or []]
+            check('--gss-token-bytes 1000 %s: the token on the %d is the 1000 bytes' % (mech, status_wanted),
+                  status == status_wanted and len(got) == 1 and base64.b64decode(got[0]) == big, (status, got))
+            c.close()
+        lines = srv.log_lines(2)
+        check('--gss-token-bytes: logged gsserr= naming it',
+              len(lines) == 2 and all('--gss-token-bytes' in ln for ln in lines), lines)
+        with open(tokens) as f:
+            logged = f.read().splitlines()
+        check('--token-log: the client tokens received and the tokens sent',
+              all(t in logged for t in sent) and base64.b64encode(big).decode() in logged, len(logged))
+    finally:
+        rc, out = srv.stop()
+        check('--gss-token-bytes: clean exit', rc == 0 and out == b'', (rc, out[:300]))
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def run_all(check, server_proc, run, verbose=False):
     """Called by selftest.py (check/ServerProc/run are its helpers)."""
     import importlib.util
@@ -1094,7 +1126,7 @@ def run_all(check, server_proc, run, verbose=False):
     try:
         for name, fn in (('gss-framing', t_framing), ('gss-http', t_http), ('gss-modes', t_modes),
                          ('gss-https', t_https), ('gss-rc4', t_rc4), ('gss-omi', t_omi),
-                         ('gss-bad-handshake', t_bad_handshake)):
+                         ('gss-bad-handshake', t_bad_handshake), ('gss-token-bytes', t_token_bytes)):
             run(name, fn, env)
     finally:
         env.stop_kdc()

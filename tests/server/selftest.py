@@ -2057,6 +2057,77 @@ def t_omi_identify():
         check('omi identify server: clean exit', rc == 0 and out == b'', (rc, out[:300]))
 
 
+def raw_misbehave(port, mode):
+    """One authenticated Get of misbehave/<mode> over a plain socket (http.client refuses header lines over 64 KiB
+    and more than 100 headers, which is what these modes send) → (status line, [(name, value)], body)."""
+    body = envelope(MISB + mode, T + 'Get').encode('utf-8')
+    auth = base64.b64encode(b'wsmuser:wsmpass').decode()
+    req = ('POST /wsman HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAuthorization: Basic %s\r\nContent-Type: %s\r\n'
+           'Content-Length: %d\r\n\r\n' % (port, auth, CT8, len(body))).encode('latin-1') + body
+    with socket.create_connection(('127.0.0.1', port), timeout=60) as sk:
+        sk.sendall(req)
+        data = b''
+        while b'\r\n\r\n' not in data:
+            chunk = sk.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        head, _, rest = data.partition(b'\r\n\r\n')
+        lines = head.decode('latin-1').split('\r\n')
+        headers = [tuple(x.strip() for x in ln.split(':', 1)) for ln in lines[1:]]
+        length = int(dict((k.lower(), v) for k, v in headers).get('content-length', '0'))
+        while len(rest) < length:
+            chunk = sk.recv(65536)
+            if not chunk:
+                break
+            rest += chunk
+    return lines[0], headers, rest
+
+
+def t_oversized():
+    """The opt-in misbehaviours with oversized headers, --token-log and --gss-token-bytes' argument check."""
+    work = tempfile.mkdtemp(prefix='wsmsrv-tokens-')
+    tokens = os.path.join(work, 'tokens')
+    srv = ServerProc('--auth', 'basic,digest', '--token-log', tokens)
+    try:
+        status, headers, body = raw_misbehave(srv.port, 'header-flood')
+        flood = [v for k, v in headers if k.startswith('X-Flood-')]
+        check('misbehave: header-flood, 100 lines of 1000 bytes on a good reply',
+              status == 'HTTP/1.1 200 OK' and len(flood) == 100 and all(v == 'f' * 1000 for v in flood) and
+              b'<e:Ok' in body and sum(len(k) + len(v) + 4 for k, v in headers) > 100000, (status, len(flood)))
+        for mode, n in (('header-long', 80000), ('header-huge', 200000)):
+            status, headers, body = raw_misbehave(srv.port, mode)
+            check('misbehave: %s, one X-Long line of %d bytes on a good reply' % (mode, n),
+                  status == 'HTTP/1.1 200 OK' and dict(headers).get('X-Long') == 'l' * n and b'<e:Ok' in body,
+                  status)
+        status, headers, body = raw_misbehave(srv.port, 'www-auth-huge')
+        www = [v for k, v in headers if k.lower() == 'www-authenticate']
+        tok = www[0].partition(' ')[2] if len(www) == 1 else ''
+        check('misbehave: www-auth-huge, a 401 with a Negotiate token of 200000 bytes',
+              status.startswith('HTTP/1.1 401') and www[0].startswith('Negotiate ') and
+              len(base64.b64decode(tok)) == 200000 and body == b'', (status, len(tok)))
+        # --token-log: the Basic credentials received, the token and challenges sent; not the plain password
+        r = Client(srv.port, user=None).raw(envelope(MISB + 'get-ok', T + 'Get'))
+        check('token-log: a 401 without credentials', r.status == 401)
+        with open(tokens) as f:
+            logged = f.read().splitlines()
+        basic = base64.b64encode(b'wsmuser:wsmpass').decode()
+        check('token-log: the Basic credentials, the huge token and the challenges, one a line',
+              basic in logged and tok in logged and 'realm="WSMAN"' in logged and
+              any(ln.startswith('realm="WSMAN", nonce=') for ln in logged) and
+              not any('wsmpass' in ln for ln in logged), [ln[:60] for ln in logged])
+        check('log: no tokens in the request log', not any(basic in ln or tok[:40] in ln
+                                                          for ln in open(srv.log).read().splitlines()))
+    finally:
+        rc, out = srv.stop()
+        check('oversized: clean exit', rc == 0 and out == b'', (rc, out[:300]))
+        shutil.rmtree(work, ignore_errors=True)
+    p = subprocess.run([PYTHON, SERVER, '--auth', 'kerberos', '--gss-token-bytes', '-1'], capture_output=True,
+                       timeout=30)
+    check('startup: negative --gss-token-bytes rejected', p.returncode == 2 and b'--gss-token-bytes' in p.stderr,
+          p.stderr[-200:])
+
+
 def t_startup_errors():
     p = subprocess.run([PYTHON, SERVER, '--auth', 'credssp'], capture_output=True, timeout=30)
     check('startup: bad --auth rejected', p.returncode != 0)
@@ -2098,7 +2169,7 @@ def main():
         check('server: clean exit', rc == 0 and out == b'', (rc, out[:300]))
     for name, fn in (('digest-stale', t_digest_stale), ('auth-none', t_auth_none), ('expiry', t_expiry),
                      ('https', t_https), ('big', t_big), ('shell', t_shell), ('omi-identify', t_omi_identify),
-                     ('startup', t_startup_errors)):
+                     ('startup', t_startup_errors), ('oversized', t_oversized)):
         run(name, fn)
     # Negotiate/Kerberos/NTLM + message encryption (starts its own KDC unless WSM_KDC_DIR is set).
     import gss_selftest

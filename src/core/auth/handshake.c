@@ -14,6 +14,7 @@
 
 #include "detail.h"
 #include "handshake.h"
+#include "trace.h"
 
 /* Where the context of the session's connection stands. The transport's hook (auth_hook) runs once the
  * connection of each request is up and acts on it:
@@ -43,6 +44,12 @@ enum wsm_framing {
 #define WSM_S_NEXT_LEG ((int32_t)3)
 
 #define MAX_LEGS 10
+
+/* The largest token a server may send in WWW-Authenticate: Windows' default MaxTokenSize (48000 bytes), as
+ * base64. A longer one is refused before it is decoded (SEC_E_INVALID_TOKEN); the transport's header caps
+ * (WSM_MAX_HEADER_LINE) come first for anything longer than a header line may be. */
+#define MAX_TOKEN_BYTES 48000u
+#define MAX_TOKEN_BASE64 (MAX_TOKEN_BYTES / 3 * 4)
 
 struct wsm_auth {
     struct wsm_auth_params p;
@@ -285,6 +292,12 @@ static int32_t handshake_reply(struct wsm_auth *a, const struct wsm_http_reply *
     int complete = a->p.mech->chosen(a->ctx);
     int offered = find_challenge(http->www_authenticate, a->p.scheme, &token, &token_len);
 
+    if (token && token_len > MAX_TOKEN_BASE64)
+        return wsm_fail(
+            detail, WSM_SEC_E_INVALID_TOKEN,
+            "The server at %s sent a %s token of about %zu bytes (%zu characters of base64, leg %d of "
+            "the handshake), more than the limit of %u bytes for a token; it was not used.",
+            a->url, a->p.scheme, token_len / 4 * 3, token_len, a->leg, MAX_TOKEN_BYTES);
     if (token && !(in = wsm_base64_decode(token, token_len, &in_len)))
         return wsm_fail(
             detail, WSM_SEC_E_INVALID_TOKEN,
@@ -352,6 +365,9 @@ static int32_t handshake(struct wsm_auth *a, struct wsm_transport *t, uint32_t t
         return hr;
     for (a->leg = 1; a->leg <= MAX_LEGS; a->leg++) {
         a->state = a->leg == 1 ? AUTH_FIRST_LEG : AUTH_NEXT_LEG;
+        if (wsm_trace_enabled())
+            wsm_trace_note(wsm_transport_trace_label(t), '*', "%s handshake with %s, leg %d", a->p.scheme,
+                           a->url, a->leg);
         hr = wsm_transport_post(t, "", 0, NULL, NULL, 0, timeout_ms, 65536, &http, &why);
         a->state = AUTH_NONE;
         free(a->next_header);
@@ -480,6 +496,9 @@ int32_t wsm_auth_post(struct wsm_auth *a, struct wsm_transport *t, const char *b
 
         if (a->state == AUTH_NONE && (hr = handshake(a, t, timeout_ms, detail)))
             return hr;
+        if (a->p.encrypt && wsm_trace_enabled())
+            wsm_trace_body(wsm_transport_trace_label(t), '=',
+                           "plaintext of the encrypted request that follows", body, len);
         if (a->p.encrypt && (hr = wsm_encframe_build(a->p.protocol, frame, body, len, a->p.mech->wrap, a->ctx,
                                                      &ebody, &elen, &etype, detail))) {
             a->state = AUTH_NONE;
@@ -540,7 +559,11 @@ int32_t wsm_auth_post(struct wsm_auth *a, struct wsm_transport *t, const char *b
         wsm_http_reply_clear(http); /* the server lost the context (restart, idle timeout): once more */
     }
 
-    if (wsm_encframe_is_encrypted(http->content_type))
-        return decrypt_reply(a, limit, http, detail);
+    if (wsm_encframe_is_encrypted(http->content_type)) {
+        if ((hr = decrypt_reply(a, limit, http, detail)) == WSM_S_OK && wsm_trace_enabled())
+            wsm_trace_body(wsm_transport_trace_label(t), '=',
+                           "decrypted reply (plaintext of the encrypted reply above)", http->body, http->len);
+        return hr;
+    }
     return check_plain_reply(a, https, http, detail);
 }
