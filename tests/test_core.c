@@ -844,6 +844,169 @@ static void test_xml_safe(void)
 #endif
 }
 
+/* "<p:x xmlns:p=\"urn:p\" a1=\"v\" ... aN=\"v\"/>" after `before` (ASCII): n attributes in all, the namespace
+ * declaration included. Free it. */
+static char *crowded_xml(const char *before, int n, const char *value)
+{
+    size_t cap = strlen(before) + 64 + (size_t)n * (16 + strlen(value));
+    char *x = malloc(cap);
+    size_t k;
+
+    if (!x)
+        return NULL;
+    k = (size_t)snprintf(x, cap, "%s<p:x xmlns:p=\"urn:p\"", before);
+    for (int i = 1; i < n; i++)
+        k += (size_t)snprintf(x + k, cap - k, " a%d=\"%s\"", i, value);
+    snprintf(x + k, cap - k, "/>");
+    return x;
+}
+
+/* The ASCII text s as UTF-16 (with a BOM when asked), in *len bytes. Free it. */
+static char *utf16(const char *s, int big_endian, int bom, size_t *len)
+{
+    size_t n = strlen(s), k = 0;
+    char *w = malloc(2 * n + 2);
+
+    if (!w)
+        return NULL;
+    if (bom) {
+        w[k++] = big_endian ? '\xFE' : '\xFF';
+        w[k++] = big_endian ? '\xFF' : '\xFE';
+    }
+    for (size_t i = 0; i < n; i++) {
+        w[k++] = big_endian ? 0 : s[i];
+        w[k++] = big_endian ? s[i] : 0;
+    }
+    *len = k;
+    return w;
+}
+
+/* The ASCII text s in EBCDIC (IBM037) for the characters crowded_xml and an XML declaration use; NULL when
+ * one is missing. Free it. */
+static char *ebcdic(const char *s)
+{
+    static const char from[] = "<>?=\"/ .:-0123456789abcdeilmnoprsuvxBCIM";
+    static const unsigned char to[] = {0x4C, 0x6E, 0x6F, 0x7E, 0x7F, 0x61, 0x40, 0x4B, 0x7A, 0x60,
+                                       0xF0, 0xF1, 0xF2, 0xF3, 0xF4, 0xF5, 0xF6, 0xF7, 0xF8, 0xF9,
+                                       0x81, 0x82, 0x83, 0x84, 0x85, 0x89, 0x93, 0x94, 0x95, 0x96,
+                                       0x97, 0x99, 0xA2, 0xA4, 0xA5, 0xA7, 0xC2, 0xC3, 0xC9, 0xD4};
+    size_t n = strlen(s);
+    char *e = malloc(n + 1);
+
+    if (!e)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        const char *at = strchr(from, s[i]);
+        if (!at || !s[i]) {
+            free(e);
+            return NULL;
+        }
+        e[i] = (char)to[at - from];
+    }
+    e[n] = '\0';
+    return e;
+}
+
+/* A start tag with more attributes than WSM_XML_MAX_ATTRIBUTES is refused before libxml2 2.9 spends time
+ * quadratic in their number on it; up to the limit everything parses as before. */
+static void test_xml_safe_attributes(void)
+{
+    static const char eb_decl[] = "<?xml version=\"1.0\" encoding=\"IBM037\"?>";
+    static const char tricky[] =
+        "<x a=\"=>=>\" b='=\"='><!-- = = = --><![CDATA[ = = ]]><?pi = = ?><y c=\"=\"/></x>";
+    struct wsm_xml_failure why;
+    xmlDocPtr doc;
+    char *x, *w;
+    size_t wlen;
+    int count = 0;
+
+    x = crowded_xml("", WSM_XML_MAX_ATTRIBUTES, "v");
+    doc = x ? wsm_xml_parse(x, strlen(x), NULL, 0, 0, SIZE_MAX, &why) : NULL;
+    if (doc)
+        for (xmlAttrPtr a = xmlDocGetRootElement(doc)->properties; a; a = a->next)
+            count++;
+    ok(doc && count == WSM_XML_MAX_ATTRIBUTES - 1 && !why.too_many_attributes,
+       "xmlsafe: a start tag with %d attributes (one a namespace declaration) parses (%d)",
+       WSM_XML_MAX_ATTRIBUTES, count);
+    xmlFreeDoc(doc);
+    w = x ? utf16(x, 0, 0, &wlen) : NULL;
+    doc = w ? wsm_xml_parse(w, wlen, "UTF-16LE", XML_PARSE_IGNORE_ENC, 0, SIZE_MAX, &why) : NULL;
+    ok(doc != NULL, "xmlsafe: ... in UTF-16LE too");
+    xmlFreeDoc(doc);
+    free(w);
+    free(x);
+
+    x = crowded_xml("<?xml version=\"1.0\"?>\n<!-- one -->\n", WSM_XML_MAX_ATTRIBUTES + 1, "v");
+    memset(&why, 0xA5, sizeof(why));
+    doc = x ? wsm_xml_parse(x, strlen(x), NULL, 0, 0, SIZE_MAX, &why) : NULL;
+    ok(!doc && why.too_many_attributes && why.errors == 1 && why.code == XML_ERR_USER_STOP && why.line == 3 &&
+           strstr(why.message, "more than 1000 attributes") && !strcmp(why.message, why.last_message) &&
+           why.last_line == 3 && !why.dtd_seen && !why.too_large && !why.out_of_memory,
+       "xmlsafe: one attribute more is refused, saying so (line %d: %s)", why.line, why.message);
+    w = x ? utf16(x, 0, 0, &wlen) : NULL;
+    doc = w ? wsm_xml_parse(w, wlen, "UTF-16LE", XML_PARSE_IGNORE_ENC, 0, SIZE_MAX, &why) : NULL;
+    ok(!doc && why.too_many_attributes && why.line == 3, "xmlsafe: ... in UTF-16LE");
+    free(w);
+    w = x ? utf16(x, 1, 1, &wlen) : NULL;
+    doc = w ? wsm_xml_parse(w, wlen, NULL, 0, 0, SIZE_MAX, &why) : NULL;
+    ok(!doc && why.too_many_attributes && why.line == 3, "xmlsafe: ... in UTF-16BE found by its BOM");
+    free(w);
+    w = x ? utf16(x, 0, 0, &wlen) : NULL;
+    doc = w ? wsm_xml_parse(w, wlen, NULL, 0, 0, SIZE_MAX, &why) : NULL;
+    ok(!doc && why.too_many_attributes, "xmlsafe: ... in UTF-16LE found by its declaration");
+    free(w);
+    free(x);
+
+    /* The hostile reply of the issue: 50,000 attributes, about half a megabyte. */
+    x = crowded_xml("", 50000, "");
+    doc = x ? wsm_xml_parse(x, strlen(x), "UTF-8", XML_PARSE_IGNORE_ENC, 0, SIZE_MAX, &why) : NULL;
+    ok(!doc && why.too_many_attributes && why.line == 1, "xmlsafe: 50,000 attributes on one tag are refused");
+    free(x);
+
+    /* '=' in values, comments, CDATA sections and processing instructions is not an attribute. */
+    x = malloc(8 * WSM_XML_MAX_ATTRIBUTES + 64);
+    if (x) {
+        size_t k = 0;
+        k += (size_t)sprintf(x + k, "<x a=\"");
+        for (int i = 0; i < 2 * WSM_XML_MAX_ATTRIBUTES; i++)
+            x[k++] = '=';
+        k += (size_t)sprintf(x + k, "\"><!--");
+        for (int i = 0; i < 2 * WSM_XML_MAX_ATTRIBUTES; i++)
+            x[k++] = '=';
+        k += (size_t)sprintf(x + k, "--><?p ");
+        for (int i = 0; i < 2 * WSM_XML_MAX_ATTRIBUTES; i++)
+            x[k++] = '=';
+        sprintf(x + k, "?></x>");
+    }
+    doc = x ? wsm_xml_parse(x, strlen(x), NULL, 0, 0, SIZE_MAX, &why) : NULL;
+    ok(doc != NULL, "xmlsafe: '=' in a value, a comment or a PI is not an attribute");
+    xmlFreeDoc(doc);
+    free(x);
+    doc = wsm_xml_parse(tricky, strlen(tricky), NULL, 0, 0, SIZE_MAX, &why);
+    ok(doc != NULL, "xmlsafe: quotes, '>' in values, comments, CDATA and PIs are skipped");
+    xmlFreeDoc(doc);
+
+    /* EBCDIC hides its markup from the scan: the parser's hook refuses the tag (where iconv knows IBM037). */
+    x = crowded_xml(eb_decl, 3, "v");
+    w = x ? ebcdic(x) : NULL;
+    doc = w ? wsm_xml_parse(w, strlen(w), NULL, 0, 0, SIZE_MAX, &why) : NULL;
+    free(w);
+    free(x);
+    if (doc) {
+        xmlFreeDoc(doc);
+        x = crowded_xml(eb_decl, WSM_XML_MAX_ATTRIBUTES + 1, "v");
+        w = x ? ebcdic(x) : NULL;
+        doc = w ? wsm_xml_parse(w, strlen(w), NULL, 0, 0, SIZE_MAX, &why) : NULL;
+        ok(!doc && why.too_many_attributes && why.errors == 1 && strstr(why.message, "attributes"),
+           "xmlsafe: an EBCDIC tag with too many attributes is refused by the parser's hook (%s)",
+           why.message);
+        free(w);
+        free(x);
+    } else {
+        ok(1, "xmlsafe: no IBM037 converter here: the EBCDIC case is skipped");
+    }
+}
+
 /* HTTP Digest (auth/digest.c) against RFC 7616 §3.9.1's worked example, and the choices around it. */
 static void test_digest(void)
 {
@@ -923,6 +1086,7 @@ int main(void)
     test_selectors();
     test_resource_rejected();
     test_xml_safe();
+    test_xml_safe_attributes();
     test_digest();
     return test_summary("core");
 }

@@ -21,6 +21,7 @@
 #include "names.h"
 #include "reply.h"
 #include "test.h"
+#include "xmlsafe.h"
 
 #define MAX_ENVELOPE 512000
 #define FALLBACK "fallback.example"
@@ -1089,6 +1090,72 @@ static void expect_refused(const char *what, const char *data, size_t len, int32
     expect_refused_max(what, data, len, 0, expected, word);
 }
 
+/* A reply within MaxEnvelopeSize whose s:Body child has n attributes (the hostile one of the issue has
+ * 50,000). Free it. */
+static char *crowded_reply(int n, size_t *len)
+{
+    size_t cap = 256 + (size_t)n * 16;
+    char *x = malloc(cap);
+    size_t k;
+
+    if (!x)
+        return NULL;
+    k = (size_t)snprintf(x, cap, "%s<s:Body><p:X xmlns:p=\"urn:x\"", ENV_OPEN);
+    for (int i = 0; i < n; i++)
+        k += (size_t)snprintf(x + k, cap - k, " a%d=\"\"", i);
+    k += (size_t)snprintf(x + k, cap - k, "/></s:Body>%s", ENV_CLOSE);
+    *len = k;
+    return x;
+}
+
+/* Attributes on one element cost libxml2 2.9 time quadratic in their number: past WSM_XML_MAX_ATTRIBUTES
+ * the reply is refused before it is parsed; below, it parses as before. */
+static void test_crowded(void)
+{
+    struct wsm_reply *r = NULL;
+    char *detail = NULL, *data, *wide;
+    size_t len = 0;
+
+    data = crowded_reply(50000, &len);
+    ok(data && len <= MAX_ENVELOPE, "crowded: the hostile reply (%zu bytes) is within MaxEnvelopeSize", len);
+    if (data)
+        expect_refused_max("50,000 attributes", data, len, MAX_ENVELOPE, ERROR_WSMAN_INVALID_XML,
+                           "more than 1000 attributes (line 1)");
+    /* The same in UTF-16 (the charset WinRM may use): the scan reads its code units. */
+    wide = data ? malloc(2 * len) : NULL;
+    if (wide) {
+        for (size_t i = 0; i < len; i++) {
+            wide[2 * i] = data[i];
+            wide[2 * i + 1] = 0;
+        }
+        ok_hr(ERROR_WSMAN_INVALID_XML,
+              parse_quiet(wide, 2 * len, "utf-16", 0, &r, &detail, "50,000 attributes in UTF-16"));
+        ok(contains(detail, "attributes"), "crowded: UTF-16 detail \"%s\"", detail ? detail : "(null)");
+        free(detail);
+        detail = NULL;
+        free(wide);
+    }
+    free(data);
+
+    /* The namespace declaration makes it one more than 999. */
+    data = crowded_reply(WSM_XML_MAX_ATTRIBUTES - 1, &len);
+    r = NULL;
+    ok_hr(0, data ? parse_quiet(data, len, "utf-8", MAX_ENVELOPE, &r, &detail, "1000 attributes")
+                  : WSM_E_OUTOFMEMORY);
+    if (r) {
+        char *xml = NULL;
+        ok_hr(0, wsm_reply_body(r, &xml, &detail));
+        ok(contains(xml, " a998=\"\""), "crowded: the body keeps all 999 attributes");
+        free(xml);
+        wsm_reply_free(r);
+    }
+    free(data);
+    data = crowded_reply(WSM_XML_MAX_ATTRIBUTES, &len);
+    if (data)
+        expect_refused("1001 attributes", data, len, ERROR_WSMAN_INVALID_XML, "more than 1000 attributes");
+    free(data);
+}
+
 static void test_hostile(void)
 {
     static const char laughs[] =
@@ -1573,6 +1640,7 @@ int main(int argc, char **argv)
     test_epr();
     test_encodings();
     test_hostile();
+    test_crowded();
     test_arguments();
     test_out_of_memory();
 

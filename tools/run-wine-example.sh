@@ -2,10 +2,13 @@
 # Runs one of the script examples (examples/vbscript/*.vbs, examples/jscript/*.js)
 # with Wine's cscript against the bundled WS-Management server:
 #
-#   tools/run-wine-example.sh [--32] [--negotiate] [--dll FILE] examples/vbscript/get_instance.vbs [EXTRA ARGS...]
+#   tools/run-wine-example.sh [--32] [--negotiate] [--dll FILE] [--build] \
+#       examples/vbscript/get_instance.vbs [EXTRA ARGS...]
 #
-# --dll FILE: that WSMAuto.dll (of the architecture --32 says) instead of build-win's (build-win32's); the
+# --dll FILE: that WSMAuto.dll (of the architecture --32 says) instead of the one found as below; the
 # prefix then lives beside it.
+# --build: when no DLL is found, build both with tools/build-windows.sh (into build-win and build-win32;
+# it needs mingw-w64 and dpkg-dev, see tools/install-deps.sh) instead of asking.
 # --negotiate: instead of Basic, the server speaks only Negotiate and Kerberos with
 # message encryption, as a default-configured Windows host does, in a throw-away
 # Kerberos realm (tests/kdc/kdc.sh, removed afterwards) whose environment (a Unix
@@ -13,11 +16,14 @@
 # private KRB5CCNAME) the script gets; it is given
 #   http://localhost:PORT/wsman alice@WSMAUTO.TEST alice-pw-1 (e.g. examples/vbscript/negotiate.vbs).
 #
-# It builds nothing: it needs build-win/WSMAuto.dll (made by tools/build-windows.sh),
-# or with --32 build-win32/WSMAuto.dll, the 32-bit DLL, run by the 32-bit programs
-# of C:\windows\syswow64 (regsvr32, cscript; needs wine32).
-# It makes or reuses a private 64-bit Wine prefix under build-win/wine-example
-# (build-win32/wine-example), registers the DLL there with the regsvr32 of its
+# Without --dll it takes the first WSMAuto.dll of $BUILD_WIN_DIR (as tools/build-windows.sh
+# takes it), build-win (what tools/build-windows.sh makes) and build-test-win (what
+# tools/test.sh makes); with --32 the 32-bit DLL of $BUILD_WIN32_DIR, build-win32 and
+# build-test-win32, run by the 32-bit programs of C:\windows\syswow64 (regsvr32,
+# cscript; needs wine32). When there is none it offers to build it (on a terminal),
+# or builds it with --build, or fails saying how to build it.
+# It makes or reuses a private 64-bit Wine prefix in wine-example beside the DLL
+# (e.g. build-win/wine-example), registers the DLL there with the regsvr32 of its
 # architecture, starts tests/server/wsman_server.py on
 # a free loopback port (Basic and Digest, user wsmuser, password wsmpass),
 # writes a client configuration that allows Basic over plain HTTP
@@ -36,6 +42,7 @@ build="build-win"
 sys=system32
 negotiate=""
 dll_arg=""
+build_it=""
 while [ $# -gt 0 ]; do
     case $1 in
     --32)
@@ -43,6 +50,7 @@ while [ $# -gt 0 ]; do
         sys=syswow64
         ;;
     --negotiate) negotiate=1 ;;
+    --build) build_it=1 ;;
     --dll)
         dll_arg=$2
         shift
@@ -53,7 +61,8 @@ while [ $# -gt 0 ]; do
 done
 sysdir="C:\\windows\\$sys"
 if [ $# -lt 1 ]; then
-    echo "usage: $0 [--32] [--negotiate] [--dll FILE] SCRIPT [EXTRA ARGS...]   (e.g. $0 examples/vbscript/enum_services.vbs)" >&2
+    echo "usage: $0 [--32] [--negotiate] [--dll FILE] [--build] SCRIPT [EXTRA ARGS...]" \
+        "  (e.g. $0 examples/vbscript/enum_services.vbs)" >&2
     exit 2
 fi
 script=$1
@@ -64,10 +73,58 @@ if [ ! -f "$script" ]; then
 fi
 script=$(cd "$(dirname "$script")" && pwd)/$(basename "$script")
 top=$(cd "$(dirname "$0")/.." && pwd)
-dll=${dll_arg:-$top/$build/WSMAuto.dll}
-if [ ! -f "$dll" ]; then
-    echo "$0: $dll does not exist: build it first with tools/build-windows.sh" >&2
-    exit 2
+# The DLL where tools/build-windows.sh or tools/test.sh (build-test-win, build-test-win32) left it.
+find_dll() {
+    if [ "$sys" = syswow64 ]; then
+        set -- "${BUILD_WIN32_DIR:-${BUILD_WIN_DIR:+${BUILD_WIN_DIR}32}}" build-win32 build-test-win32
+    else
+        set -- "${BUILD_WIN_DIR:-}" build-win build-test-win
+    fi
+    for d in "$@"; do
+        [ -n "$d" ] || continue
+        case $d in
+        /*) ;;
+        *) d=$top/$d ;;
+        esac
+        if [ -f "$d/WSMAuto.dll" ]; then
+            echo "$d/WSMAuto.dll"
+            return 0
+        fi
+    done
+    return 1
+}
+if [ -n "$dll_arg" ]; then
+    dll=$dll_arg
+    if [ ! -f "$dll" ]; then
+        echo "$0: $dll does not exist" >&2
+        exit 2
+    fi
+elif ! dll=$(find_dll); then
+    how="tools/build-windows.sh (both DLLs, into build-win and build-win32;"
+    how="$how it needs mingw-w64 and dpkg-dev: tools/install-deps.sh)"
+    if [ -z "$build_it" ] && [ -t 0 ] && [ -t 2 ]; then
+        printf '%s: no %s/WSMAuto.dll (nor build-test-%s). Build it now with %s? [y/N] ' "$0" "$build" \
+            "${build#build-}" "$how" >&2
+        read -r answer || answer=""
+        case $answer in
+        [yY]*) build_it=1 ;;
+        esac
+    fi
+    if [ -z "$build_it" ]; then
+        echo "$0: no $build/WSMAuto.dll (nor build-test-${build#build-}):" \
+            "build it with $how, or run this with --build" >&2
+        exit 2
+    fi
+    echo "$0: building WSMAuto.dll with tools/build-windows.sh..." >&2
+    (cd "$top" && BUILD_WIN_DIR=build-win BUILD_WIN32_DIR=build-win32 tools/build-windows.sh) || {
+        echo "$0: tools/build-windows.sh failed (tools/install-deps.sh installs what it needs)" >&2
+        exit 1
+    }
+    dll=$top/$build/WSMAuto.dll
+    if [ ! -f "$dll" ]; then
+        echo "$0: tools/build-windows.sh made no $dll" >&2
+        exit 1
+    fi
 fi
 for tool in wine wineboot wineserver winepath; do
     if ! command -v "$tool" >/dev/null 2>&1; then

@@ -347,6 +347,11 @@ static int32_t parse_xml(const char *data, size_t len, const char *encoding, con
                         "The %s contained a DTD (<!DOCTYPE ...>), which SOAP messages must not carry; it "
                         "was refused without expanding any entity.",
                         what);
+    if (why.too_many_attributes)
+        return wsm_fail(detail, ERROR_WSMAN_INVALID_XML,
+                        "The %s has an element with more than %d attributes (line %d), more than any "
+                        "WS-Management message carries; it was refused.",
+                        what, WSM_XML_MAX_ATTRIBUTES, why.line);
     if (why.out_of_memory)
         return WSM_E_OUTOFMEMORY;
     if (!why.errors)

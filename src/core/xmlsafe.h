@@ -20,6 +20,13 @@
 
 #define WSM_XML_MESSAGE_SIZE 256 /* bytes kept of a libxml2 message, with its NUL */
 
+/* The most attributes (namespace declarations included) one start tag may carry. libxml2 2.9 checks an
+ * element's attributes for duplicates pairwise and appends each one to the node by walking its list, so a
+ * tag with n attributes costs n^2: 50,000 of them (a 489 KB reply, within the default MaxEnvelopeSize)
+ * cost seconds of CPU. No WS-Management message comes near this: its busiest elements (s:Envelope with
+ * its namespace declarations, a CIM instance's root) carry a few dozen. */
+#define WSM_XML_MAX_ATTRIBUTES 1000
+
 /* Why wsm_xml_parse returned NULL (and what libxml2 said while it worked); all zero when nothing went
  * wrong. Each caller turns it into its own error style. */
 struct wsm_xml_failure {
@@ -27,6 +34,11 @@ struct wsm_xml_failure {
     int out_of_memory; /* no parser context, or libxml2 reported an allocation failure (at any point) */
     int dtd_seen;      /* the input has a DTD (<!DOCTYPE ...>): the parser stopped where it starts */
     int errors;        /* how many errors (not warnings) libxml2 reported */
+    /* A start tag has more than WSM_XML_MAX_ATTRIBUTES attributes: refused (before parsing when the raw
+     * bytes show it, which they do in the encodings WS-Management uses). It counts as an error: unless
+     * libxml2 reported one first, `code` is XML_ERR_USER_STOP and `line` and `message` say which tag and
+     * what was too much; it is always the last message. */
+    int too_many_attributes;
     /* The first of those errors: libxml2's code (xmlParserErrors), line and column, and its message as
      * libxml2 wrote it, without the trailing line feed and blanks, cut to fit ("" when none was given).
      * The message may quote document bytes: it is neither one line nor printable for sure. */
@@ -49,7 +61,10 @@ struct wsm_xml_failure {
  * IGNORE_ENC); the ones that would load, expand or validate anything, recover from errors or silence them
  * are ignored. Always: XML_PARSE_NONET, no entity substitution, XML_PARSE_NO_XXE where libxml2 has it, and
  * any DTD refused the moment it starts (internal or external subset, entity declaration), before anything
- * in it is read; libxml2 prints nothing. Refuses more than max_len (and INT_MAX) bytes unread.
+ * in it is read; libxml2 prints nothing. Refuses more than max_len (and INT_MAX) bytes unread, and a start
+ * tag with more than WSM_XML_MAX_ATTRIBUTES attributes, found by a linear scan of the raw bytes before
+ * libxml2 sees them (in UTF-8, UTF-16 or UCS-4, and any encoding whose markup characters are ASCII), and
+ * again as the parser reaches it, whatever the encoding.
  * Returns the document (free with xmlFreeDoc), or NULL with *why saying why. */
 xmlDocPtr wsm_xml_parse(const char *data, size_t len, const char *encoding, int options, unsigned flags,
                         size_t max_len, struct wsm_xml_failure *why);

@@ -3461,7 +3461,7 @@ MISBEHAVE_MODES = ('status401', 'status413', 'status415', 'status500-empty', 'st
                    'fault-nodetail', 'fault-nested', 'redirect', 'wrong-action', 'get-ok',
                    'enc-tamper', 'enc-truncate', 'enc-bad-length', 'enc-plain', 'enc-lenient',
                    'close-after-reply', 'enc-replay', 'header-flood', 'header-long', 'header-huge',
-                   'www-auth-huge')
+                   'www-auth-huge', 'many-attributes')
 OK_BODY = '<e:Ok xmlns:e="%s">ok</e:Ok>' % NS_ECHO
 
 
@@ -4164,6 +4164,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             else:
                 self.info['extra'].append(('X-Long', 'l' * (80000 if mode == 'header-long' else 200000)))
             self.soap_reply(200, encode_xml(ok, charset), charset)
+        elif mode == 'many-attributes':
+            # A well-formed reply within MaxEnvelopeSize whose one body element carries 50,000 attributes
+            # (about 450 KB): libxml2 2.9 spends seconds of CPU on such a tag.
+            attrs = ''.join(' a%d=""' % i for i in range(50000))
+            xml = render_reply(action + 'Response', mid, '<e:Crowded xmlns:e="%s"%s/>' % (NS_ECHO, attrs))
+            self.soap_reply(200, encode_xml(xml, charset), charset)
         elif mode == 'www-auth-huge':
             # A 401 whose Negotiate token is 200000 bytes (266668 characters of base64 on one line).
             self.raw_reply(401, extra=[('WWW-Authenticate', 'Negotiate ' + big_token_text(200000))])
