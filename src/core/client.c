@@ -321,12 +321,6 @@ static void content_charset(const char *type, char *buf, size_t size)
     }
 }
 
-static int is_soap_type(const char *type)
-{
-    return type && !strncasecmp(type, "application/soap+xml", 20) &&
-           (!type[20] || type[20] == ';' || type[20] == ' ');
-}
-
 static const char *auth_name(uint32_t flags)
 {
     if (flags & WSM_FLAG_USE_BASIC)
@@ -411,7 +405,7 @@ static int32_t exchange(struct wsm_client *c, struct wsm_request *req, uint32_t 
     }
 
     content_charset(http.content_type, charset, sizeof(charset));
-    if (http.len && is_soap_type(http.content_type)) {
+    if (http.len && wsm_is_soap_type(http.content_type)) {
         hr = wsm_reply_parse(http.body, http.len, *charset ? charset : NULL, limit, &reply, &detail);
         if (hr && http.status == 200) {
             char *text =
@@ -451,7 +445,7 @@ static int32_t exchange(struct wsm_client *c, struct wsm_request *req, uint32_t 
                    "The server at %s answered HTTP 200 with an empty body.", c->url);
         goto done;
     }
-    if (!is_soap_type(http.content_type)) {
+    if (!wsm_is_soap_type(http.content_type)) {
         struct wsm_quoted q;
         hr = failf(f, ERROR_WSMAN_HTTP_INVALID_CONTENT_TYPE_IN_RESPONSE_DATA,
                    "The server at %s answered with Content-Type \"%s\" instead of application/soap+xml.",

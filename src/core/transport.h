@@ -153,6 +153,8 @@ void wsm_free_strv(char **v);
 /* The HRESULT for an HTTP status that carried no usable SOAP fault, as WinRM's client reports it: 400, 404,
  * 413, 415, 503, 3xx (redirects are not followed), other 5xx, anything else. */
 int32_t wsm_http_status_hr(long status);
+/* 1 when a Content-Type value is application/soap+xml (any case; parameters may follow). */
+int wsm_is_soap_type(const char *type);
 
 /* ---- certstore.c: the Linux certificate store for client certificates ---- */
 

@@ -67,3 +67,9 @@ int32_t wsm_http_status_hr(long status)
         return ERROR_WSMAN_HTTP_STATUS_SERVER_ERROR;
     return ERROR_WSMAN_UNKNOWN_HTTP_STATUS_RETURNED;
 }
+
+int wsm_is_soap_type(const char *type)
+{
+    return type && !wsm_strncasecmp_ascii(type, "application/soap+xml", 20) &&
+           (!type[20] || type[20] == ';' || type[20] == ' ');
+}

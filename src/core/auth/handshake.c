@@ -432,19 +432,13 @@ static int32_t decrypt_reply(struct wsm_auth *a, size_t limit, struct wsm_http_r
     return WSM_S_OK;
 }
 
-static int is_soap_type(const char *type)
-{
-    return type && !strncasecmp(type, "application/soap+xml", 20) &&
-           (!type[20] || type[20] == ';' || type[20] == ' ');
-}
-
 /* What an unencrypted reply means for a session that encrypts, or one that does not (WSM_S_OK: the caller
  * reads it as usual). */
 static int32_t check_plain_reply(struct wsm_auth *a, int https, struct wsm_http_reply *http, char **detail)
 {
     int32_t hr = WSM_S_OK;
 
-    if (a->p.encrypt && (http->status == 200 || is_soap_type(http->content_type))) {
+    if (a->p.encrypt && (http->status == 200 || wsm_is_soap_type(http->content_type))) {
         struct wsm_quoted q;
         hr = wsm_fail(
             detail, ERROR_WSMAN_HTTP_INVALID_CONTENT_TYPE_IN_RESPONSE_DATA,
