@@ -23,6 +23,9 @@ struct wsm_quoted {
  * lives in *q; no allocation. */
 const char *wsm_quote(struct wsm_quoted *q, const char *s, size_t n);
 const char *wsm_quote_str(struct wsm_quoted *q, const char *s);
+/* The same escaping into out[0..size) with no cap of its own, for local text the user should see whole (a
+ * path): cut, ending in "...", only where out is full. */
+const char *wsm_quote_into(char *out, size_t size, const char *s, size_t n);
 
 /* Formats a sentence into *detail (when detail is not NULL) and returns
  * code, or WSM_E_OUTOFMEMORY when the sentence cannot be allocated. */

@@ -188,29 +188,44 @@ const void *wsm_memmem(const void *hay, size_t hay_len, const void *needle, size
 
 /* ---- detail.h ---- */
 
-const char *wsm_quote(struct wsm_quoted *q, const char *s, size_t n)
+const char *wsm_quote_into(char *out, size_t size, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
-    char *out = q->text;
-    size_t shown = n < WSM_QUOTE_MAX ? n : WSM_QUOTE_MAX;
-    for (size_t i = 0; i < shown; i++) {
+    char *o = out;
+    size_t i = 0;
+    if (!size)
+        return out;
+    for (; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c >= 0x7F) {
-            *out++ = '\\';
-            *out++ = 'x';
-            *out++ = hex[c >> 4];
-            *out++ = hex[c & 0xF];
+        size_t need = (c < 0x20 || c >= 0x7F) ? 4 : (c == '"' || c == '\\') ? 2 : 1;
+        /* Room for this byte's escape, and for "..." plus the NUL if more follows. */
+        if ((size_t)(o - out) + need + (i + 1 < n ? 3 : 0) + 1 > size)
+            break;
+        if (need == 4) {
+            *o++ = '\\';
+            *o++ = 'x';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 0xF];
             continue;
         }
-        if (c == '"' || c == '\\')
-            *out++ = '\\';
-        *out++ = (char)c;
+        if (need == 2)
+            *o++ = '\\';
+        *o++ = (char)c;
     }
-    if (shown < n) {
-        memcpy(out, "...", 3);
-        out += 3;
+    if (i < n && (size_t)(o - out) + 4 <= size) {
+        memcpy(o, "...", 3);
+        o += 3;
     }
-    *out = '\0';
+    *o = '\0';
+    return out;
+}
+
+const char *wsm_quote(struct wsm_quoted *q, const char *s, size_t n)
+{
+    size_t shown = n < WSM_QUOTE_MAX ? n : WSM_QUOTE_MAX;
+    wsm_quote_into(q->text, sizeof(q->text), s, shown);
+    if (shown < n)
+        strcat(q->text, "...");
     return q->text;
 }
 

@@ -148,13 +148,13 @@ static int64_t filetime_now(void)
  * Wine passes through from the Unix environment), else MIT's default. Written into buf for the texts. */
 static const char *wine_ccache(const struct wsm_gss *g, char *buf, size_t size)
 {
-    char name[512];
-    struct wsm_quoted q;
+    char name[512], q[1024];
     DWORD n = g->wine ? GetEnvironmentVariableA("KRB5CCNAME", name, sizeof(name)) : 0;
     if (!g->wine)
         snprintf(buf, size, "the logon session");
     else if (n && n < sizeof(name))
-        snprintf(buf, size, "the ticket cache \"%s\" ($KRB5CCNAME)", wsm_quote_str(&q, name));
+        /* The whole path (no WSM_QUOTE_MAX cut): the user needs it to find the cache. */
+        snprintf(buf, size, "the ticket cache \"%s\" ($KRB5CCNAME)", wsm_quote_into(q, sizeof(q), name, n));
     else
         snprintf(buf, size, "the default ticket cache");
     return buf;
@@ -204,7 +204,7 @@ static int32_t classify(const struct wsm_gss *g, SECURITY_STATUS st, enum phase 
         /* Wine reports a bad token, a replay and an old token all as SEC_E_INVALID_TOKEN. */
         return wsm_mech_cause(ph == PH_MESSAGE ? WSM_CAUSE_ALTERED : WSM_CAUSE_BAD_TOKEN, g->spn, cause, size);
     if (st == SEC_E_NO_CREDENTIALS) {
-        char cc[600];
+        char cc[1100];
         if (g->user)
             return wsm_mech_cause(WSM_CAUSE_NO_CREDENTIALS, g->spn, cause, size);
         if (!g->wine)
@@ -234,7 +234,7 @@ static int32_t classify(const struct wsm_gss *g, SECURITY_STATUS st, enum phase 
         /* Wine's Kerberos package maps GSS_S_FAILURE whatever its minor status (the KDC's refusal of a
          * service ticket, an unreachable KDC, clock skew, an expired ticket) to one internal error. */
         if (wine_cred_expired(g)) {
-            char cc[600];
+            char cc[1100];
             snprintf(
                 cause, size,
                 "the Kerberos ticket has expired: the package gave the ticket in %s no lifetime left; run "
@@ -275,7 +275,7 @@ static int32_t sspi_fail(const struct wsm_gss *g, char **detail, const char *wha
     if (g->user)
         snprintf(who, sizeof(who), "user \"%s\"", wsm_quote_str(&q, g->user));
     else if (g->wine && g->pkg != PKG_NTLM) {
-        char cc[600];
+        char cc[1100];
         snprintf(who, sizeof(who), "the current user's credentials from %s", wine_ccache(g, cc, sizeof(cc)));
     } else
         snprintf(who, sizeof(who), "the current user's credentials");
