@@ -14,7 +14,8 @@ trap cleanup EXIT
 cmake --install "$build" --prefix "$prefix" >/dev/null
 pc_dir=$(dirname "$(find "$prefix" -name wsmauto.pc | head -n 1)")
 flags=""
-case "$sanitize" in ON|on|1|TRUE|true) flags="-fsanitize=address,undefined -fno-sanitize-recover=all" ;; esac
+case "$sanitize" in ON|on|1|TRUE|true) flags="-fsanitize=address,undefined -fno-sanitize-recover=all" ;;
+    thread) flags="-fsanitize=thread" ;; esac
 # shellcheck disable=SC2046
 "$cc" -std=c11 -Wall -Wextra -Werror $flags -o "$prefix/wsman_demo" "$src/examples/wsman_demo.c" \
     $(PKG_CONFIG_PATH="$pc_dir" pkg-config --cflags --libs wsmauto)

@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,7 +184,7 @@ struct call {
     char *error;       /* Session.Error */
     char *description; /* IErrorInfo */
     double ended;      /* now_s() when the call returned */
-    volatile int done;
+    atomic_int done;   /* polled by the thread that cancels (a plain int would be a data race) */
 };
 
 static void *call_main(void *arg)

@@ -136,7 +136,8 @@ done
 dir=$(dirname "$dll")/wine-example
 mkdir -p "$dir"
 export WINEPREFIX="$dir/prefix" # before the cleanup trap: its wineserver -k must not reach ~/.wine
-. "$top/tests/wine/wineprefix.sh"
+WSM_WINE_DIR=$top/tests/wine
+. "$WSM_WINE_DIR/wineprefix.sh"
 unset WSMAUTO_CLIENT_CONFIG
 wine=$(wsm_wine64)
 

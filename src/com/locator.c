@@ -412,22 +412,23 @@ HRESULT resource_locator_create(const char *text, struct com_error *report, IDis
     return S_OK;
 }
 
-struct wsm_locator *resource_locator_snapshot(IDispatch *disp)
+HRESULT resource_locator_snapshot(IDispatch *disp, struct wsm_locator **out)
 {
     IWSManResourceLocatorInternal *marker;
     struct wsm_locator *copy;
     struct locator *This;
 
+    *out = NULL;
     if (!disp || FAILED(IDispatch_QueryInterface(disp, &IID_IWSManResourceLocatorInternal, (void **)&marker)))
-        return NULL;
+        return E_INVALIDARG;
     if (marker->lpVtbl != &locator_internal_vtbl) {
         IUnknown_Release((IUnknown *)marker);
-        return NULL;
+        return E_INVALIDARG;
     }
     This = impl_from_IWSManResourceLocatorInternal(marker);
     wsm_lock_enter(&This->lock);
     copy = wsm_locator_copy(This->state);
     wsm_lock_leave(&This->lock);
     IUnknown_Release((IUnknown *)marker);
-    return copy;
+    return (*out = copy) ? S_OK : E_OUTOFMEMORY;
 }

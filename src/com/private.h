@@ -98,8 +98,8 @@ HRESULT session_create(const char *connection, LONG flags, IDispatch *options, s
 HRESULT connection_options_snapshot(IDispatch *disp, struct wsm_session_options *out);
 
 /* ---- what a Session may read from a ResourceLocator ---- */
-/* A deep copy of the locator's state; NULL when disp is not one of ours. */
-struct wsm_locator *resource_locator_snapshot(IDispatch *disp);
+/* A deep copy of the locator's state in *out: E_INVALIDARG when disp is not one of ours, E_OUTOFMEMORY. */
+HRESULT resource_locator_snapshot(IDispatch *disp, struct wsm_locator **out);
 
 /* ---- enumerator.c ---- */
 /* Takes over *state (its context and first batch); state is reset. */

@@ -113,12 +113,15 @@ static HRESULT resolve_resource(struct session *This, const VARIANT *arg, struct
     *out = NULL;
     VariantInit(&v);
     if (FAILED(hr = VariantCopyInd(&v, (VARIANT *)arg)))
-        return com_fail(&This->error, ERROR_WSMAN_CLIENT_INVALID_RESOURCE_LOCATOR,
-                        "The resource argument could not be read.");
+        return hr == E_OUTOFMEMORY ? hr
+                                   : com_fail(&This->error, ERROR_WSMAN_CLIENT_INVALID_RESOURCE_LOCATOR,
+                                              "The resource argument could not be read.");
     switch (V_VT(&v)) {
     case VT_DISPATCH:
-        *out = resource_locator_snapshot(V_DISPATCH(&v));
+        hr = resource_locator_snapshot(V_DISPATCH(&v), out);
         VariantClear(&v);
+        if (hr == E_OUTOFMEMORY)
+            return hr;
         if (!*out)
             return com_fail(&This->error, ERROR_WSMAN_CLIENT_INVALID_RESOURCE_LOCATOR,
                             "The object given as the resource is not a ResourceLocator created by "

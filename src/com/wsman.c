@@ -100,7 +100,7 @@ static HRESULT STDMETHODCALLTYPE wsman_get_CommandLine(IWSManEx3 *iface, BSTR *v
     (void)iface;
     if (!value)
         return E_POINTER;
-    *value = SysAllocString(line ? line : OLESTR(""));
+    *value = line ? SysAllocString(line) : NULL; /* NULL: out of memory building it */
     return *value ? S_OK : E_OUTOFMEMORY;
 }
 

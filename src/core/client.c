@@ -17,6 +17,7 @@
 #include "detail.h"
 #include "envelope.h"
 #include "handshake.h"
+#include "names.h"
 #include "reply.h"
 #include "transport.h"
 
@@ -352,6 +353,30 @@ static int32_t post_message(struct wsm_client *c, const char *body, size_t len, 
     return hr ? fail_detail(f, hr, detail) : WSM_S_OK;
 }
 
+/* A WS-Transfer reply must carry the response action of its request (DSP0226 section 7.3, the GetResponse,
+ * PutResponse, CreateResponse and DeleteResponse actions): another operation's reply is not handed over as
+ * this one's result. Liberal in what is accepted: a reply without a:Action is taken as it is, and only the
+ * action's last path segment is compared (a server on another WS-Transfer namespace still says GetResponse). */
+static int32_t check_transfer_action(enum wsm_op op, const struct wsm_reply *reply, struct wsm_failure *f,
+                                     const char *url)
+{
+    const char *want = op == WSM_OP_GET      ? WSM_ACTION_GET_RESPONSE
+                       : op == WSM_OP_PUT    ? WSM_ACTION_PUT_RESPONSE
+                       : op == WSM_OP_CREATE ? WSM_ACTION_CREATE_RESPONSE
+                       : op == WSM_OP_DELETE ? WSM_ACTION_DELETE_RESPONSE
+                                             : NULL;
+    const char *got = wsm_reply_action(reply);
+    struct wsm_quoted qg, qw;
+
+    if (!want || !got || !wsm_strcasecmp_ascii(strrchr(got, '/') ? strrchr(got, '/') + 1 : got,
+                                               strrchr(want, '/') + 1))
+        return WSM_S_OK;
+    return failf(f, ERROR_WSMAN_RESPONSE_INVALID_MESSAGE_INFORMATION_HEADER,
+                 "The reply from %s has the action \"%s\" instead of \"%s\": it answers another "
+                 "operation and was not used.",
+                 url, wsm_quote_str(&qg, got), wsm_quote_str(&qw, want));
+}
+
 /* One request/reply exchange. unauth: an unauthenticated Identify. On
  * success *out holds the parsed reply, which is not a fault. */
 static int32_t exchange(struct wsm_client *c, struct wsm_request *req, uint32_t timeout_ms, int unauth,
@@ -407,7 +432,8 @@ static int32_t exchange(struct wsm_client *c, struct wsm_request *req, uint32_t 
     content_charset(http.content_type, charset, sizeof(charset));
     if (http.len && wsm_is_soap_type(http.content_type)) {
         hr = wsm_reply_parse(http.body, http.len, *charset ? charset : NULL, limit, &reply, &detail);
-        if (hr && http.status == 200) {
+        /* Out of memory reading a fault is out of memory, not the bare HTTP status. */
+        if (hr && (http.status == 200 || hr == WSM_E_OUTOFMEMORY)) {
             char *text =
                 wsm_asprintf("The reply from %s could not be read: %s", c->url, detail ? detail : "");
             free(detail);
@@ -457,6 +483,8 @@ static int32_t exchange(struct wsm_client *c, struct wsm_request *req, uint32_t 
         fail_detail(f, hr, detail);
         goto done;
     }
+    if ((hr = check_transfer_action(req->op, reply, f, c->url)))
+        goto done;
     *out = reply;
     reply = NULL;
 done:

@@ -59,10 +59,7 @@ static int starts_with_nocase(const char *s, const char *prefix)
     size_t n = strlen(prefix);
     if (strlen(s) < n)
         return 0;
-    char *head = wsm_strndup(s, n);
-    int same = head && wsm_strcasecmp_ascii(head, prefix) == 0;
-    free(head);
-    return same;
+    return wsm_strncasecmp_ascii(s, prefix, n) == 0; /* no copy: nothing to run out of memory on */
 }
 
 char *wsm_invoke_action(const char *resource_uri, const char *action)

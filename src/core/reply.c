@@ -1131,7 +1131,7 @@ done:
             st->count--;
             st->items[(st->head + st->count) % st->capacity] = NULL;
         }
-        for (size_t i = 0; i < count; i++)
+        for (size_t i = 0; list && i < count; i++)
             free(list[i]);
     }
     free(list);

@@ -623,10 +623,11 @@ static int32_t parse_url(struct wsm_transport *t, const char *url, char **detail
     if (!u)
         return WSM_E_OUTOFMEMORY;
     CURLUcode uc = curl_url_set(u, CURLUPART_URL, url, 0);
+    if (!uc && !(uc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0)))
+        uc = curl_url_get(u, CURLUPART_HOST, &host, 0);
     if (uc == CURLUE_OUT_OF_MEMORY) {
         hr = WSM_E_OUTOFMEMORY;
-    } else if (uc || curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
-               curl_url_get(u, CURLUPART_HOST, &host, 0)) {
+    } else if (uc) {
         hr = wsm_fail(detail, WSM_E_INVALIDARG,
                       "The transport URL \"%s\" is not a valid http:// or https:// URL.",
                       wsm_quote_str(&q, url));

@@ -184,8 +184,9 @@ static void append_quoted(FILE *out, const char *arg)
     fputc('"', out);
 }
 
-static void build_command_line(void)
+static BSTR build_command_line(void)
 {
+    BSTR line;
     char *raw = NULL, *joined = NULL;
     size_t raw_len = 0, joined_len = 0;
     FILE *in = fopen("/proc/self/cmdline", "rb");
@@ -209,15 +210,23 @@ static void build_command_line(void)
         }
         fclose(out);
     }
-    command_line = bstr_from_utf8(joined ? joined : "");
+    /* A stream that could not be made (out of memory) must not pass for an empty command line. */
+    line = (raw || !in) && joined ? bstr_from_utf8(joined) : NULL;
     free(raw);
     free(joined);
+    return line;
 }
 
+/* Built once; a build that ran out of memory gives NULL and the next call tries again. */
 LPWSTR WINAPI GetCommandLineW(void)
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    BSTR line;
 
-    pthread_once(&once, build_command_line);
-    return command_line;
+    pthread_mutex_lock(&lock);
+    if (!command_line)
+        command_line = build_command_line();
+    line = command_line;
+    pthread_mutex_unlock(&lock);
+    return line;
 }

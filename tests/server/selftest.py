@@ -1329,6 +1329,28 @@ def raw_exchange(port, body, read_until=None, close_after=None, limit=200000):
     return got
 
 
+def raw_until_close(port, body):
+    """One authenticated POST with Connection: close over a raw socket → every byte until EOF (at most 5 s), or
+    the text of the socket error (a reset) when one ends it."""
+    data = body.encode()
+    head = ('POST /wsman HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: %s\r\nAuthorization: Basic %s\r\n'
+            'Connection: close\r\nContent-Length: %d\r\n\r\n'
+            % (port, CT8, base64.b64encode(b'wsmuser:wsmpass').decode(), len(data)))
+    got = b''
+    deadline = time.time() + 5
+    with socket.create_connection(('127.0.0.1', port), timeout=5) as s:
+        s.sendall(head.encode() + data)
+        try:
+            while time.time() < deadline:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                got += chunk
+        except OSError as e:        # reset: the RST may come before or after some of the bytes
+            return got + repr(e).encode()
+    return got
+
+
 def t_misbehave(srv, c):
     def mb(mode, **kw):
         cl = Client(srv.port)
@@ -1403,6 +1425,41 @@ def t_misbehave(srv, c):
           b'Transfer-Encoding: chunked' in got and len(got) >= 300000)
     got = raw_exchange(srv.port, envelope(MISB + 'sleep', T + 'Get'), close_after=0.6)
     check('misbehave: sleep sends nothing', got == b'')
+    # The hostile-server suite's modes (tests/test_hostile.c checks what a client makes of them): what each
+    # sends first, and something that only that mode sends.
+    hostile = (('entity-param', b'HTTP/1.1 200', b'<!ENTITY % ext SYSTEM'),
+               ('entity-undeclared', b'HTTP/1.1 200', b'&lol9;'),
+               ('truncated', b'HTTP/1.1 200', b'>ok</e:Ok>'),
+               ('auth-loop', b'HTTP/1.1 401', b'stale=true'),
+               ('ctype-text', b'HTTP/1.1 200', b'Content-Type: text/plain'),
+               ('ctype-json', b'HTTP/1.1 200', b'Content-Type: application/json'),
+               ('ctype-missing', b'HTTP/1.1 200', b'>ok</e:Ok>'),
+               ('garbage', b'HTTP/1.1 200', b'Content-Length: 65536'),
+               ('garbage-status', b'\x00\xff\xfe garbage', b''),
+               ('deep-nesting', b'HTTP/1.1 200', b'<d>' * 1000),
+               ('endless-enum', b'HTTP/1.1 200', b'<n:PullResponse><n:EnumerationContext>'),
+               ('endless-enum-empty', b'HTTP/1.1 200', b'<n:Items></n:Items>'),
+               ('chunk-bad-size', b'HTTP/1.1 200', b'chunked\r\n\r\nzz\r\n'),
+               ('chunk-short', b'HTTP/1.1 200', b'Transfer-Encoding: chunked'),
+               ('fault-huge', b'HTTP/1.1 500', b'The huge fault. '),
+               ('fault-oversize', b'HTTP/1.1 500', b'The huge fault. '),
+               ('bad-utf8', b'HTTP/1.1 200', b'\xc3\x28\xff'),
+               ('charset-unknown', b'HTTP/1.1 200', b'charset=EBCDIC'),
+               ('decl-ebcdic', b'HTTP/1.1 200', b'encoding="EBCDIC"'),
+               ('bom-utf8-header-utf16', b'HTTP/1.1 200', b'\r\n\r\n\xef\xbb\xbf<s:Envelope'),
+               ('bom-utf16-body-utf8', b'HTTP/1.1 200', b'\r\n\r\n\xff\xfe<s:Envelope'),
+               ('nul', b'HTTP/1.1 200', b'>o\x00\x00k<'),
+               ('reset', b'HTTP/1.1 200', b'Content-Length:'),
+               ('enc-unexpected', b'HTTP/1.1 200', b'multipart/encrypted'),
+               ('redirect-loop', b'HTTP/1.1 307', b'/wsman\r\n'),
+               ('redirect-other-host', b'HTTP/1.1 308', b'wsmauto-elsewhere.invalid'))
+    for mode, first, marker in hostile:
+        got = raw_until_close(srv.port, envelope(MISB + mode, T + 'Get'))
+        check('misbehave: %s' % mode, (got.startswith(first) and marker in got) or
+              (mode == 'reset' and b'reset' in got.lower()), got[:300])
+    got = raw_exchange(srv.port, envelope(MISB + 'slow', T + 'Get'), close_after=2.5)
+    check('misbehave: slow trickles a byte a second', 1 <= len(got) <= 5 and b'HTTP/1.1 200'.startswith(got),
+          got)
     r = c.soap(OS_URI, T + 'Get')
     check('misbehave: server fine afterwards', r.status == 200)
 

@@ -3461,7 +3461,14 @@ MISBEHAVE_MODES = ('status401', 'status413', 'status415', 'status500-empty', 'st
                    'fault-nodetail', 'fault-nested', 'redirect', 'wrong-action', 'get-ok',
                    'enc-tamper', 'enc-truncate', 'enc-bad-length', 'enc-plain', 'enc-lenient',
                    'close-after-reply', 'enc-replay', 'header-flood', 'header-long', 'header-huge',
-                   'www-auth-huge', 'many-attributes')
+                   'www-auth-huge', 'many-attributes',
+                   # The hostile-server suite (tests/test_hostile.c): one mode per kind of bad reply.
+                   'entity-param', 'entity-undeclared', 'truncated', 'slow', 'auth-loop', 'ctype-text',
+                   'ctype-json', 'ctype-missing', 'garbage', 'garbage-status', 'deep-nesting', 'endless-enum',
+                   'endless-enum-empty', 'chunk-bad-size', 'chunk-short', 'fault-huge', 'fault-oversize',
+                   'bad-utf8', 'charset-unknown', 'decl-ebcdic', 'bom-utf8-header-utf16',
+                   'bom-utf16-body-utf8', 'nul', 'reset', 'enc-unexpected', 'redirect-loop',
+                   'redirect-other-host')
 OK_BODY = '<e:Ok xmlns:e="%s">ok</e:Ok>' % NS_ECHO
 
 
@@ -3472,6 +3479,7 @@ def big_token(n):
 
 def big_token_text(n):
     return base64.b64encode(big_token(n)).decode()
+HOSTILE_MODES = MISBEHAVE_MODES[MISBEHAVE_MODES.index('entity-param'):]
 HTML_BODY = b'<html><head><title>Error</title></head><body><h1>Something went wrong</h1></body></html>'
 
 
@@ -4173,6 +4181,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif mode == 'www-auth-huge':
             # A 401 whose Negotiate token is 200000 bytes (266668 characters of base64 on one line).
             self.raw_reply(401, extra=[('WWW-Authenticate', 'Negotiate ' + big_token_text(200000))])
+        elif mode in HOSTILE_MODES:
+            self.hostile(mode, mid, action, root, ok, charset, max_env)
         elif mode == 'enc-replay' and self.enc is not None and self.enc.last_reply is not None:
             # The previous encrypted reply of this context, byte for byte (an old sequence number).
             status, body, ctype = self.enc.last_reply
@@ -4184,6 +4194,168 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif mode.startswith('enc-'):
             # Only meaningful for an encrypted request; a plaintext one gets the plain e:Ok reply.
             self.soap_reply(200, encode_xml(ok, charset), charset, variant=mode)
+
+    def raw_write(self, data, status=200, reset=False):
+        """Writes bytes as they are (no Content-Length of ours), logs the request and closes the connection
+        afterwards; reset=True closes it with SO_LINGER 0, a TCP RST (RFC 9293 section 3.10.7.1)."""
+        self.info['status'] = status
+        self.write_log()
+        self.close_connection = True
+        try:
+            if data:
+                self.wfile.write(data)
+                self.wfile.flush()
+            if reset:
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+                self.connection.close()
+        except OSError:
+            pass
+
+    def raw_head(self, status, ctype, extra=''):
+        return ('HTTP/1.1 %d %s\r\nServer: Microsoft-HTTPAPI/2.0\r\nDate: %s\r\n%s%s'
+                % (status, HTTPStatus(status).phrase, formatdate(usegmt=True),
+                   ('Content-Type: %s\r\n' % ctype) if ctype else '', extra)).encode('latin-1')
+
+    def hostile(self, mode, mid, action, root, ok, charset, max_env):
+        """The modes of the hostile-server suite: every kind of bad reply a client must survive with a
+        protocol error, in bounded time and memory (tests/server/README.md lists what each sends)."""
+        app = self.app
+        soap8 = 'application/soap+xml;charset=UTF-8'
+        okb = ok.encode('utf-8')
+        if mode == 'entity-param':
+            # An external parameter entity in the internal subset (XML 1.0 section 4.1, PEReference).
+            xml = ('<?xml version="1.0"?>\n<!DOCTYPE s:Envelope [\n <!ENTITY % ext SYSTEM '
+                   '"http://127.0.0.1:1/evil.dtd">\n %ext;\n]>\n' + ok)
+            self.raw_reply(200, xml.encode('utf-8'), soap8)
+        elif mode == 'entity-undeclared':
+            # A reference to an entity nobody declared (XML 1.0 section 4.1, WFC: Entity Declared), no DTD.
+            xml = render_reply(action + 'Response', mid, '<e:Ok xmlns:e="%s">&lol9;</e:Ok>' % NS_ECHO)
+            self.raw_reply(200, xml.encode('utf-8'), soap8)
+        elif mode == 'truncated':
+            # Content-Length announces 1000 bytes more than are sent, then the connection is closed.
+            self.raw_write(self.raw_head(200, soap8, 'Content-Length: %d\r\n\r\n' % (len(okb) + 1000)) + okb)
+        elif mode == 'slow':
+            # One byte a second, from the status line on, until the client hangs up (at most 120 s).
+            data = self.raw_head(200, soap8, 'Content-Length: %d\r\n\r\n' % len(okb)) + okb
+            self.info['status'] = 200
+            self.write_log()
+            self.close_connection = True
+            deadline = time.monotonic() + 120
+            try:
+                for i in range(len(data)):
+                    self.wfile.write(data[i:i + 1])
+                    self.wfile.flush()
+                    if time.monotonic() > deadline or app.stop.is_set() or self.peer_gone(1.0):
+                        break
+            except OSError:
+                pass
+        elif mode == 'auth-loop':
+            # 401 after a successful authentication, with a fresh Digest nonce (stale=true, RFC 7616 section
+            # 3.3: "retry with the new nonce") and a Basic challenge, on every try.
+            extra = [('WWW-Authenticate', 'Digest realm="WSMAN", nonce="%s", qop="auth", algorithm=MD5, '
+                      'stale=true' % base64.b64encode(os.urandom(24)).decode()),
+                     ('WWW-Authenticate', 'Basic realm="WSMAN"')]
+            self.raw_reply(401, extra=extra)
+        elif mode in ('ctype-text', 'ctype-json', 'ctype-missing'):
+            ctype = {'ctype-text': 'text/plain; charset=utf-8', 'ctype-json': 'application/json',
+                     'ctype-missing': None}[mode]
+            self.raw_reply(200, okb, ctype)
+        elif mode == 'garbage':
+            # 64 KiB of bytes that look random under a SOAP content type.
+            self.raw_reply(200, big_token(65536), soap8)
+        elif mode == 'garbage-status':
+            # Not HTTP at all: binary bytes where the status line should be, then close.
+            self.raw_write(b'\x00\xff\xfe garbage \x01\x02\r\n\r\n' + big_token(4096), status=0)
+        elif mode == 'deep-nesting':
+            # 100,000 nested elements (300 KB, within MaxEnvelopeSize), never closed.
+            xml = (render_reply(action + 'Response', mid, '\x00').split('\x00')[0]
+                   + '<e:Deep xmlns:e="%s">' % NS_ECHO + '<d>' * 100000)
+            self.raw_reply(200, xml.encode('utf-8'), soap8)
+        elif mode in ('endless-enum', 'endless-enum-empty'):
+            # An enumeration that never ends (DSP0226 section 8.4): every Enumerate and Pull answer has a new
+            # context and no EndOfSequence; endless-enum sends MaxElements items (at most 100) each time,
+            # endless-enum-empty none at all.
+            n = 0
+            body = root.find(S_BODY)
+            if mode == 'endless-enum':
+                n = 20
+                want = (qn(NS_W, 'MaxElements'), qn(NS_N, 'MaxElements'))
+                for el in (body.iter() if body is not None else ()):
+                    if el.tag in want and (text_of(el) or '').isdigit():
+                        n = max(1, min(100, int(text_of(el))))
+            items = ''.join('<e:Item xmlns:e="%s">%d</e:Item>' % (NS_ECHO, i) for i in range(n))
+            if action == ACT_RELEASE:
+                xml = render_reply(ACT_RELEASE + 'Response', mid, '')
+            elif action == ACT_ENUMERATE:
+                xml = render_reply(ACT_ENUMERATE + 'Response', mid,
+                                   '<n:EnumerateResponse><n:EnumerationContext>%s</n:EnumerationContext>'
+                                   '<w:Items>%s</w:Items></n:EnumerateResponse>' % (new_uuid(), items))
+            else:
+                xml = render_reply(ACT_PULL + 'Response', mid,
+                                   '<n:PullResponse><n:EnumerationContext>%s</n:EnumerationContext>'
+                                   '<n:Items>%s</n:Items></n:PullResponse>' % (new_uuid(), items))
+            self.soap_reply(200, encode_xml(xml, charset), charset)
+        elif mode in ('chunk-bad-size', 'chunk-short'):
+            # RFC 9112 section 7.1: a chunk size that is not hex, or a chunk shorter than announced (then
+            # close).
+            head = self.raw_head(200, soap8, 'Transfer-Encoding: chunked\r\n\r\n')
+            if mode == 'chunk-bad-size':
+                data = head + b'zz\r\n' + okb + b'\r\n0\r\n\r\n'
+            else:
+                data = head + b'%x\r\n' % (len(okb) + 4096) + okb
+            self.raw_write(data)
+        elif mode in ('fault-huge', 'fault-oversize'):
+            # A fault whose Reason and Message are huge: 35 % of the request's MaxEnvelopeSize each (the
+            # whole fault within it: several MB for a client that allows 8 MB), or 3 MB each (above the
+            # default).
+            size = max(1000, max_env * 7 // 20) if mode == 'fault-huge' else 3000000
+            text = ('The huge fault. ' * (size // 16 + 1))[:size]
+            xml = ''.join([
+                ENV_OPEN, fault_head(FAULT_WSMAN, mid), '</s:Header><s:Body><s:Fault>',
+                '<s:Code><s:Value>s:Sender</s:Value><s:Subcode><s:Value>w:InvalidSelectors</s:Value>'
+                '</s:Subcode></s:Code><s:Reason><s:Text xml:lang="en-US">%s</s:Text></s:Reason>' % text,
+                '<s:Detail><f:WSManFault xmlns:f="%s" Code="2150858843" Machine="%s"><f:Message>%s'
+                '</f:Message></f:WSManFault></s:Detail></s:Fault></s:Body></s:Envelope>'
+                % (NS_F, esc_attr(app.machine), text)])
+            self.raw_reply(500, xml.encode('utf-8'), soap8)
+        elif mode == 'bad-utf8':
+            # Declared UTF-8 (header and declaration) with bytes that are not UTF-8 in the body.
+            xml = ('<?xml version="1.0" encoding="UTF-8"?>' + ok).encode('utf-8')
+            self.raw_reply(200, xml.replace(b'>ok<', b'>\xc3\x28\xff\xfe\xed\xa0\x80<'), soap8)
+        elif mode == 'charset-unknown':
+            self.raw_reply(200, okb, 'application/soap+xml;charset=EBCDIC')
+        elif mode == 'decl-ebcdic':
+            # No charset in the header; the declaration names EBCDIC, but the bytes are ASCII.
+            self.raw_reply(200, ('<?xml version="1.0" encoding="EBCDIC"?>' + ok).encode('utf-8'),
+                           'application/soap+xml')
+        elif mode == 'bom-utf8-header-utf16':
+            # A UTF-8 BOM and UTF-8 text under charset=UTF-16: the BOM wins (RFC 7303 section 3.2).
+            self.raw_reply(200, b'\xef\xbb\xbf' + okb, 'application/soap+xml;charset=UTF-16')
+        elif mode == 'bom-utf16-body-utf8':
+            # A UTF-16LE BOM in front of UTF-8 text, under charset=UTF-8.
+            self.raw_reply(200, b'\xff\xfe' + okb, soap8)
+        elif mode == 'nul':
+            # NUL bytes inside the XML (not a Char, XML 1.0 section 2.2).
+            self.raw_reply(200, okb.replace(b'>ok<', b'>o\x00\x00k<'), soap8)
+        elif mode == 'reset':
+            # Half of the reply, then a TCP reset.
+            data = self.raw_head(200, soap8, 'Content-Length: %d\r\n\r\n' % len(okb)) + okb
+            self.raw_write(data[:len(data) // 2], reset=True)
+        elif mode == 'enc-unexpected':
+            # A multipart/encrypted reply (MS-WSMV section 2.2.9.1) to a plaintext request of a session
+            # without any GSS context: the parts carry bytes that decrypt under nothing.
+            blob = big_token(512)
+            body = encrypted_body(PROTO_SPNEGO, [(len(okb), 'utf-8', blob[:60], blob[60:60 + len(okb)])],
+                                  False, False)
+            self.raw_reply(200, body, encrypted_ctype(PROTO_SPNEGO, False))
+        elif mode == 'redirect-loop':
+            # 307 (RFC 9110 section 15.4.8) to the very resource that was asked for.
+            host = self.headers.get('Host') or '%s:%d' % (app.bind, app.port)
+            self.raw_reply(307, extra=[('Location', '%s://%s%s' % ('https' if app.tls else 'http', host,
+                                                                   self.path))])
+        elif mode == 'redirect-other-host':
+            # 308 to another host: a client that followed it would hand its credentials to that host.
+            self.raw_reply(308, extra=[('Location', 'http://wsmauto-elsewhere.invalid:5985/wsman')])
 
     def endless(self, mid, action):
         head = ('HTTP/1.1 200 OK\r\nServer: Microsoft-HTTPAPI/2.0\r\nDate: %s\r\nContent-Type: '

@@ -7,7 +7,8 @@ set -eu
 [ $# -eq 3 ] || { echo "usage: $0 TEST_EXE DLL WORKDIR" >&2; exit 2; }
 mkdir -p "$3"
 work=$(cd "$3" && pwd)
-. "$(dirname "$0")/wineprefix.sh"
+WSM_WINE_DIR=$(cd "$(dirname "$0")" && pwd)
+. "$WSM_WINE_DIR/wineprefix.sh"
 export WINEPREFIX="$work/prefix" # before the trap: its wineserver -k must not reach ~/.wine
 trap 'wineserver -k 2>/dev/null || true' EXIT INT TERM
 wsm_wine_prefix "$WINEPREFIX"

@@ -233,11 +233,11 @@ class Harness:
         if os.path.exists(os.path.join(self.prefix, "system.reg")):
             return
         self.wine_started = True
-        p = subprocess.run(["wineboot", "-i"], env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           timeout=600, stdin=subprocess.DEVNULL)
+        # make_prefix.sh: a copy of $WSMAUTO_WINE_TEMPLATE when the ctest sets it, else `wineboot -i`.
+        p = subprocess.run(["sh", os.path.join(HERE, "make_prefix.sh"), self.prefix], env=self.env,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=900, stdin=subprocess.DEVNULL)
         if p.returncode != 0 or not os.path.exists(os.path.join(self.prefix, "system.reg")):
-            raise RuntimeError("wineboot -i failed: %s" % p.stdout.decode(errors="replace"))
-        subprocess.run(["wineserver", "-w"], env=self.env, timeout=300, stdin=subprocess.DEVNULL)
+            raise RuntimeError("make_prefix.sh %s failed: %s" % (self.prefix, p.stdout.decode(errors="replace")))
 
     def start_kdc(self):
         p = self.run(["sh", KDC, "start", self.kdc_dir], timeout=120)
@@ -336,6 +336,7 @@ class Harness:
             problems.append("setup: %s" % e)
         win = self.winpath(self.combined(path))
         before = self.log_sizes()
+        started = time.monotonic()
         argv = [self.wine, self.program("cscript"), "//nologo", win] + script_args
         self.scripts_run += 1
         self.log("+ " + " ".join(argv))
@@ -375,7 +376,7 @@ class Harness:
             for s in self.logs:
                 for l in self.new_lines(s, before):
                     print("    [%s] %s" % (s, l))
-        self.report(name, not problems, problems)
+        self.report(name, not problems, problems, time.monotonic() - started)
 
     def kinit(self, principal, password, cc, config=None):
         kenv = dict(os.environ)
@@ -442,9 +443,10 @@ class Harness:
             raise RuntimeError("%s is still on the PATH %s" % (program, d))
         return d
 
-    def report(self, label, passed, problems):
+    def report(self, label, passed, problems, seconds=None):
         self.results.append((label, passed))
-        print(("PASS " if passed else "FAIL ") + label, flush=True)
+        took = " (%.1f s)" % seconds if seconds is not None else ""
+        print(("PASS " if passed else "FAIL ") + label + took, flush=True)
         for p in problems if not passed else []:
             print("    " + p, flush=True)
 

@@ -136,13 +136,13 @@ class Harness:
             return
         self.log("creating the prefix " + self.prefix)
         self.wine_started = True
-        p = subprocess.run(["wineboot", "-i"], env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           timeout=600, stdin=subprocess.DEVNULL)
+        # make_prefix.sh: a copy of $WSMAUTO_WINE_TEMPLATE when the ctest sets it, else `wineboot -i`; the
+        # first start's processes (they sync the host's root certificates into the prefix) have finished.
+        p = subprocess.run(["sh", os.path.join(HERE, "make_prefix.sh"), self.prefix], env=self.env,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=900, stdin=subprocess.DEVNULL)
         if p.returncode != 0 or not os.path.exists(os.path.join(self.prefix, "system.reg")):
-            raise RuntimeError("wineboot -i failed (exit %d): %s" % (p.returncode,
-                                                                     p.stdout.decode(errors="replace")))
-        # Let the first start's processes finish (they sync the host's root certificates into the prefix).
-        subprocess.run(["wineserver", "-w"], env=self.env, timeout=300, stdin=subprocess.DEVNULL)
+            raise RuntimeError("make_prefix.sh %s failed (exit %d): %s" % (self.prefix, p.returncode,
+                                                                         p.stdout.decode(errors="replace")))
 
     def check_programs(self, archs):
         """The prefix has the script host and regsvr32 of every architecture in archs."""
@@ -253,6 +253,7 @@ class Harness:
         self.scripts_run += 1
         self.log("+ " + " ".join(argv))
         self.wine_started = True
+        started = time.monotonic()
         proc = subprocess.Popen(argv, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
         timed_out = False
@@ -283,12 +284,13 @@ class Harness:
             for l in err.decode("utf-8", errors="replace").splitlines():
                 if l.strip():
                     print("    ! " + l)
-        self.report(label, passed, problems)
+        self.report(label, passed, problems, time.monotonic() - started)
         return passed
 
-    def report(self, label, passed, problems):
+    def report(self, label, passed, problems, seconds=None):
         self.results.append((label, passed))
-        print(("PASS " if passed else "FAIL ") + label, flush=True)
+        took = " (%.1f s)" % seconds if seconds is not None else ""
+        print(("PASS " if passed else "FAIL ") + label + took, flush=True)
         if not passed:
             for p in problems:
                 print("    " + p, flush=True)

@@ -75,7 +75,8 @@ for name in http stale server untrusted wrongcn expired; do
 done
 refused=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
-. "$src/tests/wine/wineprefix.sh"
+WSM_WINE_DIR=$src/tests/wine
+. "$WSM_WINE_DIR/wineprefix.sh"
 # The prefix's first start has finished (wsm_wine_prefix waits for it); add the test CA and check from a new
 # process that it stayed trusted.
 wsm_wine_prefix "$work/prefix"
@@ -99,4 +100,8 @@ wine "$test_exe" http="$(port http)" httplog="Z:$work/srv/http.log" \
     servercertsha256="$(openssl x509 -in "$work/certs/server.pem" -outform DER | sha256sum | cut -c1-64)"
 status=$?
 set -e
+if [ "$status" -ne 0 ]; then
+    # For the record: is the test CA still trusted in the prefix after the failure?
+    echo "run_transport_test.sh: after the failure: $(wine "$addroot_exe" --check "Z:$work/certs/ca.pem" 2>&1 | tr -d '\r')"
+fi
 exit $status

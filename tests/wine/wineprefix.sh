@@ -1,9 +1,10 @@
-# Sourced by the Wine harnesses (tests/wine/run_*_test.sh, tools/run-wine-example.sh; run_scripts.py does the
-# same in Python). wsm_wine_prefix DIR [LOG]: exports a private 64-bit prefix DIR (WINEDEBUG=-all, Mono and
-# Gecko disabled) and creates it on first use, with wineboot's output in LOG (default: discarded). It then
-# waits until the first start's processes have finished: they sync the host's root certificates into the
-# prefix's Root store, which the tests add to. Returns non-zero when wineboot fails. With wine32 installed the
-# prefix also has SysWOW64 and its 32-bit programs.
+# Sourced by the Wine harnesses (tests/wine/run_*_test.sh, tools/run-wine-example.sh), which set WSM_WINE_DIR
+# (this directory) first. wsm_wine_prefix DIR [LOG]: exports a private 64-bit prefix DIR (WINEDEBUG=-all, Mono
+# and Gecko disabled) and creates it on first use with make_prefix.sh (from $WSMAUTO_WINE_TEMPLATE when set),
+# with wineboot's output in LOG (default: discarded). The first start's processes have finished when it
+# returns: they sync the host's root certificates into the prefix's Root store, which the tests add to.
+# Returns non-zero when wineboot fails. With wine32 installed the prefix also has SysWOW64 and its 32-bit
+# programs.
 #
 # wsm_wine64 prints the 64-bit loader to start a prefix's programs with: it starts C:\windows\system32\*.exe as
 # 64-bit and C:\windows\syswow64\*.exe as 32-bit programs. Debian's `wine` is the 32-bit loader once wine32 is
@@ -17,9 +18,7 @@ wsm_wine_prefix() {
     WINEDEBUG=-all
     WINEDLLOVERRIDES="mscoree,mshtml="
     export WINEPREFIX WINEARCH WINEDEBUG WINEDLLOVERRIDES
-    [ -f "$WINEPREFIX/system.reg" ] && return 0
-    wineboot -i >"${2:-/dev/null}" 2>&1 || return 1
-    wineserver -w
+    sh "$WSM_WINE_DIR/make_prefix.sh" "$WINEPREFIX" "${2:-/dev/null}"
 }
 
 wsm_wine64() {
