@@ -1,7 +1,7 @@
 # libxml2 for the Windows DLL, built with the same mingw-w64 toolchain from Debian's own source package
 # (tools/fetch-debian-source.sh libxml2 DIR unpacks it with Debian's patches applied). Static, without the
 # parts WSMAuto does not use: no iconv (UTF-8/UTF-16/Latin-1 are built in), no zlib/lzma, no HTTP/FTP client,
-# no catalogs or legacy API.
+# no catalogs or legacy API, no HTML, schemas, XPath, XInclude, C14N, reader/writer or regular expressions.
 #   WSMAUTO_LIBXML2_SOURCE  the unpacked source (required unless WSMAUTO_LIBXML2_PREFIX is given)
 #   WSMAUTO_LIBXML2_PREFIX  an existing mingw build of libxml2 (include/libxml2, lib/libxml2.a) to use instead
 include(ExternalProject)
@@ -28,6 +28,12 @@ else()
                -DLIBXML2_WITH_PYTHON=OFF -DLIBXML2_WITH_HTTP=OFF -DLIBXML2_WITH_FTP=OFF
                -DLIBXML2_WITH_CATALOG=OFF -DLIBXML2_WITH_LEGACY=OFF -DLIBXML2_WITH_MODULES=OFF
                -DLIBXML2_WITH_PROGRAMS=OFF -DLIBXML2_WITH_TESTS=OFF -DLIBXML2_WITH_THREADS=ON
+               # Nor the modules WSMAuto never calls (half of libxml2's code: less to build and to attack):
+               -DLIBXML2_WITH_HTML=OFF -DLIBXML2_WITH_DOCB=OFF -DLIBXML2_WITH_SCHEMAS=OFF
+               -DLIBXML2_WITH_SCHEMATRON=OFF -DLIBXML2_WITH_XPATH=OFF -DLIBXML2_WITH_XPTR=OFF
+               -DLIBXML2_WITH_XINCLUDE=OFF -DLIBXML2_WITH_C14N=OFF -DLIBXML2_WITH_READER=OFF
+               -DLIBXML2_WITH_WRITER=OFF -DLIBXML2_WITH_PATTERN=OFF -DLIBXML2_WITH_REGEXPS=OFF
+               -DLIBXML2_WITH_DEBUG=OFF
                # Windows threads, not winpthreads (mingw ships pthread.h, which libxml2 would prefer), and
                # per-thread state freed by xmlDllMain, which WSMAuto's DllMain calls (register.c).
                -DHAVE_PTHREAD_H= -DCMAKE_HAVE_PTHREAD_H= -DCMAKE_C_FLAGS=-DLIBXML_STATIC_FOR_DLL

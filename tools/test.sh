@@ -25,14 +25,6 @@ tools/install-deps.sh
 rm -rf "$logs"
 mkdir -p "$logs"
 
-say "linux: ASan+UBSan build ($build)"
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DWSMAUTO_SANITIZE=ON >/dev/null
-if ! cmake --build "$build" -j"$jobs" >"$logs/linux-build.log" 2>&1; then
-    cat "$logs/linux-build.log"
-    say "FAILED: the Linux build"
-    exit 1
-fi
-
 # run NAME COMMAND...: a step of a background line, its output in $logs/NAME.log, its exit status in
 # $logs/NAME.status.
 run() {
@@ -59,14 +51,29 @@ windows() {
 }
 
 extra() {
+    # This subshell's own PID ($$ would be the parent's); its children inherit the priority.
+    renice -n 15 -p "$(sh -c 'echo $PPID')" >/dev/null 2>&1 || true
     run release-build sh -c "cmake -S . -B '$build-release' -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
                              cmake --build '$build-release' -j$jobs"
     run tsan env BUILD_DIR="$build-tsan" tools/tsan.sh
     run fuzz-smoke env BUILD_DIR="$build-fuzz" tools/fuzz.sh --smoke
 }
 
+# The Windows build and its Wine suites are the longest line: it starts first, and the extra line (CPU work
+# only) runs at a lower priority, so that the Wine suites and the Linux tests, which mostly wait, get the CPU
+# when they need it.
 windows &
 windows_pid=$!
+
+say "linux: ASan+UBSan build ($build)"
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DWSMAUTO_SANITIZE=ON >/dev/null
+if ! cmake --build "$build" -j"$jobs" >"$logs/linux-build.log" 2>&1; then
+    cat "$logs/linux-build.log"
+    say "FAILED: the Linux build"
+    kill "$windows_pid" 2>/dev/null || true
+    exit 1
+fi
+
 extra &
 extra_pid=$!
 

@@ -49,6 +49,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -97,6 +98,7 @@ class Harness:
         self.servers = []
         self.results = []  # (name, passed)
         self.scripts_run = 0
+        self.lock = threading.Lock()  # the examples run in a thread of their own
         self.wine_started = False
         self.loader = wine_loader()
         self.arch = getattr(args, "arch", "64")
@@ -250,7 +252,8 @@ class Harness:
             self.report(label, False, ["harness: %s" % e])
             return False
         argv = [self.loader, self.program("cscript", arch), "//nologo", win] + script_args
-        self.scripts_run += 1
+        with self.lock:
+            self.scripts_run += 1
         self.log("+ " + " ".join(argv))
         self.wine_started = True
         started = time.monotonic()
@@ -288,12 +291,13 @@ class Harness:
         return passed
 
     def report(self, label, passed, problems, seconds=None):
-        self.results.append((label, passed))
         took = " (%.1f s)" % seconds if seconds is not None else ""
-        print(("PASS " if passed else "FAIL ") + label + took, flush=True)
-        if not passed:
-            for p in problems:
-                print("    " + p, flush=True)
+        with self.lock:
+            self.results.append((label, passed))
+            print(("PASS " if passed else "FAIL ") + label + took, flush=True)
+            if not passed:
+                for p in problems:
+                    print("    " + p, flush=True)
 
     # ---- the run ----
 
@@ -353,15 +357,24 @@ class Harness:
                        "httpswrongcn=https://localhost:%d/wsman" % wrong, "user=" + USER,
                        "password=" + PASSWORD, "arch=" + self.arch]
 
-        for t in tests:
-            self.run_script(t, os.path.join(HERE, t), common_args + ["mode=registered"])
-
+        # The examples have a server of their own, so they run beside the test scripts (another cscript in the
+        # same prefix), one after another.
+        ex_thread = None
         if examples:
             ex_port = self.start_server("examples", ["--auth", "basic"])
-            for path in examples:
-                lang = os.path.basename(os.path.dirname(path))
-                self.run_script("%s/%s" % (lang, os.path.basename(path)), path,
-                                ["http://127.0.0.1:%d/wsman" % ex_port, USER, PASSWORD])
+
+            def run_examples():
+                for path in examples:
+                    lang = os.path.basename(os.path.dirname(path))
+                    self.run_script("%s/%s" % (lang, os.path.basename(path)), path,
+                                    ["http://127.0.0.1:%d/wsman" % ex_port, USER, PASSWORD])
+            ex_thread = threading.Thread(target=run_examples, daemon=True)
+            ex_thread.start()
+
+        for t in tests:
+            self.run_script(t, os.path.join(HERE, t), common_args + ["mode=registered"])
+        if ex_thread:
+            ex_thread.join()
 
         if "registration.vbs" in tests:
             rc = self.register(unregister=True)
