@@ -647,7 +647,7 @@ static HRESULT string_to_double(BSTR s, double *out)
 static HRESULT string_to_int(BSTR s, VARIANT *out, int bits, int is_signed)
 {
     struct parsed_number p;
-    struct int_value x;
+    struct int_value x = {0, 0};
     HRESULT hr = parse_number(s, &p);
     if (FAILED(hr))
         return hr;
@@ -668,7 +668,7 @@ static HRESULT string_to_int(BSTR s, VARIANT *out, int bits, int is_signed)
 
 static int is_int_vt(VARTYPE vt)
 {
-    int s;
+    int s = 0;
     return int_type(vt, &s) != 0;
 }
 
@@ -676,15 +676,15 @@ static int is_int_vt(VARTYPE vt)
  * bits without a range check (VT_I4 -1 becomes VT_UI4 0xFFFFFFFF). */
 static int same_width_pair(VARTYPE from, VARTYPE to)
 {
-    int s1, s2, w1 = int_type(from, &s1), w2 = int_type(to, &s2);
+    int s1 = 0, s2 = 0, w1 = int_type(from, &s1), w2 = int_type(to, &s2);
     return w1 && w1 == w2 && s1 != s2;
 }
 
 static HRESULT to_int(VARIANT *out, const VARIANT *in, VARTYPE to)
 {
-    int is_signed, bits = int_type(to, &is_signed);
+    int is_signed = 0, bits = int_type(to, &is_signed);
     VARTYPE from = V_VT(in);
-    struct int_value x;
+    struct int_value x = {0, 0};
 
     if (from == VT_EMPTY) {
         store_bits(out, bits, 0);
