@@ -231,14 +231,13 @@ static int32_t prepare(struct wsm_client *c, struct wsm_failure *f)
         tc.auth = WSM_AUTH_DIGEST;
     else if (c->flags & WSM_FLAG_USE_CLIENT_CERTIFICATE)
         tc.auth = WSM_AUTH_CERTIFICATE;
-    else if (c->flags & WSM_FLAG_USE_CREDSSP)
-        return failf(f, WSM_E_NOTIMPL,
-                     "CredSSP authentication is not available in this build yet. Use Negotiate or Kerberos "
-                     "(SessionFlagUseNegotiate, SessionFlagUseKerberos), which also encrypt over HTTP.");
     else {
+        /* Negotiate, Kerberos and CredSSP ([MS-CSSP]: TLS, then SPNEGO inside it, then the password
+         * delegated) all go through the authentication seam. */
+        int credssp = !!(c->flags & WSM_FLAG_USE_CREDSSP);
         struct wsm_auth_params ap;
         memset(&ap, 0, sizeof(ap));
-        ap.mech = &wsm_mech_gss;
+        ap.mech = credssp ? &wsm_mech_credssp : &wsm_mech_gss;
         ap.cfg.scheme = auth == WSM_FLAG_USE_KERBEROS ? WSM_GSS_KERBEROS : WSM_GSS_NEGOTIATE;
         ap.cfg.host = c->ep.host;
         ap.cfg.port = c->ep.port;
@@ -246,8 +245,10 @@ static int32_t prepare(struct wsm_client *c, struct wsm_failure *f)
         ap.cfg.user = explicit_creds ? c->creds.user : NULL;
         ap.cfg.password = explicit_creds ? c->creds.password : NULL;
         ap.cfg.allow_ntlm = 1;
-        ap.scheme = ap.cfg.scheme == WSM_GSS_KERBEROS ? "Kerberos" : "Negotiate";
-        ap.protocol = ap.cfg.scheme == WSM_GSS_KERBEROS ? WSM_ENC_PROTOCOL_KERBEROS : WSM_ENC_PROTOCOL_SPNEGO;
+        ap.scheme = credssp ? "CredSSP" : ap.cfg.scheme == WSM_GSS_KERBEROS ? "Kerberos" : "Negotiate";
+        ap.protocol = credssp                                ? WSM_ENC_PROTOCOL_CREDSSP
+                      : ap.cfg.scheme == WSM_GSS_KERBEROS ? WSM_ENC_PROTOCOL_KERBEROS
+                                                          : WSM_ENC_PROTOCOL_SPNEGO;
         ap.encrypt = !c->ep.https && !(c->flags & WSM_FLAG_NO_ENCRYPTION);
         ap.url = c->url;
         wsm_auth_free(c->auth);

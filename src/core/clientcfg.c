@@ -158,7 +158,7 @@ static const char *errno_text(int err, char *buf, size_t size)
 
 /* ---- the keys ---- */
 
-enum value_kind { V_BOOL, V_PORT, V_UINT, V_STRING, V_HOSTS };
+enum value_kind { V_BOOL, V_PORT, V_UINT, V_STRING, V_HOSTS, V_SPNS };
 
 struct key_def {
     const char *name;
@@ -193,6 +193,7 @@ static const struct key_def auth_keys[] = {
     {"Negotiate", V_BOOL, FIELD(auth_negotiate), 0, 0},
     {"Certificate", V_BOOL, FIELD(auth_certificate), 0, 0},
     {"CredSSP", V_BOOL, FIELD(auth_credssp), 0, 0},
+    {"AllowFreshCredentials", V_SPNS, 0, 0, 0},
 };
 
 struct section_def {
@@ -235,6 +236,7 @@ void wsm_client_config_free(struct wsm_client_config *c)
     if (!c)
         return;
     free_hosts(c->trusted_hosts, c->n_trusted_hosts);
+    free_hosts(c->fresh_credentials, c->n_fresh_credentials);
     free(c->ca_file);
     free(c->ca_path);
     free(c->crl_file);
@@ -253,6 +255,8 @@ int32_t wsm_client_config_copy(struct wsm_client_config *dst, const struct wsm_c
     *dst = *src;
     dst->trusted_hosts = NULL;
     dst->n_trusted_hosts = 0;
+    dst->fresh_credentials = NULL;
+    dst->n_fresh_credentials = 0;
     dst->ca_file = dst->ca_path = dst->crl_file = dst->proxy = dst->cert_store = NULL;
     if (src->n_trusted_hosts) {
         dst->trusted_hosts = calloc(src->n_trusted_hosts, sizeof(*dst->trusted_hosts));
@@ -261,6 +265,16 @@ int32_t wsm_client_config_copy(struct wsm_client_config *dst, const struct wsm_c
         for (; dst->n_trusted_hosts < src->n_trusted_hosts; dst->n_trusted_hosts++) {
             if (!(dst->trusted_hosts[dst->n_trusted_hosts] =
                       wsm_strdup(src->trusted_hosts[dst->n_trusted_hosts])))
+                goto oom;
+        }
+    }
+    if (src->n_fresh_credentials) {
+        dst->fresh_credentials = calloc(src->n_fresh_credentials, sizeof(*dst->fresh_credentials));
+        if (!dst->fresh_credentials)
+            goto oom;
+        for (; dst->n_fresh_credentials < src->n_fresh_credentials; dst->n_fresh_credentials++) {
+            if (!(dst->fresh_credentials[dst->n_fresh_credentials] =
+                      wsm_strdup(src->fresh_credentials[dst->n_fresh_credentials])))
                 goto oom;
         }
     }
@@ -450,6 +464,23 @@ int wsm_client_config_trusts(const struct wsm_client_config *c, const char *host
     return 0;
 }
 
+/* The AllowFreshCredentials entries are SPNs "WSMAN/<TrustedHosts pattern>" (Windows' "Allow delegating
+ * fresh credentials" policy, whose WinRM entries have this form); the host part is matched as above, and
+ * loopback is not implied: delegating a password is always explicit. */
+#define FRESH_SERVICE "WSMAN/"
+
+int wsm_client_config_allows_fresh_credentials(const struct wsm_client_config *c, const char *host)
+{
+    struct host_info h;
+    if (!c || !host_parse(&h, host))
+        return 0;
+    for (size_t i = 0; i < c->n_fresh_credentials; i++) {
+        if (c->fresh_credentials[i] && pattern_matches(c->fresh_credentials[i] + strlen(FRESH_SERVICE), &h))
+            return 1;
+    }
+    return 0;
+}
+
 /* ---- the INI parser ---- */
 
 struct parser {
@@ -518,8 +549,10 @@ static int parse_u32(const char *s, size_t n, uint32_t min, uint32_t max, uint32
     return 1;
 }
 
-static int32_t parse_hosts(struct parser *p, const char *s, size_t n)
+static int32_t parse_hosts(struct parser *p, const char *s, size_t n, int spns)
 {
+    const char *key = spns ? "AllowFreshCredentials" : "TrustedHosts";
+    size_t skip = spns ? strlen(FRESH_SERVICE) : 0;
     char **hosts = NULL;
     size_t count = 0;
     struct wsm_quoted q;
@@ -533,10 +566,16 @@ static int32_t parse_hosts(struct parser *p, const char *s, size_t n)
         wsm_trim(&item, &len);
         if (!len)
             continue; /* "a,,b" and a trailing comma are harmless */
-        const char *problem = pattern_problem(item, len);
+        if (spns && (len <= skip || !span_equals_nocase(item, skip, FRESH_SERVICE))) {
+            free_hosts(hosts, count);
+            return parse_fail(p, "AllowFreshCredentials entry \"%s\" is not of the form WSMAN/host (for example "
+                                 "WSMAN/server1 or WSMAN/*.example.com).",
+                              wsm_quote(&q, item, len));
+        }
+        const char *problem = pattern_problem(item + skip, len - skip);
         if (problem) {
             free_hosts(hosts, count);
-            return parse_fail(p, "TrustedHosts entry \"%s\" %s.", wsm_quote(&q, item, len), problem);
+            return parse_fail(p, "%s entry \"%s\" %s.", key, wsm_quote(&q, item, len), problem);
         }
         char **grown = realloc(hosts, (count + 1) * sizeof(*hosts));
         if (!grown || !(grown[count] = wsm_strndup(item, len))) {
@@ -545,6 +584,12 @@ static int32_t parse_hosts(struct parser *p, const char *s, size_t n)
         }
         hosts = grown;
         count++;
+    }
+    if (spns) {
+        free_hosts(p->c->fresh_credentials, p->c->n_fresh_credentials);
+        p->c->fresh_credentials = hosts;
+        p->c->n_fresh_credentials = count;
+        return WSM_S_OK;
     }
     free_hosts(p->c->trusted_hosts, p->c->n_trusted_hosts);
     p->c->trusted_hosts = hosts;
@@ -593,7 +638,8 @@ static int32_t set_value(struct parser *p, const struct key_def *k, const char *
         return WSM_S_OK;
     }
     case V_HOSTS:
-        return parse_hosts(p, v, n);
+    case V_SPNS:
+        return parse_hosts(p, v, n, k->kind == V_SPNS);
     }
     return WSM_E_INVALIDARG;
 }
@@ -1058,6 +1104,14 @@ int32_t wsm_client_policy_check(const struct wsm_client_config *c, uint32_t flag
                 "%s = true in",
                 m->label, auth ? "" : " (it is the default when no authentication flag is given)", m->key);
     }
+    /* 1b. CredSSP hands the user's password to the server: only to servers the delegation list names. */
+    if ((auth & WSM_FLAG_USE_CREDSSP) && !ep->local &&
+        !wsm_client_config_allows_fresh_credentials(c, ep->host))
+        return policy_fail(detail, ERROR_WSMAN_CLIENT_ALLOWFRESHCREDENTIALS, "Client/Auth",
+                           "CredSSP would delegate the user's password to \"%s\", which the delegation policy "
+                           "does not allow: add WSMAN/%s (or a pattern such as WSMAN/*.example.com) to "
+                           "AllowFreshCredentials in",
+                           wsm_quote_str(&q, ep->host ? ep->host : ""), ep->host ? ep->host : "");
     if (ep->local || ep->https)
         return WSM_S_OK;
 

@@ -29,6 +29,8 @@ struct wsm_client_config {
     int allow_unencrypted;
     unsigned http_port, https_port;
     int auth_basic, auth_digest, auth_kerberos, auth_negotiate, auth_certificate, auth_credssp;
+    char **fresh_credentials; /* [Client/Auth] AllowFreshCredentials: "WSMAN/pattern" as written; NULL: none */
+    size_t n_fresh_credentials;
     uint32_t network_delay_ms;
     uint32_t max_envelope_kb;
     char *ca_file, *ca_path, *crl_file, *proxy, *cert_store; /* NULL when unset */
@@ -67,12 +69,18 @@ int wsm_host_is_loopback(const char *host);
  * 127.0.0.0/8, ::1) is always trusted. c may be NULL (no TrustedHosts). */
 int wsm_client_config_trusts(const struct wsm_client_config *c, const char *host);
 
+/* host (no brackets for IPv6) matches an AllowFreshCredentials entry "WSMAN/<pattern>" (the pattern as in
+ * TrustedHosts). Loopback is not implied. c may be NULL (no entries). */
+int wsm_client_config_allows_fresh_credentials(const struct wsm_client_config *c, const char *host);
+
 /* The client-side policy checks made before a request is sent (session flags from session_cfg.h
  * WSM_FLAG_*; the endpoint from core.h). In this order:
  *   the auth method the flags pick is disabled -> ERROR_WSMAN_CLIENT_BASIC_AUTHENTICATION_DISABLED /
  *     _DIGEST_ / _NEGOTIATE_ / _KERBEROS_ / _CERTIFICATES_ /
  *     ERROR_WSMAN_CLIENT_CREDSSP_AUTHENTICATION_DISABLED
  *     (no auth flag = the default pick, which goes through Negotiate: only Negotiate is checked);
+ *   CredSSP to a host that no AllowFreshCredentials entry names -> ERROR_WSMAN_CLIENT_ALLOWFRESHCREDENTIALS
+ *     (also over HTTPS);
  *   NoEncryption over HTTP while AllowUnencrypted = false -> ERROR_WSMAN_CLIENT_UNENCRYPTED_DISABLED;
  *   Basic or Digest over HTTP without NoEncryption -> ERROR_WSMAN_CLIENT_UNENCRYPTED_DISABLED too
  *     (Windows refuses to send a password unencrypted);

@@ -3,7 +3,7 @@
 """wsmauto test server: a WS-Management (WinRM-like) service for loopback tests.
 
 Written independently of the wsmauto C client. Only the Python standard library and lxml are used, plus
-python3-gssapi for --auth negotiate/kerberos (imported only then).
+python3-gssapi for --auth negotiate/kerberos/credssp (imported only then); CredSSP lives in credssp_server.py.
 Shapes of replies and faults are modelled on real WinRM captures (see tests/server/README.md for the rules).
 Run `wsman_server.py --help` for the options.
 """
@@ -32,6 +32,8 @@ from http import HTTPStatus
 from urllib.parse import urlsplit
 
 from lxml import etree
+
+import credssp_server
 
 # ------------------------------------------------------------------------------------------------------------
 # Names
@@ -1660,6 +1662,16 @@ class EchoResource(Resource):
         return iter([item]), 1
 
 
+class CredsspLastResource(Resource):
+    """--auth credssp: Get → the last credentials delegated over CredSSP (README "CredSSP")."""
+    name = 'credssp-last'
+    uri = credssp_server.LAST_URI
+
+    def get(self, req):
+        self.no_selectors(req)
+        return self.app.credssp.last_xml()
+
+
 def render_echo(req):
     """<e:Echo> describing what the request carried (tests use it to check what the client sent)."""
     hc = req.http
@@ -2879,6 +2891,8 @@ class Auth:
     def challenges(self, stale=False):
         # Windows' order: Negotiate, Kerberos, Basic (then our Digest).
         out = [GSS_HEADER_NAME[s] for s in GSS_SCHEMES if s in self.schemes]
+        if 'credssp' in self.schemes:
+            out.append('CredSSP')
         if 'basic' in self.schemes:
             out.append('Basic realm="WSMAN"')
         if 'digest' in self.schemes:
@@ -3312,7 +3326,7 @@ class App:
                                  'Kerberos': 'true' if 'kerberos' in schemes else 'false',
                                  'Negotiate': 'true' if 'negotiate' in schemes else 'false',
                                  'Certificate': 'true' if 'certificate' in schemes else 'false',
-                                 'CredSSP': 'false',
+                                 'CredSSP': 'true' if 'credssp' in schemes else 'false',
                                  'CbtHardeningLevel': 'Strict' if args.require_cbt else 'Relaxed'},
                         'DefaultPorts': {'HTTP': '5985', 'HTTPS': '5986'}, 'IPv4Filter': '*',
                         'IPv6Filter': '*', 'EnableCompatibilityHttpListener': 'false',
@@ -3633,6 +3647,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         """Replies to an encrypted request are encrypted with the same context and protocol string (faults
         too). variant: one of the enc-* misbehave modes."""
         g = self.enc
+        if g.scheme == 'credssp':
+            # TLS records of the inner session, 16384-byte chunks for bigger bodies ([MS-WSMV] 2.2.9.1.3)
+            body, ctype = g.encrypt(data, charset, self.app.args.credssp_corrupt_records or variant == 'enc-tamper')
+            g.last_reply = (status, body, ctype)
+            self.raw_reply(status, body, ctype)
+            return
         omi = self.app.args.flavor == 'omi'
         try:
             header, cipher, length = gss_wrap(g, data, omi)
@@ -3679,6 +3699,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                                    i['charset'], i['auth'], i['bytes'], i['gss'],
                                                    clean(i['user']), i['enc'], i['cbt'], i['leg'],
                                                    i['frame']))
+        for k, v in i.get('more', ()):
+            line += ' %s=%s' % (k, clean(v))      # CredSSP: credssp=v<N> tls=<1.2|1.3> [delegated=yes]
         if i['gsserr']:
             line += ' gsserr=' + clean(i['gsserr'])[:300]
         self.app.log(line)
@@ -3783,6 +3805,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         low = scheme.lower()
         if low in GSS_SCHEMES and low in auth.schemes:
             return self.gss_step(low, rest.strip(), body)
+        if low == 'credssp' and 'credssp' in auth.schemes:
+            return credssp_server.http_step(self, rest.strip(), body)
         if low == 'basic' and 'basic' in auth.schemes:
             if auth.check_basic(rest):
                 return 'basic'
@@ -3976,10 +4000,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if scheme is None:
             return None
         info['auth'] = scheme
-        g = self.gss if scheme in GSS_SCHEMES else None
+        g = self.gss if scheme in GSS_SCHEMES + ('credssp',) else None
         if g is not None:
             g.served += 1
             info['gss'], info['user'], info['cbt'] = '%s/%s' % (g.scheme, g.mech), g.user, g.cbt
+            if g.scheme == 'credssp':
+                info['more'] = g.log_fields()
         enc = encrypted_params(ctype)
         if enc is not None:
             # Parsed first so that the log says how the part headers were written (frame=tab|plain).
@@ -3995,12 +4021,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.raw_reply(400)
                 return g
             try:
-                body, charset = self.decrypt(g, enc[0], parts, perr)
+                body, charset = (g.decrypt(enc, body) if g.scheme == 'credssp'
+                                 else self.decrypt(g, enc[0], parts, perr))
             except FramingError as e:
                 # OMI fails the decryption of such a request and closes the connection without a reply.
                 self.drop('%s (--flavor omi: connection closed)' % e)
                 return g
-            except EncError as e:
+            except (EncError, credssp_server.EncryptionError) as e:
                 info['gsserr'] = str(e)
                 self.raw_reply(400)
                 return g
@@ -4450,7 +4477,7 @@ def parse_args(argv):
                     help='HTTPS: ask for a client certificate and verify it with this '
                     'CA (optional, so password auth keeps working)')
     ap.add_argument('--auth', default='basic', metavar='LIST',
-                    help='comma list of none, basic, digest, certificate, negotiate, kerberos '
+                    help='comma list of none, basic, digest, certificate, negotiate, kerberos, credssp '
                     '(default basic)')
     ap.add_argument('--user', action='append', dest='user_args', metavar='NAME:PASSWORD',
                     help='an account (repeatable; default wsmuser:wsmpass)')
@@ -4497,12 +4524,13 @@ def parse_args(argv):
     ap.add_argument('--allow-shell', action='store_true',
                     help='serve the cmd shell resource (runs the requested commands on this machine with '
                     '/bin/sh; off by default)')
+    credssp_server.add_arguments(ap)
     args = ap.parse_args(argv)
     schemes = [s.strip().lower() for s in args.auth.split(',') if s.strip()]
-    bad = [s for s in schemes if s not in ('none', 'basic', 'digest', 'certificate') + GSS_SCHEMES]
+    bad = [s for s in schemes if s not in ('none', 'basic', 'digest', 'certificate', 'credssp') + GSS_SCHEMES]
     if bad or not schemes:
-        ap.error('--auth takes a comma list of none, basic, digest, certificate, negotiate, kerberos (got %r)'
-                 % args.auth)
+        ap.error('--auth takes a comma list of none, basic, digest, certificate, negotiate, kerberos, credssp '
+                 '(got %r)' % args.auth)
     if args.gss_reauth_after < 0:
         ap.error('--gss-reauth-after must not be negative')
     if args.gss_token_bytes < 0:
@@ -4531,13 +4559,21 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    if any(s in GSS_SCHEMES for s in args.auth):
+    if any(s in GSS_SCHEMES + ('credssp',) for s in args.auth):
         try:
             gss_module()
         except ImportError as e:
-            print('wsman_server: --auth negotiate/kerberos needs python3-gssapi: %s' % e)
+            print('wsman_server: --auth negotiate/kerberos/credssp needs python3-gssapi: %s' % e)
             return 2
     app = App(args)
+    app.credssp = None
+    if 'credssp' in args.auth:
+        try:
+            app.credssp = credssp_server.Service(args, lambda: app.new_acceptor(False))
+        except (OSError, ssl.SSLError, ValueError, subprocess.SubprocessError) as e:
+            print('wsman_server: cannot set up CredSSP (needs the openssl CLI): %s' % e)
+            return 2
+        app.resources[credssp_server.LAST_URI] = CredsspLastResource(app)
     ssl_ctx = None
     if args.tls_cert:
         try:

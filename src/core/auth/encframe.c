@@ -187,69 +187,101 @@ int32_t wsm_encframe_build(const char *protocol, unsigned flags, const void *pla
         }
     }
 
-    unsigned char *wrapped = NULL;
-    size_t wrapped_len = 0, hdr_len = 0, orig_len = 0;
-    char *wrap_detail = NULL;
-    int32_t hr =
-        wrap(ctx, plain, len, &wrapped, &wrapped_len, &hdr_len, &orig_len, detail ? &wrap_detail : NULL);
-    if (hr != WSM_S_OK) {
-        free(wrapped);
-        if (!detail)
-            return hr;
-        if (wrap_detail) {
-            *detail = wrap_detail;
-            return hr;
-        }
-        return wsm_fail(detail, hr, "the message (%zu bytes) could not be encrypted", len);
-    }
-    free(wrap_detail);
-    if (!wrapped && wrapped_len)
-        return wsm_fail(detail, WSM_SEC_E_INTERNAL_ERROR, "the encryption returned no data");
-    if (hdr_len > wrapped_len || hdr_len > UINT32_MAX) {
-        free(wrapped);
-        return wsm_fail(detail, WSM_SEC_E_INTERNAL_ERROR,
-                        "the encryption returned a %zu-byte header for only %zu bytes of output", hdr_len,
-                        wrapped_len);
-    }
-
+    /* CredSSP keeps each TLS record within 16 KiB: longer messages go in 16384-byte chunks, one (metadata,
+     * payload) group each, as multipart/x-multi-encrypted (fact sheet §5.4, [MS-WSMV] 2.2.9.1.3). NTLM and
+     * Kerberos never chunk. */
+    size_t chunk = len;
+    if (!strcmp(protocol, WSM_ENC_PROTOCOL_CREDSSP) && len > WSM_ENC_CREDSSP_CHUNK)
+        chunk = WSM_ENC_CREDSSP_CHUNK;
     const char *charset = (flags & WSM_ENCFRAME_UTF16) ? "UTF-16" : "UTF-8";
     const char *tab = (flags & WSM_ENCFRAME_NO_TABS) ? "" : "\t";
-    char *head = wsm_asprintf("--" WSM_ENC_BOUNDARY "\r\n"
-                              "%sContent-Type: %s\r\n"
-                              "%sOriginalContent: type=application/soap+xml;charset=%s;Length=%zu\r\n"
-                              "--" WSM_ENC_BOUNDARY "\r\n"
-                              "%sContent-Type: application/octet-stream\r\n",
-                              tab, protocol, tab, charset, orig_len, tab);
-    char *ct = wsm_asprintf(ENC_CT_PREFIX "%s\";boundary=\"" WSM_ENC_BOUNDARY "\"", protocol);
     static const char tail[] = "--" WSM_ENC_BOUNDARY "--\r\n";
-    size_t head_len = head ? strlen(head) : 0;
-    size_t total = head_len + 4 + wrapped_len + sizeof(tail) - 1;
-    char *out = (head && ct && total > wrapped_len) ? malloc(total) : NULL;
-    if (!out) {
+    char *out = NULL, *ct = NULL;
+    size_t total = 0, cap = 0, off = 0;
+    int32_t hr = WSM_S_OK;
+
+    do {
+        size_t n = len - off < chunk ? len - off : chunk;
+        unsigned char *wrapped = NULL;
+        size_t wrapped_len = 0, hdr_len = 0, orig_len = 0;
+        char *wrap_detail = NULL;
+        hr = wrap(ctx, (const char *)plain + off, n, &wrapped, &wrapped_len, &hdr_len, &orig_len,
+                  detail ? &wrap_detail : NULL);
+        if (hr != WSM_S_OK) {
+            free(wrapped);
+            if (detail && wrap_detail)
+                *detail = wrap_detail;
+            else if (detail)
+                wsm_fail(detail, hr, "the message (%zu bytes) could not be encrypted", len);
+            else
+                free(wrap_detail);
+            goto fail;
+        }
+        free(wrap_detail);
+        if (!wrapped && wrapped_len) {
+            hr = wsm_fail(detail, WSM_SEC_E_INTERNAL_ERROR, "the encryption returned no data");
+            goto fail;
+        }
+        if (hdr_len > wrapped_len || hdr_len > UINT32_MAX) {
+            free(wrapped);
+            hr = wsm_fail(detail, WSM_SEC_E_INTERNAL_ERROR,
+                          "the encryption returned a %zu-byte header for only %zu bytes of output", hdr_len,
+                          wrapped_len);
+            goto fail;
+        }
+        char *head = wsm_asprintf("--" WSM_ENC_BOUNDARY "\r\n"
+                                  "%sContent-Type: %s\r\n"
+                                  "%sOriginalContent: type=application/soap+xml;charset=%s;Length=%zu\r\n"
+                                  "--" WSM_ENC_BOUNDARY "\r\n"
+                                  "%sContent-Type: application/octet-stream\r\n",
+                                  tab, protocol, tab, charset, orig_len, tab);
+        size_t head_len = head ? strlen(head) : 0;
+        size_t need = total + head_len + 4 + wrapped_len + sizeof(tail);
+        if (head && need > total && need > wrapped_len && need > cap) {
+            size_t ncap = need < cap * 2 ? cap * 2 : need;
+            char *grown = realloc(out, ncap);
+            if (grown) {
+                out = grown;
+                cap = ncap;
+            }
+        }
+        if (!head || need <= total || need <= wrapped_len || need > cap) {
+            free(head);
+            free(wrapped);
+            hr = wsm_fail(detail, WSM_E_OUTOFMEMORY, "out of memory building a %zu-byte encrypted message",
+                          need);
+            goto fail;
+        }
+        char *p = out + total;
+        memcpy(p, head, head_len);
+        p += head_len;
+        uint32_t h = (uint32_t)hdr_len;
+        *p++ = (char)(h & 0xFF);
+        *p++ = (char)((h >> 8) & 0xFF);
+        *p++ = (char)((h >> 16) & 0xFF);
+        *p++ = (char)((h >> 24) & 0xFF);
+        if (wrapped_len)
+            memcpy(p, wrapped, wrapped_len);
+        total += head_len + 4 + wrapped_len;
         free(head);
-        free(ct);
         free(wrapped);
-        return wsm_fail(detail, WSM_E_OUTOFMEMORY, "out of memory building a %zu-byte encrypted message",
-                        total);
+        off += n;
+    } while (off < len);
+    memcpy(out + total, tail, sizeof(tail) - 1);
+    total += sizeof(tail) - 1;
+    ct = wsm_asprintf("%s;protocol=\"%s\";boundary=\"" WSM_ENC_BOUNDARY "\"",
+                      chunk < len ? "multipart/x-multi-encrypted" : "multipart/encrypted", protocol);
+    if (!ct) {
+        hr = wsm_fail(detail, WSM_E_OUTOFMEMORY, "out of memory building an encrypted message");
+        goto fail;
     }
-    char *p = out;
-    memcpy(p, head, head_len);
-    p += head_len;
-    uint32_t h = (uint32_t)hdr_len;
-    *p++ = (char)(h & 0xFF);
-    *p++ = (char)((h >> 8) & 0xFF);
-    *p++ = (char)((h >> 16) & 0xFF);
-    *p++ = (char)((h >> 24) & 0xFF);
-    if (wrapped_len)
-        memcpy(p, wrapped, wrapped_len);
-    p += wrapped_len;
-    memcpy(p, tail, sizeof(tail) - 1);
-    free(head);
-    free(wrapped);
     *body = out;
     *body_len = total;
     *content_type = ct;
     return WSM_S_OK;
+fail:
+    free(out);
+    return hr;
 }
 
 /* ---- parse ---- */

@@ -20,6 +20,8 @@
 #define WSM_ENC_PROTOCOL_KERBEROS "application/HTTP-Kerberos-session-encrypted"
 #define WSM_ENC_PROTOCOL_CREDSSP "application/HTTP-CredSSP-session-encrypted"
 #define WSM_ENC_BOUNDARY "Encrypted Boundary"
+/* CredSSP messages longer than this go in chunks of this size (multipart/x-multi-encrypted, §5.4). */
+#define WSM_ENC_CREDSSP_CHUNK 16384u
 
 /* Wraps plain: *out = header ‖ encrypted data (malloc'd), *hdr_len = header length, *orig_len = the Length=
  * value. Same contract as wsm_gss_wrap. */
@@ -35,7 +37,9 @@ typedef int32_t (*wsm_unwrap_fn)(void *ctx, const void *hdr, size_t hdr_len, con
 #define WSM_ENCFRAME_UTF16 1u
 #define WSM_ENCFRAME_NO_TABS 2u
 
-/* Builds the request body for one SOAP message (one part; NTLM and Kerberos never chunk).
+/* Builds the request body for one SOAP message (one part; NTLM and Kerberos never chunk; with the CredSSP
+ * protocol a message over WSM_ENC_CREDSSP_CHUNK bytes becomes one part per chunk, each wrapped on its own,
+ * in a multipart/x-multi-encrypted body).
  * flags: WSM_ENCFRAME_*. *body malloc'd (binary, *body_len
  * bytes); *content_type malloc'd, e.g.
  * multipart/encrypted;protocol="application/HTTP-SPNEGO-session-encrypted";boundary="Encrypted Boundary".

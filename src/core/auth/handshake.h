@@ -44,6 +44,9 @@ struct wsm_mech_ops {
 
 /* Negotiate and Kerberos through gssauth.h (GSSAPI or SSPI, whichever this build has). */
 extern const struct wsm_mech_ops wsm_mech_gss;
+/* CredSSP ([MS-CSSP]) over tls.h, with SPNEGO through gssauth.h inside (auth/credssp.c). Its create needs
+ * cfg.user and cfg.password; scheme, allow_ntlm and delegate are its own. */
+extern const struct wsm_mech_ops wsm_mech_credssp;
 
 struct wsm_auth_params {
     const struct wsm_mech_ops *mech;
