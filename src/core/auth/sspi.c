@@ -86,6 +86,7 @@ struct wsm_gss {
     enum wsm_gss_mech mech;
     uint64_t krb_recv_seq; /* Wine, Kerberos: the highest sequence number of a reply that decrypted */
     int krb_recv_any;      /* ... once one did */
+    size_t krb_cksum;      /* Wine, Kerberos: the checksum size of the context's wrap tokens (0: not known) */
 };
 
 /* ---- small helpers ---- */
@@ -485,6 +486,7 @@ void wsm_gss_reset(struct wsm_gss *g)
     g->mech = WSM_GSS_MECH_NONE;
     g->krb_recv_seq = 0;
     g->krb_recv_any = 0;
+    g->krb_cksum = 0;
 }
 
 void wsm_gss_free(struct wsm_gss *g)
@@ -1049,6 +1051,10 @@ int32_t wsm_gss_wrap(struct wsm_gss *g, const void *plain, size_t len, unsigned 
             memcpy(*out, data, len);
             memcpy(*out + len, tok, t);
             size_t r = n - 32 - len;
+            /* t = 48 + EC + the checksum (header, confounder, header copy): for unwrap of whole tokens */
+            size_t k = t >= 48 + ec ? t - 48 - ec : 0;
+            if (k == 12 || k == 16 || k == 24)
+                g->krb_cksum = k;
             (*out)[6] = (unsigned char)(r >> 8);
             (*out)[7] = (unsigned char)r;
             rotate_right(*out + 16, n - 16, r);
@@ -1152,6 +1158,17 @@ int32_t wsm_gss_unwrap(struct wsm_gss *g, const void *hdr, size_t hdr_len, const
          * rotate the token to RRC 0 and split it after the plaintext's length, which is data_len in both
          * layouts (Windows': the data part; OMI's: the 4-byte field says how much longer the token is). */
         size_t k = 0;
+        if (cfx && rrc <= n - 16 && n < 48 + ec + data_len) {
+            /* A whole wrap token (CredSSP's pubKeyAuth and authInfo: the caller cannot tell the plaintext's
+             * length): the plaintext is what the header, confounder, EC, header copy and checksum leave. The
+             * checksum size is that of our own wrap tokens (same key), else the trailer an RRC of Windows'
+             * (16 + EC + checksum, RRC 28 for AES-SHA1) says. */
+            size_t c = g->krb_cksum;
+            if (!c && rrc >= 16 + ec && (rrc - 16 - ec == 12 || rrc - 16 - ec == 16 || rrc - 16 - ec == 24))
+                c = rrc - 16 - ec;
+            if (c && n >= 48 + ec + c)
+                data_len = n - 48 - ec - c;
+        }
         if (!cfx) {
             hr = wsm_fail(
                 detail, WSM_SEC_E_UNSUPPORTED_FUNCTION,

@@ -27,7 +27,11 @@ Sub CheckLast(s, user, domain, mech, what)
     Dim last
     last = s.Get(LAST_URI)
     CheckContains last, "<c:User>" & user & "</c:User>", what & ": the user the server received"
-    CheckContains last, "<c:Domain>" & domain & "</c:Domain>", what & ": the domain the server received"
+    If domain = "" Then
+        CheckContains last, "<c:Domain/>", what & ": no domain (a user@REALM name goes whole in User)"
+    Else
+        CheckContains last, "<c:Domain>" & domain & "</c:Domain>", what & ": the domain the server received"
+    End If
     CheckContains last, "<c:PasswordSHA256>" & Arg("pwsha256", "?") & "</c:PasswordSHA256>", _
         what & ": the password the server received"
     CheckContains last, "<c:Mechanism>" & mech & "</c:Mechanism>", what & ": the inner mechanism"
@@ -40,7 +44,7 @@ r = s.Get(ECHO_URI)
 CheckContains r, "Auth=""credssp""", "Kerberos inside: CredSSP scheme on the wire"
 CheckContains r, "Tls=""false""", "Kerberos inside: plain HTTP (message encryption)"
 CheckContains s.Identify(0), "ProtocolVersion", "authenticated Identify"
-CheckLast s, "alice", "WSMAUTO.TEST", "krb5", "Kerberos inside"
+CheckLast s, "alice@WSMAUTO.TEST", "", "krb5", "Kerberos inside"
 big = String(3000000, "c")
 r = s.Put(ECHO_URI, "<e:Big xmlns:e=""http://wsmauto.test/echo"">" & big & "</e:Big>")
 Check Len(r) > 3000000, "3 MB Put echoed back (encrypted both ways): " & Len(r) & " characters"
@@ -59,14 +63,17 @@ Set s = CSession(Arg("credsspssl", ""), g_user, g_password, fUseSsl Or fSkipCACh
 r = s.Get(ECHO_URI)
 CheckContains r, "Auth=""credssp""", "HTTPS: CredSSP scheme on the wire"
 CheckContains r, "Tls=""true""", "HTTPS: outer TLS"
-CheckLast s, "alice", "WSMAUTO.TEST", "krb5", "HTTPS"
+CheckLast s, "alice@WSMAUTO.TEST", "", "krb5", "HTTPS"
 r = s.Put(ECHO_URI, "<e:Big xmlns:e=""http://wsmauto.test/echo"">" & big & "</e:Big>")
 Check Len(r) > 3000000, "HTTPS: 3 MB Put echoed back: " & Len(r) & " characters"
 
-' ---- a wrong password: the inner Kerberos fails, nothing is delegated ----
+' ---- a wrong password: the inner SPNEGO fails, nothing is delegated ----
+' Wine's Negotiate package, refused a TGT, goes on with NTLM for the same user,
+' which the server rejects (HTTP 401 in the SPNEGO legs): the NTLM row's code,
+' as in gss_mistakes.vbs (Windows would stop at the KDC: SEC_E_LOGON_DENIED).
 On Error Resume Next
 Set s = CSession(Arg("credssp", ""), g_user, "wrong-pw", 0)
 r = s.Get(ECHO_URI)
-CheckFailure Err, s, &H8009030C, "alice@WSMAUTO.TEST", "CredSSP with a wrong password"
+CheckFailure Err, s, &H80070005, Array("alice@WSMAUTO.TEST", "rejected"), "CredSSP with a wrong password"
 On Error GoTo 0
 Finish
