@@ -53,6 +53,8 @@ import subprocess
 import sys
 import time
 
+from run_scripts import run_wine  # noqa: E402  (output through files, not pipes)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 GSS = os.path.join(HERE, "gss")
 SOURCE = os.path.dirname(os.path.dirname(HERE))
@@ -237,8 +239,7 @@ class Harness:
 
     def run(self, argv, env=None, timeout=300):
         self.log("+ " + " ".join(argv))
-        return subprocess.run(argv, env=env or self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              timeout=timeout, stdin=subprocess.DEVNULL)
+        return run_wine(argv, env or self.env, timeout)
 
     def program(self, name):
         """C:\\windows\\system32\\NAME.exe (--arch 64) or C:\\windows\\syswow64\\NAME.exe (--arch 32)."""
@@ -364,15 +365,14 @@ class Harness:
         self.scripts_run += 1
         self.log("+ " + " ".join(argv))
         self.wine_started = True
-        proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
         timed_out = False
-        try:
-            out, err = proc.communicate(timeout=self.args.timeout)
+        try:  # temporary files, not pipes (run_scripts.run_wine says why)
+            proc = run_wine(argv, env, self.args.timeout)
+            out, err = proc.stdout, proc.stderr
         except subprocess.TimeoutExpired:
             timed_out = True
-            os.killpg(proc.pid, signal.SIGKILL)
-            out, err = proc.communicate()
+            proc = subprocess.CompletedProcess(argv, -9)
+            out, err = b"", b""
         time.sleep(0.2)  # the server writes its log line after the reply
         lines = [l.rstrip("\r") for l in out.decode("utf-8", errors="replace").split("\n")]
         while lines and not lines[-1].strip():

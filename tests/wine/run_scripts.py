@@ -49,6 +49,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -79,6 +80,26 @@ def wine_loader():
         if os.access(path, os.X_OK):
             return path
     return "wine"
+
+
+def run_wine(argv, env, timeout):
+    """Runs a (Wine) program with its output going to temporary files rather than pipes: the system processes
+    a Wine program starts (services.exe, conhost and the like) inherit its standard handles and live on for
+    a few seconds after it exits, so reading a pipe to its end waits for them -- 2.7 s for every program
+    instead of 0.1 s. Returns a CompletedProcess; raises subprocess.TimeoutExpired (after killing the
+    program's process group) when it runs longer than timeout."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(argv, proc.returncode, out.read(), err.read())
 
 
 class Harness:
@@ -116,8 +137,7 @@ class Harness:
     def wine(self, argv, timeout=300, check=False):
         self.wine_started = True
         self.log("+ %s %s" % (self.loader, " ".join(argv)))
-        p = subprocess.run([self.loader] + argv, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           timeout=timeout, stdin=subprocess.DEVNULL)
+        p = run_wine([self.loader] + argv, self.env, timeout)
         if check and p.returncode != 0:
             raise RuntimeError("wine %s failed (exit %d): %s" % (" ".join(argv), p.returncode,
                                                                   p.stderr.decode(errors="replace")))
@@ -125,8 +145,7 @@ class Harness:
 
     def winpath(self, path):
         self.wine_started = True
-        p = subprocess.run(["winepath", "-w", path], env=self.env, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, timeout=120, stdin=subprocess.DEVNULL)
+        p = run_wine(["winepath", "-w", path], self.env, 120)
         out = p.stdout.decode(errors="replace").strip()
         if p.returncode != 0 or not out:
             raise RuntimeError("winepath -w %s failed: %s" % (path, p.stderr.decode(errors="replace")))
@@ -257,15 +276,14 @@ class Harness:
         self.log("+ " + " ".join(argv))
         self.wine_started = True
         started = time.monotonic()
-        proc = subprocess.Popen(argv, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
         timed_out = False
         try:
-            out, err = proc.communicate(timeout=self.args.timeout)
-        except subprocess.TimeoutExpired:
+            proc = run_wine(argv, self.env, self.args.timeout)
+            out, err = proc.stdout, proc.stderr
+        except subprocess.TimeoutExpired as e:
             timed_out = True
-            os.killpg(proc.pid, signal.SIGKILL)
-            out, err = proc.communicate()
+            proc = subprocess.CompletedProcess(argv, -9)
+            out, err = e.stdout or b"", e.stderr or b""
         lines = [l.rstrip("\r") for l in out.decode("utf-8", errors="replace").split("\n")]
         while lines and not lines[-1].strip():
             lines.pop()
