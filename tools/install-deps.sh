@@ -21,7 +21,7 @@ packages="cmake make gcc g++ pkg-config python3 python3-lxml libxml2-dev libcurl
 openssl ca-certificates mingw-w64-tools libwine-dev libkrb5-dev gss-ntlmssp gss-ntlmssp-dev python3-gssapi winbind
 krb5-kdc krb5-admin-server krb5-user gcc-mingw-w64-x86-64-win32 binutils-mingw-w64-x86-64
 gcc-mingw-w64-i686-win32 binutils-mingw-w64-i686 dpkg-dev wine wine64 wine32:i386 libgssapi-krb5-2:i386
-groff-base man-db bash-completion clang libclang-rt-14-dev"
+groff-base man-db bash-completion clang libclang-rt-14-dev valgrind time curl"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
