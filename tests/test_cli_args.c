@@ -2367,6 +2367,30 @@ static int remove_entry(const char *path, const struct stat *st, int type, struc
     return remove(path);
 }
 
+/* Many hosts under the open-file limit (issue 18): the pool never needs more descriptors than the limit
+ * leaves, and always has one worker. */
+static void test_fd_limit(void)
+{
+    static const unsigned long long limits[] = {0, 3, 27, 64, 256, 1024, 4096, 1048576};
+    size_t n;
+
+    for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+        for (unsigned long long used = 3; used <= 40; used += 37) {
+            n = cli_workers_for_fd_limit(limits[i], used);
+            ok(n >= 1, "limit %llu, %llu open: at least one worker (%zu)", limits[i], used, n);
+            if (limits[i] >= used + CLI_FD_RESERVE + CLI_FDS_PER_WORKER)
+                ok(used + CLI_FD_RESERVE + n * CLI_FDS_PER_WORKER <= limits[i] &&
+                       used + CLI_FD_RESERVE + (n + 1) * CLI_FDS_PER_WORKER > limits[i],
+                   "limit %llu, %llu open: %zu workers, as many as fit", limits[i], used, n);
+            else
+                ok(n == 1, "limit %llu, %llu open: one worker when none fits (%zu)", limits[i], used, n);
+        }
+    }
+    /* The issue's case: 1,024 descriptors fit far fewer than -concurrency:1024 workers of 3 or more each. */
+    n = cli_workers_for_fd_limit(1024, 3);
+    ok(n * 3 < 1024 && n > 100, "limit 1024: %zu workers", n);
+}
+
 int main(void)
 {
     static const char xml[] = "<p:X xmlns:p=\"urn:x\"/>\n";
@@ -2400,6 +2424,7 @@ int main(void)
     test_usage();
     test_quote();
     test_prompt();
+    test_fd_limit();
 
     free(xml_file);
     free(hosts_file);

@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clientcfg.h"
@@ -521,6 +523,112 @@ static void test_load(void)
     free(env_bad);
 }
 
+/* ---- read once per process (issue 18) ---- */
+
+/* Lets the files written so far age past clientcfg.c's RACY_NS (100 ms), after which their stamps are trusted
+ * and the cache keeps what was read. A wait, not a timing assertion. */
+static void let_files_age(void)
+{
+    struct timespec ts = {0, 250000000L};
+    while (nanosleep(&ts, &ts) && errno == EINTR)
+        ;
+}
+
+/* Loads the configuration; its NetworkDelayms (0 on failure). */
+static unsigned delay_now(void)
+{
+    struct wsm_client_config c;
+    char *detail = NULL;
+    unsigned delay = 0;
+
+    memset(&c, 0, sizeof(c));
+    if (wsm_client_config_load(&c, &detail) == WSM_S_OK)
+        delay = (unsigned)c.network_delay_ms;
+    wsm_client_config_free(&c);
+    free(detail);
+    return delay;
+}
+
+static void test_load_once(void)
+{
+    unsigned long reads;
+    struct wsm_client_config c;
+    char *detail = NULL;
+
+    make_dir("once");
+    make_dir("once/a");
+    make_dir("once/a/wsmauto");
+    make_dir("once/b");
+    make_dir("once/b/wsmauto");
+    char *one = write_file("once/one.conf", "[Client]\nNetworkDelayms = 1111\n");
+    char *two = write_file("once/two.conf", "[Client]\nNetworkDelayms = 2222\n");
+    char *xdg_a = tmp_path("once/a"), *xdg_b = tmp_path("once/b");
+    free(write_file("once/a/wsmauto/client.conf", "[Client]\nNetworkDelayms = 3333\n"));
+    let_files_age();
+
+    /* The same file, unchanged: read by the first load only, and every load gets its settings. */
+    setenv(WSM_CLIENT_CONFIG_ENV, one, 1);
+    reads = wsm_client_config_reads();
+    for (int i = 0; i < 10; i++)
+        ok(delay_now() == 1111, "load %d of an unchanged file", i);
+    ok(wsm_client_config_reads() == reads + 1, "ten loads of an unchanged file read it %lu times, not once",
+       wsm_client_config_reads() - reads);
+
+    /* Another path (WSMAUTO_CLIENT_CONFIG changed between sessions): read; back to the first: read again. */
+    setenv(WSM_CLIENT_CONFIG_ENV, two, 1);
+    ok(delay_now() == 2222, "WSMAUTO_CLIENT_CONFIG naming another file");
+    setenv(WSM_CLIENT_CONFIG_ENV, one, 1);
+    ok(delay_now() == 1111, "WSMAUTO_CLIENT_CONFIG naming the first file again");
+    ok(wsm_client_config_reads() == reads + 3, "a changed path is read: %lu reads",
+       wsm_client_config_reads() - reads);
+
+    /* The file rewritten in place, even at once and to the same size: the new settings. */
+    free(write_file("once/one.conf", "[Client]\nNetworkDelayms = 4444\n"));
+    ok(delay_now() == 4444, "a rewritten file is read again");
+    free(write_file("once/one.conf", "[Client]\nNetworkDelayms = 5555\n"));
+    ok(delay_now() == 5555, "a file rewritten to the same size at once is read again");
+    let_files_age();
+    reads = wsm_client_config_reads();
+    ok(delay_now() == 5555 && delay_now() == 5555, "the rewritten file, twice");
+    ok(wsm_client_config_reads() == reads + 1, "once old enough, the rewritten file is cached: %lu reads",
+       wsm_client_config_reads() - reads);
+
+    /* Failures are not cached: a file that does not parse is read (and refused) each time. */
+    free(write_file("once/one.conf", "[Client]\nNetworkDelayms = lots\n"));
+    let_files_age();
+    reads = wsm_client_config_reads();
+    for (int i = 0; i < 2; i++) {
+        ok_hr(ERROR_WSMAN_CONFIG_CORRUPTED, wsm_client_config_load(&c, &detail));
+        ok(contains(detail, "NetworkDelayms"), "the corrupted file, load %d: %s", i, detail ? detail : "");
+        free(detail);
+        detail = NULL;
+        wsm_client_config_free(&c);
+    }
+    ok(wsm_client_config_reads() == reads + 2, "a failed load is not cached: %lu reads",
+       wsm_client_config_reads() - reads);
+
+    /* The system and user files: XDG_CONFIG_HOME changed between sessions is followed, and a user file that
+     * appears later is read. */
+    unsetenv(WSM_CLIENT_CONFIG_ENV);
+    setenv("XDG_CONFIG_HOME", xdg_a, 1);
+    ok(delay_now() == 3333, "the user file under XDG_CONFIG_HOME");
+    setenv("XDG_CONFIG_HOME", xdg_b, 1);
+    ok(delay_now() == 5000, "another XDG_CONFIG_HOME without a user file: the default");
+    ok(delay_now() == 5000, "the same, from the cache");
+    free(write_file("once/b/wsmauto/client.conf", "[Client]\nNetworkDelayms = 6666\n"));
+    ok(delay_now() == 6666, "a user file that appeared is read");
+
+    /* Leave the environment test_load left. */
+    char *xdg = tmp_path("xdg");
+    setenv("XDG_CONFIG_HOME", xdg, 1);
+    setenv(WSM_CLIENT_CONFIG_ENV, "", 1);
+    free(xdg);
+    free(xdg_a);
+    free(xdg_b);
+    free(one);
+    free(two);
+}
+
 /* ---- TrustedHosts ---- */
 
 static void test_trusts(void)
@@ -802,6 +910,7 @@ int main(void)
     test_errors();
     test_files();
     test_load();
+    test_load_once();
     test_trusts();
     test_policy();
 

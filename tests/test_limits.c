@@ -6,16 +6,26 @@
  * server's misbehave resources (header-flood, header-long, header-huge, www-auth-huge) and --gss-token-bytes,
  * through the transport and through the public COM API; the session works on afterwards.
  *
- * Usage: test_limits       the transport and Basic sessions
+ * Out of file descriptors (issue 18): with the process's open-file limit used up, a Get reports
+ * HRESULT_FROM_WIN32(ERROR_TOO_MANY_OPEN_FILES) with a text naming the open-file limit, whether the socket or
+ * the client configuration file could not be opened, never ERROR_WSMAN_DESTINATION_UNREACHABLE; and the
+ * client configuration is read once per process, not once per session.
+ *
+ * Usage: test_limits       the transport, Basic sessions and the open-file limit
  *        test_limits gss   Negotiate and Kerberos handshakes with oversized tokens, an encrypted session's
  *                          oversized reply; needs the test realm's environment (run it through ctest)
  *
  * SPDX-License-Identifier: MIT
  */
 #define COBJMACROS
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <windows.h>
 #include <objbase.h>
@@ -23,6 +33,7 @@
 
 #include "wsmandisp.h"
 
+#include "clientcfg.h"
 #include "comutil.h"
 #include "core.h"
 #include "names.h"
@@ -37,6 +48,8 @@
 #define HEADER_OVERFLOW ((HRESULT)0x80072F96u)
 #define SEC_E_INVALID_TOKEN_ ((HRESULT)0x80090308u)
 #define E_OUTOFMEMORY_ ((HRESULT)0x8007000Eu)
+#define TOO_MANY_OPEN_FILES ((HRESULT)0x80070004u)
+#define DESTINATION_UNREACHABLE ((HRESULT)0x80338012u)
 
 #define BASIC_HTTP (WSManFlagUseBasic | WSManFlagCredUsernamePassword | WSManFlagNoEncryption)
 #define KERBEROS (WSManFlagUseKerberos | WSManFlagCredUsernamePassword)
@@ -221,6 +234,124 @@ static void test_sessions(void)
     test_server_stop(&srv);
 }
 
+/* ---- the open-file limit (issue 18) ---- */
+
+/* Lets a freshly written configuration file age past clientcfg.c's RACY_NS (100 ms), after which its
+ * stamp is trusted and the cache keeps it. A wait, not a timing assertion. */
+static void let_config_age(void)
+{
+    struct timespec ts = {0, 250000000L};
+    while (nanosleep(&ts, &ts) && errno == EINTR)
+        ;
+}
+
+/* A Get that fails for want of descriptors: 0x80070004, the text about the open-file limit, in both the
+ * error info and Session.Error, and not an unreachable host. */
+#define ok_get_no_fds(s, what) check_get_no_fds(__LINE__, s, what)
+static void check_get_no_fds(int line, IWSManSession *s, const char *what)
+{
+    HRESULT hr = E_POINTER;
+    char *r = s ? session_get(s, SPOOLER, &hr) : NULL, *desc = error_description(),
+         *err = s ? session_error(s) : NULL;
+
+    test_check(hr == TOO_MANY_OPEN_FILES, __FILE__, line, "%s: expected 0x80070004, got 0x%08x (%s)", what,
+               (unsigned)hr, desc ? desc : "");
+    test_check(hr != DESTINATION_UNREACHABLE, __FILE__, line, "%s: reported as an unreachable host", what);
+    test_check(contains(desc, "open-file limit") && contains(err, "open-file limit"), __FILE__, line,
+               "%s: the error does not name the open-file limit: %s / %s", what, desc ? desc : "",
+               err ? err : "");
+    test_check(!contains(desc, "cannot reach") && !contains(desc, "unreachable"), __FILE__, line,
+               "%s: the text speaks of an unreachable host: %s", what, desc ? desc : "");
+    free(r);
+    free(desc);
+    free(err);
+}
+
+static void test_descriptors(void)
+{
+    static const char *const args[] = {"--auth", "basic", NULL};
+    enum { MAX_HELD = 4096 };
+    static int held[MAX_HELD];
+    struct test_server srv;
+    struct rlimit saved, low;
+    IWSManSession *s;
+    char other[300];
+    unsigned long reads;
+    int n = 0, fd, full = 0;
+
+    if (test_server_start(&srv, args)) {
+        ok(0, "the server for the open-file limit test did not start");
+        return;
+    }
+    /* A second configuration file, written now: under the limit nothing can be written. */
+    snprintf(other, sizeof(other), "%s/other.conf", tmpdir);
+    write_file(other, "[Client]\nAllowUnencrypted = true\n");
+    use_config("[Client]\nAllowUnencrypted = true\n");
+    let_config_age();
+
+    /* Read once per process: the first session reads the file, the next ones (a session each, as wsmanctl
+     * opens one per host) copy what was read. */
+    reads = wsm_client_config_reads();
+    for (int i = 0; i < 5; i++) {
+        s = session(srv.url, BASIC_HTTP, "wsmuser", "wsmpass");
+        ok_get_works(s, SPOOLER);
+        if (s)
+            IWSManSession_Release(s);
+    }
+    ok(wsm_client_config_reads() == reads + 1, "five sessions read the configuration %lu times, not once",
+       wsm_client_config_reads() - reads);
+
+    /* Use up the open-file limit: a low one, then descriptors until the next open fails with EMFILE. */
+    if (getrlimit(RLIMIT_NOFILE, &saved)) {
+        ok(0, "getrlimit: %s", strerror(errno));
+        test_server_stop(&srv);
+        return;
+    }
+    low = saved;
+    low.rlim_cur = saved.rlim_cur < 256 ? saved.rlim_cur : 256;
+    setrlimit(RLIMIT_NOFILE, &low);
+    while (n < MAX_HELD) {
+        if ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
+            full = errno == EMFILE;
+            break;
+        }
+        held[n++] = fd;
+    }
+    ok(full, "the descriptors ran out with EMFILE after %d more (errno %d)", n, errno);
+
+    if (full) {
+        /* The configuration comes from the cache (stat needs no descriptor); the socket cannot be had. */
+        s = session(srv.url, BASIC_HTTP, "wsmuser", "wsmpass");
+        ok_get_no_fds(s, "no descriptor for the socket");
+        if (s)
+            IWSManSession_Release(s);
+        ok(wsm_client_config_reads() == reads + 1, "the configuration was read again without a change");
+        /* Another configuration file: it cannot be opened, and that is said as such, not as a corrupted
+         * file. */
+        setenv("WSMAUTO_CLIENT_CONFIG", other, 1);
+        s = session(srv.url, BASIC_HTTP, "wsmuser", "wsmpass");
+        ok_get_no_fds(s, "no descriptor for the configuration file");
+        {
+            char *err = s ? session_error(s) : NULL;
+            ok(contains(err, "other.conf") && contains(err, "cannot open the file"),
+               "the configuration error names the file: %s", err ? err : "");
+            free(err);
+        }
+        if (s)
+            IWSManSession_Release(s);
+    }
+    while (n > 0)
+        close(held[--n]);
+    setrlimit(RLIMIT_NOFILE, &saved);
+
+    /* With descriptors again, the same configuration file works. */
+    s = session(srv.url, BASIC_HTTP, "wsmuser", "wsmpass");
+    ok_get_works(s, SPOOLER);
+    if (s)
+        IWSManSession_Release(s);
+    test_server_stop(&srv);
+}
+
 /* ---- Negotiate and Kerberos (the test realm) ---- */
 
 static void gss_tokens(const char *bytes, const char *krb_text, HRESULT krb_hr, const char *ntlm_text,
@@ -313,6 +444,7 @@ int main(int argc, char **argv)
         } else {
             test_transport();
             test_sessions();
+            test_descriptors();
         }
         IWSManEx3_Release(wsman);
     }

@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,6 +177,16 @@ static const struct op_def *find_op_def(enum cli_op op)
         if (op_defs[i].op == op)
             return &op_defs[i];
     return NULL;
+}
+
+size_t cli_workers_for_fd_limit(unsigned long long limit, unsigned long long in_use)
+{
+    unsigned long long spare = limit > in_use + CLI_FD_RESERVE ? limit - in_use - CLI_FD_RESERVE : 0,
+                       workers = spare / CLI_FDS_PER_WORKER;
+
+    if (workers < 1)
+        return 1;
+    return workers > (unsigned long long)SIZE_MAX ? SIZE_MAX : (size_t)workers;
 }
 
 const char *cli_op_name(enum cli_op op)

@@ -24,6 +24,18 @@
 #define CLI_DEFAULT_CONCURRENCY 32
 #define CLI_MAX_CONCURRENCY 1024
 
+/* Many hosts and the open-file limit (RLIMIT_NOFILE): one worker holds up to CLI_FDS_PER_WORKER descriptors
+ * at once (for its session's life its connection and libcurl's wake-up socket pair, 3, as /proc/PID/fd
+ * shows; briefly also libcurl's resolver socket pair for a host name, a CA file, Kerberos' files and
+ * sockets), and CLI_FD_RESERVE stay free for the rest of the process (the trace file, OpenSSL's and GSSAPI's
+ * configuration files, plug-ins). */
+#define CLI_FDS_PER_WORKER 6
+#define CLI_FD_RESERVE 24
+
+/* How many workers fit under an open-file limit of `limit` descriptors with `in_use` of them already open:
+ * (limit - in_use - CLI_FD_RESERVE) / CLI_FDS_PER_WORKER, at least 1. */
+size_t cli_workers_for_fd_limit(unsigned long long limit, unsigned long long in_use);
+
 /* Parses argv[1..argc) into *out (zeroed first; concurrency 32 and timeout_ms -1 by default). Returns
  * CLI_EXIT_OK, or CLI_EXIT_USAGE with *err = a malloc'd one-line message naming the culprit (without the
  * "wsmanctl: " prefix and without the usage hint) and *out freed and zeroed. When out->help is set, print

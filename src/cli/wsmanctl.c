@@ -18,13 +18,16 @@
  * SPDX-License-Identifier: MIT
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -485,6 +488,48 @@ static int run_helpmsg(const struct cli_opts *o)
 
 /* ---- many hosts ---- */
 
+/* The open-file limit after fit_open_file_limit (0: unknown or unlimited), and how many workers fit in it. */
+static unsigned long long fd_limit;
+static size_t workers_fit = SIZE_MAX;
+
+/* Descriptors open now: /proc/self/fd's entries but the one reading it; 3 when that cannot be read. */
+static unsigned long long open_descriptors(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    unsigned long long n = 0;
+
+    if (!d)
+        return 3;
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n ? n - 1 : 0;
+}
+
+/* At start: the soft open-file limit goes up to the hard one (quietly left as it is when that is refused),
+ * and the worker pool is sized to what then fits (args.h: CLI_FDS_PER_WORKER, CLI_FD_RESERVE). Each worker
+ * holds a connection and libcurl's own descriptors; a pool that outgrows the limit makes hosts fail with
+ * "Too many open files" for no fault of theirs. */
+static void fit_open_file_limit(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl))
+        return;
+    if (rl.rlim_cur != rl.rlim_max) {
+        struct rlimit raised = rl;
+        raised.rlim_cur = rl.rlim_max;
+        if (!setrlimit(RLIMIT_NOFILE, &raised))
+            rl = raised;
+    }
+    if (rl.rlim_cur == RLIM_INFINITY)
+        return;
+    fd_limit = (unsigned long long)rl.rlim_cur;
+    workers_fit = cli_workers_for_fd_limit(fd_limit, open_descriptors());
+}
+
 struct pool {
     struct job *jobs;
     size_t count, next, done, failed;
@@ -565,9 +610,17 @@ static int run_many(const struct cli_opts *o)
 {
     struct pool p = {0};
     size_t nthreads = o->remote_count < (size_t)o->concurrency ? o->remote_count : (size_t)o->concurrency;
-    pthread_t *threads = calloc(nthreads, sizeof(*threads));
+    pthread_t *threads;
     size_t started = 0, never_run;
     int status;
+
+    if (nthreads > workers_fit) {
+        if (!o->quiet)
+            fprintf(stderr, "wsmanctl: -concurrency %d lowered to %zu to fit the open-file limit (%llu)\n",
+                    o->concurrency, workers_fit, fd_limit);
+        nthreads = workers_fit;
+    }
+    threads = calloc(nthreads, sizeof(*threads));
 
     p.jobs = calloc(o->remote_count, sizeof(*p.jobs));
     if (!threads || !p.jobs) {
@@ -675,6 +728,7 @@ int main(int argc, char **argv)
         cli_opts_free(&o);
         return CLI_EXIT_USAGE;
     }
+    fit_open_file_limit();
 
     watchdog_op = o.op;
     memset(&default_action, 0, sizeof(default_action));

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifdef _WIN32
@@ -35,6 +36,7 @@
 #else
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 /* O_NONBLOCK: a FIFO planted at the path must not hang the caller. */
 #define OPEN_FLAGS (O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
 #endif
@@ -812,6 +814,17 @@ static int32_t read_file(const char *path, char **out, size_t *out_len, int *mis
             *missing = 1;
             return WSM_S_OK;
         }
+        if (wsm_errno_is_fd_exhaustion(err)) {
+            /* Out of descriptors: not a problem of the file, and not "corrupted". */
+            char why[128], *name = printable(path);
+            int32_t hr = WSM_E_OUTOFMEMORY;
+            if (name)
+                hr = wsm_fail(detail, WSM_E_TOO_MANY_OPEN_FILES, "%s: cannot open the file: %s; %s.", name,
+                              errno_text(err, errbuf, sizeof(errbuf)),
+                              wsm_fd_exhaustion_text(err, why, sizeof(why)));
+            free(name);
+            return hr;
+        }
         return parse_fail(&p, "cannot open the file: %s.", errno_text(err, errbuf, sizeof(errbuf)));
     }
     if (fstat(fd, &st) < 0) {
@@ -963,9 +976,172 @@ char *wsm_client_config_user_path(void)
     return path;
 }
 
+/* ---- loading, read once per process ----
+ *
+ * The files are read and parsed once per process, not once per session: a program that opens thousands of
+ * sessions (wsmanctl -hosts:) would otherwise open and parse them thousands of times, and each open needs a
+ * file descriptor. The rule: a load gives a copy of the configuration the last successful read produced
+ * when the same files would be read and none of them changed. "The same files": the same list of paths,
+ * computed afresh at each load from WSMAUTO_CLIENT_CONFIG, XDG_CONFIG_HOME and HOME, so changing those
+ * variables takes effect at the next session as before. "Changed": stat() (which needs no descriptor) gives
+ * another device, inode, size, modification or status-change time, or the file appeared or went away.
+ * Failures are not cached (the next load reads the files again), and neither is a read of a file whose
+ * status changed less than RACY_NS before it was looked at: file times are as coarse as the kernel's clock
+ * tick, so a same-size rewrite within the tick would otherwise look unchanged. One mutex guards the cache;
+ * the files are read outside it. */
+
+#define RACY_NS 100000000LL /* 100 ms */
+#define MAX_CONFIG_FILES 2
+
+struct file_stamp {
+    int state; /* 0: exists (the fields below); else the errno of stat() (ENOENT: does not exist) */
+    unsigned long long dev, ino, size, rdev;
+    long long mtime_s, mtime_ns, ctime_s, ctime_ns;
+};
+
+static struct {
+    int valid;
+    int named; /* WSMAUTO_CLIENT_CONFIG named the file (a missing one is an error then) */
+    size_t n;
+    char *paths[MAX_CONFIG_FILES];
+    struct file_stamp stamps[MAX_CONFIG_FILES];
+    struct wsm_client_config cfg;
+    unsigned long reads;
+} cache;
+
+#ifdef _WIN32
+static SRWLOCK cache_lock = SRWLOCK_INIT;
+static void cache_take(void)
+{
+    AcquireSRWLockExclusive(&cache_lock);
+}
+static void cache_give(void)
+{
+    ReleaseSRWLockExclusive(&cache_lock);
+}
+#else
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static void cache_take(void)
+{
+    pthread_mutex_lock(&cache_lock);
+}
+static void cache_give(void)
+{
+    pthread_mutex_unlock(&cache_lock);
+}
+#endif
+
+static int racy_time(long long s, long long ns, long long now_s, long long now_ns)
+{
+    /* Long ago, or in the future (a clock set back, utime()): not racy. A later change sets the status-change
+     * time to the clock's now, which differs from a time in the future. */
+    if (now_s - s > 1 || now_s < s)
+        return 0;
+    return (now_s - s) * 1000000000LL + (now_ns - ns) < RACY_NS;
+}
+
+/* The stamp of path; 1 when its status changed too recently to trust it (see RACY_NS). */
+static int stamp_of(const char *path, struct file_stamp *f)
+{
+    struct stat st;
+    long long now_s, now_ns;
+
+    memset(f, 0, sizeof(*f));
+    if (stat(path, &st) < 0) {
+        f->state = errno ? errno : EIO;
+        return 0;
+    }
+    f->dev = (unsigned long long)st.st_dev;
+    f->ino = (unsigned long long)st.st_ino;
+    f->size = (unsigned long long)st.st_size;
+    f->rdev = (unsigned long long)st.st_rdev;
+    f->mtime_s = (long long)st.st_mtime;
+    f->ctime_s = (long long)st.st_ctime;
+#ifdef _WIN32
+    now_s = (long long)time(NULL);
+    now_ns = 0;
+#else
+    struct timespec now;
+    f->mtime_ns = (long long)st.st_mtim.tv_nsec;
+    f->ctime_ns = (long long)st.st_ctim.tv_nsec;
+    clock_gettime(CLOCK_REALTIME, &now);
+    now_s = (long long)now.tv_sec;
+    now_ns = (long long)now.tv_nsec;
+#endif
+    return racy_time(f->ctime_s, f->ctime_ns, now_s, now_ns) ||
+           racy_time(f->mtime_s, f->mtime_ns, now_s, now_ns);
+}
+
+static int same_stamp(const struct file_stamp *a, const struct file_stamp *b)
+{
+    return a->state == b->state && a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+           a->rdev == b->rdev && a->mtime_s == b->mtime_s && a->mtime_ns == b->mtime_ns &&
+           a->ctime_s == b->ctime_s && a->ctime_ns == b->ctime_ns;
+}
+
+/* Under cache_lock: the cache holds the result of reading these files as they are now. */
+static int cache_matches(int named, size_t n, char *const *paths, const struct file_stamp *stamps)
+{
+    if (!cache.valid || cache.named != named || cache.n != n)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(cache.paths[i], paths[i]) || !same_stamp(&cache.stamps[i], &stamps[i]))
+            return 0;
+    }
+    return 1;
+}
+
+/* Under cache_lock: forgets the cached configuration. */
+static void cache_clear(void)
+{
+    for (size_t i = 0; i < cache.n; i++)
+        free(cache.paths[i]);
+    wsm_client_config_free(&cache.cfg);
+    cache.valid = 0;
+    cache.n = 0;
+}
+
+/* Under cache_lock: remembers cfg (copied) as the result of reading these files (nothing when out of
+ * memory). */
+static void cache_store(int named, size_t n, char *const *paths, const struct file_stamp *stamps,
+                        const struct wsm_client_config *cfg)
+{
+    struct wsm_client_config copy;
+
+    cache_clear();
+    if (wsm_client_config_copy(&copy, cfg))
+        return;
+    for (size_t i = 0; i < n; i++) {
+        if (!(cache.paths[i] = wsm_strdup(paths[i]))) {
+            for (size_t j = 0; j < i; j++)
+                free(cache.paths[j]);
+            wsm_client_config_free(&copy);
+            return;
+        }
+        cache.stamps[i] = stamps[i];
+    }
+    cache.n = n;
+    cache.named = named;
+    cache.cfg = copy;
+    cache.valid = 1;
+}
+
+unsigned long wsm_client_config_reads(void)
+{
+    unsigned long n;
+    cache_take();
+    n = cache.reads;
+    cache_give();
+    return n;
+}
+
 int32_t wsm_client_config_load(struct wsm_client_config *c, char **detail)
 {
     struct wsm_client_config work;
+    struct file_stamp stamps[MAX_CONFIG_FILES];
+    char *paths[MAX_CONFIG_FILES] = {NULL, NULL};
+    size_t n = 0;
+    int named, racy = 0;
     int32_t hr = WSM_S_OK;
 
     if (detail)
@@ -973,22 +1149,46 @@ int32_t wsm_client_config_load(struct wsm_client_config *c, char **detail)
     if (!c)
         return wsm_fail(detail, WSM_E_INVALIDARG, "No configuration was given to load into.");
     wsm_client_config_defaults(&work);
+    /* The files this load reads: $WSMAUTO_CLIENT_CONFIG alone, else the system file and the user file. */
     const char *env = secure_getenv(WSM_CLIENT_CONFIG_ENV);
+    named = env != NULL;
     if (env) {
-        /* Named explicitly, so a missing file is a mistake worth reporting
-         * rather than a silent fall-back to the defaults. */
-        if (*env)
-            hr = wsm_client_config_apply_file(&work, env, 0, detail);
+        if (*env && !(paths[n++] = wsm_strdup(env)))
+            hr = WSM_E_OUTOFMEMORY;
     } else {
-        char *user = NULL, *sys = system_path();
-        hr = sys ? wsm_client_config_apply_file(&work, sys, 1, detail) : WSM_E_OUTOFMEMORY;
-        if (!hr)
-            hr = user_path(&user);
-        if (!hr && user)
-            hr = wsm_client_config_apply_file(&work, user, 1, detail);
-        free(user);
-        free(sys);
+        if (!(paths[n++] = system_path()))
+            hr = WSM_E_OUTOFMEMORY;
+        if (!hr && !(hr = user_path(&paths[n])) && paths[n])
+            n++;
     }
+    for (size_t i = 0; !hr && i < n; i++)
+        racy |= stamp_of(paths[i], &stamps[i]);
+    if (!hr) {
+        cache_take();
+        if (cache_matches(named, n, paths, stamps)) {
+            wsm_client_config_free(&work);
+            hr = wsm_client_config_copy(&work, &cache.cfg);
+            cache_give();
+            if (!hr)
+                goto done;
+            wsm_client_config_defaults(&work);
+        } else {
+            cache.reads++;
+            cache_give();
+        }
+    }
+    /* Named explicitly, WSMAUTO_CLIENT_CONFIG's file must exist: a missing file is a mistake worth
+     * reporting rather than a silent fall-back to the defaults. The system and user files are optional. */
+    for (size_t i = 0; !hr && i < n; i++)
+        hr = wsm_client_config_apply_file(&work, paths[i], !named, detail);
+    if (!hr && !racy) {
+        cache_take();
+        cache_store(named, n, paths, stamps, &work);
+        cache_give();
+    }
+done:
+    for (size_t i = 0; i < n; i++)
+        free(paths[i]);
     if (hr) {
         wsm_client_config_free(&work);
         wsm_client_config_defaults(c);

@@ -48,8 +48,14 @@ int32_t wsm_client_config_copy(struct wsm_client_config *dst, const struct wsm_c
  * explicitly), otherwise the system file and then the per-user file, both
  * optional. *c is overwritten (not freed first). On error *c holds the
  * defaults. Errors: ERROR_WSMAN_CONFIG_CORRUPTED ("path:line: what"),
- * WSM_E_OUTOFMEMORY. */
+ * WSM_E_TOO_MANY_OPEN_FILES (no descriptor to open a file with),
+ * WSM_E_OUTOFMEMORY. Thread-safe; the files are read once per process and
+ * the result copied while they stay the same (see wsm_client_config_reads). */
 int32_t wsm_client_config_load(struct wsm_client_config *c, char **detail);
+/* How many times wsm_client_config_load read the files rather than copying its cache (for tests): the files
+ * are read once per process, and again only when other files would be read or one of them changed (the rule
+ * is in clientcfg.c and docs/client-config.md). */
+unsigned long wsm_client_config_reads(void);
 /* Applies one file on top of *c (a missing file is fine when missing_ok).
  * All or nothing: on error *c is unchanged. */
 int32_t wsm_client_config_apply_file(struct wsm_client_config *c, const char *path, int missing_ok,

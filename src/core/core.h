@@ -35,6 +35,9 @@
 #define WSM_E_NOTIMPL ((int32_t)0x80004001u)
 #define WSM_E_FAIL ((int32_t)0x80004005u)
 #define WSM_E_ACCESSDENIED ((int32_t)0x80070005u)
+/* HRESULT_FROM_WIN32(ERROR_TOO_MANY_OPEN_FILES): a file or socket could not be opened because the process (or
+ * the system) is out of file descriptors (EMFILE, ENFILE). Never reported as an unreachable host. */
+#define WSM_E_TOO_MANY_OPEN_FILES ((int32_t)0x80070004u)
 
 /* ---- errors.c: the one table of error names and texts ---- */
 

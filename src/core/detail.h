@@ -32,6 +32,13 @@ const char *wsm_quote_into(char *out, size_t size, const char *s, size_t n);
 int32_t wsm_fail(char **detail, int32_t code, const char *fmt, ...)
     __attribute__((format(WSM_PRINTF, 3, 4)));
 
+/* EMFILE or ENFILE: a descriptor could not be had (a file, a socket), reported as WSM_E_TOO_MANY_OPEN_FILES
+ * and never as an unreachable host or a corrupted file. */
+int wsm_errno_is_fd_exhaustion(int err);
+/* The words for that, into buf: "the process has reached its open-file limit (RLIMIT_NOFILE, now 1024)" for
+ * EMFILE, "the system has reached its limit of open files" for ENFILE. */
+const char *wsm_fd_exhaustion_text(int err, char *buf, size_t size);
+
 /* errors.c: 0 when the message table is strictly sorted by code (its
  * lookups use bsearch), else the index of the first entry out of order. */
 size_t wsm_error_texts_unsorted(void);

@@ -30,6 +30,8 @@
 #endif
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -98,6 +100,7 @@ struct wsm_transport {
     int32_t hook_hr;              /* the hook failed: the transfer was aborted with this */
     char *hook_detail;
     int socket_opened; /* a socket was opened since the last request started going out */
+    int socket_errno;  /* EMFILE/ENFILE: a socket of the request in progress could not be had (0: none) */
     int new_connection;
     /* Of the response in progress. */
     char **www;
@@ -465,6 +468,19 @@ static int on_progress(void *userp, curl_off_t dltotal, curl_off_t dlnow, curl_o
     return cancel_pending(userp) ? 1 : 0;
 }
 
+/* Opens a socket as libcurl would, noting when there is no descriptor left for it: libcurl reports that as
+ * CURLE_COULDNT_CONNECT without the errno, which must not be mistaken for an unreachable host. */
+static curl_socket_t on_open_socket(void *userp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    struct wsm_transport *t = userp;
+    curl_socket_t fd = socket(a->family, a->socktype, a->protocol);
+
+    (void)purpose;
+    if (fd == CURL_SOCKET_BAD && wsm_errno_is_fd_exhaustion(errno))
+        t->socket_errno = errno;
+    return fd;
+}
+
 /* Track the transport's open sockets for on_header(). */
 static int on_sockopt(void *userp, curl_socket_t fd, curlsocktype purpose)
 {
@@ -728,6 +744,8 @@ static int32_t setup_handle(struct wsm_transport *t, char **detail)
     SET(CURLOPT_POST, 1L);
     SET(CURLOPT_SOCKOPTFUNCTION, on_sockopt);
     SET(CURLOPT_SOCKOPTDATA, t);
+    SET(CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+    SET(CURLOPT_OPENSOCKETDATA, t);
     SET(CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
     SET(CURLOPT_CLOSESOCKETDATA, t);
     SET(CURLOPT_PREREQFUNCTION, on_prereq);
@@ -939,6 +957,29 @@ static int header_rejected(const struct wsm_transport *t, CURLcode rc)
     return curl_easy_getinfo(t->curl, CURLINFO_REQUEST_SIZE, &sent) == CURLE_OK && sent > 0;
 }
 
+/* EMFILE or ENFILE when the request failed for want of a file descriptor, else 0: our socket callback saw
+ * it, or libcurl's errno says so, or (for the failures libcurl reports without an errno: its resolver
+ * thread's socket pair, the CA file or CRL it could not open) no descriptor can be had right now. */
+static int descriptor_shortage(struct wsm_transport *t, CURLcode rc)
+{
+    long os_errno = 0;
+    int fd;
+
+    if (t->socket_errno)
+        return t->socket_errno;
+    if (curl_easy_getinfo(t->curl, CURLINFO_OS_ERRNO, &os_errno) == CURLE_OK &&
+        wsm_errno_is_fd_exhaustion((int)os_errno))
+        return (int)os_errno;
+    if (rc != CURLE_COULDNT_CONNECT && rc != CURLE_COULDNT_RESOLVE_HOST &&
+        rc != CURLE_COULDNT_RESOLVE_PROXY && rc != CURLE_SSL_CACERT_BADFILE && rc != CURLE_SSL_CRL_BADFILE)
+        return 0;
+    if ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0) {
+        close(fd);
+        return 0;
+    }
+    return wsm_errno_is_fd_exhaustion(errno) ? errno : 0;
+}
+
 static int32_t map_failure(struct wsm_transport *t, CURLcode rc, char **detail)
 {
     struct wsm_clean_text ch, ce, cf;
@@ -964,6 +1005,14 @@ static int32_t map_failure(struct wsm_transport *t, CURLcode rc, char **detail)
             "one), more than the limit of %u bytes for one header line; the reply was not used and the "
             "connection was closed.",
             host, (unsigned)CURL_MAX_HTTP_HEADER, (unsigned)WSM_MAX_HEADER_LINE);
+    int fd_err = descriptor_shortage(t, rc);
+    if (fd_err) {
+        char limit[128];
+        return wsm_fail(detail, WSM_E_TOO_MANY_OPEN_FILES,
+                        "Cannot connect to \"%s\": too many open files: %s; the host itself may be fine "
+                        "(%s).",
+                        host, wsm_fd_exhaustion_text(fd_err, limit, sizeof(limit)), why);
+    }
     switch (rc) {
     case CURLE_OUT_OF_MEMORY:
         return WSM_E_OUTOFMEMORY;
@@ -1204,6 +1253,7 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
     t->errbuf[0] = '\0';
     t->hook_hr = WSM_S_OK;
     t->new_connection = 0;
+    t->socket_errno = 0;
     t->connection_close = 0;
     t->header_bytes = 0;
     t->header_overflow = 0;

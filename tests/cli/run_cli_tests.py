@@ -14,6 +14,7 @@ Prints "cli: N passed, N failed" and exits non-zero when anything failed.
 import os
 import pty
 import re
+import resource
 import select
 import shutil
 import signal
@@ -84,8 +85,11 @@ class Server:
         self.proc.wait(timeout=30)
 
 
-def run(args, env, stdin_data=None, timeout=HANG_GUARD):
-    p = subprocess.run([WSMANCTL, *args], input=stdin_data, capture_output=True, env=env, timeout=timeout)
+def run(args, env, stdin_data=None, timeout=HANG_GUARD, nofile=None):
+    """nofile: (soft, hard) open-file limit (RLIMIT_NOFILE) for wsmanctl."""
+    limit = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, nofile)) if nofile else None
+    p = subprocess.run([WSMANCTL, *args], input=stdin_data, capture_output=True, env=env, timeout=timeout,
+                       preexec_fn=limit)
     err = p.stderr.decode("utf-8", "replace")
     watch(args, err)
     return p.returncode, p.stdout.decode("utf-8", "replace"), err
@@ -163,6 +167,7 @@ def main():
         cli_words_tests(a, cred, env, strict_conf)
         tls_tests(tls, wrongcn, cred[:-1], env, work)
         fanout_tests(a, b, cred, env, work)
+        fd_limit_tests(a, b, cred, env, work)
         exec_tests(a, ra, cred, env, work)
         tty_tests(a, ra, cred, env)
         interrupt_tests(a, cred, env, work)
@@ -558,6 +563,44 @@ def fanout_tests(a, b, cred, env, work):
     rc, out, err = run(["identify"] + cred + many, env)
     check("fan-out over 40 connections", rc == 0 and "40 hosts: 40 succeeded, 0 failed" in err and
           out.count("IdentifyResponse") == 40, err)
+    check("fan-out within the open-file limit: no note about it", "open-file limit" not in err, err)
+
+
+CAP_NOTE = re.compile(r"^wsmanctl: -concurrency 1000 lowered to (\d+) to fit the open-file limit \((\d+)\)$", re.M)
+
+
+def fd_limit_tests(a, b, cred, env, work):
+    """Issue 18: the worker pool fits the open-file limit. 200 hosts (the two servers, each as 127.0.0.1 and as
+    localhost) with -concurrency:1000 under a soft and hard limit of 64 descriptors: every host succeeds, none
+    fails with "Too many open files" or as unreachable, and one note says that -concurrency was lowered."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 64:
+        check("open-file limit: the hard limit allows 64 descriptors", False, f"hard limit {hard}")
+        return
+    urls = [a.url(), a.url("localhost"), b.url(), b.url("localhost")]
+    hf = os.path.join(work, "hosts-200")
+    with open(hf, "w") as f:
+        f.write("".join(urls[i % len(urls)] + "\n" for i in range(200)))
+    rc, out, err = run(["identify", "-hosts:" + hf, "-concurrency:1000"] + cred, env, nofile=(64, 64))
+    notes = CAP_NOTE.findall(err)
+    check("open-file limit 64: 200 hosts all succeed", rc == 0 and "200 hosts: 200 succeeded, 0 failed" in err and
+          out.count("IdentifyResponse") == 200, err[-2000:])
+    check("open-file limit 64: no host fails for want of descriptors or as unreachable",
+          "Too many open files" not in err and "too many open files" not in err and "0x80070004" not in err and
+          "0x80338012" not in err, err[-2000:])
+    check("open-file limit 64: one note that -concurrency was lowered, naming the limit",
+          len(notes) == 1 and notes[0][1] == "64" and 1 <= int(notes[0][0]) < 64 // 3, err[:2000])
+    check("open-file limit 64: the note comes before any host's output",
+          err.startswith("wsmanctl: -concurrency 1000 lowered"), err[:300])
+    rc, out, err = run(["identify", "-hosts:" + hf, "-concurrency:1000", "-quiet"] + cred, env, nofile=(64, 64))
+    check("open-file limit 64 with -quiet: no note, every host succeeds", rc == 0 and not err and
+          out.count("IdentifyResponse") == 200, err[-2000:])
+    # A soft limit of 64 below a hard one with room for 200 workers: raised, so nothing is lowered.
+    if hard == resource.RLIM_INFINITY or hard >= 64 + 200 * 8 + 64:
+        rc, out, err = run(["identify", "-hosts:" + hf, "-concurrency:200"] + cred, env, nofile=(64, hard))
+        check("soft limit 64 raised to the hard limit: 200 at once, no note",
+              rc == 0 and "200 hosts: 200 succeeded, 0 failed" in err and "open-file limit" not in err,
+              err[-2000:])
 
 
 def exec_tests(a, ra, cred, env, work):
