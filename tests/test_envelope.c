@@ -154,6 +154,37 @@ static char *canonical_golden(const char *name)
     return canonical(doc);
 }
 
+/* wsm_build_request writes most requests directly: its bytes must be exactly those of the libxml2 tree
+ * path (wsm_build_request_tree) for the same request and MessageID. */
+#define check_same_as_tree(name, req) check_same_as_tree_(__LINE__, name, req)
+static void check_same_as_tree_(int line, const char *name, const struct wsm_request *req)
+{
+    struct wsm_request same = *req;
+    char *out = NULL, *id = NULL, *detail = NULL, *tout = NULL, *tid = NULL, *tdetail = NULL;
+    size_t len = 0, tlen = 0;
+    int32_t hr = wsm_build_request(req, &out, &len, &id, &detail);
+
+    if (!hr && req->op != WSM_OP_IDENTIFY)
+        same.message_id = id;
+    int32_t thr = wsm_build_request_tree(&same, &tout, &tlen, &tid, &tdetail);
+    test_check(hr == thr, __FILE__, line, "%s: hr 0x%08" PRIx32 " as the tree path's 0x%08" PRIx32, name,
+               (uint32_t)hr, (uint32_t)thr);
+    test_check((!detail && !tdetail) || (detail && tdetail && !strcmp(detail, tdetail)), __FILE__, line,
+               "%s: detail \"%s\" as the tree path's \"%s\"", name, detail ? detail : "(none)",
+               tdetail ? tdetail : "(none)");
+    test_check(len == tlen && (!len || (out && tout && !memcmp(out, tout, len))), __FILE__, line,
+               "%s: the same bytes as the tree path\n got: %.*s\nwant: %.*s", name, (int)len, out ? out : "",
+               (int)tlen, tout ? tout : "");
+    test_check((!id && !tid) || (id && tid && !strcmp(id, tid)), __FILE__, line, "%s: the same MessageID",
+               name);
+    free(out);
+    free(id);
+    free(detail);
+    free(tout);
+    free(tid);
+    free(tdetail);
+}
+
 /* Builds req, checks the output is compact UTF-8 without a declaration,
  * carries a well-formed MessageID, and matches the golden file. */
 #define check_golden(name, req) check_golden_(__LINE__, name, req)
@@ -187,6 +218,7 @@ static void check_golden_(int line, const char *name, const struct wsm_request *
         free(tag);
     }
 
+    check_same_as_tree_(line, name, req);
     char *got = canonical_bytes(out, len), *want = canonical_golden(name);
     test_check(got && want && !strcmp(got, want), __FILE__, line,
                "%s: differs from the golden file\n got: %s\nwant: %s", name, got ? got : "(unparsable)",
@@ -217,6 +249,7 @@ static void check_error_(int line, const struct wsm_request *req, int32_t expect
     }
     free(detail);
 
+    check_same_as_tree_(line, "error", req);
     /* The same failure without a detail pointer must not crash. */
     hr = wsm_build_request(req, &out, &len, NULL, NULL);
     test_check(hr == expected, __FILE__, line, "same hr without a detail pointer");
@@ -938,6 +971,117 @@ static void test_errors(void)
     wsm_locator_free(empty);
 }
 
+/* The directly written requests against the tree path, with every character that escapes differently in
+ * text and in attributes, non-ASCII everywhere, and each optional part on and off. */
+static void test_direct_writer(void)
+{
+    static const char *const odd = "a&b<c>d\"e'f\tg\nh\ri \xC3\xA9\xE2\x82\xAC\xF0\x9D\x84\x9E]]>&amp;";
+    static const enum wsm_op ops[] = {WSM_OP_GET, WSM_OP_DELETE, WSM_OP_ENUMERATE, WSM_OP_PULL,
+                                      WSM_OP_RELEASE};
+    static const uint32_t timeouts[] = {0, 1, 999, 1000, 60000, 4294967295u};
+    struct wsm_locator *plain = locator("wmicimv2/Win32_Service");
+    struct wsm_locator *full = locator("wmicimv2/Win32_Service?Name=winrm+Other=+Odd=a<b&c\"d");
+    char name[64];
+
+    ok_hr(WSM_S_OK, wsm_locator_add_selector(full, odd, odd, NULL));
+    option(full, odd, odd, 1, odd);
+    option(full, "nil", NULL, 0, NULL);
+    option(full, "empty", "", 1, NULL);
+    option(full, "typed", "5", 0, "xs:int");
+    fragment(full, odd, odd);
+    full->must_understand_options = 1;
+
+    for (size_t o = 0; o < sizeof ops / sizeof *ops; o++) {
+        for (int variant = 0; variant < 4; variant++) {
+            struct wsm_request req = request(ops[o], variant & 1 ? full : plain);
+            req.context = CONTEXT;
+            req.timeout_ms = timeouts[(o + (size_t)variant) % (sizeof timeouts / sizeof *timeouts)];
+            req.max_elements = variant & 2 ? 20 : 0;
+            req.max_envelope_size = variant & 2 ? 4294967295u : 153600;
+            if (variant & 2) {
+                req.locale = odd;
+                req.session_id = odd;
+                req.message_id = "uuid:a&b<c>\xC3\xA9";
+            }
+            snprintf(name, sizeof name, "op %d variant %d", (int)ops[o], variant);
+            check_same_as_tree(name, &req);
+            req.utf16 = 1;
+            check_same_as_tree(name, &req);
+        }
+    }
+    struct wsm_request req = request(WSM_OP_IDENTIFY, NULL);
+    check_same_as_tree("identify", &req);
+    req.utf16 = 1;
+    check_same_as_tree("identify utf16", &req);
+
+    /* Enumerate: every flag combination the checks accept, without a filter and with a WQL one. */
+    for (uint32_t flags = 0; flags <= WSM_ENUM_FLAGS_KNOWN; flags++) {
+        if (flags & ~(uint32_t)WSM_ENUM_FLAGS_KNOWN)
+            continue;
+        for (int variant = 0; variant < 4; variant++) {
+            req = request(WSM_OP_ENUMERATE, variant & 1 ? full : plain);
+            req.enum_flags = flags;
+            req.max_elements = variant & 1 ? 100 : 0;
+            if (variant & 2) {
+                req.dialect = variant & 1 ? "http://schemas.microsoft.com/wbem/wsman/1/wql" : WSM_DIALECT_WQL;
+                req.filter = "SELECT * FROM Win32_Service WHERE Name = 'a&b<c>\"\r\n\t\xC3\xA9'";
+            } else if (variant & 1) {
+                req.dialect = WSM_DIALECT_WQL;
+                req.filter = " \t"; /* blank: no filter */
+            }
+            snprintf(name, sizeof name, "enumerate flags 0x%" PRIX32 " variant %d", flags, variant);
+            check_same_as_tree(name, &req);
+        }
+    }
+    wsm_locator_free(plain);
+    wsm_locator_free(full);
+}
+
+/* Requests in a row: each one is the same as a freshly built one; nothing of one (selectors, options, fragment,
+ * body, MessageID) is in the next. */
+static void test_requests_in_a_row(void)
+{
+    struct wsm_locator *a = locator("wmicimv2/Win32_Service?Name=FirstSelector");
+    struct wsm_locator *b = locator("wmicimv2/Win32_Process");
+    char *first = NULL, *again = NULL, *other = NULL, *id1 = NULL, *id2 = NULL;
+    size_t len;
+
+    option(a, "FirstOption", "1", 1, NULL);
+    fragment(a, "FirstFragment", NULL);
+    struct wsm_request ra = request(WSM_OP_GET, a), rb = request(WSM_OP_GET, b);
+    ra.session_id = SESSION;
+    ra.timeout_ms = 60000;
+    for (int round = 0; round < 3; round++) {
+        check_same_as_tree("first", &ra);
+        check_same_as_tree("second", &rb);
+    }
+    ok_hr(WSM_S_OK, wsm_build_request(&ra, &first, &len, &id1, NULL));
+    ok_hr(WSM_S_OK, wsm_build_request(&rb, &other, &len, &id2, NULL));
+    ok(first && other && id1 && id2 && strcmp(id1, id2), "two requests, two MessageIDs");
+    ok(other && !strstr(other, "First") && !strstr(other, SESSION) && !strstr(other, "OperationTimeout") &&
+           !strstr(other, id1 ? id1 : "-"),
+       "the second request carries nothing of the first");
+    ok(other && strstr(other, "Win32_Process") && !strstr(other, "SelectorSet"), "the second request is its own");
+    ok_hr(WSM_S_OK, wsm_build_request(&ra, &again, &len, NULL, NULL));
+    ok(again && id1 && !strstr(again, id1) && !strstr(again, "Win32_Process"),
+       "the first again: a new MessageID, nothing of the second");
+
+    /* Pull after Pull: the other context and batch size. */
+    struct wsm_request p1 = request(WSM_OP_PULL, a), p2 = request(WSM_OP_PULL, a);
+    p1.context = "uuid:context-one";
+    p1.max_elements = 20;
+    p2.context = "uuid:context-two";
+    check_same_as_tree("pull one", &p1);
+    check_same_as_tree("pull two", &p2);
+    free(first);
+    free(again);
+    free(other);
+    free(id1);
+    free(id2);
+    wsm_locator_free(a);
+    wsm_locator_free(b);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -961,6 +1105,8 @@ int main(int argc, char **argv)
     test_utf16();
     test_body_details();
     test_errors();
+    test_direct_writer();
+    test_requests_in_a_row();
 
     xmlCleanupParser();
     return test_summary("envelope");

@@ -1,7 +1,9 @@
 /*
  * Request envelopes (protocol fact sheet section 2), built with the libxml2
  * tree API so that every caller-supplied string is escaped by the
- * serialiser and never spliced into markup. Caller XML (Put/Create/Invoke
+ * serialiser and never spliced into markup (requests without caller XML are
+ * written by the direct writer at the end of this file, which escapes every
+ * value the same way, byte for byte). Caller XML (Put/Create/Invoke
  * bodies, filter XML) is parsed by wsm_xml_parse (xmlsafe.h), which refuses
  * DTDs before any entity declaration is read, then moved into the envelope.
  *
@@ -44,9 +46,18 @@ void wsm_new_uuid(char out[WSM_UUID_SIZE])
     }
     b[6] = (unsigned char)((b[6] & 0x0F) | 0x40); /* version 4 */
     b[8] = (unsigned char)((b[8] & 0x3F) | 0x80); /* RFC 4122 variant */
-    snprintf(out, WSM_UUID_SIZE, "uuid:%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-%02X%02X%02X%02X%02X%02X",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-             b[15]);
+    /* "uuid:%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-%02X%02X%02X%02X%02X%02X", without snprintf's cost */
+    static const char hex[] = "0123456789ABCDEF";
+    char *o = out;
+    memcpy(o, "uuid:", 5);
+    o += 5;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *o++ = '-';
+        *o++ = hex[b[i] >> 4];
+        *o++ = hex[b[i] & 0x0F];
+    }
+    *o = '\0';
 }
 
 char *wsm_duration(uint32_t ms)
@@ -139,6 +150,10 @@ static int32_t check_text(const char *s, const char *what, char **detail)
     size_t len = s ? strlen(s) : 0;
     for (size_t i = 0; i < len;) {
         uint32_t c;
+        if ((unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x80) {
+            i++; /* printable ASCII: always an XML character */
+            continue;
+        }
         size_t n = utf8_decode((const unsigned char *)s + i, len - i, &c);
         if (!n || !is_xml_char(c))
             return wsm_fail(detail, WSM_E_INVALIDARG,
@@ -1123,8 +1138,8 @@ static int32_t serialize(xmlDocPtr doc, int utf16, char **out, size_t *out_len)
     return hr;
 }
 
-int32_t wsm_build_request(const struct wsm_request *req, char **out, size_t *out_len, char **message_id,
-                          char **detail)
+int32_t wsm_build_request_tree(const struct wsm_request *req, char **out, size_t *out_len, char **message_id,
+                               char **detail)
 {
     struct builder bld = {.req = req, .detail = detail};
     char generated[WSM_UUID_SIZE];
@@ -1203,6 +1218,402 @@ int32_t wsm_build_request(const struct wsm_request *req, char **out, size_t *out
             free(*message_id);
             *message_id = NULL;
         }
+    }
+    return hr;
+}
+
+/* ---- the direct writer ----
+ *
+ * The requests that carry no caller XML (Identify, Get, Delete, Pull, Release, and Enumerate without a filter
+ * or with a WQL one: what a session sends over and over) are written straight as text, with the bytes
+ * libxml2's serialiser gives the same tree (wsm_build_request_tree, which the tests compare with): text
+ * escapes & < > and CR (xmlEscapeContent); attribute values & < > " TAB LF CR and, as libxml2 writes them for
+ * a document without a declared encoding, every non-ASCII character as a hexadecimal character reference
+ * (xmlBufAttrSerializeTxtContent). Every value has passed check_request (UTF-8, XML characters) first.
+ * Nothing is kept from one request to the next. */
+
+struct wbuf {
+    char *p;
+    size_t len, cap;
+    int oom;
+};
+
+static void w_put(struct wbuf *b, const char *s, size_t n)
+{
+    if (b->oom || !n)
+        return;
+    if (n > b->cap - b->len) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap - b->len < n) {
+            if (cap > SIZE_MAX / 2) {
+                b->oom = 1;
+                return;
+            }
+            cap *= 2;
+        }
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->oom = 1;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+}
+
+#define W_LIT(b, lit) w_put(b, lit, sizeof(lit) - 1)
+
+static void w_str(struct wbuf *b, const char *s)
+{
+    w_put(b, s, strlen(s));
+}
+
+/* Element text, as xmlEscapeContent writes it. */
+static void w_text(struct wbuf *b, const char *s)
+{
+    const char *run = s;
+    for (; *s; s++) {
+        const char *rep;
+        switch (*s) {
+        case '<':
+            rep = "&lt;";
+            break;
+        case '>':
+            rep = "&gt;";
+            break;
+        case '&':
+            rep = "&amp;";
+            break;
+        case '\r':
+            rep = "&#13;";
+            break;
+        default:
+            continue;
+        }
+        w_put(b, run, (size_t)(s - run));
+        w_str(b, rep);
+        run = s + 1;
+    }
+    w_put(b, run, (size_t)(s - run));
+}
+
+/* ' name="value"', the value as xmlBufAttrSerializeTxtContent writes it (the document has no encoding). */
+static void w_attr(struct wbuf *b, const char *name, const char *value)
+{
+    const unsigned char *u = (const unsigned char *)value, *run = u, *end = u + strlen(value);
+    char ref[16];
+
+    w_put(b, " ", 1);
+    w_str(b, name);
+    w_put(b, "=\"", 2);
+    while (u < end) {
+        const char *rep;
+        size_t n = 1;
+        uint32_t c;
+        switch (*u) {
+        case '\n':
+            rep = "&#10;";
+            break;
+        case '\r':
+            rep = "&#13;";
+            break;
+        case '\t':
+            rep = "&#9;";
+            break;
+        case '"':
+            rep = "&quot;";
+            break;
+        case '<':
+            rep = "&lt;";
+            break;
+        case '>':
+            rep = "&gt;";
+            break;
+        case '&':
+            rep = "&amp;";
+            break;
+        default:
+            if (*u < 0x80) {
+                u++;
+                continue;
+            }
+            if (!(n = utf8_decode(u, (size_t)(end - u), &c)))
+                n = 1, c = *u; /* cannot happen (checked), but libxml2 writes the byte so */
+            snprintf(ref, sizeof ref, "&#x%" PRIX32 ";", c);
+            rep = ref;
+            break;
+        }
+        w_put(b, (const char *)run, (size_t)(u - run));
+        w_str(b, rep);
+        u += n;
+        run = u;
+    }
+    w_put(b, (const char *)run, (size_t)(u - run));
+    w_put(b, "\"", 1);
+}
+
+/* Ends an element opened with "<qname" (and its attributes): ">text</qname>", or "/>" without text. */
+static void w_end(struct wbuf *b, const char *qname, const char *text)
+{
+    if (!text || !*text) {
+        W_LIT(b, "/>");
+        return;
+    }
+    w_put(b, ">", 1);
+    w_text(b, text);
+    W_LIT(b, "</");
+    w_str(b, qname);
+    w_put(b, ">", 1);
+}
+
+/* <qname>text</qname>, or <qname/> */
+static void w_elem(struct wbuf *b, const char *qname, const char *text)
+{
+    w_put(b, "<", 1);
+    w_str(b, qname);
+    w_end(b, qname, text);
+}
+
+#define MU_TRUE " " WSM_PREFIX_SOAP ":mustUnderstand=\"true\""
+#define MU_FALSE " " WSM_PREFIX_SOAP ":mustUnderstand=\"false\""
+#define QA(name) WSM_PREFIX_ADDRESSING ":" name
+#define QW(name) WSM_PREFIX_WSMAN ":" name
+#define QP(name) WSM_PREFIX_MS_WSMAN ":" name
+#define QN(name) WSM_PREFIX_ENUMERATION ":" name
+
+static void w_header(struct wbuf *b, const struct wsm_request *req, const char *action, const char *id)
+{
+    const struct wsm_locator *t = req->target;
+    const char *locale = req->locale && *req->locale ? req->locale : "en-US";
+    char number[32];
+
+    W_LIT(b, "<" WSM_PREFIX_SOAP ":Header>");
+    w_elem(b, QA("To"), req->to);
+    W_LIT(b, "<" QW("ResourceURI") MU_TRUE);
+    w_end(b, QW("ResourceURI"), t->uri);
+    W_LIT(b, "<" QA("ReplyTo") "><" QA("Address") MU_TRUE ">" WSM_URI_ANONYMOUS "</" QA("Address") "></" QA(
+        "ReplyTo") ">");
+    W_LIT(b, "<" QA("Action") MU_TRUE);
+    w_end(b, QA("Action"), action);
+    snprintf(number, sizeof number, "%" PRIu32, req->max_envelope_size);
+    W_LIT(b, "<" QW("MaxEnvelopeSize") MU_TRUE);
+    w_end(b, QW("MaxEnvelopeSize"), number);
+    w_elem(b, QA("MessageID"), id);
+    W_LIT(b, "<" QW("Locale"));
+    w_attr(b, "xml:lang", locale);
+    W_LIT(b, MU_FALSE "/>");
+    W_LIT(b, "<" QP("DataLocale"));
+    w_attr(b, "xml:lang", locale);
+    W_LIT(b, MU_FALSE "/>");
+    if (req->session_id && *req->session_id) {
+        W_LIT(b, "<" QP("SessionId") MU_FALSE);
+        w_end(b, QP("SessionId"), req->session_id);
+    }
+    if (t->n_selectors) {
+        W_LIT(b, "<" QW("SelectorSet") ">");
+        for (size_t i = 0; i < t->n_selectors; i++) {
+            W_LIT(b, "<" QW("Selector"));
+            w_attr(b, "Name", t->selectors[i].name);
+            w_end(b, QW("Selector"), t->selectors[i].value);
+        }
+        W_LIT(b, "</" QW("SelectorSet") ">");
+    }
+    if (t->n_options) {
+        int typed = 0;
+        for (size_t i = 0; i < t->n_options; i++)
+            typed |= t->options[i].type && *t->options[i].type;
+        W_LIT(b, "<" QW("OptionSet") " xmlns:" WSM_PREFIX_XSI "=\"" WSM_NS_XSI "\"");
+        if (typed)
+            W_LIT(b, " xmlns:xs=\"" WSM_NS_XSD "\"");
+        if (t->must_understand_options)
+            W_LIT(b, MU_TRUE);
+        w_put(b, ">", 1);
+        for (size_t i = 0; i < t->n_options; i++) {
+            const struct wsm_option *o = &t->options[i];
+            W_LIT(b, "<" QW("Option"));
+            w_attr(b, "Name", o->name);
+            if (o->must_comply)
+                W_LIT(b, " MustComply=\"true\"");
+            if (o->type && *o->type)
+                w_attr(b, "Type", o->type);
+            if (!o->value)
+                W_LIT(b, " " WSM_PREFIX_XSI ":nil=\"true\"");
+            w_end(b, QW("Option"), o->value);
+        }
+        W_LIT(b, "</" QW("OptionSet") ">");
+    }
+    if (req->timeout_ms) {
+        snprintf(number, sizeof number, "PT%" PRIu32 ".%03" PRIu32 "S", req->timeout_ms / 1000,
+                 req->timeout_ms % 1000); /* wsm_duration, without its allocation */
+        w_elem(b, QW("OperationTimeout"), number);
+    }
+    if ((req->op == WSM_OP_GET || req->op == WSM_OP_PUT) && t->fragment_path && *t->fragment_path) {
+        W_LIT(b, "<" QW("FragmentTransfer") MU_TRUE);
+        w_attr(b, "Dialect",
+               t->fragment_dialect && *t->fragment_dialect ? t->fragment_dialect : WSM_DIALECT_XPATH);
+        w_end(b, QW("FragmentTransfer"), t->fragment_path);
+    }
+    W_LIT(b, "</" WSM_PREFIX_SOAP ":Header>");
+}
+
+static void w_body(struct wbuf *b, const struct wsm_request *req)
+{
+    char number[16];
+
+    switch (req->op) {
+    case WSM_OP_ENUMERATE: {
+        int open = 0; /* the n:Enumerate start tag is closed: it has children */
+#define W_CHILD()                                                                                            \
+    do {                                                                                                     \
+        if (!open)                                                                                           \
+            w_put(b, ">", 1), open = 1;                                                                      \
+    } while (0)
+        W_LIT(b, "<" WSM_PREFIX_SOAP ":Body><" QN("Enumerate"));
+        if (req->max_elements) {
+            snprintf(number, sizeof number, "%" PRIu32, req->max_elements);
+            W_CHILD();
+            W_LIT(b, "<" QW("OptimizeEnumeration") "/>");
+            w_elem(b, QW("MaxElements"), number);
+        }
+        if (req->enum_flags & (WSM_ENUM_RETURN_EPR | WSM_ENUM_RETURN_OBJECT_AND_EPR))
+            W_CHILD();
+        if (req->enum_flags & WSM_ENUM_RETURN_EPR)
+            W_LIT(b, "<" QW("EnumerationMode") ">EnumerateEPR</" QW("EnumerationMode") ">");
+        else if (req->enum_flags & WSM_ENUM_RETURN_OBJECT_AND_EPR)
+            W_LIT(b, "<" QW("EnumerationMode") ">EnumerateObjectAndEPR</" QW("EnumerationMode") ">");
+        if (req->enum_flags & (WSM_ENUM_HIERARCHY_SHALLOW | WSM_ENUM_HIERARCHY_DEEP_BASE_PROPS_ONLY))
+            W_CHILD();
+        if (req->enum_flags & WSM_ENUM_HIERARCHY_SHALLOW)
+            W_LIT(b, "<" WSM_PREFIX_CIMBINDING ":PolymorphismMode>None</" WSM_PREFIX_CIMBINDING
+                     ":PolymorphismMode>");
+        else if (req->enum_flags & WSM_ENUM_HIERARCHY_DEEP_BASE_PROPS_ONLY)
+            W_LIT(b, "<" WSM_PREFIX_CIMBINDING ":PolymorphismMode>ExcludeSubClassProperties</" WSM_PREFIX_CIMBINDING
+                     ":PolymorphismMode>");
+        if (!is_blank(req->filter)) {
+            W_CHILD();
+            W_LIT(b, "<" QW("Filter") " Dialect=\"" WSM_DIALECT_WQL "\"");
+            w_end(b, QW("Filter"), req->filter);
+        }
+#undef W_CHILD
+        if (open)
+            W_LIT(b, "</" QN("Enumerate") "></" WSM_PREFIX_SOAP ":Body>");
+        else
+            W_LIT(b, "/></" WSM_PREFIX_SOAP ":Body>");
+        return;
+    }
+    case WSM_OP_PULL:
+    case WSM_OP_RELEASE:
+        if (req->op == WSM_OP_PULL)
+            W_LIT(b, "<" WSM_PREFIX_SOAP ":Body><" QN("Pull") ">");
+        else
+            W_LIT(b, "<" WSM_PREFIX_SOAP ":Body><" QN("Release") ">");
+        w_elem(b, QN("EnumerationContext"), req->context);
+        if (req->op == WSM_OP_PULL && req->max_elements) {
+            snprintf(number, sizeof number, "%" PRIu32, req->max_elements);
+            w_elem(b, QN("MaxElements"), number);
+        }
+        if (req->op == WSM_OP_PULL)
+            W_LIT(b, "</" QN("Pull") "></" WSM_PREFIX_SOAP ":Body>");
+        else
+            W_LIT(b, "</" QN("Release") "></" WSM_PREFIX_SOAP ":Body>");
+        return;
+    default:
+        W_LIT(b, "<" WSM_PREFIX_SOAP ":Body/>"); /* Get and Delete */
+        return;
+    }
+}
+
+/* Whether the direct writer can write req: no caller XML anywhere in it. */
+static int writable(const struct wsm_request *req)
+{
+    switch (req->op) {
+    case WSM_OP_IDENTIFY:
+    case WSM_OP_GET:
+    case WSM_OP_DELETE:
+    case WSM_OP_PULL:
+    case WSM_OP_RELEASE:
+        return 1;
+    case WSM_OP_ENUMERATE:
+        return is_blank(req->filter) || (req->dialect && !wsm_strcasecmp_ascii(req->dialect, WSM_DIALECT_WQL));
+    default:
+        return 0;
+    }
+}
+
+int32_t wsm_build_request(const struct wsm_request *req, char **out, size_t *out_len, char **message_id,
+                          char **detail)
+{
+    struct wbuf b = {0};
+    char generated[WSM_UUID_SIZE];
+    const char *id = NULL;
+    int32_t hr;
+
+    if (!req || !out || !out_len || !writable(req))
+        return wsm_build_request_tree(req, out, out_len, message_id, detail);
+    if (detail)
+        *detail = NULL;
+    *out = NULL;
+    *out_len = 0;
+    if (message_id)
+        *message_id = NULL;
+    if ((hr = check_request(req, detail)))
+        return hr;
+
+    if (req->op == WSM_OP_IDENTIFY) {
+        W_LIT(&b, "<" WSM_PREFIX_SOAP ":Envelope xmlns:" WSM_PREFIX_SOAP "=\"" WSM_NS_SOAP
+                  "\" xmlns:" WSM_PREFIX_IDENTITY "=\"" WSM_NS_IDENTITY "\"><" WSM_PREFIX_SOAP
+                  ":Header/><" WSM_PREFIX_SOAP ":Body><" WSM_PREFIX_IDENTITY ":Identify/></" WSM_PREFIX_SOAP
+                  ":Body></" WSM_PREFIX_SOAP ":Envelope>");
+    } else {
+        const char *action = req->op == WSM_OP_GET         ? WSM_ACTION_GET
+                             : req->op == WSM_OP_DELETE    ? WSM_ACTION_DELETE
+                             : req->op == WSM_OP_ENUMERATE ? WSM_ACTION_ENUMERATE
+                             : req->op == WSM_OP_PULL      ? WSM_ACTION_PULL
+                                                           : WSM_ACTION_RELEASE;
+        if (req->message_id && *req->message_id) {
+            id = req->message_id;
+        } else {
+            wsm_new_uuid(generated);
+            id = generated;
+        }
+        /* Every namespace once, on the root, in Windows' order (start_envelope). */
+        W_LIT(&b, "<" WSM_PREFIX_SOAP ":Envelope xmlns:" WSM_PREFIX_SOAP "=\"" WSM_NS_SOAP
+                  "\" xmlns:" WSM_PREFIX_ADDRESSING "=\"" WSM_NS_ADDRESSING "\"");
+        if (req->op == WSM_OP_ENUMERATE || req->op == WSM_OP_PULL || req->op == WSM_OP_RELEASE)
+            W_LIT(&b, " xmlns:" WSM_PREFIX_ENUMERATION "=\"" WSM_NS_ENUMERATION "\"");
+        W_LIT(&b, " xmlns:" WSM_PREFIX_WSMAN "=\"" WSM_NS_WSMAN "\" xmlns:" WSM_PREFIX_MS_WSMAN
+                  "=\"" WSM_NS_MS_WSMAN "\"");
+        if (uses_cimbinding(req))
+            W_LIT(&b, " xmlns:" WSM_PREFIX_CIMBINDING "=\"" WSM_NS_CIMBINDING "\"");
+        w_put(&b, ">", 1);
+        w_header(&b, req, action, id);
+        w_body(&b, req);
+        W_LIT(&b, "</" WSM_PREFIX_SOAP ":Envelope>");
+    }
+
+    if (b.oom) {
+        hr = WSM_E_OUTOFMEMORY;
+    } else if (req->utf16) {
+        hr = to_utf16le((const unsigned char *)b.p, b.len, out, out_len);
+    } else {
+        size_t len = b.len;
+        w_put(&b, "", 1); /* the NUL */
+        if (b.oom) {
+            hr = WSM_E_OUTOFMEMORY;
+        } else {
+            *out = b.p;
+            *out_len = len;
+            b.p = NULL;
+        }
+    }
+    free(b.p);
+    if (!hr && message_id && id && !(*message_id = wsm_strdup(id))) {
+        free(*out);
+        *out = NULL;
+        *out_len = 0;
+        hr = WSM_E_OUTOFMEMORY;
     }
     return hr;
 }

@@ -1,8 +1,9 @@
 /*
  * Request envelopes: the SOAP messages the client sends for Identify, the
- * WS-Transfer operations, custom actions and WS-Enumeration, built with the
- * libxml2 tree API in the header order and with the prefixes Windows uses
- * (protocol fact sheet section 2).
+ * WS-Transfer operations, custom actions and WS-Enumeration, in the header
+ * order and with the prefixes Windows uses (protocol fact sheet section 2):
+ * built with the libxml2 tree API when they carry caller XML, written
+ * directly (with the same bytes) otherwise.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -51,6 +52,12 @@ char *wsm_duration(uint32_t ms);
  * ERROR_WSMAN_CLIENT_BLANK_ACTION_URI, WSM_E_INVALIDARG (missing fields for the op), WSM_E_OUTOFMEMORY. */
 int32_t wsm_build_request(const struct wsm_request *req, char **out, size_t *out_len, char **message_id,
                           char **detail);
+
+/* wsm_build_request's reference: the same request always built as a libxml2 tree and serialised (which
+ * wsm_build_request does only for requests carrying caller XML; it writes the others directly, with the same
+ * bytes). Same outputs and errors. For the tests. */
+int32_t wsm_build_request_tree(const struct wsm_request *req, char **out, size_t *out_len, char **message_id,
+                               char **detail);
 
 /* The action URI Invoke sends: a full URI (contains "://" or starts with "urn:") is used as is, otherwise
  * "<resource uri>/<method>". malloc'd; NULL when out of memory. */

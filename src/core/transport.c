@@ -97,6 +97,11 @@ struct wsm_transport {
     wsm_auth_hook hook;
     void *hook_ctx;
     struct curl_slist *auth_line; /* NULL when the request carries no Authorization */
+    /* The fixed header lines of requests without extra lines or hook placeholder, kept from one request to the
+     * next and rebuilt only when what they are made of (the Content-Type, unauthenticated or not) changes. */
+    struct curl_slist *kept_headers;
+    char *kept_ctype; /* the Content-Type they carry; NULL: none */
+    int kept_unauth;
     int32_t hook_hr;              /* the hook failed: the transfer was aborted with this */
     char *hook_detail;
     int socket_opened; /* a socket was opened since the last request started going out */
@@ -205,6 +210,8 @@ void wsm_transport_free(struct wsm_transport *t)
     wipe_free(&t->proxy_password);
     free(t->buf);
     free(t->hook_detail);
+    curl_slist_free_all(t->kept_headers);
+    free(t->kept_ctype);
     wsm_free_strv(t->www);
     free(t->trace_out.p);
     free(t->trace_in.p);
@@ -1164,6 +1171,44 @@ done:
     return hr;
 }
 
+/* The header list of a request (*send): the transport's kept list when the request has no extra lines and no
+ * placeholder for an auth hook (the same lines every time), rebuilt only when its Content-Type or
+ * unauthenticated state differs from the last one's; otherwise a list for this request alone, also in *own,
+ * which the caller frees (*own is NULL when the kept list is used). */
+static int32_t request_headers(struct wsm_transport *t, const char *content_type, const char *const *extra,
+                               int unauthenticated, struct curl_slist **own, struct curl_slist **send,
+                               char **detail)
+{
+    struct curl_slist *list = NULL;
+    char *ctype = NULL;
+    int32_t hr;
+
+    *own = *send = NULL;
+    if ((extra && *extra) || (t->auth == WSM_AUTH_EXTERNAL && !unauthenticated)) {
+        if ((hr = build_headers(t, content_type, extra, unauthenticated, own, detail)))
+            return hr;
+        *send = *own;
+        return WSM_S_OK;
+    }
+    t->auth_line = NULL;
+    if (!t->kept_headers || t->kept_unauth != !!unauthenticated ||
+        (content_type ? !t->kept_ctype || strcmp(content_type, t->kept_ctype) : t->kept_ctype != NULL)) {
+        if (content_type && !(ctype = wsm_strdup(content_type)))
+            return WSM_E_OUTOFMEMORY;
+        if ((hr = build_headers(t, content_type, NULL, unauthenticated, &list, detail))) {
+            free(ctype);
+            return hr;
+        }
+        curl_slist_free_all(t->kept_headers);
+        free(t->kept_ctype);
+        t->kept_headers = list;
+        t->kept_ctype = ctype;
+        t->kept_unauth = !!unauthenticated;
+    }
+    *send = t->kept_headers;
+    return WSM_S_OK;
+}
+
 /* A multi interface failure as a CURLcode (with its text in errbuf) for map_failure(). */
 static CURLcode multi_failure(struct wsm_transport *t, CURLMcode mc)
 {
@@ -1226,7 +1271,7 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
                            const char *const *extra_headers, int unauthenticated, uint32_t timeout_ms,
                            size_t max_reply, struct wsm_http_reply *reply, char **detail)
 {
-    struct curl_slist *headers = NULL;
+    struct curl_slist *headers = NULL, *send = NULL; /* headers: this request's own list, if any */
     int32_t hr;
 
     if (detail)
@@ -1238,7 +1283,7 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
     /* Only a cancellation from now on stops this request. */
     t->generation = current_generation();
     t->cancelled = 0;
-    if ((hr = build_headers(t, content_type, extra_headers, unauthenticated, &headers, detail)))
+    if ((hr = request_headers(t, content_type, extra_headers, unauthenticated, &headers, &send, detail)))
         return hr;
 
     CURL *c = t->curl;
@@ -1268,7 +1313,7 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
         if (!rc)                                                                                             \
             rc = curl_easy_setopt(c, opt, val);                                                              \
     } while (0)
-    SET(CURLOPT_HTTPHEADER, headers);
+    SET(CURLOPT_HTTPHEADER, send);
     SET(CURLOPT_POSTFIELDS, body ? body : "");
     SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
     SET(CURLOPT_TIMEOUT_MS, (long)timeout_ms);
