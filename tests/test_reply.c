@@ -507,6 +507,61 @@ static void test_identify_foreign(void)
     }
 }
 
+/* The body element as libxml2's own writer gives it, from a separate parse (the element must declare every
+ * namespace it uses, so that nothing is added to it), parsed as the reply is (UTF-8 forced). */
+static char *libxml2_body(const char *doc_text)
+{
+    xmlDocPtr doc = xmlReadMemory(doc_text, (int)strlen(doc_text), NULL, "UTF-8", XML_PARSE_IGNORE_ENC);
+    xmlNodePtr n = doc ? xmlDocGetRootElement(doc)->children : NULL;
+    char *out = NULL;
+
+    while (n && (n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, "Body")))
+        n = n->next;
+    for (n = n ? n->children : NULL; n && n->type != XML_ELEMENT_NODE; n = n->next)
+        ;
+    if (n) {
+        xmlOutputBufferPtr buf = xmlAllocOutputBuffer(NULL);
+        xmlNodeDumpOutput(buf, doc, n, 0, 0, "UTF-8");
+        out = strndup((const char *)xmlOutputBufferGetContent(buf), xmlOutputBufferGetSize(buf));
+        xmlOutputBufferClose(buf);
+    }
+    xmlFreeDoc(doc);
+    return out;
+}
+
+/* The standalone text is byte for byte what xmlNodeDumpOutput writes, whether the direct writer or libxml2's
+ * (comments, CDATA, non-ASCII values...) produced it. */
+static void test_standalone_bytes(void)
+{
+    static const char *const bodies[] = {
+        "<p:X xmlns:p=\"urn:x\" a=\"&lt;&gt;&amp;&quot;'&#9;&#10;&#13;x\" b='say \"hi\"' c=\"\" "
+        "xml:lang=\"en\"><p:Y>a &lt; b &gt; c &amp; d \"q\" 'x' &#13; tab&#9;nl&#10;\x7F</p:Y><p:E/>"
+        "<p:F>  </p:F><p:G p:k=\"v\"></p:G></p:X>",
+        "<X xmlns=\"urn:d\" xmlns:q=\"urn:q&amp;r\"><q:Y q:attr=\"1\">t</q:Y><Z xmlns=\"\"/></X>",
+        "<p:X xmlns:p=\"urn:x\" v=\"h&#xE9;\"><!--c--><![CDATA[<x>]]><?pi data?>h\xC3\xA9</p:X>",
+        "<p:X xmlns:p=\"urn:x\"><p:Y>h\xC3\xA9 &#x65E5;</p:Y><p:Z a=\"&#x65E5;\"/></p:X>",
+        "<p:X xmlns:p=\"urn:x\"/>",
+    };
+
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        char doc[2048], *xml = NULL, *detail = NULL, *want;
+        struct wsm_reply *r = NULL;
+
+        snprintf(doc, sizeof(doc), "%s<s:Body>%s</s:Body>%s", ENV_OPEN, bodies[i], ENV_CLOSE);
+        want = libxml2_body(doc);
+        ok_hr(0, parse_quiet(doc, strlen(doc), "UTF-8", 0, &r, &detail, "standalone bytes"));
+        if (r) {
+            ok_hr(0, wsm_reply_body(r, &xml, &detail));
+            ok(want && xml && !strcmp(want, xml), "standalone case %zu: %s, libxml2 %s", i,
+               xml ? xml : "(null)", want ? want : "(null)");
+            free(xml);
+            wsm_reply_free(r);
+        }
+        free(detail);
+        free(want);
+    }
+}
+
 static void test_get(void)
 {
     struct wsm_reply *r;
@@ -1634,6 +1689,7 @@ int main(int argc, char **argv)
     test_identify();
     test_identify_foreign();
     test_get();
+    test_standalone_bytes();
     test_create();
     test_relates_to();
     test_enumeration();

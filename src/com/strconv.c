@@ -94,29 +94,60 @@ static size_t decode_utf8(const unsigned char *s, size_t n, uint32_t *cp)
     return len;
 }
 
+/* Whether the 16 bytes at s are all ASCII. */
+static int ascii16(const unsigned char *s)
+{
+    uint64_t w[2];
+
+    memcpy(w, s, sizeof(w));
+    return !((w[0] | w[1]) & 0x8080808080808080ull);
+}
+
+/* Converts the n bytes at u into UTF-16 units at buf (NULL: only counts them); returns the count. */
+static size_t utf16_from_utf8(const unsigned char *__restrict u, size_t n, OLECHAR *__restrict buf)
+{
+    size_t o = 0;
+
+    for (size_t i = 0; i < n;) {
+        uint32_t c;
+        if (n - i >= 16 && ascii16(u + i)) {
+            if (buf)
+                for (size_t k = 0; k < 16; k++)
+                    buf[o + k] = u[i + k];
+            i += 16, o += 16;
+            continue;
+        }
+        i += decode_utf8(u + i, n - i, &c);
+        if (c >= 0x10000) {
+            if (buf) {
+                c -= 0x10000;
+                buf[o] = (OLECHAR)(0xD800 + (c >> 10));
+                buf[o + 1] = (OLECHAR)(0xDC00 + (c & 0x3FF));
+            }
+            o += 2;
+        } else {
+            if (buf)
+                buf[o] = (OLECHAR)c;
+            o++;
+        }
+    }
+    return o;
+}
+
 BSTR bstr_from_utf8(const char *s)
 {
     const unsigned char *u = (const unsigned char *)(s ? s : "");
-    size_t n = strlen((const char *)u), o = 0;
-    OLECHAR *buf;
+    size_t n = strlen((const char *)u), o;
     BSTR out;
 
-    /* Each byte yields at most one UTF-16 unit (4-byte sequences yield 2). */
-    if (n >= 0x7FFFFFFF / sizeof(OLECHAR) || !(buf = malloc((n + 1) * sizeof(OLECHAR))))
+    /* Each byte yields at most one UTF-16 unit (4-byte sequences yield 2). The length is measured first, so
+     * that the units are written once, into the BSTR itself. */
+    if (n >= 0x7FFFFFFF / sizeof(OLECHAR))
         return NULL;
-    for (size_t i = 0; i < n;) {
-        uint32_t c;
-        i += decode_utf8(u + i, n - i, &c);
-        if (c >= 0x10000) {
-            c -= 0x10000;
-            buf[o++] = (OLECHAR)(0xD800 + (c >> 10));
-            buf[o++] = (OLECHAR)(0xDC00 + (c & 0x3FF));
-        } else {
-            buf[o++] = (OLECHAR)c;
-        }
-    }
-    out = SysAllocStringLen(buf, (UINT)o);
-    free(buf);
+    o = utf16_from_utf8(u, n, NULL);
+    if (!(out = SysAllocStringLen(NULL, (UINT)o)))
+        return NULL;
+    utf16_from_utf8(u, n, out);
     return out;
 }
 

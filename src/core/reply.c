@@ -14,11 +14,13 @@
  * SPDX-License-Identifier: MIT
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h> /* xmlStringTextNoenc */
 #include <libxml/tree.h>
 #include <libxml/xmlIO.h>
 
@@ -272,13 +274,195 @@ static int declare_outer_namespaces(xmlNodePtr top)
     return 1;
 }
 
+/* ---- direct serialisation of the common case ----
+ *
+ * What xmlNodeDumpOutput (format 0, "UTF-8", so xmlEscapeContent for text)
+ * writes for a subtree of elements and text only, written straight into a
+ * scratch buffer that the caller may keep from one element to the next.
+ * Anything else (comments, CDATA, processing instructions, entity
+ * references, non-ASCII text or attribute values, a namespace name holding a
+ * quote) makes it give up, and libxml2's writer does the work as before. */
+
+/* Its memory comes from libxml2's allocator, as the xmlOutputBuffer's did. */
+struct scratch {
+    char *s;
+    size_t len, cap;
+    int failed; /* out of memory */
+};
+
+static int scratch_grow(struct scratch *d, size_t n)
+{
+    size_t cap = d->cap ? d->cap : 256;
+    char *grown;
+
+    while (cap - d->len < n) {
+        if (cap > SIZE_MAX / 2) {
+            d->failed = 1;
+            return 0;
+        }
+        cap *= 2;
+    }
+    if (cap > INT_MAX || !(grown = xmlRealloc(d->s, cap))) {
+        d->failed = 1;
+        return 0;
+    }
+    d->s = grown;
+    d->cap = cap;
+    return 1;
+}
+
+static void direct_put(struct scratch *d, const void *s, size_t n)
+{
+    if (!n || (d->cap - d->len < n && !scratch_grow(d, n)))
+        return;
+    memcpy(d->s + d->len, s, n);
+    d->len += n;
+}
+
+static void direct_str(struct scratch *d, const xmlChar *s)
+{
+    direct_put(d, s, strlen((const char *)s));
+}
+
+static void direct_name(struct scratch *d, const xmlNs *ns, const xmlChar *name)
+{
+    if (ns && ns->prefix) {
+        direct_str(d, ns->prefix);
+        direct_put(d, ":", 1);
+    }
+    direct_str(d, name);
+}
+
+/* Bytes copied as they are: 1 in text, 2 in attribute values (the other ASCII bytes are escaped, or end
+ * the string). */
+#define PLAIN_TEXT 1
+#define PLAIN_ATTR 2
+static const unsigned char plain[256] = {
+    ['\t'] = PLAIN_TEXT, ['\n'] = PLAIN_TEXT, ['"'] = PLAIN_TEXT,
+#define P3 PLAIN_TEXT | PLAIN_ATTR
+    [' '] = P3, ['!'] = P3, ['#'] = P3, ['$'] = P3, ['%'] = P3, ['\''] = P3, ['('] = P3, [')'] = P3,
+    ['*'] = P3, ['+'] = P3, [','] = P3, ['-'] = P3, ['.'] = P3, ['/'] = P3, ['0'] = P3, ['1'] = P3,
+    ['2'] = P3, ['3'] = P3, ['4'] = P3, ['5'] = P3, ['6'] = P3, ['7'] = P3, ['8'] = P3, ['9'] = P3,
+    [':'] = P3, [';'] = P3, ['='] = P3, ['?'] = P3, ['@'] = P3, ['A'] = P3, ['B'] = P3, ['C'] = P3,
+    ['D'] = P3, ['E'] = P3, ['F'] = P3, ['G'] = P3, ['H'] = P3, ['I'] = P3, ['J'] = P3, ['K'] = P3,
+    ['L'] = P3, ['M'] = P3, ['N'] = P3, ['O'] = P3, ['P'] = P3, ['Q'] = P3, ['R'] = P3, ['S'] = P3,
+    ['T'] = P3, ['U'] = P3, ['V'] = P3, ['W'] = P3, ['X'] = P3, ['Y'] = P3, ['Z'] = P3, ['['] = P3,
+    ['\\'] = P3, [']'] = P3, ['^'] = P3, ['_'] = P3, ['`'] = P3, ['a'] = P3, ['b'] = P3, ['c'] = P3,
+    ['d'] = P3, ['e'] = P3, ['f'] = P3, ['g'] = P3, ['h'] = P3, ['i'] = P3, ['j'] = P3, ['k'] = P3,
+    ['l'] = P3, ['m'] = P3, ['n'] = P3, ['o'] = P3, ['p'] = P3, ['q'] = P3, ['r'] = P3, ['s'] = P3,
+    ['t'] = P3, ['u'] = P3, ['v'] = P3, ['w'] = P3, ['x'] = P3, ['y'] = P3, ['z'] = P3, ['{'] = P3,
+    ['|'] = P3, ['}'] = P3, ['~'] = P3, [0x7F] = P3,
+#undef P3
+};
+
+/* Escaped ASCII text: xmlEscapeContent's escapes (text), or
+ * xmlBufAttrSerializeTxtContent's (attribute values). 0: not ASCII. */
+static int direct_escaped(struct scratch *d, const xmlChar *s, int attr)
+{
+    const unsigned char mask = attr ? PLAIN_ATTR : PLAIN_TEXT;
+
+    for (;;) {
+        const xmlChar *run = s;
+        const char *esc;
+        unsigned char c;
+
+        while (plain[*s] & mask)
+            s++;
+        direct_put(d, run, (size_t)(s - run));
+        c = *s++;
+        if (!c)
+            return 1;
+        if (c >= 0x80)
+            return 0;
+        if (c == '<')
+            esc = "&lt;";
+        else if (c == '>')
+            esc = "&gt;";
+        else if (c == '&')
+            esc = "&amp;";
+        else if (c == '\r')
+            esc = "&#13;";
+        else if (c == '"')
+            esc = "&quot;";
+        else if (c == '\n')
+            esc = "&#10;";
+        else if (c == '\t')
+            esc = "&#9;";
+        else { /* another control character: copied, in both */
+            direct_put(d, &c, 1);
+            continue;
+        }
+        direct_str(d, (const xmlChar *)esc);
+    }
+}
+
+/* One pass over the subtree (without recursion), appended to d. 0: not the common case. */
+static int direct_dump(const xmlNode *top, struct scratch *d)
+{
+#if LIBXML_VERSION < 21200
+    if (xmlSaveNoEmptyTags)
+        return 0;
+#endif
+    for (const xmlNode *n = top; n;) {
+        if (n->type == XML_TEXT_NODE) {
+            if (n->name == xmlStringTextNoenc || (n->content && !direct_escaped(d, n->content, 0)))
+                return 0;
+        } else if (n->type != XML_ELEMENT_NODE) {
+            return 0;
+        } else {
+            direct_put(d, "<", 1);
+            direct_name(d, n->ns, n->name);
+            for (const xmlNs *ns = n->nsDef; ns; ns = ns->next) {
+                if (ns->type != XML_NAMESPACE_DECL || !ns->href || xmlStrEqual(ns->prefix, BAD_CAST "xml"))
+                    continue;
+                if (xmlStrchr(ns->href, '"'))
+                    return 0;
+                if (ns->prefix) {
+                    direct_put(d, " xmlns:", 7);
+                    direct_str(d, ns->prefix);
+                } else {
+                    direct_put(d, " xmlns", 6);
+                }
+                direct_put(d, "=\"", 2);
+                direct_str(d, ns->href);
+                direct_put(d, "\"", 1);
+            }
+            for (const xmlAttr *a = n->properties; a; a = a->next) {
+                direct_put(d, " ", 1);
+                direct_name(d, a->ns, a->name);
+                direct_put(d, "=\"", 2);
+                for (const xmlNode *t = a->children; t; t = t->next)
+                    if (t->type != XML_TEXT_NODE || (t->content && !direct_escaped(d, t->content, 1)))
+                        return 0;
+                direct_put(d, "\"", 1);
+            }
+            if (!n->children) {
+                direct_put(d, "/>", 2);
+            } else {
+                direct_put(d, ">", 1);
+                n = n->children;
+                continue;
+            }
+        }
+        /* n is done: close the elements that it ends. */
+        while (n != top && !n->next) {
+            n = n->parent;
+            direct_put(d, "</", 2);
+            direct_name(d, n->ns, n->name);
+            direct_put(d, ">", 1);
+        }
+        n = n == top ? NULL : n->next;
+    }
+    return 1;
+}
+
 /* The element as a standalone UTF-8 string, every namespace it uses declared
  * on it. It is written in place, with the outer declarations added to it for
  * the time of the write: copying the subtree (xmlDocCopyNode) would be
  * simpler, but libxml2 2.9 leaks and returns a truncated copy when memory
  * runs out half-way. For the same reason the output's buffer is checked. NULL
  * only when out of memory. */
-static char *serialize_standalone(const xmlNode *element)
+static char *serialize_standalone_in(const xmlNode *element, struct scratch *d)
 {
     xmlNodePtr node = (xmlNodePtr)element;
     xmlNsPtr last = node->nsDef, added;
@@ -287,7 +471,16 @@ static char *serialize_standalone(const xmlNode *element)
 
     while (last && last->next)
         last = last->next;
-    if (declare_outer_namespaces(node) && (out = xmlAllocOutputBuffer(NULL))) {
+    if (!declare_outer_namespaces(node)) {
+        /* out of memory */
+    } else if ((d->len = 0, d->failed = 0, direct_dump(node, d))) {
+        if (!d->failed && (result = malloc(d->len + 1))) {
+            memcpy(result, d->s, d->len);
+            result[d->len] = '\0';
+        }
+    } else if (d->failed) {
+        /* out of memory */
+    } else if ((out = xmlAllocOutputBuffer(NULL))) {
         xmlNodeDumpOutput(out, node->doc, node, 0, 0, "UTF-8");
         /* NULL content: the buffer hit an allocation failure. */
         const xmlChar *content = xmlOutputBufferGetContent(out);
@@ -303,6 +496,15 @@ static char *serialize_standalone(const xmlNode *element)
         node->nsDef = NULL;
     }
     xmlFreeNsList(added);
+    return result;
+}
+
+static char *serialize_standalone(const xmlNode *element)
+{
+    struct scratch d = {0};
+    char *result = serialize_standalone_in(element, &d);
+
+    xmlFree(d.s);
     return result;
 }
 
@@ -336,8 +538,10 @@ static int32_t parse_xml(const char *data, size_t len, const char *encoding, con
     *out = NULL;
     if (!data || !len)
         return wsm_fail(detail, ERROR_WSMAN_INVALID_XML, "The %s is empty.", what);
-    /* With an encoding, the BOM or HTTP charset was decided by the caller: the declaration is ignored. */
-    if ((*out = wsm_xml_parse(data, len, encoding, encoding ? XML_PARSE_IGNORE_ENC : 0, 0, SIZE_MAX, &why)))
+    /* With an encoding, the BOM or HTTP charset was decided by the caller: the declaration is ignored.
+     * XML_PARSE_COMPACT keeps short text in its node (fewer allocations): nothing here changes text. */
+    if ((*out = wsm_xml_parse(data, len, encoding,
+                              XML_PARSE_COMPACT | (encoding ? XML_PARSE_IGNORE_ENC : 0), 0, SIZE_MAX, &why)))
         return WSM_S_OK;
     if (why.too_large)
         return wsm_fail(detail, ERROR_WSMAN_MAX_ENVELOPE_SIZE_EXCEEDED,
@@ -1065,6 +1269,7 @@ static int32_t reply_enumeration_impl(const struct wsm_reply *r, int pull, struc
     const xmlNode *resp, *context_node, *items, *n;
     char **list = NULL, *context = NULL;
     size_t count = 0, pushed = 0;
+    struct scratch scratch = {0};
     int eos;
     int32_t hr = WSM_E_OUTOFMEMORY;
     struct wsm_quoted q;
@@ -1111,7 +1316,7 @@ static int32_t reply_enumeration_impl(const struct wsm_reply *r, int pull, struc
         goto done;
     count = 0;
     for (n = first_elem(items); n; n = next_elem(n->next))
-        if (!(list[count++] = serialize_standalone(n)))
+        if (!(list[count++] = serialize_standalone_in(n, &scratch)))
             goto done;
     for (; pushed < count; pushed++)
         if (wsm_enum_push(st, list[pushed]))
@@ -1136,6 +1341,7 @@ done:
     }
     free(list);
     free(context);
+    xmlFree(scratch.s);
     return hr;
 }
 

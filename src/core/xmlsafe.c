@@ -310,6 +310,108 @@ static size_t skip_tag(const struct units *u, size_t i, int *line, long *equals)
     return i;
 }
 
+/* ---- the same scan over 1-byte units (UTF-8, ASCII, Latin-1: the common case) ---- */
+
+static int count_lines(const unsigned char *b, size_t n)
+{
+    int lines = 0;
+    const unsigned char *end = b + n;
+
+    while (b < end && (b = memchr(b, '\n', (size_t)(end - b)))) {
+        lines++;
+        b++;
+    }
+    return lines;
+}
+
+/* skip_past over bytes. */
+static size_t skip_past_bytes(const unsigned char *b, size_t n, size_t i, const char *end, int *line)
+{
+    size_t elen = strlen(end);
+
+    for (size_t from = i; from < n;) {
+        const unsigned char *p = memchr(b + from, end[0], n - from);
+        size_t at;
+
+        if (!p)
+            break;
+        at = (size_t)(p - b);
+        if (n - at >= elen && !memcmp(p, end, elen)) {
+            *line += count_lines(b + i, at - i);
+            return at + elen;
+        }
+        from = at + 1;
+    }
+    *line += count_lines(b + i, n - i);
+    return n;
+}
+
+/* The bytes skip_tag acts on. */
+static const unsigned char tag_stops[256] = {['\n'] = 1, ['"'] = 1, ['\''] = 1, ['>'] = 1, ['='] = 1};
+
+/* skip_tag over bytes. */
+static size_t skip_tag_bytes(const unsigned char *b, size_t n, size_t i, int *line, long *equals)
+{
+    for (; i < n; i++) {
+        unsigned char c;
+
+        while (n - i >= 4 &&
+               !(tag_stops[b[i]] | tag_stops[b[i + 1]] | tag_stops[b[i + 2]] | tag_stops[b[i + 3]]))
+            i += 4;
+        while (i < n && !tag_stops[b[i]])
+            i++;
+        if (i == n)
+            break;
+        c = b[i];
+        if (c == '\n')
+            (*line)++;
+        else if (c == '"' || c == '\'') {
+            const unsigned char *q = memchr(b + i + 1, c, n - i - 1);
+            size_t end = q ? (size_t)(q - b) : n;
+
+            *line += count_lines(b + i + 1, end - i - 1);
+            i = end;
+            if (i == n)
+                break;
+        } else if (c == '>')
+            return i + 1;
+        else if (++*equals > WSM_XML_MAX_ATTRIBUTES)
+            return i;
+    }
+    return i;
+}
+
+static int crowded_tag_line_bytes(const unsigned char *b, size_t n)
+{
+    int line = 1;
+    size_t i = 0;
+
+    while (i < n) {
+        const unsigned char *lt = memchr(b + i, '<', n - i);
+        size_t at = lt ? (size_t)(lt - b) : n;
+        long equals = 0;
+        int start;
+
+        line += count_lines(b + i, at - i);
+        if (!lt)
+            break;
+        i = at + 1;
+        start = line;
+        if (n - i >= 3 && !memcmp(b + i, "!--", 3))
+            i = skip_past_bytes(b, n, i + 3, "-->", &line);
+        else if (n - i >= 8 && !memcmp(b + i, "![CDATA[", 8))
+            i = skip_past_bytes(b, n, i + 8, "]]>", &line);
+        else if (n - i >= 1 && b[i] == '?')
+            i = skip_past_bytes(b, n, i + 1, "?>", &line);
+        else {
+            i = skip_tag_bytes(b, n, i, &line, &equals);
+            if (equals > WSM_XML_MAX_ATTRIBUTES)
+                return start;
+        }
+    }
+    return 0;
+}
+
 /* One linear pass over the raw input: the line of the first start tag with more than
  * WSM_XML_MAX_ATTRIBUTES attributes, 0 when there is none (or the input is not ASCII-based). Comments,
  * CDATA sections, processing instructions, end tags and declarations are skipped. */
@@ -321,6 +423,8 @@ static int crowded_tag_line(const char *data, size_t len, const char *encoding)
 
     if (!layout_of((const unsigned char *)data, len, encoding, &u))
         return 0;
+    if (u.width == 1)
+        return crowded_tag_line_bytes(u.b, u.n);
     while (i < u.n) {
         unsigned long c = unit_at(&u, i++);
         long equals = 0;
