@@ -7,7 +7,7 @@
  * SPDX-License-Identifier: MIT
  */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* explicit_bzero */
+#define _GNU_SOURCE /* explicit_bzero, secure_getenv */
 #endif
 
 #include <dirent.h>
@@ -32,16 +32,18 @@
 /* A certificate file is small; anything bigger is not one of ours and is not read into memory. */
 #define CERT_FILE_MAX (1024 * 1024)
 
+/* secure_getenv, as clientcfg.c does for the configuration: in a setuid program the caller's environment
+ * must not choose which private keys are read. */
 char *wsm_cert_store_dir(void)
 {
-    const char *env = getenv("WSMAUTO_CERT_DIR");
+    const char *env = secure_getenv("WSMAUTO_CERT_DIR");
     if (env && *env)
         return wsm_strdup(env);
     /* The XDG base directory spec says a relative XDG_CONFIG_HOME is invalid and must be ignored. */
-    env = getenv("XDG_CONFIG_HOME");
+    env = secure_getenv("XDG_CONFIG_HOME");
     if (env && *env == '/')
         return wsm_asprintf("%s/wsmauto/certs", env);
-    env = getenv("HOME");
+    env = secure_getenv("HOME");
     if (env && *env)
         return wsm_asprintf("%s/.config/wsmauto/certs", env);
 
