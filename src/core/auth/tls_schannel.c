@@ -620,14 +620,23 @@ int32_t wsm_tls_peer_public_key(struct wsm_tls *t, unsigned char **key, size_t *
     return rc;
 }
 
-int32_t wsm_tls_encrypt(struct wsm_tls *t, const void *in, size_t in_len, unsigned char **out, size_t *out_len,
-                        char **detail)
+/* Records can be made or read: the handshake completed and nothing failed since. */
+static int32_t channel_ready(struct wsm_tls *t, char **detail)
 {
-    *out = NULL;
-    *out_len = 0;
     if (!t->done || t->failed)
         return fail_text(t, detail, WSM_SEC_E_INTERNAL_ERROR,
                          t->failed ? "the TLS channel failed before" : "the TLS handshake is not complete");
+    return WSM_S_OK;
+}
+
+int32_t wsm_tls_encrypt(struct wsm_tls *t, const void *in, size_t in_len, unsigned char **out, size_t *out_len,
+                        char **detail)
+{
+    int32_t hr;
+    *out = NULL;
+    *out_len = 0;
+    if ((hr = channel_ready(t, detail)))
+        return hr;
     const unsigned char *p = in;
     size_t maxmsg = t->sizes.cbMaximumMessage ? t->sizes.cbMaximumMessage : 16384;
     size_t hdr = t->sizes.cbHeader, trl = t->sizes.cbTrailer;
@@ -726,11 +735,11 @@ static int32_t post_handshake(struct wsm_tls *t, unsigned char *rest, size_t res
 int32_t wsm_tls_decrypt(struct wsm_tls *t, const void *in, size_t in_len, unsigned char **out, size_t *out_len,
                         char **detail)
 {
+    int32_t hr;
     *out = NULL;
     *out_len = 0;
-    if (!t->done || t->failed)
-        return fail_text(t, detail, WSM_SEC_E_INTERNAL_ERROR,
-                         t->failed ? "the TLS channel failed before" : "the TLS handshake is not complete");
+    if ((hr = channel_ready(t, detail)))
+        return hr;
     /* What the last handshake step left, then the new records: decrypted in place in this copy. */
     unsigned char *buf = NULL, *pb = NULL;
     size_t len = 0, cap = 0, plen = 0, pcap = 0;
