@@ -375,24 +375,15 @@ class Harness:
                        "httpswrongcn=https://localhost:%d/wsman" % wrong, "user=" + USER,
                        "password=" + PASSWORD, "arch=" + self.arch]
 
-        # The examples have a server of their own, so they run beside the test scripts (another cscript in the
-        # same prefix), one after another.
-        ex_thread = None
-        if examples:
-            ex_port = self.start_server("examples", ["--auth", "basic"])
-
-            def run_examples():
-                for path in examples:
-                    lang = os.path.basename(os.path.dirname(path))
-                    self.run_script("%s/%s" % (lang, os.path.basename(path)), path,
-                                    ["http://127.0.0.1:%d/wsman" % ex_port, USER, PASSWORD])
-            ex_thread = threading.Thread(target=run_examples, daemon=True)
-            ex_thread.start()
-
         for t in tests:
             self.run_script(t, os.path.join(HERE, t), common_args + ["mode=registered"])
-        if ex_thread:
-            ex_thread.join()
+
+        if examples:
+            ex_port = self.start_server("examples", ["--auth", "basic"])
+            for path in examples:
+                lang = os.path.basename(os.path.dirname(path))
+                self.run_script("%s/%s" % (lang, os.path.basename(path)), path,
+                                ["http://127.0.0.1:%d/wsman" % ex_port, USER, PASSWORD])
 
         if "registration.vbs" in tests:
             rc = self.register(unregister=True)
