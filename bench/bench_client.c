@@ -213,9 +213,9 @@ static int floor_get(struct floor *f, long count)
 {
     for (long i = 0; i < count; i++) {
         xmlNodePtr body;
-        int len = envelope(f->req, sizeof(f->req), f->url, "http://schemas.xmlsoap.org/ws/2004/09/transfer/Get",
-                           GET_URI, ++f->id,
-                           "<w:SelectorSet><w:Selector Name=\"Name\">Spooler</w:Selector></w:SelectorSet>", "");
+        int len = envelope(
+            f->req, sizeof(f->req), f->url, "http://schemas.xmlsoap.org/ws/2004/09/transfer/Get", GET_URI,
+            ++f->id, "<w:SelectorSet><w:Selector Name=\"Name\">Spooler</w:Selector></w:SelectorSet>", "");
         xmlDocPtr doc = exchange(f, len, &body);
         if (!doc)
             return 1;
@@ -326,7 +326,8 @@ static IWSManSession *api_session(const char *url)
     HRESULT hr;
 
     if (FAILED(hr = CoInitialize(NULL)) ||
-        FAILED(hr = CoCreateInstance(&CLSID_WSMan, NULL, CLSCTX_INPROC_SERVER, &IID_IWSManEx3, (void **)&wsman))) {
+        FAILED(hr = CoCreateInstance(&CLSID_WSMan, NULL, CLSCTX_INPROC_SERVER, &IID_IWSManEx3,
+                                     (void **)&wsman))) {
         print_error("CoInitialize/CoCreateInstance", hr, NULL);
         return NULL;
     }
@@ -444,8 +445,9 @@ int main(int argc, char **argv)
     int rc = 1;
 
     if (argc < 4) {
-        fprintf(stderr, "usage: bench_client floor-get|text-get|api-get|floor-enum|text-enum|api-enum URL COUNT "
-                        "[BATCH]\n");
+        fprintf(stderr,
+                "usage: bench_client floor-get|text-get|api-get|floor-enum|text-enum|api-enum URL COUNT "
+                "[BATCH]\n");
         return 2;
     }
     mode = argv[1];
@@ -498,7 +500,7 @@ int main(int argc, char **argv)
         return rc;
     getrusage(RUSAGE_SELF, &ru);
     long ops = items ? items : count;
-    printf("RESULT mode=%s ops=%ld items=%ld sec=%.6f rate=%.1f maxrss_kb=%ld\n", mode, items ? 0 : count, items,
-           t1 - t0, (double)ops / (t1 - t0 > 0 ? t1 - t0 : 1e-9), ru.ru_maxrss);
+    printf("RESULT mode=%s ops=%ld items=%ld sec=%.6f rate=%.1f maxrss_kb=%ld\n", mode, items ? 0 : count,
+           items, t1 - t0, (double)ops / (t1 - t0 > 0 ? t1 - t0 : 1e-9), ru.ru_maxrss);
     return 0;
 }

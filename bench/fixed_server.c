@@ -47,12 +47,12 @@
 #define MAX_PORTS 256
 #define MAX_REQUEST (4u << 20)
 
-#define NS_DECLS                                                                                              \
-    "xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "                                                    \
-    "xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" "                                           \
-    "xmlns:x=\"http://schemas.xmlsoap.org/ws/2004/09/transfer\" "                                             \
-    "xmlns:n=\"http://schemas.xmlsoap.org/ws/2004/09/enumeration\" "                                          \
-    "xmlns:w=\"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\" "                                             \
+#define NS_DECLS                                                                                             \
+    "xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "                                                   \
+    "xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" "                                          \
+    "xmlns:x=\"http://schemas.xmlsoap.org/ws/2004/09/transfer\" "                                            \
+    "xmlns:n=\"http://schemas.xmlsoap.org/ws/2004/09/enumeration\" "                                         \
+    "xmlns:w=\"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\" "                                            \
     "xmlns:p=\"http://schemas.microsoft.com/wbem/wsman/1/wsman.xsd\""
 #define A_ANON "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous"
 #define ACT_X "http://schemas.xmlsoap.org/ws/2004/09/transfer/"
@@ -216,8 +216,9 @@ static void soap_head(struct buf *b, const char *action, const char *relates, si
 {
     puts_(b, "<s:Envelope xml:lang=\"en-US\" " NS_DECLS "><s:Header><a:Action>");
     puts_(b, action);
-    putf(b, "</a:Action><a:MessageID>uuid:0B5E11C4-0000-4000-8000-%012llX</a:MessageID><a:To>" A_ANON
-            "</a:To><a:RelatesTo>",
+    putf(b,
+         "</a:Action><a:MessageID>uuid:0B5E11C4-0000-4000-8000-%012llX</a:MessageID><a:To>" A_ANON
+         "</a:To><a:RelatesTo>",
          ++msgno);
     put(b, relates, relates_len);
     puts_(b, "</a:RelatesTo></s:Header><s:Body>");
@@ -309,8 +310,8 @@ static int answer(const char *body, size_t n, struct buf *soap)
 fault:
     faults++;
     if (!quiet)
-        fprintf(stderr, "fixed_server: unsupported request (Action '%.*s'), answered with a fault\n", (int)alen,
-                action);
+        fprintf(stderr, "fixed_server: unsupported request (Action '%.*s'), answered with a fault\n",
+                (int)alen, action);
     soap->len = 0;
     soap_head(soap, "http://schemas.dmtf.org/wbem/wsman/1/wsman/fault", mid, mlen);
     puts_(soap, "<s:Fault><s:Code><s:Value>s:Sender</s:Value><s:Subcode><s:Value>a:ActionNotSupported"
@@ -493,15 +494,23 @@ int main(int argc, char **argv)
 
     while ((opt = getopt(argc, argv, "b:p:n:t:q")) != -1) {
         switch (opt) {
-        case 'b': addr = optarg; break;
+        case 'b':
+            addr = optarg;
+            break;
         case 'p':
             if (nports == MAX_PORTS)
                 die("at most %d -p", MAX_PORTS);
             ports[nports++] = atoi(optarg);
             break;
-        case 'n': count = atoi(optarg); break;
-        case 't': default_total = strtoul(optarg, NULL, 10); break;
-        case 'q': quiet = 1; break;
+        case 'n':
+            count = atoi(optarg);
+            break;
+        case 't':
+            default_total = strtoul(optarg, NULL, 10);
+            break;
+        case 'q':
+            quiet = 1;
+            break;
         default:
             fprintf(stderr, "usage: fixed_server [-b ADDR] [-p PORT]... [-n COUNT] [-t TOTAL] [-q]\n");
             return 2;
@@ -578,7 +587,8 @@ int main(int argc, char **argv)
                         break;
                     }
                     if ((size_t)fd >= nconns) {
-                        fprintf(stderr, "fixed_server: descriptor %d over the limit, connection closed\n", fd);
+                        fprintf(stderr, "fixed_server: descriptor %d over the limit, connection closed\n",
+                                fd);
                         close(fd);
                         continue;
                     }

@@ -41,17 +41,17 @@ static inline int test_check(int cond, const char *file, int line, const char *f
 /* ok(condition, printf-format, ...) */
 #define ok(cond, ...) test_check(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 /* Compare an HRESULT with its expected value. */
-#define ok_hr(expected, got)                                                                       \
-    do {                                                                                           \
-        int32_t ok_hr_e_ = (int32_t)(expected), ok_hr_g_ = (int32_t)(got);                          \
-        ok(ok_hr_e_ == ok_hr_g_, "expected hr 0x%08" PRIx32 ", got 0x%08" PRIx32, (uint32_t)ok_hr_e_, \
-           (uint32_t)ok_hr_g_);                                                                    \
+#define ok_hr(expected, got)                                                                                 \
+    do {                                                                                                     \
+        int32_t ok_hr_e_ = (int32_t)(expected), ok_hr_g_ = (int32_t)(got);                                   \
+        ok(ok_hr_e_ == ok_hr_g_, "expected hr 0x%08" PRIx32 ", got 0x%08" PRIx32, (uint32_t)ok_hr_e_,        \
+           (uint32_t)ok_hr_g_);                                                                              \
     } while (0)
-#define ok_str(expected, got)                                                                      \
-    do {                                                                                           \
-        const char *ok_s_e_ = (expected), *ok_s_g_ = (got);                                        \
-        ok(ok_s_g_ && !strcmp(ok_s_e_, ok_s_g_), "expected \"%s\", got \"%s\"", ok_s_e_,            \
-           ok_s_g_ ? ok_s_g_ : "(null)");                                                          \
+#define ok_str(expected, got)                                                                                \
+    do {                                                                                                     \
+        const char *ok_s_e_ = (expected), *ok_s_g_ = (got);                                                  \
+        ok(ok_s_g_ && !strcmp(ok_s_e_, ok_s_g_), "expected \"%s\", got \"%s\"", ok_s_e_,                     \
+           ok_s_g_ ? ok_s_g_ : "(null)");                                                                    \
     } while (0)
 
 static inline int test_summary(const char *name)

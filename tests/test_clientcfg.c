@@ -777,10 +777,11 @@ static void test_policy(void)
                                                  "TrustedHosts = *.trusted.example\n",
                                                  "open", &detail));
     wsm_client_config_defaults(&cred);
-    ok_hr(WSM_S_OK, wsm_client_config_apply_text(&cred,
-                                                 "[Client/Auth]\nCredSSP = true\n"
-                                                 "AllowFreshCredentials = WSMAN/server9, WSMAN/*.trusted.example\n",
-                                                 "cred", &detail));
+    ok_hr(WSM_S_OK,
+          wsm_client_config_apply_text(&cred,
+                                       "[Client/Auth]\nCredSSP = true\n"
+                                       "AllowFreshCredentials = WSMAN/server9, WSMAN/*.trusted.example\n",
+                                       "cred", &detail));
 
     /* 1. Disabled methods, whatever the transport (HTTPS so that nothing else fires). */
     ROW(&off, basic, 1, &e.https, ERROR_WSMAN_CLIENT_BASIC_AUTHENTICATION_DISABLED, "Basic = true",
@@ -810,9 +811,11 @@ static void test_policy(void)
     /* 1b. CredSSP only to hosts the delegation list names, over HTTPS too. */
     struct wsm_client_config nodeleg;
     wsm_client_config_defaults(&nodeleg);
-    ok_hr(WSM_S_OK, wsm_client_config_apply_text(&nodeleg, "[Client/Auth]\nCredSSP = true\n"
-                                                 "AllowFreshCredentials = WSMAN/*.example.com, WSMAN/server1\n",
-                                                 "t", &detail));
+    ok_hr(WSM_S_OK,
+          wsm_client_config_apply_text(&nodeleg,
+                                       "[Client/Auth]\nCredSSP = true\n"
+                                       "AllowFreshCredentials = WSMAN/*.example.com, WSMAN/server1\n",
+                                       "t", &detail));
     ROW(&nodeleg, credssp, 1, &e.https, ERROR_WSMAN_CLIENT_ALLOWFRESHCREDENTIALS, "AllowFreshCredentials",
         "WSMAN/server9");
     ROW(&nodeleg, credssp, 1, &e.http, ERROR_WSMAN_CLIENT_ALLOWFRESHCREDENTIALS, "[Client/Auth]", NULL);
@@ -822,7 +825,8 @@ static void test_policy(void)
            !wsm_client_config_allows_fresh_credentials(&nodeleg, "example.com"),
        "AllowFreshCredentials patterns");
     ok_hr(ERROR_WSMAN_CONFIG_CORRUPTED,
-          wsm_client_config_apply_text(&nodeleg, "[Client/Auth]\nAllowFreshCredentials = server1\n", "t", NULL));
+          wsm_client_config_apply_text(&nodeleg, "[Client/Auth]\nAllowFreshCredentials = server1\n", "t",
+                                       NULL));
     wsm_client_config_free(&nodeleg);
     ROW(&def, basic, 1, &e.https, WSM_S_OK, NULL, NULL);
     ROW(&def, digest, 1, &e.https, WSM_S_OK, NULL, NULL);

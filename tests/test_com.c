@@ -96,8 +96,9 @@ static void check_fault(int line, BSTR xml, uint32_t code)
     char attr[32];
 
     snprintf(attr, sizeof(attr), "Code=\"%u\"", (unsigned)code);
-    test_check(bstr_contains(xml, "<f:WSManFault xmlns:f=\"http://schemas.microsoft.com/wbem/wsman/1/wsmanfault\""),
-               __FILE__, line, "Error is not a WSManFault");
+    test_check(
+        bstr_contains(xml, "<f:WSManFault xmlns:f=\"http://schemas.microsoft.com/wbem/wsman/1/wsmanfault\""),
+        __FILE__, line, "Error is not a WSManFault");
     test_check(bstr_contains(xml, attr), __FILE__, line, "Error lacks %s", attr);
     test_check(bstr_contains(xml, "xml:lang=\"en-US\"") && bstr_contains(xml, "<f:Message>"), __FILE__, line,
                "Error lacks lang or message");
@@ -139,8 +140,10 @@ static void test_guids(void)
         {&IID_IWSManEx2, "{1D1B5AE0-42D9-4021-8261-3987619512E9}", "IWSManEx2"},
         {&IID_IWSManEx3, "{6400E966-011D-4EAC-8474-049E0848AFAD}", "IWSManEx3"},
         {&IID_IWSManConnectionOptions, "{F704E861-9E52-464F-B786-DA5EB2320FDD}", "IWSManConnectionOptions"},
-        {&IID_IWSManConnectionOptionsEx, "{EF43EDF7-2A48-4D93-9526-8BD6AB6D4A6B}", "IWSManConnectionOptionsEx"},
-        {&IID_IWSManConnectionOptionsEx2, "{F500C9EC-24EE-48AB-B38D-FC9A164C658E}", "IWSManConnectionOptionsEx2"},
+        {&IID_IWSManConnectionOptionsEx, "{EF43EDF7-2A48-4D93-9526-8BD6AB6D4A6B}",
+         "IWSManConnectionOptionsEx"},
+        {&IID_IWSManConnectionOptionsEx2, "{F500C9EC-24EE-48AB-B38D-FC9A164C658E}",
+         "IWSManConnectionOptionsEx2"},
         {&IID_IWSManSession, "{FC84FC58-1286-40C4-9DA0-C8EF6EC241E0}", "IWSManSession"},
         {&IID_IWSManEnumerator, "{F3457CA9-ABB9-4FA5-B850-90E8CA300E7F}", "IWSManEnumerator"},
         {&IID_IWSManResourceLocator, "{A7A1BA28-DE41-466A-AD0A-C4059EAD7428}", "IWSManResourceLocator"},
@@ -214,11 +217,25 @@ static void test_activation(void)
 /* ---- QueryInterface rules ---- */
 
 static const IID *const all_iids[] = {
-    &IID_IUnknown, &IID_IDispatch, &IID_ISupportErrorInfo, &IID_IWSMan, &IID_IWSManEx, &IID_IWSManEx2,
-    &IID_IWSManEx3, &IID_IWSManConnectionOptions, &IID_IWSManConnectionOptionsEx,
-    &IID_IWSManConnectionOptionsEx2, &IID_IWSManSession, &IID_IWSManEnumerator, &IID_IWSManResourceLocator,
-    &IID_IWSManResourceLocatorInternal, &IID_IWSManInternal, &IID_IObjectWithSite, &IID_IMarshal,
-    &IID_IProvideClassInfo, &IID_IClassFactory,
+    &IID_IUnknown,
+    &IID_IDispatch,
+    &IID_ISupportErrorInfo,
+    &IID_IWSMan,
+    &IID_IWSManEx,
+    &IID_IWSManEx2,
+    &IID_IWSManEx3,
+    &IID_IWSManConnectionOptions,
+    &IID_IWSManConnectionOptionsEx,
+    &IID_IWSManConnectionOptionsEx2,
+    &IID_IWSManSession,
+    &IID_IWSManEnumerator,
+    &IID_IWSManResourceLocator,
+    &IID_IWSManResourceLocatorInternal,
+    &IID_IWSManInternal,
+    &IID_IObjectWithSite,
+    &IID_IMarshal,
+    &IID_IProvideClassInfo,
+    &IID_IClassFactory,
 };
 
 static void check_qi(const char *name, IUnknown *obj, const IID *const *expected)
@@ -257,8 +274,9 @@ static void check_qi(const char *name, IUnknown *obj, const IID *const *expected
 
 static void test_query_interface(IWSManEx3 *wsman)
 {
-    static const IID *const wsman_iids[] = {&IID_IUnknown, &IID_IDispatch, &IID_ISupportErrorInfo, &IID_IWSMan,
-                                            &IID_IWSManEx, &IID_IWSManEx2, &IID_IWSManEx3, NULL};
+    static const IID *const wsman_iids[] = {
+        &IID_IUnknown, &IID_IDispatch, &IID_ISupportErrorInfo, &IID_IWSMan,
+        &IID_IWSManEx, &IID_IWSManEx2, &IID_IWSManEx3,         NULL};
     static const IID *const options_iids[] = {&IID_IUnknown,
                                               &IID_IDispatch,
                                               &IID_ISupportErrorInfo,
@@ -318,8 +336,8 @@ static void check_dispids(const char *what, IDispatch *disp, const struct expect
     }
 }
 
-static HRESULT invoke(IDispatch *disp, const char *name, WORD flags, VARIANT *args, UINT nargs, VARIANT *result,
-                      EXCEPINFO *excep)
+static HRESULT invoke(IDispatch *disp, const char *name, WORD flags, VARIANT *args, UINT nargs,
+                      VARIANT *result, EXCEPINFO *excep)
 {
     BSTR n = wide(name);
     DISPID id, put = DISPID_PROPERTYPUT;
@@ -336,12 +354,13 @@ static HRESULT invoke(IDispatch *disp, const char *name, WORD flags, VARIANT *ar
     }
     if (result)
         VariantInit(result);
-    return IDispatch_Invoke(disp, id, &IID_NULL, LOCALE_USER_DEFAULT, flags, &params, result, excep, &arg_err);
+    return IDispatch_Invoke(disp, id, &IID_NULL, LOCALE_USER_DEFAULT, flags, &params, result, excep,
+                            &arg_err);
 }
 
 /* Invokes by name and checks the member's own result: S_OK, or a failure
  * surfacing as DISP_E_EXCEPTION with that scode. */
-#define ok_invoke(disp, name, flags, args, n, expected)                                            \
+#define ok_invoke(disp, name, flags, args, n, expected)                                                      \
     check_invoke(__LINE__, disp, name, flags, args, n, expected)
 static void check_invoke(int line, IDispatch *disp, const char *name, WORD flags, VARIANT *args, UINT n,
                          HRESULT expected)
@@ -407,25 +426,44 @@ static void test_wsman_members(IWSManEx3 *wsman)
         {"SessionFlagAllowNegotiateImplicitCredentials", 31, 0x4000000, NULL},
         {"SessionFlagUseSsl", 32, 0x8000000, NULL},
     };
-    static const struct expected_member members[] = {
-        {"CreateSession", 1}, {"CreateConnectionOptions", 2}, {"CommandLine", 3}, {"Error", 4},
-        {"CreateResourceLocator", 5}, {"GetErrorMessage", 20}, {"createsession", 1}, {"ERROR", 4},
-        {NULL, 0}};
+    static const struct expected_member members[] = {{"CreateSession", 1},
+                                                     {"CreateConnectionOptions", 2},
+                                                     {"CommandLine", 3},
+                                                     {"Error", 4},
+                                                     {"CreateResourceLocator", 5},
+                                                     {"GetErrorMessage", 20},
+                                                     {"createsession", 1},
+                                                     {"ERROR", 4},
+                                                     {NULL, 0}};
     /* The vtable, in the fact sheet's slot order. */
-    HRESULT (*const vtable_getters[])(IWSManEx3 *, LONG *) = {
-        wsman->lpVtbl->SessionFlagUTF8, wsman->lpVtbl->SessionFlagCredUsernamePassword,
-        wsman->lpVtbl->SessionFlagSkipCACheck, wsman->lpVtbl->SessionFlagSkipCNCheck,
-        wsman->lpVtbl->SessionFlagUseDigest, wsman->lpVtbl->SessionFlagUseNegotiate,
-        wsman->lpVtbl->SessionFlagUseBasic, wsman->lpVtbl->SessionFlagUseKerberos,
-        wsman->lpVtbl->SessionFlagNoEncryption, wsman->lpVtbl->SessionFlagEnableSPNServerPort,
-        wsman->lpVtbl->SessionFlagUseNoAuthentication, wsman->lpVtbl->EnumerationFlagNonXmlText,
-        wsman->lpVtbl->EnumerationFlagReturnEPR, wsman->lpVtbl->EnumerationFlagReturnObjectAndEPR,
-        wsman->lpVtbl->EnumerationFlagHierarchyDeep, wsman->lpVtbl->EnumerationFlagHierarchyShallow,
-        wsman->lpVtbl->EnumerationFlagHierarchyDeepBasePropsOnly, wsman->lpVtbl->EnumerationFlagReturnObject,
-        wsman->lpVtbl->SessionFlagUseClientCertificate, wsman->lpVtbl->SessionFlagUTF16,
-        wsman->lpVtbl->SessionFlagUseCredSsp, wsman->lpVtbl->EnumerationFlagAssociationInstance,
-        wsman->lpVtbl->EnumerationFlagAssociatedInstance, wsman->lpVtbl->SessionFlagSkipRevocationCheck,
-        wsman->lpVtbl->SessionFlagAllowNegotiateImplicitCredentials, wsman->lpVtbl->SessionFlagUseSsl,
+    HRESULT(*const vtable_getters[])
+    (IWSManEx3 *, LONG *) = {
+        wsman->lpVtbl->SessionFlagUTF8,
+        wsman->lpVtbl->SessionFlagCredUsernamePassword,
+        wsman->lpVtbl->SessionFlagSkipCACheck,
+        wsman->lpVtbl->SessionFlagSkipCNCheck,
+        wsman->lpVtbl->SessionFlagUseDigest,
+        wsman->lpVtbl->SessionFlagUseNegotiate,
+        wsman->lpVtbl->SessionFlagUseBasic,
+        wsman->lpVtbl->SessionFlagUseKerberos,
+        wsman->lpVtbl->SessionFlagNoEncryption,
+        wsman->lpVtbl->SessionFlagEnableSPNServerPort,
+        wsman->lpVtbl->SessionFlagUseNoAuthentication,
+        wsman->lpVtbl->EnumerationFlagNonXmlText,
+        wsman->lpVtbl->EnumerationFlagReturnEPR,
+        wsman->lpVtbl->EnumerationFlagReturnObjectAndEPR,
+        wsman->lpVtbl->EnumerationFlagHierarchyDeep,
+        wsman->lpVtbl->EnumerationFlagHierarchyShallow,
+        wsman->lpVtbl->EnumerationFlagHierarchyDeepBasePropsOnly,
+        wsman->lpVtbl->EnumerationFlagReturnObject,
+        wsman->lpVtbl->SessionFlagUseClientCertificate,
+        wsman->lpVtbl->SessionFlagUTF16,
+        wsman->lpVtbl->SessionFlagUseCredSsp,
+        wsman->lpVtbl->EnumerationFlagAssociationInstance,
+        wsman->lpVtbl->EnumerationFlagAssociatedInstance,
+        wsman->lpVtbl->SessionFlagSkipRevocationCheck,
+        wsman->lpVtbl->SessionFlagAllowNegotiateImplicitCredentials,
+        wsman->lpVtbl->SessionFlagUseSsl,
     };
     void *const *slots = (void *const *)wsman->lpVtbl;
     IDispatch *disp = (IDispatch *)wsman;
@@ -433,8 +471,10 @@ static void test_wsman_members(IWSManEx3 *wsman)
     ITypeInfo *info = (ITypeInfo *)0x1;
 
     /* The slot numbers of fact sheet 3.1-3.4. */
-    ok(slots[7] == (void *)wsman->lpVtbl->CreateSession && slots[11] == (void *)wsman->lpVtbl->CreateResourceLocator &&
-           slots[26] == (void *)wsman->lpVtbl->GetErrorMessage && slots[31] == (void *)wsman->lpVtbl->SessionFlagUseClientCertificate &&
+    ok(slots[7] == (void *)wsman->lpVtbl->CreateSession &&
+           slots[11] == (void *)wsman->lpVtbl->CreateResourceLocator &&
+           slots[26] == (void *)wsman->lpVtbl->GetErrorMessage &&
+           slots[31] == (void *)wsman->lpVtbl->SessionFlagUseClientCertificate &&
            slots[38] == (void *)wsman->lpVtbl->SessionFlagUseSsl,
        "IWSManEx3 vtable slots");
 
@@ -483,7 +523,8 @@ static void test_dispatch_mechanics(IWSManEx3 *wsman)
     ok_hr(DISP_E_UNKNOWNINTERFACE, IDispatch_GetIDsOfNames(disp, &IID_IUnknown, names, 1, 0, ids));
     ok_hr(DISP_E_UNKNOWNINTERFACE,
           IDispatch_Invoke(disp, 6, &IID_IDispatch, 0, DISPATCH_METHOD, &params, &r, NULL, NULL));
-    ok_hr(DISP_E_MEMBERNOTFOUND, IDispatch_Invoke(disp, 999, &IID_NULL, 0, DISPATCH_METHOD, &params, &r, NULL, NULL));
+    ok_hr(DISP_E_MEMBERNOTFOUND,
+          IDispatch_Invoke(disp, 999, &IID_NULL, 0, DISPATCH_METHOD, &params, &r, NULL, NULL));
 
     /* A method is not a property put; a property get is not a method call
      * from JScript (PROPERTYGET alone on a method fails, as with a typelib). */
@@ -579,7 +620,8 @@ static void test_dispatch_mechanics(IWSManEx3 *wsman)
         ok(V_VT(&r) == VT_DISPATCH, "CreateResourceLocator(strResourceLocator:=...)");
         VariantClear(&r);
         named = 7;
-        ok_hr(DISP_E_PARAMNOTFOUND, IDispatch_Invoke(disp, 5, &IID_NULL, 0, DISPATCH_METHOD, &p, &r, NULL, NULL));
+        ok_hr(DISP_E_PARAMNOTFOUND,
+              IDispatch_Invoke(disp, 5, &IID_NULL, 0, DISPATCH_METHOD, &p, &r, NULL, NULL));
         VariantClear(&args[0]);
     }
     ok_hr(E_INVALIDARG, IDispatch_Invoke(disp, 5, &IID_NULL, 0, DISPATCH_METHOD, NULL, &r, NULL, NULL));
@@ -644,7 +686,8 @@ static void test_connection_strings(IWSManEx3 *wsman)
     ok_hr(E_POINTER, IWSManEx3_CreateSession(wsman, NULL, 0, NULL, NULL));
 }
 
-static IDispatch *make_options(IWSManEx3 *wsman, const char *user, const char *password, const char *thumbprint)
+static IDispatch *make_options(IWSManEx3 *wsman, const char *user, const char *password,
+                               const char *thumbprint)
 {
     IDispatch *disp;
     IWSManConnectionOptionsEx2 *options;
@@ -685,7 +728,8 @@ static void test_flag_checks(IWSManEx3 *wsman)
         {"host", 0x10, NONE, ERROR_WSMAN_CLIENT_INVALID_FLAG},
         {"host", WSManFlagUTF8 | WSManFlagUTF16, NONE, ERROR_WSMAN_CLIENT_INVALID_FLAG},
         {"host", WSManFlagUseBasic | WSManFlagUseDigest, NONE, ERROR_WSMAN_CLIENT_MULTIPLE_AUTH_FLAGS},
-        {"host", WSManFlagUseNoAuthentication | WSManFlagUseKerberos, NONE, ERROR_WSMAN_CLIENT_MULTIPLE_AUTH_FLAGS},
+        {"host", WSManFlagUseNoAuthentication | WSManFlagUseKerberos, NONE,
+         ERROR_WSMAN_CLIENT_MULTIPLE_AUTH_FLAGS},
         {"", WSManFlagCredUsernamePassword, CREDS, ERROR_WSMAN_CLIENT_LOCAL_INVALID_CREDS},
         {"", 0, EMPTY, ERROR_WSMAN_CLIENT_LOCAL_INVALID_CONNECTION_OPTIONS},
         {"host", WSManFlagUseNoAuthentication | WSManFlagCredUsernamePassword, CREDS,
@@ -698,7 +742,8 @@ static void test_flag_checks(IWSManEx3 *wsman)
         {"https://host", WSManFlagUseClientCertificate, NONE, ERROR_WSMAN_CLIENT_CERT_NEEDED},
         {"https://host", WSManFlagUseClientCertificate | WSManFlagCredUsernamePassword, CERT,
          ERROR_WSMAN_CERT_MULTIPLE_CREDENTIALS_FLAG},
-        {"https://host", WSManFlagUseClientCertificate, CERT_AND_CREDS, ERROR_WSMAN_CLIENT_CERT_UNNEEDED_USERNAME},
+        {"https://host", WSManFlagUseClientCertificate, CERT_AND_CREDS,
+         ERROR_WSMAN_CLIENT_CERT_UNNEEDED_USERNAME},
         {"https://host", 0, CERT, ERROR_WSMAN_CERT_MISSING_AUTH_FLAG},
         {"https://host", WSManFlagCredUsernamePassword, CERT_AND_CREDS, ERROR_WSMAN_MULTIPLE_CREDENTIALS},
         {"host", WSManFlagUseBasic, NONE, ERROR_WSMAN_CLIENT_USERNAME_PASSWORD_NEEDED},
@@ -715,7 +760,8 @@ static void test_flag_checks(IWSManEx3 *wsman)
          ERROR_WSMAN_CANNOT_USE_ALLOW_NEGOTIATE_IMPLICIT_CREDENTIALS_FOR_HTTP},
         {"https://host", WSManFlagAllowNegotiateImplicitCredentials, NONE, S_OK},
         {"host", 0, PROXY_HTTPS, ERROR_WSMAN_CANNOT_USE_PROXY_SETTINGS_FOR_HTTP},
-        {"https://host", WSManFlagUseKerberos, PROXY_HTTPS, ERROR_WSMAN_CANNOT_USE_PROXY_SETTINGS_FOR_KERBEROS},
+        {"https://host", WSManFlagUseKerberos, PROXY_HTTPS,
+         ERROR_WSMAN_CANNOT_USE_PROXY_SETTINGS_FOR_KERBEROS},
         {"https://host", WSManFlagUseCredSsp | WSManFlagCredUsernamePassword, PROXY_HTTPS,
          ERROR_WSMAN_CANNOT_USE_PROXY_SETTINGS_FOR_CREDSSP},
         {"https://host", WSManFlagUseNegotiate, PROXY_HTTPS, S_OK},
@@ -770,11 +816,18 @@ static void test_flag_checks(IWSManEx3 *wsman)
 
 static void test_connection_options(IWSManEx3 *wsman)
 {
-    static const struct expected_member members[] = {
-        {"UserName", 1}, {"Password", 2}, {"CertificateThumbprint", 3}, {"SetProxy", 4},
-        {"ProxyIEConfig", 5}, {"ProxyWinHttpConfig", 6}, {"ProxyAutoDetect", 7}, {"ProxyNoProxyServer", 8},
-        {"ProxyAuthenticationUseNegotiate", 9}, {"ProxyAuthenticationUseBasic", 10},
-        {"ProxyAuthenticationUseDigest", 11}, {NULL, 0}};
+    static const struct expected_member members[] = {{"UserName", 1},
+                                                     {"Password", 2},
+                                                     {"CertificateThumbprint", 3},
+                                                     {"SetProxy", 4},
+                                                     {"ProxyIEConfig", 5},
+                                                     {"ProxyWinHttpConfig", 6},
+                                                     {"ProxyAutoDetect", 7},
+                                                     {"ProxyNoProxyServer", 8},
+                                                     {"ProxyAuthenticationUseNegotiate", 9},
+                                                     {"ProxyAuthenticationUseBasic", 10},
+                                                     {"ProxyAuthenticationUseDigest", 11},
+                                                     {NULL, 0}};
     static const struct {
         LONG access, auth;
         const char *user, *password;
@@ -822,7 +875,8 @@ static void test_connection_options(IWSManEx3 *wsman)
     ok(V_VT(&r) == VT_BSTR, "UserName via IDispatch");
     VariantClear(&r);
 
-    ok_hr(S_OK, IWSManConnectionOptionsEx2_put_CertificateThumbprint(options, OLESTR("01 23 45 67 89 ab cd ef 01 23 45 67 89 AB CD EF 01 23 45 67")));
+    ok_hr(S_OK, IWSManConnectionOptionsEx2_put_CertificateThumbprint(
+                    options, OLESTR("01 23 45 67 89 ab cd ef 01 23 45 67 89 AB CD EF 01 23 45 67")));
     ok_hr(S_OK, IWSManConnectionOptionsEx2_get_CertificateThumbprint(options, &s));
     ok(bstr_equals(s, "0123456789ABCDEF0123456789ABCDEF01234567"), "thumbprint normalised");
     SysFreeString(s);
@@ -836,7 +890,8 @@ static void test_connection_options(IWSManEx3 *wsman)
     SysFreeString(s);
 
     for (size_t i = 0; i < sizeof(proxies) / sizeof(proxies[0]); i++) {
-        BSTR u = proxies[i].user ? wide(proxies[i].user) : NULL, p = proxies[i].password ? wide(proxies[i].password) : NULL;
+        BSTR u = proxies[i].user ? wide(proxies[i].user) : NULL,
+             p = proxies[i].password ? wide(proxies[i].password) : NULL;
         HRESULT hr = IWSManConnectionOptionsEx2_SetProxy(options, proxies[i].access, proxies[i].auth, u, p);
         ok(hr == proxies[i].hr, "SetProxy case %zu: expected 0x%08x got 0x%08x", i, (unsigned)proxies[i].hr,
            (unsigned)hr);
@@ -874,20 +929,22 @@ static void test_connection_options(IWSManEx3 *wsman)
 static void test_resource_locator(IWSManEx3 *wsman)
 {
     static const struct expected_member members[] = {
-        {"ResourceURI", 1}, {"AddSelector", 2}, {"ClearSelectors", 3}, {"FragmentPath", 4},
-        {"FragmentDialect", 5}, {"AddOption", 6}, {"MustUnderstandOptions", 7}, {"ClearOptions", 8},
-        {"Error", 9}, {NULL, 0}};
+        {"ResourceURI", 1},     {"AddSelector", 2}, {"ClearSelectors", 3},        {"FragmentPath", 4},
+        {"FragmentDialect", 5}, {"AddOption", 6},   {"MustUnderstandOptions", 7}, {"ClearOptions", 8},
+        {"Error", 9},           {NULL, 0}};
     IDispatch *disp;
     IWSManResourceLocator *loc;
     VARIANT v, args[3], r;
     BOOL must;
     BSTR s;
 
-    ok_hr(S_OK, IWSManEx3_CreateResourceLocator(wsman, OLESTR("wmicimv2/Win32_Service?Name=winrm+Other=x=y"), &disp));
+    ok_hr(S_OK, IWSManEx3_CreateResourceLocator(wsman, OLESTR("wmicimv2/Win32_Service?Name=winrm+Other=x=y"),
+                                                &disp));
     IDispatch_QueryInterface(disp, &IID_IWSManResourceLocator, (void **)&loc);
     check_dispids("ResourceLocator", disp, members);
     ok_hr(S_OK, IWSManResourceLocator_get_ResourceURI(loc, &s));
-    ok(bstr_equals(s, "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/Win32_Service"), "alias expanded");
+    ok(bstr_equals(s, "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/Win32_Service"),
+       "alias expanded");
     SysFreeString(s);
 
     ok_hr(S_OK, IWSManResourceLocator_put_ResourceURI(loc, OLESTR("winrm/config")));
@@ -981,7 +1038,7 @@ static void test_resource_locator(IWSManEx3 *wsman)
 static void test_session(IWSManEx3 *wsman)
 {
     static const struct expected_member members[] = {
-        {"Get", 1}, {"Put", 2}, {"Create", 3}, {"Delete", 4}, {"Invoke", 5}, {"Enumerate", 6},
+        {"Get", 1},      {"Put", 2},   {"Create", 3},     {"Delete", 4},   {"Invoke", 5}, {"Enumerate", 6},
         {"Identify", 7}, {"Error", 8}, {"BatchItems", 9}, {"Timeout", 10}, {NULL, 0}};
     IDispatch *disp, *local, *locator, *options;
     IWSManSession *session;
@@ -1042,11 +1099,14 @@ static void test_session(IWSManEx3 *wsman)
     ok_hr(ERROR_WSMAN_CLIENT_INVALID_FLAG, IWSManSession_Get(session, uri, 1, &s));
     ok_hr(ERROR_WSMAN_CLIENT_BLANK_INPUT_XML, IWSManSession_Put(session, uri, NULL, 0, &s));
     ok_hr(ERROR_WSMAN_CLIENT_BLANK_INPUT_XML, IWSManSession_Create(session, uri, OLESTR("  "), 0, &s));
-    ok_hr(ERROR_WSMAN_CLIENT_BLANK_ACTION_URI, IWSManSession_Invoke(session, NULL, uri, OLESTR("<x/>"), 0, &s));
-    ok_hr(ERROR_WSMAN_CLIENT_BLANK_INPUT_XML, IWSManSession_Invoke(session, OLESTR("StartService"), uri, NULL, 0, &s));
+    ok_hr(ERROR_WSMAN_CLIENT_BLANK_ACTION_URI,
+          IWSManSession_Invoke(session, NULL, uri, OLESTR("<x/>"), 0, &s));
+    ok_hr(ERROR_WSMAN_CLIENT_BLANK_INPUT_XML,
+          IWSManSession_Invoke(session, OLESTR("StartService"), uri, NULL, 0, &s));
     ok_hr(ERROR_WSMAN_CLIENT_INVALID_FLAG, IWSManSession_Delete(session, uri, 2));
     ok_hr(ERROR_WSMAN_CLIENT_MULTIPLE_ENUM_MODE_FLAGS,
-          IWSManSession_Enumerate(session, uri, NULL, NULL, WSManFlagReturnEPR | WSManFlagReturnObjectAndEPR, &e));
+          IWSManSession_Enumerate(session, uri, NULL, NULL, WSManFlagReturnEPR | WSManFlagReturnObjectAndEPR,
+                                  &e));
     ok(e == NULL, "failed Enumerate clears its out pointer");
     ok_hr(ERROR_WSMAN_CLIENT_INVALID_FLAG, IWSManSession_Enumerate(session, uri, NULL, NULL, 0x100, &e));
     ok_hr(ERROR_WSMAN_CLIENT_INVALID_FLAG, IWSManSession_Identify(session, 0x1, &s));
@@ -1064,7 +1124,8 @@ static void test_session(IWSManEx3 *wsman)
     V_VT(&uri) = VT_DISPATCH;
     V_DISPATCH(&uri) = locator;
     ok_hr(ERROR_WSMAN_CLIENT_BLANK_URI, IWSManSession_Delete(session, uri, 0));
-    IWSManResourceLocator_put_ResourceURI((IWSManResourceLocator *)locator, OLESTR("wmi/root/cimv2/Win32_Service"));
+    IWSManResourceLocator_put_ResourceURI((IWSManResourceLocator *)locator,
+                                          OLESTR("wmi/root/cimv2/Win32_Service"));
     ok_hr(NO_CREDS, IWSManSession_Delete(session, uri, 0));
     /* VBScript passes the locator variable by reference. */
     V_VT(&args[0]) = VT_BYREF | VT_VARIANT;
@@ -1101,8 +1162,8 @@ static void test_session(IWSManEx3 *wsman)
 
     /* Credentials are copied: the options can go away first. */
     options = make_options(wsman, "user", "secret", NULL);
-    ok_hr(S_OK, IWSManEx3_CreateSession(wsman, OLESTR("server"), WSManFlagUseBasic | WSManFlagCredUsernamePassword,
-                                        options, &local));
+    ok_hr(S_OK, IWSManEx3_CreateSession(wsman, OLESTR("server"),
+                                        WSManFlagUseBasic | WSManFlagCredUsernamePassword, options, &local));
     ok(IDispatch_Release(options) == 0, "the Session holds no reference on the options");
     IDispatch_Release(local);
     /* A foreign object as connection options. */

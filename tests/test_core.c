@@ -91,18 +91,15 @@ static void test_error_names(void)
     ok_str("ERROR_WSMAN_RESOURCE_NOT_FOUND", wsm_error_name(0x80338000u));
     ok_str("ERROR_WSMAN_CONNECTIONSTR_INVALID", wsm_error_name(0x803380D9u));
     ok_str("ERROR_WSMAN_CLIENT_BLANK_URI", wsm_error_name(0x803380BFu));
-    ok_str("ERROR_WSMAN_EVENTING_PUSH_SUBSCRIPTION_NOACTIVATE_EVENTSOURCE",
-           wsm_error_name(0x803381FFu));
+    ok_str("ERROR_WSMAN_EVENTING_PUSH_SUBSCRIPTION_NOACTIVATE_EVENTSOURCE", wsm_error_name(0x803381FFu));
 
-    ok(COUNT(winrm_names_from_def) == 512, "the .def lists 512 codes (got %zu)",
-       COUNT(winrm_names_from_def));
+    ok(COUNT(winrm_names_from_def) == 512, "the .def lists 512 codes (got %zu)", COUNT(winrm_names_from_def));
     int named = 0, matching = 0;
     for (uint32_t code = 0x80338000u; code <= 0x803381FFu; code++) {
         const char *name = wsm_error_name(code);
         named += name != NULL;
         size_t i = code - 0x80338000u;
-        matching += name && i < COUNT(winrm_names_from_def) &&
-                    winrm_names_from_def[i].code == code &&
+        matching += name && i < COUNT(winrm_names_from_def) && winrm_names_from_def[i].code == code &&
                     strcmp(name, winrm_names_from_def[i].name) == 0;
     }
     ok(named == 512, "all 512 WinRM codes have a name (%d)", named);
@@ -124,31 +121,148 @@ static void test_error_names(void)
 /* Codes the brief requires a real text for. */
 static const uint32_t codes_with_text[] = {
     /* non-WinRM */
-    0x00000000u, 0x80004005u, 0x80004003u, 0x80070057u, 0x8007000Eu, 0x80004001u, 0x80004002u,
-    0x8000FFFFu, 0x80070005u, 0x8000000Eu, 0x800705B4u, 0x8007052Eu, 0x80070035u, 0x800401F0u,
-    0x80040154u, 0x80040110u, 0x80020003u, 0x80020004u, 0x80020005u, 0x80020006u, 0x80020007u,
-    0x80020008u, 0x80020009u, 0x8002000Au, 0x8002000Bu, 0x8002000Cu, 0x8002000Du, 0x8002000Eu,
-    0x8002000Fu, 0x80020010u, 0x80072EE2u, 0x80072EE7u, 0x80072EFDu, 0x80072EFEu, 0x80072F8Fu,
-    0x80072F06u, 0x80072F0Du, 0x80072F05u,
+    0x00000000u,
+    0x80004005u,
+    0x80004003u,
+    0x80070057u,
+    0x8007000Eu,
+    0x80004001u,
+    0x80004002u,
+    0x8000FFFFu,
+    0x80070005u,
+    0x8000000Eu,
+    0x800705B4u,
+    0x8007052Eu,
+    0x80070035u,
+    0x800401F0u,
+    0x80040154u,
+    0x80040110u,
+    0x80020003u,
+    0x80020004u,
+    0x80020005u,
+    0x80020006u,
+    0x80020007u,
+    0x80020008u,
+    0x80020009u,
+    0x8002000Au,
+    0x8002000Bu,
+    0x8002000Cu,
+    0x8002000Du,
+    0x8002000Eu,
+    0x8002000Fu,
+    0x80020010u,
+    0x80072EE2u,
+    0x80072EE7u,
+    0x80072EFDu,
+    0x80072EFEu,
+    0x80072F8Fu,
+    0x80072F06u,
+    0x80072F0Du,
+    0x80072F05u,
     /* fact sheet 6.2 */
-    0x80338000u, 0x80338002u, 0x80338007u, 0x8033800Cu, 0x80338012u, 0x8033801Bu, 0x80338029u,
-    0x80338039u, 0x8033803Bu, 0x8033803Du, 0x80338090u, 0x80338092u, 0x80338019u, 0x8033801Au,
-    0x80338107u, 0x803380ABu, 0x803380ACu, 0x803380ADu, 0x803380AEu, 0x803380AFu, 0x803380B0u,
-    0x803380B1u, 0x803380B2u, 0x803380B3u, 0x803380B4u, 0x803380B5u, 0x803380B6u, 0x803380B7u,
-    0x803380B8u, 0x803380B9u, 0x803380BFu, 0x803380C0u, 0x803380C1u, 0x803380C2u, 0x803380C4u,
-    0x803380D7u, 0x803380D8u, 0x803380D9u, 0x803380DAu, 0x803380DBu, 0x803380DEu, 0x803380DFu,
-    0x803380E0u, 0x803380E1u, 0x803380E2u, 0x803380E3u, 0x803380E4u, 0x803380E5u, 0x803380FAu,
-    0x803380FBu, 0x803380FCu, 0x8033811Fu, 0x80338137u, 0x80338144u, 0x80338145u, 0x80338146u,
-    0x80338147u, 0x80338148u, 0x80338156u, 0x80338157u, 0x80338196u, 0x80338197u, 0x80338198u,
-    0x8033819Au, 0x8033819Bu, 0x8033819Cu, 0x803381A2u, 0x803381B0u, 0x803381B1u, 0x803381B2u,
-    0x803381B3u, 0x803381B4u, 0x803381FAu,
+    0x80338000u,
+    0x80338002u,
+    0x80338007u,
+    0x8033800Cu,
+    0x80338012u,
+    0x8033801Bu,
+    0x80338029u,
+    0x80338039u,
+    0x8033803Bu,
+    0x8033803Du,
+    0x80338090u,
+    0x80338092u,
+    0x80338019u,
+    0x8033801Au,
+    0x80338107u,
+    0x803380ABu,
+    0x803380ACu,
+    0x803380ADu,
+    0x803380AEu,
+    0x803380AFu,
+    0x803380B0u,
+    0x803380B1u,
+    0x803380B2u,
+    0x803380B3u,
+    0x803380B4u,
+    0x803380B5u,
+    0x803380B6u,
+    0x803380B7u,
+    0x803380B8u,
+    0x803380B9u,
+    0x803380BFu,
+    0x803380C0u,
+    0x803380C1u,
+    0x803380C2u,
+    0x803380C4u,
+    0x803380D7u,
+    0x803380D8u,
+    0x803380D9u,
+    0x803380DAu,
+    0x803380DBu,
+    0x803380DEu,
+    0x803380DFu,
+    0x803380E0u,
+    0x803380E1u,
+    0x803380E2u,
+    0x803380E3u,
+    0x803380E4u,
+    0x803380E5u,
+    0x803380FAu,
+    0x803380FBu,
+    0x803380FCu,
+    0x8033811Fu,
+    0x80338137u,
+    0x80338144u,
+    0x80338145u,
+    0x80338146u,
+    0x80338147u,
+    0x80338148u,
+    0x80338156u,
+    0x80338157u,
+    0x80338196u,
+    0x80338197u,
+    0x80338198u,
+    0x8033819Au,
+    0x8033819Bu,
+    0x8033819Cu,
+    0x803381A2u,
+    0x803381B0u,
+    0x803381B1u,
+    0x803381B2u,
+    0x803381B3u,
+    0x803381B4u,
+    0x803381FAu,
     /* fact sheet 5.10 extras */
     0x8033810Cu,
     /* named in the brief */
-    0x803381BEu, 0x8033807Au, 0x8033819Du, 0x8033810Fu, 0x80338110u, 0x80338111u, 0x80338112u,
-    0x80338113u, 0x80338170u, 0x80338171u, 0x803381B9u, 0x803381BAu, 0x803380F9u, 0x803381F0u,
-    0x80338082u, 0x80338035u, 0x80338036u, 0x803380EFu, 0x803380F0u, 0x803380F1u, 0x803380F2u,
-    0x803380F3u, 0x803380F4u, 0x803380F5u, 0x803380F6u, 0x803380F7u, 0x803380F8u,
+    0x803381BEu,
+    0x8033807Au,
+    0x8033819Du,
+    0x8033810Fu,
+    0x80338110u,
+    0x80338111u,
+    0x80338112u,
+    0x80338113u,
+    0x80338170u,
+    0x80338171u,
+    0x803381B9u,
+    0x803381BAu,
+    0x803380F9u,
+    0x803381F0u,
+    0x80338082u,
+    0x80338035u,
+    0x80338036u,
+    0x803380EFu,
+    0x803380F0u,
+    0x803380F1u,
+    0x803380F2u,
+    0x803380F3u,
+    0x803380F4u,
+    0x803380F5u,
+    0x803380F6u,
+    0x803380F7u,
+    0x803380F8u,
 };
 
 static int is_fallback_text(const char *msg)
@@ -169,8 +283,7 @@ static void test_error_messages(void)
     for (size_t i = 0; i < COUNT(codes_with_text); i++) {
         char *msg = wsm_error_message(codes_with_text[i]);
         ok(msg && !is_fallback_text(msg) && is_clean_sentence(msg),
-           "0x%08" PRIX32 " has a table text (got \"%s\")", codes_with_text[i],
-           msg ? msg : "(null)");
+           "0x%08" PRIX32 " has a table text (got \"%s\")", codes_with_text[i], msg ? msg : "(null)");
         free(msg);
     }
     /* Every WinRM code has a text of its own (test_error_texts_complete checks all of them). */
@@ -484,8 +597,7 @@ static const struct conn_ok_case conn_ok_cases[] = {
     {"host:00080", 0, "host", 0, 0, 0, 1, 80, "wsman", "http://host:80/wsman"},
     {"http://host:5985/wsman", 0, "host", 0, 0, 1, 1, 5985, "wsman", "http://host:5985/wsman"},
     {"https://host:443/", 1, "host", 0, 1, 1, 1, 443, "wsman", "https://host:443/wsman"},
-    {LONG_HOST_255, 0, LONG_HOST_255, 0, 0, 0, 0, 5985, "wsman",
-     "http://" LONG_HOST_255 ":5985/wsman"},
+    {LONG_HOST_255, 0, LONG_HOST_255, 0, 0, 0, 0, 5985, "wsman", "http://" LONG_HOST_255 ":5985/wsman"},
 };
 
 static void test_connection_accepted(void)
@@ -496,15 +608,15 @@ static void test_connection_accepted(void)
         struct wsm_endpoint ep;
         char *detail = (char *)"garbage";
         int32_t hr = wsm_parse_connection(c->conn, c->use_ssl, &ep, &detail);
-        ok(hr == 0, "\"%s\" (ssl %d): hr 0x%08" PRIX32 ", detail %s", c->conn, c->use_ssl,
-           (uint32_t)hr, detail ? detail : "(null)");
+        ok(hr == 0, "\"%s\" (ssl %d): hr 0x%08" PRIX32 ", detail %s", c->conn, c->use_ssl, (uint32_t)hr,
+           detail ? detail : "(null)");
         ok(detail == NULL, "\"%s\": no detail on success", c->conn);
         ok(!ep.local, "\"%s\" is not local", c->conn);
         ok_str(c->host, ep.host);
         ok(ep.ipv6 == c->ipv6 && ep.https == c->https && ep.scheme_given == c->scheme_given &&
                ep.port_given == c->port_given && ep.port == c->port,
-           "\"%s\" (ssl %d): ipv6 %d https %d scheme %d port_given %d port %u", c->conn,
-           c->use_ssl, ep.ipv6, ep.https, ep.scheme_given, ep.port_given, ep.port);
+           "\"%s\" (ssl %d): ipv6 %d https %d scheme %d port_given %d port %u", c->conn, c->use_ssl, ep.ipv6,
+           ep.https, ep.scheme_given, ep.port_given, ep.port);
         ok_str(c->prefix, ep.prefix);
         char *url = wsm_endpoint_url(&ep);
         ok_str(c->url, url);
@@ -545,30 +657,68 @@ struct conn_bad_case {
 
 static const struct conn_bad_case conn_bad_cases[] = {
     /* white space */
-    {" ", 0, INVALID}, {"\t\r\n", 0, INVALID}, {" host", 0, INVALID}, {"host ", 0, INVALID},
-    {"host\n", 0, INVALID}, {"\thttp://host", 0, INVALID},
+    {" ", 0, INVALID},
+    {"\t\r\n", 0, INVALID},
+    {" host", 0, INVALID},
+    {"host ", 0, INVALID},
+    {"host\n", 0, INVALID},
+    {"\thttp://host", 0, INVALID},
     /* transport */
-    {"ftp://host", 0, TRANSPORT}, {"httpx://host", 0, TRANSPORT}, {"htt://host", 0, TRANSPORT},
-    {"https2://host", 1, TRANSPORT}, {"host:80://x", 0, TRANSPORT}, {"://host", 0, INVALID},
-    {"http://host", 1, USESSL}, {"HTTP://host:80/wsman", 1, USESSL},
+    {"ftp://host", 0, TRANSPORT},
+    {"httpx://host", 0, TRANSPORT},
+    {"htt://host", 0, TRANSPORT},
+    {"https2://host", 1, TRANSPORT},
+    {"host:80://x", 0, TRANSPORT},
+    {"://host", 0, INVALID},
+    {"http://host", 1, USESSL},
+    {"HTTP://host:80/wsman", 1, USESSL},
     /* host */
-    {"http://", 0, INVALID}, {"https:///wsman", 0, INVALID}, {":5985", 0, INVALID},
-    {"/wsman", 0, INVALID}, {"::1", 0, INVALID}, {"fe80::1:5985", 0, INVALID},
-    {"host:80:90", 0, INVALID}, {"[::1", 0, INVALID}, {"[]", 0, INVALID}, {"[zzz]", 0, INVALID},
-    {"[fe80::1%eth0]", 0, INVALID}, {"[::1]x", 0, INVALID}, {"[1.2.3.4]", 0, INVALID},
-    {"[::1]]", 0, INVALID}, {"host name", 0, INVALID}, {"user@host", 0, INVALID},
-    {"host?x", 0, INVALID}, {"host#x", 0, INVALID}, {"ho%st", 0, INVALID},
-    {"ho\x01st", 0, INVALID}, {"h\xC3\xA9llo", 0, INVALID}, {"host]", 0, INVALID},
+    {"http://", 0, INVALID},
+    {"https:///wsman", 0, INVALID},
+    {":5985", 0, INVALID},
+    {"/wsman", 0, INVALID},
+    {"::1", 0, INVALID},
+    {"fe80::1:5985", 0, INVALID},
+    {"host:80:90", 0, INVALID},
+    {"[::1", 0, INVALID},
+    {"[]", 0, INVALID},
+    {"[zzz]", 0, INVALID},
+    {"[fe80::1%eth0]", 0, INVALID},
+    {"[::1]x", 0, INVALID},
+    {"[1.2.3.4]", 0, INVALID},
+    {"[::1]]", 0, INVALID},
+    {"host name", 0, INVALID},
+    {"user@host", 0, INVALID},
+    {"host?x", 0, INVALID},
+    {"host#x", 0, INVALID},
+    {"ho%st", 0, INVALID},
+    {"ho\x01st", 0, INVALID},
+    {"h\xC3\xA9llo", 0, INVALID},
+    {"host]", 0, INVALID},
     {"a" LONG_HOST_255, 0, INVALID},
     /* port */
-    {"host:", 0, PORT}, {"host:abc", 0, PORT}, {"host:0", 0, PORT}, {"host:00000", 0, PORT},
-    {"host:65536", 0, PORT}, {"host:-1", 0, PORT}, {"host:99999", 0, PORT},
-    {"host:123456", 0, PORT}, {"host:000080", 0, PORT}, {"host:+80", 0, PORT},
-    {"host:8 0", 0, PORT}, {"host:/wsman", 0, PORT}, {"https://host:0/x", 0, PORT},
-    {"[::1]:70000", 0, PORT}, {"[::1]:", 0, PORT},
+    {"host:", 0, PORT},
+    {"host:abc", 0, PORT},
+    {"host:0", 0, PORT},
+    {"host:00000", 0, PORT},
+    {"host:65536", 0, PORT},
+    {"host:-1", 0, PORT},
+    {"host:99999", 0, PORT},
+    {"host:123456", 0, PORT},
+    {"host:000080", 0, PORT},
+    {"host:+80", 0, PORT},
+    {"host:8 0", 0, PORT},
+    {"host:/wsman", 0, PORT},
+    {"https://host:0/x", 0, PORT},
+    {"[::1]:70000", 0, PORT},
+    {"[::1]:", 0, PORT},
     /* prefix */
-    {"host/a?b", 0, INVALID}, {"host/a#b", 0, INVALID}, {"host/a b", 0, INVALID},
-    {"host/a\tb", 0, INVALID}, {"host/a\x7F", 0, INVALID}, {"host:80/x?", 0, INVALID},
+    {"host/a?b", 0, INVALID},
+    {"host/a#b", 0, INVALID},
+    {"host/a b", 0, INVALID},
+    {"host/a\tb", 0, INVALID},
+    {"host/a\x7F", 0, INVALID},
+    {"host:80/x?", 0, INVALID},
 };
 
 static void test_connection_rejected(void)
@@ -579,8 +729,8 @@ static void test_connection_rejected(void)
         memset(&ep, 0xAB, sizeof ep);
         char *detail = (char *)"garbage";
         int32_t hr = wsm_parse_connection(c->conn, c->use_ssl, &ep, &detail);
-        ok(hr == c->code, "case %zu \"%s\" (ssl %d): expected 0x%08" PRIX32 ", got 0x%08" PRIX32,
-           i, c->conn, c->use_ssl, (uint32_t)c->code, (uint32_t)hr);
+        ok(hr == c->code, "case %zu \"%s\" (ssl %d): expected 0x%08" PRIX32 ", got 0x%08" PRIX32, i, c->conn,
+           c->use_ssl, (uint32_t)c->code, (uint32_t)hr);
         ok(detail != NULL && is_clean_sentence(detail), "case %zu: detail \"%s\"", i,
            detail ? detail : "(null)");
         ok(is_all_zero(&ep, sizeof ep), "case %zu: endpoint zeroed after failure", i);
@@ -604,8 +754,7 @@ static void expect_conn_detail(const char *conn, int use_ssl, const char *expect
 static void test_connection_details(void)
 {
     expect_conn_detail("host:99999", 0, "The port \"99999\" is not a number from 1 to 65535.");
-    expect_conn_detail("ftp://host", 0,
-                       "The transport \"ftp\" is not supported; use http or https.");
+    expect_conn_detail("ftp://host", 0, "The transport \"ftp\" is not supported; use http or https.");
     expect_conn_detail("   ", 0, "The connection string contains only white space.");
     expect_conn_detail("ho\x01st", 0,
                        "The host name \"ho\\x01st\" contains the character \"\\x01\", which is "
@@ -641,8 +790,8 @@ static void test_endpoint_url(void)
     char *url = wsm_endpoint_url(&ep);
     ok_str("http://h:80/wsman", url); /* NULL prefix means the default */
     free(url);
-    ep = (struct wsm_endpoint){.https = 1, .host = (char *)"fe80::1", .ipv6 = 1, .port = 5986,
-                               .prefix = (char *)"a/b"};
+    ep = (struct wsm_endpoint){
+        .https = 1, .host = (char *)"fe80::1", .ipv6 = 1, .port = 5986, .prefix = (char *)"a/b"};
     url = wsm_endpoint_url(&ep);
     ok_str("https://[fe80::1]:5986/a/b", url);
     free(url);
@@ -705,8 +854,7 @@ static void expect_resource(const char *text, const char *uri, size_t n, const s
     struct wsm_resource_uri r;
     char *detail = (char *)"garbage";
     int32_t hr = wsm_parse_resource_uri(text, &r, &detail);
-    ok(hr == 0, "\"%s\": hr 0x%08" PRIX32 " detail %s", text, (uint32_t)hr,
-       detail ? detail : "(null)");
+    ok(hr == 0, "\"%s\": hr 0x%08" PRIX32 " detail %s", text, (uint32_t)hr, detail ? detail : "(null)");
     ok(detail == NULL, "\"%s\": no detail on success", text);
     ok_str(uri, r.uri);
     ok(r.n_selectors == n, "\"%s\": %zu selectors, expected %zu", text, r.n_selectors, n);
@@ -721,10 +869,9 @@ static void expect_resource(const char *text, const char *uri, size_t n, const s
 
 static void test_selectors(void)
 {
-    expect_resource("wmicimv2/Win32_Service?Name=winrm", MS_WSMAN "/wmi/root/cimv2/Win32_Service",
-                    1, (const struct sel[]){{"Name", "winrm"}});
-    expect_resource("winrm/config/listener?Address=*+Transport=HTTP",
-                    MS_WSMAN "/config/listener", 2,
+    expect_resource("wmicimv2/Win32_Service?Name=winrm", MS_WSMAN "/wmi/root/cimv2/Win32_Service", 1,
+                    (const struct sel[]){{"Name", "winrm"}});
+    expect_resource("winrm/config/listener?Address=*+Transport=HTTP", MS_WSMAN "/config/listener", 2,
                     (const struct sel[]){{"Address", "*"}, {"Transport", "HTTP"}});
     expect_resource("http://x/y", "http://x/y", 0, NULL);
     expect_resource("wmicimv2/*", MS_WSMAN "/wmi/root/cimv2/*", 0, NULL);
@@ -733,8 +880,7 @@ static void test_selectors(void)
     expect_resource("a?k=v+k2=", "a", 2, (const struct sel[]){{"k", "v"}, {"k2", ""}});
     expect_resource("a?k=v?w", "a", 1, (const struct sel[]){{"k", "v?w"}});
     expect_resource("a?k=%41+x=a%2Bb", "a", 2, (const struct sel[]){{"k", "%41"}, {"x", "a%2Bb"}});
-    expect_resource("a?z=1+a=2+m=3", "a", 3,
-                    (const struct sel[]){{"z", "1"}, {"a", "2"}, {"m", "3"}});
+    expect_resource("a?z=1+a=2+m=3", "a", 3, (const struct sel[]){{"z", "1"}, {"a", "2"}, {"m", "3"}});
     expect_resource("a?Name=Two Words", "a", 1, (const struct sel[]){{"Name", "Two Words"}});
 }
 
@@ -747,10 +893,22 @@ struct uri_bad_case {
 #define SYNTAX ERROR_WSMAN_URI_QUERY_STRING_SYNTAX_ERROR
 
 static const struct uri_bad_case uri_bad_cases[] = {
-    {NULL, BLANK},         {"", BLANK},           {" ", BLANK},        {"\t\r\n", BLANK},
-    {"?a=b", BLANK},       {"  ?a=b", BLANK},     {"?", BLANK},        {"a?", SYNTAX},
-    {"a?k", SYNTAX},       {"a?=v", SYNTAX},      {"a?k=v+", SYNTAX},  {"a?+k=v", SYNTAX},
-    {"a?k=v++k2=v", SYNTAX}, {"a?k=v+x", SYNTAX}, {"a?+", SYNTAX},     {"a?k=v+=w", SYNTAX},
+    {NULL, BLANK},
+    {"", BLANK},
+    {" ", BLANK},
+    {"\t\r\n", BLANK},
+    {"?a=b", BLANK},
+    {"  ?a=b", BLANK},
+    {"?", BLANK},
+    {"a?", SYNTAX},
+    {"a?k", SYNTAX},
+    {"a?=v", SYNTAX},
+    {"a?k=v+", SYNTAX},
+    {"a?+k=v", SYNTAX},
+    {"a?k=v++k2=v", SYNTAX},
+    {"a?k=v+x", SYNTAX},
+    {"a?+", SYNTAX},
+    {"a?k=v+=w", SYNTAX},
     {"wmicimv2/Win32_Service?Name", SYNTAX},
 };
 
@@ -776,8 +934,7 @@ static void test_resource_rejected(void)
     char *detail = NULL;
     struct wsm_resource_uri r;
     wsm_parse_resource_uri("a?k=1+Name", &r, &detail);
-    ok_str("The selector \"Name\" has no '='; selectors are written name=value and joined by '+'.",
-           detail);
+    ok_str("The selector \"Name\" has no '='; selectors are written name=value and joined by '+'.", detail);
     free(detail);
     detail = NULL;
     wsm_parse_resource_uri("a?", &r, &detail);
@@ -814,7 +971,8 @@ static void test_xml_safe(void)
     xmlFreeDoc(doc);
 
     doc = wsm_xml_parse(bad, strlen(bad), NULL, XML_PARSE_RECOVER, 0, 1024, &why);
-    ok(!doc && why.errors > 0 && why.line == 1 && why.message[0], "xmlsafe: not well-formed, even with RECOVER");
+    ok(!doc && why.errors > 0 && why.line == 1 && why.message[0],
+       "xmlsafe: not well-formed, even with RECOVER");
     xmlFreeDoc(doc);
 
     doc = wsm_xml_parse(good, strlen(good), NULL, 0, 0, strlen(good) - 1, &why);
@@ -1023,7 +1181,8 @@ static void test_digest(void)
 
     ok(d && !wsm_digest_ready(d) && !wsm_digest_authorization(d, "Mufasa", "GET", "/dir/index.html"),
        "no answer without a challenge");
-    ok(wsm_digest_take(d, www, "Mufasa", "Circle of Life", cnonce, &stale) == 1 && !stale && wsm_digest_ready(d),
+    ok(wsm_digest_take(d, www, "Mufasa", "Circle of Life", cnonce, &stale) == 1 && !stale &&
+           wsm_digest_ready(d),
        "MD5 challenge taken");
     char *a = wsm_digest_authorization(d, "Mufasa", "GET", "/dir/index.html");
     ok(a && strstr(a, "response=\"8ca523f5e9506fed4657c9700eebdbec\"") && strstr(a, "nc=00000001") &&
@@ -1032,7 +1191,8 @@ static void test_digest(void)
        "RFC 7616 MD5 example: %s", a ? a : "(null)");
     free(a);
     a = wsm_digest_authorization(d, "Mufasa", "GET", "/dir/index.html");
-    ok(a && strstr(a, "nc=00000002") && !strstr(a, "8ca523f5e9506fed4657c9700eebdbec"), "the nonce count goes up");
+    ok(a && strstr(a, "nc=00000002") && !strstr(a, "8ca523f5e9506fed4657c9700eebdbec"),
+       "the nonce count goes up");
     free(a);
 
     /* SHA-256 is preferred over MD5 when both are offered */
@@ -1054,7 +1214,8 @@ static void test_digest(void)
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char *one[2] = {(char *)bad[i], NULL};
-        ok(wsm_digest_take(d, one, "u", "p", NULL, &stale) == 0 && wsm_digest_ready(d), "not taken: %s", bad[i]);
+        ok(wsm_digest_take(d, one, "u", "p", NULL, &stale) == 0 && wsm_digest_ready(d), "not taken: %s",
+           bad[i]);
     }
     /* stale=true, quoting of the user name, no qop (RFC 2069), a random cnonce */
     char stale_www[] = "Digest realm=\"r\", nonce=\"n2\", stale=TRUE";

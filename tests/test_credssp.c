@@ -78,8 +78,8 @@ static void test_tsrequest_vectors(void)
     ok_hr(WSM_S_OK, wsm_tsrequest_encode(&r, &out, &len, NULL));
     ok(bytes_eq(out, len, v_nego, sizeof(v_nego)), "TSRequest{6, negoTokens} DER (%zu bytes)", len);
     ok_hr(WSM_S_OK, wsm_tsrequest_decode(v_nego, sizeof(v_nego), &d, NULL));
-    ok(d.version == 6 && bytes_eq(d.nego_token, d.nego_token_len, tok, 3) && !d.auth_info && !d.pub_key_auth &&
-           !d.has_error_code && !d.client_nonce,
+    ok(d.version == 6 && bytes_eq(d.nego_token, d.nego_token_len, tok, 3) && !d.auth_info &&
+           !d.pub_key_auth && !d.has_error_code && !d.client_nonce,
        "decoded negoTokens");
     free(out);
 
@@ -120,8 +120,9 @@ static void test_tsrequest_vectors(void)
     ok(out && wsm_memmem(out, len, "\xA4\x06\x02\x04\x80\x09\x03\x0C", 8), "errorCode 0x8009030C");
     ok_hr(WSM_S_OK, wsm_tsrequest_decode(out, len, &d, NULL));
     ok(d.version == 6 && bytes_eq(d.nego_token, d.nego_token_len, big, sizeof(big)) &&
-           bytes_eq(d.auth_info, d.auth_info_len, auth, 5) && bytes_eq(d.pub_key_auth, d.pub_key_auth_len, pk, 129) &&
-           d.has_error_code && d.error_code == 0x8009030Cu && bytes_eq(d.client_nonce, d.client_nonce_len, nonce, 32),
+           bytes_eq(d.auth_info, d.auth_info_len, auth, 5) &&
+           bytes_eq(d.pub_key_auth, d.pub_key_auth_len, pk, 129) && d.has_error_code &&
+           d.error_code == 0x8009030Cu && bytes_eq(d.client_nonce, d.client_nonce_len, nonce, 32),
        "round trip of every field");
 
     /* each truncation of a valid message is refused, never read past */
@@ -157,13 +158,17 @@ static void test_tsrequest_vectors(void)
         {"negative version", {0x30, 0x05, 0xA0, 0x03, 0x02, 0x01, 0xFF}, 7, "version"},
         {"non-minimal INTEGER", {0x30, 0x06, 0xA0, 0x04, 0x02, 0x02, 0x00, 0x06}, 8, "minimally"},
         {"6-byte INTEGER", {0x30, 0x0A, 0xA0, 0x08, 0x02, 0x06, 1, 0, 0, 0, 0, 0}, 12, "1 to 5"},
-        {"unknown field [6]", {0x30, 0x0A, 0xA0, 0x03, 0x02, 0x01, 0x06, 0xA6, 0x03, 0x02, 0x01, 0x01}, 12,
+        {"unknown field [6]",
+         {0x30, 0x0A, 0xA0, 0x03, 0x02, 0x01, 0x06, 0xA6, 0x03, 0x02, 0x01, 0x01},
+         12,
          "tag 0xA6"},
         {"fields out of order",
          {0x30, 0x0B, 0xA2, 0x04, 0x04, 0x02, 0x41, 0x42, 0xA0, 0x03, 0x02, 0x01, 0x06},
          13,
          "misplaced"},
-        {"15-byte clientNonce", {0x30, 0x16, 0xA0, 0x03, 0x02, 0x01, 0x06, 0xA5, 0x0F, 0x04, 0x0D}, 24,
+        {"15-byte clientNonce",
+         {0x30, 0x16, 0xA0, 0x03, 0x02, 0x01, 0x06, 0xA5, 0x0F, 0x04, 0x0D},
+         24,
          "clientNonce"},
         {"empty negoTokens", {0x30, 0x09, 0xA0, 0x03, 0x02, 0x01, 0x06, 0xA1, 0x02, 0x30, 0x00}, 11, "empty"},
         {"OCTET STRING with a trailing byte in its field",
@@ -173,7 +178,8 @@ static void test_tsrequest_vectors(void)
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         detail = NULL;
-        int32_t hr = wsm_tsrequest_decode(bad[i].n ? bad[i].b : (const unsigned char *)"", bad[i].n, &d, &detail);
+        int32_t hr =
+            wsm_tsrequest_decode(bad[i].n ? bad[i].b : (const unsigned char *)"", bad[i].n, &d, &detail);
         ok(hr == WSM_SEC_E_INVALID_TOKEN && detail && strstr(detail, bad[i].text),
            "%s: 0x%08x \"%s\" (expected \"%s\")", bad[i].what, (unsigned)hr, detail ? detail : "",
            bad[i].text);
@@ -226,7 +232,8 @@ static void test_tscredentials(void)
     memcpy(bad, v, sizeof(v));
     bad[6] = 2; /* credType 2 (smart card) */
     ok_hr(WSM_SEC_E_INVALID_TOKEN, wsm_tscredentials_decode_password(bad, sizeof(bad), &d, &u, &p, &detail));
-    ok(detail && strstr(detail, "credType 2") && !d && !u && !p, "credType 2 refused: %s", detail ? detail : "");
+    ok(detail && strstr(detail, "credType 2") && !d && !u && !p, "credType 2 refused: %s",
+       detail ? detail : "");
     free(detail);
 
     /* the user-name forms of MS-CSSP 2.2.1.2.1 */
@@ -368,7 +375,8 @@ static void check_tls(int max_version, const char *ciphers, const char *expect_v
     size_t key_len = 0;
     int want_len = i2d_PublicKey(server_key, &want);
     ok_hr(WSM_S_OK, wsm_tls_peer_public_key(c, &key, &key_len, NULL));
-    ok(want_len > 0 && bytes_eq(key, key_len, want, (size_t)want_len), "SubjectPublicKey (%zu bytes)", key_len);
+    ok(want_len > 0 && bytes_eq(key, key_len, want, (size_t)want_len), "SubjectPublicKey (%zu bytes)",
+       key_len);
     free(key);
     OPENSSL_free(want);
 
@@ -390,10 +398,13 @@ static void check_tls(int max_version, const char *ciphers, const char *expect_v
         for (size_t k = 0; k < n; k++)
             plain[k] = (unsigned char)(k * 7);
         ok_hr(WSM_S_OK, wsm_tls_encrypt(c, plain, n, &rec, &rec_len, NULL));
-        size_t explicit_iv = !strcmp(expect_version, "TLSv1.3") ? 0 : strstr(wsm_tls_cipher_name(c), "GCM") ? 8 : 16;
+        size_t explicit_iv = !strcmp(expect_version, "TLSv1.3")      ? 0
+                             : strstr(wsm_tls_cipher_name(c), "GCM") ? 8
+                                                                     : 16;
         size_t trailer = wsm_tls_trailer_length(c, n);
-        ok(rec_len == 5 + explicit_iv + n + trailer, "%s %s, %zu bytes: record %zu = 5 + %zu + n + trailer %zu",
-           expect_version, wsm_tls_cipher_name(c), n, rec_len, explicit_iv, trailer);
+        ok(rec_len == 5 + explicit_iv + n + trailer,
+           "%s %s, %zu bytes: record %zu = 5 + %zu + n + trailer %zu", expect_version, wsm_tls_cipher_name(c),
+           n, rec_len, explicit_iv, trailer);
         if (expect_trailer)
             ok(trailer == expect_trailer, "trailer %zu, expected %zu", trailer, expect_trailer);
         BIO_write(s.in, rec, (int)rec_len);
@@ -417,8 +428,8 @@ static void check_tls(int max_version, const char *ciphers, const char *expect_v
         fprintf(stderr, "#   %s\n", detail);
     free(detail);
     detail = NULL;
-    ok(plain && plain_len == big && !memcmp(plain, msg, big), "%s %s: 40000 bytes back in %zu bytes of records",
-       expect_version, wsm_tls_cipher_name(c), wire_len);
+    ok(plain && plain_len == big && !memcmp(plain, msg, big),
+       "%s %s: 40000 bytes back in %zu bytes of records", expect_version, wsm_tls_cipher_name(c), wire_len);
     free(plain);
     plain = NULL;
 
@@ -512,7 +523,8 @@ static void test_tls(void)
     size_t n;
     unsigned char *flight = server_drain(&s, &n);
     hr = wsm_tls_handshake(c, flight, n / 2, &out, &out_len, &done, &detail);
-    ok(hr == WSM_SEC_E_INCOMPLETE_MESSAGE && !out, "cut flight: 0x%08x %s", (unsigned)hr, detail ? detail : "");
+    ok(hr == WSM_SEC_E_INCOMPLETE_MESSAGE && !out, "cut flight: 0x%08x %s", (unsigned)hr,
+       detail ? detail : "");
     free(detail);
     detail = NULL;
     free(flight);
@@ -572,8 +584,8 @@ static void test_chunking(void)
         int wraps = 0;
         for (size_t k = 0; k < n; k++)
             msg[k] = (char)('A' + k % 23);
-        ok_hr(WSM_S_OK, wsm_encframe_build(WSM_ENC_PROTOCOL_CREDSSP, 0, msg, n, mock_wrap, &wraps, &body, &body_len,
-                                           &ct, NULL));
+        ok_hr(WSM_S_OK, wsm_encframe_build(WSM_ENC_PROTOCOL_CREDSSP, 0, msg, n, mock_wrap, &wraps, &body,
+                                           &body_len, &ct, NULL));
         ok(wraps == parts[i], "%zu bytes: %d chunks, expected %d", n, wraps, parts[i]);
         ok(ct && !strncmp(ct, parts[i] > 1 ? "multipart/x-multi-encrypted;" : "multipart/encrypted;",
                           parts[i] > 1 ? 28 : 20),
@@ -590,13 +602,13 @@ static void test_chunking(void)
         free(plain);
         free(cs);
     }
-    /* pywinrm's arithmetic (fact sheet §5.4): 40960 bytes with its 4-byte mock header ... here our 6-byte one;
-     * SPNEGO never chunks */
+    /* pywinrm's arithmetic (fact sheet §5.4): 40960 bytes with its 4-byte mock header ... here our 6-byte
+     * one; SPNEGO never chunks */
     char *msg = calloc(1, 40960), *body = NULL, *ct = NULL;
     size_t body_len = 0;
     int wraps = 0;
-    ok_hr(WSM_S_OK, wsm_encframe_build(WSM_ENC_PROTOCOL_SPNEGO, 0, msg, 40960, mock_wrap, &wraps, &body, &body_len,
-                                       &ct, NULL));
+    ok_hr(WSM_S_OK, wsm_encframe_build(WSM_ENC_PROTOCOL_SPNEGO, 0, msg, 40960, mock_wrap, &wraps, &body,
+                                       &body_len, &ct, NULL));
     ok(wraps == 1 && ct && !strncmp(ct, "multipart/encrypted;", 20), "SPNEGO: one part");
     free(msg);
     free(body);
@@ -617,7 +629,7 @@ static void test_chunking(void)
 #define TIMEOUT_HR ((HRESULT)0x800705B4u) /* ERROR_TIMEOUT, as for every request that times out */
 
 static IWSManEx3 *wsman;
-static int ntlm;          /* NTLM inside (the user as DOMAIN\user, the host an IP address) */
+static int ntlm;         /* NTLM inside (the user as DOMAIN\user, the host an IP address) */
 static const char *user; /* alice@WSMAUTO.TEST or WSMAUTO\alice */
 static char tmpdir[256], certs[300];
 
@@ -630,8 +642,8 @@ static void use_config(const char *text)
     setenv("WSMAUTO_CLIENT_CONFIG", path, 1);
 }
 
-#define ALLOWED_CONFIG                                                                                               \
-    "[Client]\nMaxEnvelopeSizekb = 8192\n[Client/Auth]\nCredSSP = true\n"                                        \
+#define ALLOWED_CONFIG                                                                                       \
+    "[Client]\nMaxEnvelopeSizekb = 8192\n[Client/Auth]\nCredSSP = true\n"                                    \
     "AllowFreshCredentials = WSMAN/server1, WSMAN/localhost, WSMAN/127.0.0.1\n"
 
 static void allow_credssp(void)
@@ -645,8 +657,8 @@ static void allow_credssp(void)
  * literal, where Negotiate never offers Kerberos. */
 static void url_for(char *buf, size_t size, const struct test_server *srv, const char *scheme)
 {
-    snprintf(buf, size, "%s://%s:%u/wsman", scheme, ntlm && !strcmp(scheme, "http") ? "127.0.0.1" : "localhost",
-             srv->port);
+    snprintf(buf, size, "%s://%s:%u/wsman", scheme,
+             ntlm && !strcmp(scheme, "http") ? "127.0.0.1" : "localhost", srv->port);
 }
 
 static int start(struct test_server *srv, const char *const *extra, int https)
@@ -771,8 +783,8 @@ static void check_large_echo(IWSManSession *s, size_t size)
     in = bstr(xml);
     hr = IWSManSession_Invoke(s, action, v, in, 0, &out);
     r = utf8(out);
-    ok(hr == S_OK && r && strlen(r) > size && strstr(r, "zabcdefghij"), "encrypted %zu-byte echo: 0x%08x", size,
-       (unsigned)hr);
+    ok(hr == S_OK && r && strlen(r) > size && strstr(r, "zabcdefghij"), "encrypted %zu-byte echo: 0x%08x",
+       size, (unsigned)hr);
     free(r);
     free(xml);
     SysFreeString(in);
@@ -794,7 +806,8 @@ static void test_http(void)
     ok_get(s, SPOOLER, "Spooler"); /* the same context */
     ok(delegations(&srv) == 1, "one delegation: %d", delegations(&srv));
     ok(log_lines(&srv, "enc=yes") >= 2, "encrypted requests");
-    ok(log_lines(&srv, ntlm ? "credssp/ntlm" : "credssp/krb5") >= 1, "inner mechanism %s", ntlm ? "NTLM" : "Kerberos");
+    ok(log_lines(&srv, ntlm ? "credssp/ntlm" : "credssp/krb5") >= 1, "inner mechanism %s",
+       ntlm ? "NTLM" : "Kerberos");
     ok(log_lines(&srv, "credssp=v6") >= 1, "TSRequest version 6");
     /* multi-MB bodies both ways: chunked x-multi-encrypted */
     check_large_echo(s, 3 * 1024 * 1024);
@@ -829,7 +842,8 @@ static char *read_all(const char *path)
 }
 
 /* The HTTP trace of a CredSSP session (as test_trace.c checks the other schemes): every leg and message is
- * there, but not the tokens (TLS records "FgMD"/"FwMD" in base64, TSRequests inside them), nor the password. */
+ * there, but not the tokens (TLS records "FgMD"/"FwMD" in base64, TSRequests inside them), nor the password.
+ */
 static void test_trace(void)
 {
     struct test_server srv;
@@ -930,7 +944,8 @@ static void test_policy(void)
     release(s);
 
     /* wildcard */
-    use_config("[Client]\nMaxEnvelopeSizekb = 8192\n[Client/Auth]\nCredSSP = true\nAllowFreshCredentials = WSMAN/*\n");
+    use_config("[Client]\nMaxEnvelopeSizekb = 8192\n[Client/Auth]\nCredSSP = true\nAllowFreshCredentials = "
+               "WSMAN/*\n");
     s = open_session(url, CREDSSP, user, PASSWORD);
     ok_get(s, SPOOLER, "Spooler");
     release(s);
@@ -1029,7 +1044,8 @@ static int e2e(void)
     if (!mkdtemp(tmpdir))
         return 1;
     snprintf(certs, sizeof(certs), "%s/certs", tmpdir);
-    snprintf(cmd, sizeof(cmd), "sh '%s/tests/tls/make-certs.sh' '%s' >/dev/null 2>&1", WSMAUTO_SOURCE_DIR, certs);
+    snprintf(cmd, sizeof(cmd), "sh '%s/tests/tls/make-certs.sh' '%s' >/dev/null 2>&1", WSMAUTO_SOURCE_DIR,
+             certs);
     ok(system(cmd) == 0, "test certificates");
     unsetenv("KRB5CCNAME");
     CoInitialize(NULL);

@@ -1037,8 +1037,8 @@ static void test_direct_writer(void)
     wsm_locator_free(full);
 }
 
-/* Requests in a row: each one is the same as a freshly built one; nothing of one (selectors, options, fragment,
- * body, MessageID) is in the next. */
+/* Requests in a row: each one is the same as a freshly built one; nothing of one (selectors, options,
+ * fragment, body, MessageID) is in the next. */
 static void test_requests_in_a_row(void)
 {
     struct wsm_locator *a = locator("wmicimv2/Win32_Service?Name=FirstSelector");
@@ -1061,7 +1061,8 @@ static void test_requests_in_a_row(void)
     ok(other && !strstr(other, "First") && !strstr(other, SESSION) && !strstr(other, "OperationTimeout") &&
            !strstr(other, id1 ? id1 : "-"),
        "the second request carries nothing of the first");
-    ok(other && strstr(other, "Win32_Process") && !strstr(other, "SelectorSet"), "the second request is its own");
+    ok(other && strstr(other, "Win32_Process") && !strstr(other, "SelectorSet"),
+       "the second request is its own");
     ok_hr(WSM_S_OK, wsm_build_request(&ra, &again, &len, NULL, NULL));
     ok(again && id1 && !strstr(again, id1) && !strstr(again, "Win32_Process"),
        "the first again: a new MessageID, nothing of the second");

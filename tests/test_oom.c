@@ -65,10 +65,10 @@
 enum { SRC_OURS = 1, SRC_XML = 2, SRC_CURL = 4, SRC_ALL = 7 };
 
 static atomic_int armed;
-static atomic_long countdown;   /* the allocation that fails is the one that takes it to 0 */
-static atomic_int injected;     /* the k-th allocation happened (and failed) */
-static atomic_uint sources;     /* which allocators count */
-static atomic_long seen[8];     /* allocations per source while counting (count mode) */
+static atomic_long countdown; /* the allocation that fails is the one that takes it to 0 */
+static atomic_int injected;   /* the k-th allocation happened (and failed) */
+static atomic_uint sources;   /* which allocators count */
+static atomic_long seen[8];   /* allocations per source while counting (count mode) */
 static atomic_int counting;
 
 /* OOM_TRACE=name:k prints where allocation k of that sweep is made. */
@@ -84,7 +84,8 @@ static int should_fail(int src)
         return 0;
     if (atomic_fetch_sub(&countdown, 1) == 1) {
         atomic_store(&injected, 1);
-        if (trace_name && __sanitizer_print_stack_trace && atomic_load(&trace_k) == atomic_load(&current_k) && !strcmp(trace_name, current_name))
+        if (trace_name && __sanitizer_print_stack_trace && atomic_load(&trace_k) == atomic_load(&current_k) &&
+            !strcmp(trace_name, current_name))
             __sanitizer_print_stack_trace();
         return 1;
     }
@@ -248,8 +249,8 @@ static void drop_error_info(void)
  * the call's result without injection. `src` selects the allocators; with `lenient`, failures of
  * libxml2's and libcurl's allocations may give another error code (see the top of the file).
  */
-static void sweep_ex(const char *name, HRESULT (*call)(void), void (*reset)(void), HRESULT expect, unsigned src,
-                     long step, int lenient)
+static void sweep_ex(const char *name, HRESULT (*call)(void), void (*reset)(void), HRESULT expect,
+                     unsigned src, long step, int lenient)
 {
     double t0 = now();
     long k, fails = 0;
@@ -259,7 +260,8 @@ static void sweep_ex(const char *name, HRESULT (*call)(void), void (*reset)(void
         if (reset)
             reset();
         expect = call();
-        ok(FAILED(expect) && expect != E_OUTOFMEMORY, "%s: expected an error, got 0x%08x", name, (unsigned)expect);
+        ok(FAILED(expect) && expect != E_OUTOFMEMORY, "%s: expected an error, got 0x%08x", name,
+           (unsigned)expect);
     }
 
     for (k = 1;; k += step) {
@@ -425,7 +427,7 @@ static HRESULT rt_SysReAllocString2(void)
 {
     if (!SysReAllocString(&realloc_target, OLESTR("new value")))
         return realloc_target && SysStringLen(realloc_target) == 9 && realloc_target[0] == 'o' ? E_OUTOFMEMORY
-                                                                                                 : WRONG_RESULT;
+                                                                                               : WRONG_RESULT;
     return realloc_target[0] == 'n' ? S_OK : WRONG_RESULT;
 }
 
@@ -611,7 +613,8 @@ static HRESULT rt_CoCreateInstance(void)
 static HRESULT rt_CoCreateInstance_internal(void)
 {
     IDispatch *d = NULL;
-    HRESULT hr = CoCreateInstance(&CLSID_WSManInternal, NULL, CLSCTX_INPROC_SERVER, &IID_IDispatch, (void **)&d);
+    HRESULT hr =
+        CoCreateInstance(&CLSID_WSManInternal, NULL, CLSCTX_INPROC_SERVER, &IID_IDispatch, (void **)&d);
     if (FAILED(hr))
         return d ? WRONG_RESULT : hr;
     IDispatch_Release(d);
@@ -666,7 +669,8 @@ static HRESULT wsman_CreateConnectionOptions(void)
 static HRESULT wsman_CreateResourceLocator(void)
 {
     IDispatch *d = NULL;
-    HRESULT hr = IWSManEx3_CreateResourceLocator(wsman, W(OLESTR("wmicimv2/Win32_Service?Name=WinRM+Other=x")), &d);
+    HRESULT hr =
+        IWSManEx3_CreateResourceLocator(wsman, W(OLESTR("wmicimv2/Win32_Service?Name=WinRM+Other=x")), &d);
 
     if (FAILED(hr))
         return d ? WRONG_RESULT : hr;
@@ -875,9 +879,11 @@ static HRESULT loc_Fragment(void)
 {
     BSTR b = NULL;
     HRESULT hr = IWSManResourceLocator_put_FragmentPath(loc, W(OLESTR("StartMode")));
-    if (FAILED(hr) || FAILED(hr = check_bstr(IWSManResourceLocator_get_FragmentPath(loc, &b), &b, "StartMode")))
+    if (FAILED(hr) ||
+        FAILED(hr = check_bstr(IWSManResourceLocator_get_FragmentPath(loc, &b), &b, "StartMode")))
         return hr;
-    hr = IWSManResourceLocator_put_FragmentDialect(loc, W(OLESTR("http://www.w3.org/TR/1999/REC-xpath-19991116")));
+    hr = IWSManResourceLocator_put_FragmentDialect(loc,
+                                                   W(OLESTR("http://www.w3.org/TR/1999/REC-xpath-19991116")));
     if (FAILED(hr))
         return hr;
     return check_bstr(IWSManResourceLocator_get_FragmentDialect(loc, &b), &b, "xpath");
@@ -1060,7 +1066,7 @@ static HRESULT disp_failing_member(void)
 
 /* ---- Session ---- */
 
-static IWSManSession *fresh;  /* a session that has not connected yet */
+static IWSManSession *fresh;   /* a session that has not connected yet */
 static IWSManSession *current; /* the session the Get sweep uses */
 
 static void reset_fresh_session(void)
@@ -1155,12 +1161,13 @@ static HRESULT session_Put(void)
     VARIANT v;
     V_VT(&v) = VT_BSTR;
     V_BSTR(&v) = W((WMI_W "WSMAuto_Item?Id=1"));
-    return check_bstr(IWSManSession_Put(current, v,
-                                         W(OLESTR("<p:WSMAuto_Item xmlns:p=\"" WMI "WSMAuto_Item\"><p:Id>1</p:Id>"
-                                                      "<p:Name>first</p:Name><p:Value>changed</p:Value>"
-                                                      "</p:WSMAuto_Item>")),
-                                         0, &b),
-                      &b, "changed");
+    return check_bstr(
+        IWSManSession_Put(current, v,
+                          W(OLESTR("<p:WSMAuto_Item xmlns:p=\"" WMI "WSMAuto_Item\"><p:Id>1</p:Id>"
+                                   "<p:Name>first</p:Name><p:Value>changed</p:Value>"
+                                   "</p:WSMAuto_Item>")),
+                          0, &b),
+        &b, "changed");
 }
 
 static int next_id = 1000;
@@ -1227,10 +1234,10 @@ static HRESULT session_Invoke(void)
     VARIANT v;
     V_VT(&v) = VT_BSTR;
     V_BSTR(&v) = W(OLESTR("wmicimv2/Win32_Service?Name=Spooler"));
-    return check_bstr(IWSManSession_Invoke(current, W(OLESTR("StartService")), v,
-                                           W(OLESTR("<p:StartService_INPUT xmlns:p=\"" WMI "Win32_Service\"/>")), 0,
-                                           &b),
-                      &b, "StartService_OUTPUT");
+    return check_bstr(
+        IWSManSession_Invoke(current, W(OLESTR("StartService")), v,
+                             W(OLESTR("<p:StartService_INPUT xmlns:p=\"" WMI "Win32_Service\"/>")), 0, &b),
+        &b, "StartService_OUTPUT");
 }
 
 static HRESULT session_Enumerate(void)
@@ -1258,9 +1265,9 @@ static HRESULT session_Enumerate_filter(void)
     HRESULT hr;
     V_VT(&v) = VT_BSTR;
     V_BSTR(&v) = W((WMI_W "*"));
-    hr = IWSManSession_Enumerate(current, v, W(OLESTR("SELECT Name FROM Win32_Service WHERE State = 'Stopped'")),
-                                 W(OLESTR("http://schemas.microsoft.com/wbem/wsman/1/WQL")),
-                                 WSManFlagReturnObjectAndEPR, &d);
+    hr = IWSManSession_Enumerate(
+        current, v, W(OLESTR("SELECT Name FROM Win32_Service WHERE State = 'Stopped'")),
+        W(OLESTR("http://schemas.microsoft.com/wbem/wsman/1/WQL")), WSManFlagReturnObjectAndEPR, &d);
     if (FAILED(hr))
         return d ? WRONG_RESULT : hr;
     {
@@ -1341,7 +1348,8 @@ static HRESULT session_settings(void)
     HRESULT hr;
     BSTR b = NULL;
 
-    if (FAILED(hr = IWSManSession_put_Timeout(current, 30000)) || FAILED(hr = IWSManSession_get_Timeout(current, &v)))
+    if (FAILED(hr = IWSManSession_put_Timeout(current, 30000)) ||
+        FAILED(hr = IWSManSession_get_Timeout(current, &v)))
         return hr;
     if (v != 30000)
         return WRONG_RESULT;
@@ -1404,7 +1412,8 @@ static void count_allocations(const char *name, HRESULT (*call)(void), void (*re
     atomic_store(&counting, 1);
     call();
     atomic_store(&counting, 0);
-    printf("%-40s ours %5ld  libxml2 %5ld  libcurl %5ld\n", name, seen[SRC_OURS], seen[SRC_XML], seen[SRC_CURL]);
+    printf("%-40s ours %5ld  libxml2 %5ld  libcurl %5ld\n", name, seen[SRC_OURS], seen[SRC_XML],
+           seen[SRC_CURL]);
 }
 
 int main(int argc, char **argv)
@@ -1429,8 +1438,8 @@ int main(int argc, char **argv)
     /* Before anything allocates: libxml2's and libcurl's allocators go through the injector. */
     xmlMemSetup(xml_free, xml_malloc, xml_realloc, xml_strdup);
     xmlInitParser();
-    if (curl_global_init_mem(CURL_GLOBAL_DEFAULT, curl_malloc_cb, curl_free_cb, curl_realloc_cb, curl_strdup_cb,
-                             curl_calloc_cb) != CURLE_OK) {
+    if (curl_global_init_mem(CURL_GLOBAL_DEFAULT, curl_malloc_cb, curl_free_cb, curl_realloc_cb,
+                             curl_strdup_cb, curl_calloc_cb) != CURLE_OK) {
         fprintf(stderr, "curl_global_init_mem failed\n");
         return 2;
     }
@@ -1520,8 +1529,7 @@ int main(int argc, char **argv)
     sweep("ConnectionOptions.UserName", opts_UserName, NULL, S_OK);
     sweep("ConnectionOptions.Password", opts_Password, NULL, S_OK);
     sweep("ConnectionOptions.CertificateThumbprint", opts_Thumbprint, NULL, S_OK);
-    sweep("ConnectionOptions.CertificateThumbprint(bad)", opts_Thumbprint_bad, NULL,
-          BASELINE);
+    sweep("ConnectionOptions.CertificateThumbprint(bad)", opts_Thumbprint_bad, NULL, BASELINE);
     sweep("ConnectionOptions.SetProxy", opts_SetProxy, NULL, S_OK);
     sweep("ConnectionOptions.SetProxy(user)", opts_SetProxy_user, NULL, S_OK);
     sweep("ConnectionOptions.SetProxy(bad)", opts_SetProxy_bad, NULL, BASELINE);
@@ -1550,7 +1558,8 @@ int main(int argc, char **argv)
     sweep("IDispatch ConnectionOptions.UserName get", disp_get_UserName, NULL, S_OK);
     sweep("IDispatch ResourceLocator.AddSelector", disp_AddSelector, reset_locator, S_OK);
     sweep("IDispatch ResourceLocator.AddOption", disp_AddOption_default, reset_locator, S_OK);
-    sweep("IDispatch ResourceLocator.ResourceURI(bad)", disp_failing_member, NULL, (HRESULT)ERROR_WSMAN_INVALID_URI);
+    sweep("IDispatch ResourceLocator.ResourceURI(bad)", disp_failing_member, NULL,
+          (HRESULT)ERROR_WSMAN_INVALID_URI);
 
     /* ---- over the network ---- */
     sweep("WSMan.CreateSession(http, options)", session_CreateSession, NULL, S_OK);
@@ -1564,15 +1573,17 @@ int main(int argc, char **argv)
     sweep("WSManInternal.ConfigSDDL", internal_ConfigSDDL, NULL, HRESULT_FROM_WIN32(ERROR_NOT_SUPPORTED));
 
     /* a session's first operation: configuration, policy, transport, connection */
-    sweep_ex("Session.Identify (first operation)", session_Identify, reset_fresh_session, S_OK, SRC_OURS, 1, 0);
+    sweep_ex("Session.Identify (first operation)", session_Identify, reset_fresh_session, S_OK, SRC_OURS, 1,
+             0);
     sweep_ex("Session.Get (first operation)", session_Get, reset_fresh_session, S_OK, SRC_OURS, 1, 0);
     current = session;
     sweep_ex("Session.Get", session_Get, NULL, S_OK, SRC_OURS, net_step, 0);
-    sweep_ex("Session.Get(ResourceLocator)", session_Get_locator, reset_echo_locator, S_OK, SRC_OURS, net_step, 0);
-    sweep_ex("Session.Get(fault)", session_Get_fault_error, NULL, (HRESULT)ERROR_WSMAN_RESOURCE_NOT_FOUND, SRC_OURS,
+    sweep_ex("Session.Get(ResourceLocator)", session_Get_locator, reset_echo_locator, S_OK, SRC_OURS,
              net_step, 0);
-    sweep_ex("Session.Get(bad flags)", session_bad_flags, NULL, (HRESULT)ERROR_WSMAN_CLIENT_INVALID_FLAG, SRC_OURS,
-             1, 0);
+    sweep_ex("Session.Get(fault)", session_Get_fault_error, NULL, (HRESULT)ERROR_WSMAN_RESOURCE_NOT_FOUND,
+             SRC_OURS, net_step, 0);
+    sweep_ex("Session.Get(bad flags)", session_bad_flags, NULL, (HRESULT)ERROR_WSMAN_CLIENT_INVALID_FLAG,
+             SRC_OURS, 1, 0);
     sweep_ex("Session.Put", session_Put, NULL, S_OK, SRC_OURS, net_step, 0);
     sweep_ex("Session.Create", session_Create, NULL, S_OK, SRC_OURS, net_step, 0);
     sweep_ex("Session.Delete", session_Delete, reset_delete, S_OK, SRC_OURS, net_step, 0);
@@ -1582,8 +1593,8 @@ int main(int argc, char **argv)
     sweep_ex("Session settings and Error", session_settings, NULL, S_OK, SRC_OURS, 1, 0);
     sweep_ex("IDispatch Session.Get", disp_session_Get, NULL, S_OK, SRC_OURS, net_step, 0);
     sweep_ex("Enumerator.ReadItem (pull)", enum_ReadItem, reset_enumerator, S_OK, SRC_OURS, net_step, 0);
-    sweep_ex("Enumerator.ReadItem (buffered)", enum_ReadItem_buffered, reset_enumerator_buffered, S_OK, SRC_OURS, 1,
-             0);
+    sweep_ex("Enumerator.ReadItem (buffered)", enum_ReadItem_buffered, reset_enumerator_buffered, S_OK,
+             SRC_OURS, 1, 0);
     sweep_ex("Enumerator.Error", enum_Error, NULL, S_OK, SRC_OURS, 1, 0);
 
     /* The HTTP trace (wsmauto_trace.h): turning it on, and a Get while it is on, whose trace records are
@@ -1603,8 +1614,8 @@ int main(int argc, char **argv)
         sweep_ex("Enumerator.ReadItem [libxml2]", enum_ReadItem, reset_enumerator, S_OK, SRC_XML, 1, 1);
     }
     sweep_ex("Session.Get [libcurl]", session_Get, NULL, S_OK, SRC_CURL, 1, 1);
-    sweep_ex("Session.Identify [libcurl, first operation]", session_Identify, reset_fresh_session, S_OK, SRC_CURL, 1,
-             1);
+    sweep_ex("Session.Identify [libcurl, first operation]", session_Identify, reset_fresh_session, S_OK,
+             SRC_CURL, 1, 1);
 
 out:
     if (enumerator)

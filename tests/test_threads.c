@@ -4,8 +4,8 @@
  * allowed):
  *
  *  (a) 16 threads, each with its own WSMan object and Session, doing every operation for a few rounds:
- *      Identify, Get, Create, Put, Get, Delete, Invoke (StopService/StartService), Enumerate + ReadItem to the
- *      end, and a remote command (Create shell, Command, Receive until Done, Delete shell; the cmd shell
+ *      Identify, Get, Create, Put, Get, Delete, Invoke (StopService/StartService), Enumerate + ReadItem to
+ * the end, and a remote command (Create shell, Command, Receive until Done, Delete shell; the cmd shell
  *      protocol of [MS-WSMV], Windows Remote Shell);
  *  (b) threads sharing one WSMan object (sessions, locators and options made from it, failing CreateSession
  *      calls writing its Error), one Session (concurrent Get, failing Get and Enumerate), one ResourceLocator
@@ -264,8 +264,8 @@ static void run_shell_command(IWSManSession *s, int id)
             char in[8];
             snprintf(in, sizeof(in), "T%02dXY\n", id);
             for (int i = 0; i < 2; i++) {
-                unsigned v = (unsigned)(unsigned char)in[3 * i] << 16 | (unsigned)(unsigned char)in[3 * i + 1] << 8 |
-                             (unsigned char)in[3 * i + 2];
+                unsigned v = (unsigned)(unsigned char)in[3 * i] << 16 |
+                             (unsigned)(unsigned char)in[3 * i + 1] << 8 | (unsigned char)in[3 * i + 2];
                 for (int k = 0; k < 4; k++)
                     expect[4 * i + k] = b64[(v >> (18 - 6 * k)) & 63];
             }
@@ -462,8 +462,8 @@ static void *shared_session_main(void *arg)
             VariantInit(&result);
             tok_hr(S_OK, hr);
             if (hr == S_OK)
-                hr = IDispatch_Invoke(disp, dispid, &IID_NULL, LOCALE_USER_DEFAULT, DISPATCH_PROPERTYGET, &none,
-                                      &result, NULL, NULL);
+                hr = IDispatch_Invoke(disp, dispid, &IID_NULL, LOCALE_USER_DEFAULT, DISPATCH_PROPERTYGET,
+                                      &none, &result, NULL, NULL);
             tok(hr == S_OK && V_VT(&result) == VT_I4 && V_I4(&result) == 7, "IDispatch BatchItems: 0x%08x",
                 (unsigned)hr);
             VariantClear(&result);
@@ -640,7 +640,7 @@ static void test_shared_objects(void)
             fclose(f);
         }
         tok(contains(text, "> POST /wsman") && !contains(text, "wsmpass"),
-           "the trace has requests of the shared session and no password");
+            "the trace has requests of the shared session and no password");
         free(text);
     }
 
@@ -671,7 +671,7 @@ static void test_shared_objects(void)
             }
         }
         tok(n_seen == SERVICES && !dups, "the shared enumerator delivered %d items (%d expected), %d twice",
-           n_seen, SERVICES, dups);
+            n_seen, SERVICES, dups);
         for (int i = 0; i < n_seen; i++)
             free(seen[i]);
     }
@@ -688,7 +688,8 @@ int main(void)
     snprintf(tmpdir, sizeof(tmpdir), "/tmp/wsmauto-threads-XXXXXX");
     if (!mkdtemp(tmpdir))
         return 2;
-    /* Nothing from the real user's configuration; set before any thread exists (setenv is not thread-safe). */
+    /* Nothing from the real user's configuration; set before any thread exists (setenv is not thread-safe).
+     */
     setenv("XDG_CONFIG_HOME", tmpdir, 1);
     snprintf(path, sizeof(path), "%s/client.conf", tmpdir);
     write_file(path, "[Client]\nAllowUnencrypted = true\n");

@@ -15,13 +15,14 @@
 #          realm of tests/kdc, kinit (krb5-user); winbind (Samba's ntlm_auth, which Wine's NTLM package runs:
 #          the DLL's Negotiate/NTLM tests under Wine); groff-base and man-db (the man pages are rendered with
 #          warnings as errors) and bash-completion (wsmanctl's completion is tested with it loaded too);
+#   style (tools/check-style.sh): clang-format (14) and pyflakes for Python 3;
 #   fuzzing (tools/fuzz.sh): clang and libclang-rt-14-dev (clang-14's libFuzzer and sanitizer runtimes).
 set -eu
 packages="cmake make gcc g++ pkg-config python3 python3-lxml libxml2-dev libcurl4-openssl-dev libssl-dev
 openssl ca-certificates mingw-w64-tools libwine-dev libkrb5-dev gss-ntlmssp gss-ntlmssp-dev python3-gssapi winbind
 krb5-kdc krb5-admin-server krb5-user gcc-mingw-w64-x86-64-win32 binutils-mingw-w64-x86-64
 gcc-mingw-w64-i686-win32 binutils-mingw-w64-i686 dpkg-dev wine wine64 wine32:i386 libgssapi-krb5-2:i386
-groff-base man-db bash-completion clang libclang-rt-14-dev valgrind time curl"
+groff-base man-db bash-completion clang libclang-rt-14-dev valgrind time curl clang-format python3-pyflakes"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -5,7 +5,7 @@
 #   linux   the ASan+UBSan build (build-test) and its ctest, in parallel (ctest -j);
 #   windows the 64- and 32-bit DLLs (tools/build-windows.sh: build-test-win, build-test-win32) and their Wine
 #           tests, both architectures at once (one template prefix: tests/wine/make_prefix.sh);
-#   extra   an optimised build (build-test-release: some warnings only show with optimisation and -Werror turns
+#   extra   tools/check-style.sh (clang-format and pyflakes find no drift), an optimised build (build-test-release: some warnings only show with optimisation and -Werror turns
 #           them into errors), ThreadSanitizer (tools/tsan.sh: build-tsan) and the fuzzing slice
 #           (tools/fuzz.sh --smoke: build-fuzz).
 # Every phase prints a progress line with the seconds since the start; the windows and extra lines write their
@@ -56,6 +56,7 @@ windows() {
 extra() {
     # This subshell's own PID ($$ would be the parent's); its children inherit the priority.
     renice -n 15 -p "$(sh -c 'echo $PPID')" >/dev/null 2>&1 || true
+    run style tools/check-style.sh
     run release-build sh -c "cmake -S . -B '$build-release' -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
                              cmake --build '$build-release' -j$jobs"
     run tsan env BUILD_DIR="$build-tsan" tools/tsan.sh
@@ -91,7 +92,7 @@ wait "$extra_pid" || true
 
 failed=""
 [ "$linux" -eq 0 ] || failed="linux-ctest"
-for step in windows-build wine64 windows32-build wine32 release-build tsan fuzz-smoke; do
+for step in windows-build wine64 windows32-build wine32 style release-build tsan fuzz-smoke; do
     status=$(cat "$logs/$step.status" 2>/dev/null || echo "not run")
     if [ "$status" != 0 ]; then
         echo

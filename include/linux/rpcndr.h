@@ -1,2 +1,3 @@
-/* rpcndr.h: Linux stand-in for the Windows header of that name (wsmauto runtime). SPDX-License-Identifier: MIT */
+/* rpcndr.h: Linux stand-in for the Windows header of that name (wsmauto runtime).
+ * SPDX-License-Identifier: MIT */
 #include "wsmauto_rt.h"

@@ -131,7 +131,7 @@ typedef GUID IID, CLSID, *LPGUID, *LPIID, *LPCLSID;
 
 #undef DEFINE_GUID
 #ifdef INITGUID
-#define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8)                               \
+#define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8)                                         \
     EXTERN_C const GUID DECLSPEC_SELECTANY name = {l, w1, w2, {b1, b2, b3, b4, b5, b6, b7, b8}}
 #else
 #define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) EXTERN_C const GUID name
@@ -158,9 +158,9 @@ static inline int IsEqualGUID(REFGUID a, REFGUID b)
 #define _HRESULT_TYPEDEF_(x) ((HRESULT)(x))
 #define SUCCEEDED(hr) (((HRESULT)(hr)) >= 0)
 #define FAILED(hr) (((HRESULT)(hr)) < 0)
-#define HRESULT_CODE(hr) ((hr) & 0xFFFF)
+#define HRESULT_CODE(hr) ((hr)&0xFFFF)
 #define HRESULT_FACILITY(hr) (((hr) >> 16) & 0x1fff)
-#define SCODE_CODE(sc) ((sc) & 0xFFFF)
+#define SCODE_CODE(sc) ((sc)&0xFFFF)
 #define FACILITY_NULL 0
 #define FACILITY_RPC 1
 #define FACILITY_DISPATCH 2
@@ -169,12 +169,11 @@ static inline int IsEqualGUID(REFGUID a, REFGUID b)
 #define FACILITY_WINDOWS 8
 #define FACILITY_WINRM 51
 #define SEVERITY_ERROR 1
-#define MAKE_HRESULT(sev, fac, code)                                                               \
+#define MAKE_HRESULT(sev, fac, code)                                                                         \
     ((HRESULT)(((uint32_t)(sev) << 31) | ((uint32_t)(fac) << 16) | ((uint32_t)(code))))
-#define HRESULT_FROM_WIN32(x)                                                                      \
-    ((HRESULT)(x) <= 0 ? ((HRESULT)(x))                                                            \
-                       : ((HRESULT)(((uint32_t)(x) & 0x0000FFFF) | (FACILITY_WIN32 << 16) |        \
-                                    0x80000000u)))
+#define HRESULT_FROM_WIN32(x)                                                                                \
+    ((HRESULT)(x) <= 0 ? ((HRESULT)(x))                                                                      \
+                       : ((HRESULT)(((uint32_t)(x)&0x0000FFFF) | (FACILITY_WIN32 << 16) | 0x80000000u)))
 
 #define S_OK _HRESULT_TYPEDEF_(0)
 #define S_FALSE _HRESULT_TYPEDEF_(1)
@@ -439,8 +438,8 @@ struct IUnknown {
 struct IDispatch : public IUnknown {
     virtual HRESULT STDMETHODCALLTYPE GetTypeInfoCount(UINT *pctinfo) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetTypeInfo(UINT iTInfo, LCID lcid, ITypeInfo **ppTInfo) = 0;
-    virtual HRESULT STDMETHODCALLTYPE GetIDsOfNames(REFIID riid, LPOLESTR *rgszNames, UINT cNames,
-                                                    LCID lcid, DISPID *rgDispId) = 0;
+    virtual HRESULT STDMETHODCALLTYPE GetIDsOfNames(REFIID riid, LPOLESTR *rgszNames, UINT cNames, LCID lcid,
+                                                    DISPID *rgDispId) = 0;
     virtual HRESULT STDMETHODCALLTYPE Invoke(DISPID dispIdMember, REFIID riid, LCID lcid, WORD wFlags,
                                              DISPPARAMS *pDispParams, VARIANT *pVarResult,
                                              EXCEPINFO *pExcepInfo, UINT *puArgErr) = 0;
@@ -488,11 +487,11 @@ typedef struct IDispatchVtbl {
     ULONG(STDMETHODCALLTYPE *Release)(IDispatch *This);
     HRESULT(STDMETHODCALLTYPE *GetTypeInfoCount)(IDispatch *This, UINT *pctinfo);
     HRESULT(STDMETHODCALLTYPE *GetTypeInfo)(IDispatch *This, UINT iTInfo, LCID lcid, ITypeInfo **ppTInfo);
-    HRESULT(STDMETHODCALLTYPE *GetIDsOfNames)(IDispatch *This, REFIID riid, LPOLESTR *rgszNames,
-                                              UINT cNames, LCID lcid, DISPID *rgDispId);
-    HRESULT(STDMETHODCALLTYPE *Invoke)(IDispatch *This, DISPID dispIdMember, REFIID riid, LCID lcid,
-                                       WORD wFlags, DISPPARAMS *pDispParams, VARIANT *pVarResult,
-                                       EXCEPINFO *pExcepInfo, UINT *puArgErr);
+    HRESULT(STDMETHODCALLTYPE *GetIDsOfNames)
+    (IDispatch *This, REFIID riid, LPOLESTR *rgszNames, UINT cNames, LCID lcid, DISPID *rgDispId);
+    HRESULT(STDMETHODCALLTYPE *Invoke)
+    (IDispatch *This, DISPID dispIdMember, REFIID riid, LCID lcid, WORD wFlags, DISPPARAMS *pDispParams,
+     VARIANT *pVarResult, EXCEPINFO *pExcepInfo, UINT *puArgErr);
 } IDispatchVtbl;
 struct IDispatch {
     CONST_VTBL IDispatchVtbl *lpVtbl;
@@ -502,8 +501,8 @@ typedef struct IClassFactoryVtbl {
     HRESULT(STDMETHODCALLTYPE *QueryInterface)(IClassFactory *This, REFIID riid, void **ppv);
     ULONG(STDMETHODCALLTYPE *AddRef)(IClassFactory *This);
     ULONG(STDMETHODCALLTYPE *Release)(IClassFactory *This);
-    HRESULT(STDMETHODCALLTYPE *CreateInstance)(IClassFactory *This, IUnknown *pUnkOuter, REFIID riid,
-                                               void **ppv);
+    HRESULT(STDMETHODCALLTYPE *CreateInstance)
+    (IClassFactory *This, IUnknown *pUnkOuter, REFIID riid, void **ppv);
     HRESULT(STDMETHODCALLTYPE *LockServer)(IClassFactory *This, BOOL fLock);
 } IClassFactoryVtbl;
 struct IClassFactory {
@@ -616,10 +615,9 @@ WINOLEAUTAPI_(void) VariantInit(VARIANTARG *pvarg);
 WINOLEAUTAPI VariantClear(VARIANTARG *pvarg);
 WINOLEAUTAPI VariantCopy(VARIANTARG *pvargDest, const VARIANTARG *pvargSrc);
 WINOLEAUTAPI VariantCopyInd(VARIANT *pvarDest, const VARIANTARG *pvargSrc);
-WINOLEAUTAPI VariantChangeType(VARIANTARG *pvargDest, const VARIANTARG *pvarSrc, USHORT wFlags,
-                               VARTYPE vt);
-WINOLEAUTAPI VariantChangeTypeEx(VARIANTARG *pvargDest, const VARIANTARG *pvarSrc, LCID lcid,
-                                 USHORT wFlags, VARTYPE vt);
+WINOLEAUTAPI VariantChangeType(VARIANTARG *pvargDest, const VARIANTARG *pvarSrc, USHORT wFlags, VARTYPE vt);
+WINOLEAUTAPI VariantChangeTypeEx(VARIANTARG *pvargDest, const VARIANTARG *pvarSrc, LCID lcid, USHORT wFlags,
+                                 VARTYPE vt);
 
 /* ---- error info ---- */
 WINOLEAUTAPI CreateErrorInfo(ICreateErrorInfo **pperrinfo);
@@ -636,8 +634,7 @@ WINOLEAPI CoInitializeEx(LPVOID pvReserved, DWORD dwCoInit);
 WINOLEAPI_(void) CoUninitialize(void);
 WINOLEAPI CoCreateInstance(REFCLSID rclsid, IUnknown *pUnkOuter, DWORD dwClsContext, REFIID riid,
                            LPVOID *ppv);
-WINOLEAPI CoGetClassObject(REFCLSID rclsid, DWORD dwClsContext, LPVOID pvReserved, REFIID riid,
-                           LPVOID *ppv);
+WINOLEAPI CoGetClassObject(REFCLSID rclsid, DWORD dwClsContext, LPVOID pvReserved, REFIID riid, LPVOID *ppv);
 WINOLEAPI_(LPVOID) CoTaskMemAlloc(SIZE_T cb);
 WINOLEAPI_(void) CoTaskMemFree(LPVOID pv);
 EXTERN_C WSMAUTO_EXPORT LPWSTR WINAPI GetCommandLineW(void);
@@ -647,8 +644,7 @@ STDAPI DllGetClassObject(REFCLSID rclsid, REFIID riid, LPVOID *ppv);
 STDAPI DllCanUnloadNow(void);
 
 #ifndef CONTAINING_RECORD
-#define CONTAINING_RECORD(address, type, field)                                                    \
-    ((type *)((char *)(address) - offsetof(type, field)))
+#define CONTAINING_RECORD(address, type, field) ((type *)((char *)(address)-offsetof(type, field)))
 #endif
 
 #endif /* WSMAUTO_RT_H */

@@ -31,7 +31,6 @@
 #include <time.h>
 #include <unistd.h>
 
-
 #include "comedge.h"
 #include "args.h"
 #include "input.h"

@@ -189,14 +189,14 @@ static HRESULT STDMETHODCALLTYPE connopts_SetProxy(IWSManConnectionOptionsEx2 *i
     return S_OK;
 }
 
-#define CONSTANT_GETTER(name, value)                                                               \
-    static HRESULT STDMETHODCALLTYPE connopts_##name(IWSManConnectionOptionsEx2 *iface, LONG *out) \
-    {                                                                                              \
-        (void)iface;                                                                               \
-        if (!out)                                                                                  \
-            return E_POINTER;                                                                      \
-        *out = (LONG)(value);                                                                      \
-        return S_OK;                                                                               \
+#define CONSTANT_GETTER(name, value)                                                                         \
+    static HRESULT STDMETHODCALLTYPE connopts_##name(IWSManConnectionOptionsEx2 *iface, LONG *out)           \
+    {                                                                                                        \
+        (void)iface;                                                                                         \
+        if (!out)                                                                                            \
+            return E_POINTER;                                                                                \
+        *out = (LONG)(value);                                                                                \
+        return S_OK;                                                                                         \
     }
 CONSTANT_GETTER(ProxyIEConfig, WSManProxyIEConfig)
 CONSTANT_GETTER(ProxyWinHttpConfig, WSManProxyWinHttpConfig)

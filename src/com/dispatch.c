@@ -246,8 +246,8 @@ HRESULT disp_invoke(const struct disp_interface *di, void *iface, DISPID id, REF
     (void)lcid;
     if (!riid || !IsEqualIID(riid, &IID_NULL))
         return DISP_E_UNKNOWNINTERFACE;
-    if (!params || (params->cArgs && !params->rgvarg) ||
-        (params->cNamedArgs && !params->rgdispidNamedArgs) || params->cNamedArgs > params->cArgs)
+    if (!params || (params->cArgs && !params->rgvarg) || (params->cNamedArgs && !params->rgdispidNamedArgs) ||
+        params->cNamedArgs > params->cArgs)
         return E_INVALIDARG;
     if (!(m = find_member(di, id, flags, &hr)))
         return hr;

@@ -54,8 +54,8 @@ struct disp_interface {
 extern const struct disp_interface disp_IWSMan, disp_IWSManEx, disp_IWSManEx2, disp_IWSManEx3;
 extern const struct disp_interface disp_IWSManConnectionOptions, disp_IWSManConnectionOptionsEx,
     disp_IWSManConnectionOptionsEx2;
-extern const struct disp_interface disp_IWSManSession, disp_IWSManEnumerator,
-    disp_IWSManResourceLocator, disp_IWSManInternal;
+extern const struct disp_interface disp_IWSManSession, disp_IWSManEnumerator, disp_IWSManResourceLocator,
+    disp_IWSManInternal;
 extern const struct disp_interface *const disp_all_interfaces[];
 
 #ifdef _WIN32
@@ -75,32 +75,29 @@ HRESULT disp_invoke(const struct disp_interface *di, void *iface, DISPID id, REF
 
 /* Defines the four IDispatch methods of interface IFACE for an object type
  * forwarding to the table DI (generated for that interface). */
-#define DEFINE_DISPATCH(IFACE, DI)                                                      \
-    static HRESULT STDMETHODCALLTYPE IFACE##_disp_GetTypeInfoCount(IFACE *iface, UINT *count)          \
-    {                                                                                              \
-        (void)iface;                                                                               \
-        return disp_get_type_info_count(count);                                                    \
-    }                                                                                              \
-    static HRESULT STDMETHODCALLTYPE IFACE##_disp_GetTypeInfo(IFACE *iface, UINT index, LCID lcid,     \
-                                                         ITypeInfo **info)                          \
-    {                                                                                              \
-        (void)iface;                                                                               \
-        return disp_get_type_info(&DI, index, lcid, info);                                            \
-    }                                                                                              \
-    static HRESULT STDMETHODCALLTYPE IFACE##_disp_GetIDsOfNames(IFACE *iface, REFIID riid,             \
-                                                           LPOLESTR *names, UINT count, LCID lcid, \
-                                                           DISPID *ids)                            \
-    {                                                                                              \
-        (void)iface;                                                                               \
-        return disp_get_ids_of_names(&DI, riid, names, count, lcid, ids);                          \
-    }                                                                                              \
-    static HRESULT STDMETHODCALLTYPE IFACE##_disp_Invoke(IFACE *iface, DISPID id, REFIID riid,         \
-                                                    LCID lcid, WORD flags, DISPPARAMS *params,     \
-                                                    VARIANT *result, EXCEPINFO *excep,             \
-                                                    UINT *arg_err)                                 \
-    {                                                                                              \
-        return disp_invoke(&DI, iface, id, riid, lcid, flags, params, result, excep,   \
-                           arg_err);                                                               \
+#define DEFINE_DISPATCH(IFACE, DI)                                                                           \
+    static HRESULT STDMETHODCALLTYPE IFACE##_disp_GetTypeInfoCount(IFACE *iface, UINT *count)                \
+    {                                                                                                        \
+        (void)iface;                                                                                         \
+        return disp_get_type_info_count(count);                                                              \
+    }                                                                                                        \
+    static HRESULT STDMETHODCALLTYPE IFACE##_disp_GetTypeInfo(IFACE *iface, UINT index, LCID lcid,           \
+                                                              ITypeInfo **info)                              \
+    {                                                                                                        \
+        (void)iface;                                                                                         \
+        return disp_get_type_info(&DI, index, lcid, info);                                                   \
+    }                                                                                                        \
+    static HRESULT STDMETHODCALLTYPE IFACE##_disp_GetIDsOfNames(IFACE *iface, REFIID riid, LPOLESTR *names,  \
+                                                                UINT count, LCID lcid, DISPID *ids)          \
+    {                                                                                                        \
+        (void)iface;                                                                                         \
+        return disp_get_ids_of_names(&DI, riid, names, count, lcid, ids);                                    \
+    }                                                                                                        \
+    static HRESULT STDMETHODCALLTYPE IFACE##_disp_Invoke(IFACE *iface, DISPID id, REFIID riid, LCID lcid,    \
+                                                         WORD flags, DISPPARAMS *params, VARIANT *result,    \
+                                                         EXCEPINFO *excep, UINT *arg_err)                    \
+    {                                                                                                        \
+        return disp_invoke(&DI, iface, id, riid, lcid, flags, params, result, excep, arg_err);               \
     }
 
 #endif

@@ -225,8 +225,8 @@ static int is_get_error_message(const struct disp_interface *di, DISPID id, WORD
            (di == &disp_IWSManEx || di == &disp_IWSManEx2 || di == &disp_IWSManEx3);
 }
 
-HRESULT disp_invoke(const struct disp_interface *di, void *iface, DISPID id, REFIID riid, LCID lcid, WORD flags,
-                    DISPPARAMS *params, VARIANT *result, EXCEPINFO *excep, UINT *arg_err)
+HRESULT disp_invoke(const struct disp_interface *di, void *iface, DISPID id, REFIID riid, LCID lcid,
+                    WORD flags, DISPPARAMS *params, VARIANT *result, EXCEPINFO *excep, UINT *arg_err)
 {
     DISPPARAMS copy;
     VARIANT arg;
@@ -241,17 +241,18 @@ HRESULT disp_invoke(const struct disp_interface *di, void *iface, DISPID id, REF
     if (FAILED(hr = disp_type_info(di, &ti)))
         return hr;
 
-    /* A negative Long for the DWORD: reinterpret its bits (a copy; the caller's arguments stay as they are). */
+    /* A negative Long for the DWORD: reinterpret its bits (a copy; the caller's arguments stay as they are).
+     */
     if (is_get_error_message(di, id, flags) && params->cArgs == 1 && !params->cNamedArgs && params->rgvarg) {
         VARIANT *v = &params->rgvarg[0];
         if (V_VT(v) == (VT_BYREF | VT_VARIANT) && V_VARIANTREF(v))
             v = V_VARIANTREF(v);
         if (V_VT(v) == VT_I4 || V_VT(v) == (VT_BYREF | VT_I4) || V_VT(v) == VT_I2 ||
             V_VT(v) == (VT_BYREF | VT_I2)) {
-            LONG value = V_VT(v) == VT_I4   ? V_I4(v)
-                         : V_VT(v) == VT_I2 ? V_I2(v)
+            LONG value = V_VT(v) == VT_I4                ? V_I4(v)
+                         : V_VT(v) == VT_I2              ? V_I2(v)
                          : V_VT(v) == (VT_BYREF | VT_I4) ? *V_I4REF(v)
-                                                          : *V_I2REF(v);
+                                                         : *V_I2REF(v);
             V_VT(&arg) = VT_UI4;
             V_UI4(&arg) = (ULONG)value;
             copy = *params;

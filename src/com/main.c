@@ -56,8 +56,8 @@ static ULONG STDMETHODCALLTYPE factory_Release(IClassFactory *iface)
     return (ULONG)atomic_fetch_sub(&server_locks, 1) - 1;
 }
 
-static HRESULT STDMETHODCALLTYPE factory_CreateInstance(IClassFactory *iface, IUnknown *outer,
-                                                        REFIID riid, void **ppv)
+static HRESULT STDMETHODCALLTYPE factory_CreateInstance(IClassFactory *iface, IUnknown *outer, REFIID riid,
+                                                        void **ppv)
 {
     struct class_factory *factory = impl_from_IClassFactory(iface);
 

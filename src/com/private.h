@@ -57,7 +57,7 @@ void com_object_destroyed(void);
 /* ---- errorinfo.c: Error properties and rich error info ---- */
 struct com_error {
     wsm_lock lock;
-    char *fault_xml; /* WSManFault XML of the last failure, or NULL */
+    char *fault_xml;    /* WSManFault XML of the last failure, or NULL */
     const char *source; /* Err.Source, e.g. "Session" */
     const IID *iid;     /* the interface that reports errors */
 };

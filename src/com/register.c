@@ -4,14 +4,14 @@
  *
  * Registration writes, under HKEY_CLASSES_ROOT:
  *   CLSID\{WSMan}          "WSMan Class"; InprocServer32 = this DLL, ThreadingModel Both; ProgID
- *                          WSMan.Automation.1; VersionIndependentProgID WSMan.Automation; TypeLib; Version 1.0
- *   CLSID\{WSManInternal}  the same for WSMan.InternalAutomation(.1)
- *   WSMan.Automation, WSMan.Automation.1, WSMan.InternalAutomation, WSMan.InternalAutomation.1 (ProgID lookup is
+ *                          WSMan.Automation.1; VersionIndependentProgID WSMan.Automation; TypeLib;
+ * Version 1.0 CLSID\{WSManInternal}  the same for WSMan.InternalAutomation(.1) WSMan.Automation,
+ * WSMan.Automation.1, WSMan.InternalAutomation, WSMan.InternalAutomation.1 (ProgID lookup is
  *                          case-insensitive, so WSMAN.Automation and WSMAN.InternalAutomation find them)
  * and RegisterTypeLib adds TypeLib\{LIBID}\1.0 (the path under 0\win64 for the 64-bit DLL, 0\win32 for the
- * 32-bit one) and the Interface\{IID} keys of every oleautomation interface (ProxyStubClsid32 = the type library
- * marshaler). Unregistration removes exactly these, and leaves alone a ProgID or CLSID key that another server
- * has taken over since.
+ * 32-bit one) and the Interface\{IID} keys of every oleautomation interface (ProxyStubClsid32 = the type
+ * library marshaler). Unregistration removes exactly these, and leaves alone a ProgID or CLSID key that
+ * another server has taken over since.
  *
  * Both DLLs on 64-bit Windows: the 64-bit one in System32 and the 32-bit one in SysWOW64, each registered by
  * the regsvr32 of its own architecture. A 32-bit process's HKCR\CLSID is the registry's 32-bit view
@@ -84,7 +84,8 @@ struct progid {
 
 static const struct progid servers[] = {
     {L"WSMan.Automation", L"WSMan.Automation.1", L"WSMan Class", &CLSID_WSMan},
-    {L"WSMan.InternalAutomation", L"WSMan.InternalAutomation.1", L"WSManInternal Class", &CLSID_WSManInternal},
+    {L"WSMan.InternalAutomation", L"WSMan.InternalAutomation.1", L"WSManInternal Class",
+     &CLSID_WSManInternal},
 };
 
 static void guid_string(const GUID *guid, WCHAR out[39])
@@ -100,7 +101,8 @@ static HRESULT set_string(const WCHAR *path, const WCHAR *name, const WCHAR *val
 
     if (err != ERROR_SUCCESS)
         return HRESULT_FROM_WIN32(err);
-    err = RegSetValueExW(key, name, 0, REG_SZ, (const BYTE *)value, (DWORD)((wcslen(value) + 1) * sizeof(WCHAR)));
+    err = RegSetValueExW(key, name, 0, REG_SZ, (const BYTE *)value,
+                         (DWORD)((wcslen(value) + 1) * sizeof(WCHAR)));
     RegCloseKey(key);
     return err == ERROR_SUCCESS ? S_OK : HRESULT_FROM_WIN32(err);
 }
@@ -127,7 +129,8 @@ static BOOL key_exists(const WCHAR *path, BOOL other_view)
 {
     HKEY key;
 
-    if (RegOpenKeyExW(HKEY_CLASSES_ROOT, path, 0, KEY_READ | (other_view ? OTHER_VIEW : 0), &key) != ERROR_SUCCESS)
+    if (RegOpenKeyExW(HKEY_CLASSES_ROOT, path, 0, KEY_READ | (other_view ? OTHER_VIEW : 0), &key) !=
+        ERROR_SUCCESS)
         return FALSE;
     RegCloseKey(key);
     return TRUE;
@@ -169,7 +172,8 @@ static HRESULT register_server(const struct progid *p, const WCHAR *module, cons
     if (FAILED(hr = set_string(path, NULL, p->description)))
         return hr;
     swprintf(path, ARRAY_SIZE(path), L"CLSID\\%ls\\InprocServer32", clsid);
-    if (FAILED(hr = set_string(path, NULL, module)) || FAILED(hr = set_string(path, L"ThreadingModel", L"Both")))
+    if (FAILED(hr = set_string(path, NULL, module)) ||
+        FAILED(hr = set_string(path, L"ThreadingModel", L"Both")))
         return hr;
     swprintf(path, ARRAY_SIZE(path), L"CLSID\\%ls\\ProgID", clsid);
     if (FAILED(hr = set_string(path, NULL, p->versioned)))

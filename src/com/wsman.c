@@ -143,14 +143,14 @@ static HRESULT STDMETHODCALLTYPE wsman_GetErrorMessage(IWSManEx3 *iface, DWORD n
 }
 
 /* The flag getters return constants (fact sheet 4). */
-#define FLAG_GETTER(name, value)                                                                   \
-    static HRESULT STDMETHODCALLTYPE wsman_##name(IWSManEx3 *iface, LONG *flags)                   \
-    {                                                                                              \
-        (void)iface;                                                                               \
-        if (!flags)                                                                                \
-            return E_POINTER;                                                                      \
-        *flags = (LONG)(value);                                                                    \
-        return S_OK;                                                                               \
+#define FLAG_GETTER(name, value)                                                                             \
+    static HRESULT STDMETHODCALLTYPE wsman_##name(IWSManEx3 *iface, LONG *flags)                             \
+    {                                                                                                        \
+        (void)iface;                                                                                         \
+        if (!flags)                                                                                          \
+            return E_POINTER;                                                                                \
+        *flags = (LONG)(value);                                                                              \
+        return S_OK;                                                                                         \
     }
 FLAG_GETTER(SessionFlagUTF8, WSManFlagUTF8)
 FLAG_GETTER(SessionFlagCredUsernamePassword, WSManFlagCredUsernamePassword)

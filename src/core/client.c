@@ -246,7 +246,7 @@ static int32_t prepare(struct wsm_client *c, struct wsm_failure *f)
         ap.cfg.password = explicit_creds ? c->creds.password : NULL;
         ap.cfg.allow_ntlm = 1;
         ap.scheme = credssp ? "CredSSP" : ap.cfg.scheme == WSM_GSS_KERBEROS ? "Kerberos" : "Negotiate";
-        ap.protocol = credssp                                ? WSM_ENC_PROTOCOL_CREDSSP
+        ap.protocol = credssp                             ? WSM_ENC_PROTOCOL_CREDSSP
                       : ap.cfg.scheme == WSM_GSS_KERBEROS ? WSM_ENC_PROTOCOL_KERBEROS
                                                           : WSM_ENC_PROTOCOL_SPNEGO;
         ap.encrypt = !c->ep.https && !(c->flags & WSM_FLAG_NO_ENCRYPTION);
@@ -357,7 +357,8 @@ static int32_t post_message(struct wsm_client *c, const char *body, size_t len, 
 /* A WS-Transfer reply must carry the response action of its request (DSP0226 section 7.3, the GetResponse,
  * PutResponse, CreateResponse and DeleteResponse actions): another operation's reply is not handed over as
  * this one's result. Liberal in what is accepted: a reply without a:Action is taken as it is, and only the
- * action's last path segment is compared (a server on another WS-Transfer namespace still says GetResponse). */
+ * action's last path segment is compared (a server on another WS-Transfer namespace still says GetResponse).
+ */
 static int32_t check_transfer_action(enum wsm_op op, const struct wsm_reply *reply, struct wsm_failure *f,
                                      const char *url)
 {
@@ -369,8 +370,8 @@ static int32_t check_transfer_action(enum wsm_op op, const struct wsm_reply *rep
     const char *got = wsm_reply_action(reply);
     struct wsm_quoted qg, qw;
 
-    if (!want || !got || !wsm_strcasecmp_ascii(strrchr(got, '/') ? strrchr(got, '/') + 1 : got,
-                                               strrchr(want, '/') + 1))
+    if (!want || !got ||
+        !wsm_strcasecmp_ascii(strrchr(got, '/') ? strrchr(got, '/') + 1 : got, strrchr(want, '/') + 1))
         return WSM_S_OK;
     return failf(f, ERROR_WSMAN_RESPONSE_INVALID_MESSAGE_INFORMATION_HEADER,
                  "The reply from %s has the action \"%s\" instead of \"%s\": it answers another "

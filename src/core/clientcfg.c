@@ -84,7 +84,6 @@ static int span_equals_nocase(const char *s, size_t n, const char *word)
     return spans_equal_nocase(s, n, word, strlen(word));
 }
 
-
 /* Length of the valid UTF-8 sequence at s[0..n), or 0 when it is not one
  * (overlong forms, surrogates and code points above U+10FFFF included). */
 static size_t utf8_sequence(const unsigned char *s, size_t n)
@@ -570,8 +569,9 @@ static int32_t parse_hosts(struct parser *p, const char *s, size_t n, int spns)
             continue; /* "a,,b" and a trailing comma are harmless */
         if (spns && (len <= skip || !span_equals_nocase(item, skip, FRESH_SERVICE))) {
             free_hosts(hosts, count);
-            return parse_fail(p, "AllowFreshCredentials entry \"%s\" is not of the form WSMAN/host (for example "
-                                 "WSMAN/server1 or WSMAN/*.example.com).",
+            return parse_fail(p,
+                              "AllowFreshCredentials entry \"%s\" is not of the form WSMAN/host (for example "
+                              "WSMAN/server1 or WSMAN/*.example.com).",
                               wsm_quote(&q, item, len));
         }
         const char *problem = pattern_problem(item + skip, len - skip);
@@ -1307,11 +1307,12 @@ int32_t wsm_client_policy_check(const struct wsm_client_config *c, uint32_t flag
     /* 1b. CredSSP hands the user's password to the server: only to servers the delegation list names. */
     if ((auth & WSM_FLAG_USE_CREDSSP) && !ep->local &&
         !wsm_client_config_allows_fresh_credentials(c, ep->host))
-        return policy_fail(detail, ERROR_WSMAN_CLIENT_ALLOWFRESHCREDENTIALS, "Client/Auth",
-                           "CredSSP would delegate the user's password to \"%s\", which the delegation policy "
-                           "does not allow: add WSMAN/%s (or a pattern such as WSMAN/*.example.com) to "
-                           "AllowFreshCredentials in",
-                           wsm_quote_str(&q, ep->host ? ep->host : ""), ep->host ? ep->host : "");
+        return policy_fail(
+            detail, ERROR_WSMAN_CLIENT_ALLOWFRESHCREDENTIALS, "Client/Auth",
+            "CredSSP would delegate the user's password to \"%s\", which the delegation policy "
+            "does not allow: add WSMAN/%s (or a pattern such as WSMAN/*.example.com) to "
+            "AllowFreshCredentials in",
+            wsm_quote_str(&q, ep->host ? ep->host : ""), ep->host ? ep->host : "");
     if (ep->local || ep->https)
         return WSM_S_OK;
 

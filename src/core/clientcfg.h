@@ -29,7 +29,8 @@ struct wsm_client_config {
     int allow_unencrypted;
     unsigned http_port, https_port;
     int auth_basic, auth_digest, auth_kerberos, auth_negotiate, auth_certificate, auth_credssp;
-    char **fresh_credentials; /* [Client/Auth] AllowFreshCredentials: "WSMAN/pattern" as written; NULL: none */
+    char *
+        *fresh_credentials; /* [Client/Auth] AllowFreshCredentials: "WSMAN/pattern" as written; NULL: none */
     size_t n_fresh_credentials;
     uint32_t network_delay_ms;
     uint32_t max_envelope_kb;

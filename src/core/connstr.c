@@ -37,8 +37,8 @@ static int is_digit(unsigned char c)
 
 static int is_host_char(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '-' ||
-           c == '.' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '-' || c == '.' ||
+           c == '_';
 }
 
 static int equals_ascii_nocase(const char *s, size_t n, const char *word)
@@ -85,8 +85,8 @@ static int32_t check_whitespace(const char *conn, char **detail)
 
 /* A scheme is whatever precedes the first "://", unless a '/' comes first
  * (then the "://" belongs to the prefix). Advances *rest past "://". */
-static int32_t parse_scheme(const char *conn, int use_ssl, struct wsm_endpoint *ep,
-                            const char **rest, char **detail)
+static int32_t parse_scheme(const char *conn, int use_ssl, struct wsm_endpoint *ep, const char **rest,
+                            char **detail)
 {
     const char *sep = strstr(conn, "://");
     *rest = conn;
@@ -106,8 +106,7 @@ static int32_t parse_scheme(const char *conn, int use_ssl, struct wsm_endpoint *
         ep->https = 1;
     else
         return wsm_fail(detail, ERROR_WSMAN_TRANSPORT_NOT_SUPPORTED,
-                        "The transport \"%s\" is not supported; use http or https.",
-                        wsm_quote(&q, conn, n));
+                        "The transport \"%s\" is not supported; use http or https.", wsm_quote(&q, conn, n));
     if (use_ssl && !ep->https)
         return wsm_fail(detail, ERROR_WSMAN_INVALID_USESSL_PARAM,
                         "WSManFlagUseSsl cannot be combined with the http transport named in "
@@ -131,13 +130,13 @@ static int32_t check_ipv6(const char *addr, size_t n, char **detail)
     char buf[INET6_ADDRSTRLEN];
     struct in6_addr parsed;
     if (n >= sizeof buf)
-        return wsm_fail(detail, ERROR_WSMAN_CONNECTIONSTR_INVALID,
-                        "\"%s\" is not a valid IPv6 address.", wsm_quote(&q, addr, n));
+        return wsm_fail(detail, ERROR_WSMAN_CONNECTIONSTR_INVALID, "\"%s\" is not a valid IPv6 address.",
+                        wsm_quote(&q, addr, n));
     memcpy(buf, addr, n);
     buf[n] = '\0';
     if (inet_pton(AF_INET6, buf, &parsed) != 1)
-        return wsm_fail(detail, ERROR_WSMAN_CONNECTIONSTR_INVALID,
-                        "\"%s\" is not a valid IPv6 address.", wsm_quote(&q, addr, n));
+        return wsm_fail(detail, ERROR_WSMAN_CONNECTIONSTR_INVALID, "\"%s\" is not a valid IPv6 address.",
+                        wsm_quote(&q, addr, n));
     return WSM_S_OK;
 }
 
@@ -168,8 +167,7 @@ static int32_t parse_bracketed_host(const char **rest, struct wsm_endpoint *ep, 
 }
 
 /* A DNS/NetBIOS name or IPv4 address up to ':' or '/'. Advances *rest. */
-static int32_t parse_plain_host(const char **rest, const char *conn, struct spans *sp,
-                                char **detail)
+static int32_t parse_plain_host(const char **rest, const char *conn, struct spans *sp, char **detail)
 {
     const char *host = *rest;
     size_t authority_len = strcspn(host, "/");
@@ -221,8 +219,7 @@ static int32_t parse_port(const char **rest, struct wsm_endpoint *ep, char **det
     }
     struct wsm_quoted q;
     if (!valid || value < 1 || value > 65535)
-        return wsm_fail(detail, ERROR_WSMAN_PORT_INVALID,
-                        "The port \"%s\" is not a number from 1 to 65535.",
+        return wsm_fail(detail, ERROR_WSMAN_PORT_INVALID, "The port \"%s\" is not a number from 1 to 65535.",
                         wsm_quote(&q, digits, n));
     ep->port = (unsigned)value;
     ep->port_given = 1;
@@ -320,7 +317,6 @@ char *wsm_endpoint_url(const struct wsm_endpoint *ep)
 {
     if (!ep || ep->local || !ep->host)
         return NULL;
-    return wsm_asprintf("%s://%s%s%s:%u/%s", ep->https ? "https" : "http", ep->ipv6 ? "[" : "",
-                        ep->host, ep->ipv6 ? "]" : "", ep->port,
-                        ep->prefix ? ep->prefix : DEFAULT_PREFIX);
+    return wsm_asprintf("%s://%s%s%s:%u/%s", ep->https ? "https" : "http", ep->ipv6 ? "[" : "", ep->host,
+                        ep->ipv6 ? "]" : "", ep->port, ep->prefix ? ep->prefix : DEFAULT_PREFIX);
 }

@@ -60,7 +60,7 @@ char *wsm_vasprintf(const char *fmt, va_list ap) __attribute__((format(WSM_PRINT
 int wsm_strcasecmp_ascii(const char *a, const char *b);
 /* The same for at most n bytes (a and b not NULL). */
 int wsm_strncasecmp_ascii(const char *a, const char *b, size_t n);
-void wsm_wipe_free(char *s); /* overwrite with zeros (not optimised away), then free */
+void wsm_wipe_free(char *s);      /* overwrite with zeros (not optimised away), then free */
 void wsm_wipe(void *p, size_t n); /* overwrite with zeros, not optimised away */
 /* Fills buf with n bytes from the system's CSPRNG (getrandom or /dev/urandom; BCryptGenRandom on
  * Windows). Returns 1, or 0 when no randomness is available. */

@@ -29,8 +29,7 @@ const char *wsm_quote_into(char *out, size_t size, const char *s, size_t n);
 
 /* Formats a sentence into *detail (when detail is not NULL) and returns
  * code, or WSM_E_OUTOFMEMORY when the sentence cannot be allocated. */
-int32_t wsm_fail(char **detail, int32_t code, const char *fmt, ...)
-    __attribute__((format(WSM_PRINTF, 3, 4)));
+int32_t wsm_fail(char **detail, int32_t code, const char *fmt, ...) __attribute__((format(WSM_PRINTF, 3, 4)));
 
 /* EMFILE or ENFILE: a descriptor could not be had (a file, a socket), reported as WSM_E_TOO_MANY_OPEN_FILES
  * and never as an unreachable host or a corrupted file. */

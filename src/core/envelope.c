@@ -1393,8 +1393,8 @@ static void w_header(struct wbuf *b, const struct wsm_request *req, const char *
     w_elem(b, QA("To"), req->to);
     W_LIT(b, "<" QW("ResourceURI") MU_TRUE);
     w_end(b, QW("ResourceURI"), t->uri);
-    W_LIT(b, "<" QA("ReplyTo") "><" QA("Address") MU_TRUE ">" WSM_URI_ANONYMOUS "</" QA("Address") "></" QA(
-        "ReplyTo") ">");
+    W_LIT(b, "<" QA("ReplyTo") "><" QA("Address") MU_TRUE ">" WSM_URI_ANONYMOUS
+                                                          "</" QA("Address") "></" QA("ReplyTo") ">");
     W_LIT(b, "<" QA("Action") MU_TRUE);
     w_end(b, QA("Action"), action);
     snprintf(number, sizeof number, "%" PRIu32, req->max_envelope_size);
@@ -1489,8 +1489,9 @@ static void w_body(struct wbuf *b, const struct wsm_request *req)
             W_LIT(b, "<" WSM_PREFIX_CIMBINDING ":PolymorphismMode>None</" WSM_PREFIX_CIMBINDING
                      ":PolymorphismMode>");
         else if (req->enum_flags & WSM_ENUM_HIERARCHY_DEEP_BASE_PROPS_ONLY)
-            W_LIT(b, "<" WSM_PREFIX_CIMBINDING ":PolymorphismMode>ExcludeSubClassProperties</" WSM_PREFIX_CIMBINDING
-                     ":PolymorphismMode>");
+            W_LIT(b,
+                  "<" WSM_PREFIX_CIMBINDING
+                  ":PolymorphismMode>ExcludeSubClassProperties</" WSM_PREFIX_CIMBINDING ":PolymorphismMode>");
         if (!is_blank(req->filter)) {
             W_CHILD();
             W_LIT(b, "<" QW("Filter") " Dialect=\"" WSM_DIALECT_WQL "\"");
@@ -1536,7 +1537,8 @@ static int writable(const struct wsm_request *req)
     case WSM_OP_RELEASE:
         return 1;
     case WSM_OP_ENUMERATE:
-        return is_blank(req->filter) || (req->dialect && !wsm_strcasecmp_ascii(req->dialect, WSM_DIALECT_WQL));
+        return is_blank(req->filter) ||
+               (req->dialect && !wsm_strcasecmp_ascii(req->dialect, WSM_DIALECT_WQL));
     default:
         return 0;
     }

@@ -42,8 +42,14 @@ struct error_text {
     const char *text;
 };
 
-#define WINRM(name, text) {(uint32_t)(name), NULL, text}
-#define OTHER(code, name, text) {code, #name, text}
+#define WINRM(name, text)                                                                                    \
+    {                                                                                                        \
+        (uint32_t)(name), NULL, text                                                                         \
+    }
+#define OTHER(code, name, text)                                                                              \
+    {                                                                                                        \
+        code, #name, text                                                                                    \
+    }
 
 /* One entry per code, sorted by code (bsearch): error_texts.def. */
 static const struct error_text error_texts[] = {
@@ -67,8 +73,8 @@ size_t wsm_error_texts_unsorted(void)
 
 static const struct error_text *find_text(uint32_t code)
 {
-    return bsearch(&code, error_texts, sizeof error_texts / sizeof error_texts[0],
-                   sizeof error_texts[0], compare_text_entry);
+    return bsearch(&code, error_texts, sizeof error_texts / sizeof error_texts[0], sizeof error_texts[0],
+                   compare_text_entry);
 }
 
 static int is_winrm_code(uint32_t code)
@@ -126,7 +132,8 @@ char *wsm_error_message(uint32_t code)
     const char *name = wsm_error_name(code);
     unsigned hex = (unsigned)code;
 #ifdef _WIN32
-    /* The system knows every Win32, COM and WinHTTP message (in the user's language); ours is the fallback. */
+    /* The system knows every Win32, COM and WinHTTP message (in the user's language); ours is the fallback.
+     */
     char *system = system_message(code);
     if (system)
         return system;

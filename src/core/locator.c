@@ -111,8 +111,7 @@ static int blank(const char *s)
     return 1;
 }
 
-int32_t wsm_locator_add_selector(struct wsm_locator *l, const char *name, const char *value,
-                                 char **detail)
+int32_t wsm_locator_add_selector(struct wsm_locator *l, const char *name, const char *value, char **detail)
 {
     struct wsm_selector *grown;
 
@@ -145,8 +144,8 @@ int32_t wsm_locator_add_selector(struct wsm_locator *l, const char *name, const 
     return WSM_S_OK;
 }
 
-int32_t wsm_locator_add_option(struct wsm_locator *l, const char *name, const char *value,
-                               int must_comply, char **detail)
+int32_t wsm_locator_add_option(struct wsm_locator *l, const char *name, const char *value, int must_comply,
+                               char **detail)
 {
     struct wsm_option *grown;
 

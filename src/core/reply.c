@@ -340,18 +340,22 @@ static void direct_name(struct scratch *d, const xmlNs *ns, const xmlChar *name)
 static const unsigned char plain[256] = {
     ['\t'] = PLAIN_TEXT, ['\n'] = PLAIN_TEXT, ['"'] = PLAIN_TEXT,
 #define P3 PLAIN_TEXT | PLAIN_ATTR
-    [' '] = P3, ['!'] = P3, ['#'] = P3, ['$'] = P3, ['%'] = P3, ['\''] = P3, ['('] = P3, [')'] = P3,
-    ['*'] = P3, ['+'] = P3, [','] = P3, ['-'] = P3, ['.'] = P3, ['/'] = P3, ['0'] = P3, ['1'] = P3,
-    ['2'] = P3, ['3'] = P3, ['4'] = P3, ['5'] = P3, ['6'] = P3, ['7'] = P3, ['8'] = P3, ['9'] = P3,
-    [':'] = P3, [';'] = P3, ['='] = P3, ['?'] = P3, ['@'] = P3, ['A'] = P3, ['B'] = P3, ['C'] = P3,
-    ['D'] = P3, ['E'] = P3, ['F'] = P3, ['G'] = P3, ['H'] = P3, ['I'] = P3, ['J'] = P3, ['K'] = P3,
-    ['L'] = P3, ['M'] = P3, ['N'] = P3, ['O'] = P3, ['P'] = P3, ['Q'] = P3, ['R'] = P3, ['S'] = P3,
-    ['T'] = P3, ['U'] = P3, ['V'] = P3, ['W'] = P3, ['X'] = P3, ['Y'] = P3, ['Z'] = P3, ['['] = P3,
-    ['\\'] = P3, [']'] = P3, ['^'] = P3, ['_'] = P3, ['`'] = P3, ['a'] = P3, ['b'] = P3, ['c'] = P3,
-    ['d'] = P3, ['e'] = P3, ['f'] = P3, ['g'] = P3, ['h'] = P3, ['i'] = P3, ['j'] = P3, ['k'] = P3,
-    ['l'] = P3, ['m'] = P3, ['n'] = P3, ['o'] = P3, ['p'] = P3, ['q'] = P3, ['r'] = P3, ['s'] = P3,
-    ['t'] = P3, ['u'] = P3, ['v'] = P3, ['w'] = P3, ['x'] = P3, ['y'] = P3, ['z'] = P3, ['{'] = P3,
-    ['|'] = P3, ['}'] = P3, ['~'] = P3, [0x7F] = P3,
+    [' '] = P3,          ['!'] = P3,          ['#'] = P3,         ['$'] = P3, ['%'] = P3, ['\''] = P3,
+    ['('] = P3,          [')'] = P3,          ['*'] = P3,         ['+'] = P3, [','] = P3, ['-'] = P3,
+    ['.'] = P3,          ['/'] = P3,          ['0'] = P3,         ['1'] = P3, ['2'] = P3, ['3'] = P3,
+    ['4'] = P3,          ['5'] = P3,          ['6'] = P3,         ['7'] = P3, ['8'] = P3, ['9'] = P3,
+    [':'] = P3,          [';'] = P3,          ['='] = P3,         ['?'] = P3, ['@'] = P3, ['A'] = P3,
+    ['B'] = P3,          ['C'] = P3,          ['D'] = P3,         ['E'] = P3, ['F'] = P3, ['G'] = P3,
+    ['H'] = P3,          ['I'] = P3,          ['J'] = P3,         ['K'] = P3, ['L'] = P3, ['M'] = P3,
+    ['N'] = P3,          ['O'] = P3,          ['P'] = P3,         ['Q'] = P3, ['R'] = P3, ['S'] = P3,
+    ['T'] = P3,          ['U'] = P3,          ['V'] = P3,         ['W'] = P3, ['X'] = P3, ['Y'] = P3,
+    ['Z'] = P3,          ['['] = P3,          ['\\'] = P3,        [']'] = P3, ['^'] = P3, ['_'] = P3,
+    ['`'] = P3,          ['a'] = P3,          ['b'] = P3,         ['c'] = P3, ['d'] = P3, ['e'] = P3,
+    ['f'] = P3,          ['g'] = P3,          ['h'] = P3,         ['i'] = P3, ['j'] = P3, ['k'] = P3,
+    ['l'] = P3,          ['m'] = P3,          ['n'] = P3,         ['o'] = P3, ['p'] = P3, ['q'] = P3,
+    ['r'] = P3,          ['s'] = P3,          ['t'] = P3,         ['u'] = P3, ['v'] = P3, ['w'] = P3,
+    ['x'] = P3,          ['y'] = P3,          ['z'] = P3,         ['{'] = P3, ['|'] = P3, ['}'] = P3,
+    ['~'] = P3,          [0x7F] = P3,
 #undef P3
 };
 
@@ -540,8 +544,8 @@ static int32_t parse_xml(const char *data, size_t len, const char *encoding, con
         return wsm_fail(detail, ERROR_WSMAN_INVALID_XML, "The %s is empty.", what);
     /* With an encoding, the BOM or HTTP charset was decided by the caller: the declaration is ignored.
      * XML_PARSE_COMPACT keeps short text in its node (fewer allocations): nothing here changes text. */
-    if ((*out = wsm_xml_parse(data, len, encoding,
-                              XML_PARSE_COMPACT | (encoding ? XML_PARSE_IGNORE_ENC : 0), 0, SIZE_MAX, &why)))
+    if ((*out = wsm_xml_parse(data, len, encoding, XML_PARSE_COMPACT | (encoding ? XML_PARSE_IGNORE_ENC : 0),
+                              0, SIZE_MAX, &why)))
         return WSM_S_OK;
     if (why.too_large)
         return wsm_fail(detail, ERROR_WSMAN_MAX_ENVELOPE_SIZE_EXCEEDED,

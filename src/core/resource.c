@@ -115,15 +115,13 @@ static int32_t parse_uri(const char *text, struct wsm_resource_uri *out, char **
 {
     if (is_blank(text, strlen(text)))
         return wsm_fail(detail, ERROR_WSMAN_CLIENT_BLANK_URI,
-                        *text ? "The resource URI contains only white space."
-                              : "The resource URI is empty.");
+                        *text ? "The resource URI contains only white space." : "The resource URI is empty.");
     const char *question = strchr(text, '?');
     size_t uri_len = question ? (size_t)(question - text) : strlen(text);
     if (is_blank(text, uri_len)) {
         struct wsm_quoted q;
         return wsm_fail(detail, ERROR_WSMAN_CLIENT_BLANK_URI,
-                        "\"%s\" has selectors but no resource URI before the '?'.",
-                        wsm_quote_str(&q, text));
+                        "\"%s\" has selectors but no resource URI before the '?'.", wsm_quote_str(&q, text));
     }
 
     char *path = wsm_strndup(text, uri_len);

@@ -33,15 +33,13 @@ enum {
     WSM_FLAG_ALLOW_NEGOTIATE_IMPLICIT_CREDENTIALS = 0x04000000,
     WSM_FLAG_USE_SSL = 0x08000000,
 };
-#define WSM_AUTH_FLAGS                                                                             \
-    (WSM_FLAG_USE_NO_AUTHENTICATION | WSM_FLAG_USE_DIGEST | WSM_FLAG_USE_NEGOTIATE |               \
-     WSM_FLAG_USE_BASIC | WSM_FLAG_USE_KERBEROS | WSM_FLAG_USE_CLIENT_CERTIFICATE |                \
-     WSM_FLAG_USE_CREDSSP)
-#define WSM_SESSION_FLAGS_KNOWN                                                                    \
-    (WSM_AUTH_FLAGS | WSM_FLAG_UTF8 | WSM_FLAG_CRED_USERNAME_PASSWORD | WSM_FLAG_SKIP_CA_CHECK |   \
-     WSM_FLAG_SKIP_CN_CHECK | WSM_FLAG_NO_ENCRYPTION | WSM_FLAG_ENABLE_SPN_SERVER_PORT |          \
-     WSM_FLAG_UTF16 | WSM_FLAG_SKIP_REVOCATION_CHECK |                                             \
-     WSM_FLAG_ALLOW_NEGOTIATE_IMPLICIT_CREDENTIALS | WSM_FLAG_USE_SSL)
+#define WSM_AUTH_FLAGS                                                                                       \
+    (WSM_FLAG_USE_NO_AUTHENTICATION | WSM_FLAG_USE_DIGEST | WSM_FLAG_USE_NEGOTIATE | WSM_FLAG_USE_BASIC |    \
+     WSM_FLAG_USE_KERBEROS | WSM_FLAG_USE_CLIENT_CERTIFICATE | WSM_FLAG_USE_CREDSSP)
+#define WSM_SESSION_FLAGS_KNOWN                                                                              \
+    (WSM_AUTH_FLAGS | WSM_FLAG_UTF8 | WSM_FLAG_CRED_USERNAME_PASSWORD | WSM_FLAG_SKIP_CA_CHECK |             \
+     WSM_FLAG_SKIP_CN_CHECK | WSM_FLAG_NO_ENCRYPTION | WSM_FLAG_ENABLE_SPN_SERVER_PORT | WSM_FLAG_UTF16 |    \
+     WSM_FLAG_SKIP_REVOCATION_CHECK | WSM_FLAG_ALLOW_NEGOTIATE_IMPLICIT_CREDENTIALS | WSM_FLAG_USE_SSL)
 
 /* WSManEnumFlags */
 enum {
@@ -52,10 +50,9 @@ enum {
     WSM_ENUM_HIERARCHY_DEEP_BASE_PROPS_ONLY = 0x40,
     WSM_ENUM_ASSOCIATION_INSTANCE = 0x80,
 };
-#define WSM_ENUM_FLAGS_KNOWN                                                                       \
-    (WSM_ENUM_NON_XML_TEXT | WSM_ENUM_RETURN_EPR | WSM_ENUM_RETURN_OBJECT_AND_EPR |                 \
-     WSM_ENUM_HIERARCHY_SHALLOW | WSM_ENUM_HIERARCHY_DEEP_BASE_PROPS_ONLY |                        \
-     WSM_ENUM_ASSOCIATION_INSTANCE)
+#define WSM_ENUM_FLAGS_KNOWN                                                                                 \
+    (WSM_ENUM_NON_XML_TEXT | WSM_ENUM_RETURN_EPR | WSM_ENUM_RETURN_OBJECT_AND_EPR |                          \
+     WSM_ENUM_HIERARCHY_SHALLOW | WSM_ENUM_HIERARCHY_DEEP_BASE_PROPS_ONLY | WSM_ENUM_ASSOCIATION_INSTANCE)
 
 /* Proxy access types and proxy authentication mechanisms (SetProxy). */
 enum {
@@ -86,8 +83,7 @@ int32_t wsm_session_options_copy(struct wsm_session_options *dst, const struct w
 
 /* SetProxy argument checks (fact sheet 5.3). 0 accessType means the
  * default (WinHTTP configuration). */
-int32_t wsm_check_proxy(int32_t access, int32_t auth, const char *user, const char *password,
-                        char **detail);
+int32_t wsm_check_proxy(int32_t access, int32_t auth, const char *user, const char *password, char **detail);
 
 /* Normalise a certificate thumbprint: spaces removed, hex digits upper
  * case; "" stays "". ERROR_WSMAN_CLIENT_INVALID_CERT for anything that is
@@ -103,9 +99,9 @@ int32_t wsm_check_session(uint32_t flags, const struct wsm_endpoint *ep,
 /* ---- ResourceLocator content ---- */
 struct wsm_option {
     char *name;
-    char *value;  /* NULL: a nil option value */
+    char *value; /* NULL: a nil option value */
     int must_comply;
-    char *type;   /* NULL, or the xs: QName of the value's type ("xs:boolean", "xs:int") */
+    char *type; /* NULL, or the xs: QName of the value's type ("xs:boolean", "xs:int") */
 };
 
 struct wsm_locator {
@@ -121,11 +117,10 @@ struct wsm_locator {
 void wsm_locator_free(struct wsm_locator *l);
 struct wsm_locator *wsm_locator_copy(const struct wsm_locator *l);
 /* Selector and option lists: duplicates are refused. */
-int32_t wsm_locator_add_selector(struct wsm_locator *l, const char *name, const char *value,
-                                 char **detail);
+int32_t wsm_locator_add_selector(struct wsm_locator *l, const char *name, const char *value, char **detail);
 void wsm_locator_clear_selectors(struct wsm_locator *l);
-int32_t wsm_locator_add_option(struct wsm_locator *l, const char *name, const char *value,
-                               int must_comply, char **detail);
+int32_t wsm_locator_add_option(struct wsm_locator *l, const char *name, const char *value, int must_comply,
+                               char **detail);
 void wsm_locator_clear_options(struct wsm_locator *l);
 /* Sets the URI from text with optional ?selectors (which replace the
  * current ones); a blank text clears it. */

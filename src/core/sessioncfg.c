@@ -51,8 +51,7 @@ static int32_t fail(char **detail, int32_t code, const char *text)
     return code;
 }
 
-int32_t wsm_check_proxy(int32_t access, int32_t auth, const char *user, const char *password,
-                        char **detail)
+int32_t wsm_check_proxy(int32_t access, int32_t auth, const char *user, const char *password, char **detail)
 {
     if (detail)
         *detail = NULL;

@@ -97,12 +97,13 @@ struct wsm_transport {
     wsm_auth_hook hook;
     void *hook_ctx;
     struct curl_slist *auth_line; /* NULL when the request carries no Authorization */
-    /* The fixed header lines of requests without extra lines or hook placeholder, kept from one request to the
-     * next and rebuilt only when what they are made of (the Content-Type, unauthenticated or not) changes. */
+    /* The fixed header lines of requests without extra lines or hook placeholder, kept from one request to
+     * the next and rebuilt only when what they are made of (the Content-Type, unauthenticated or not)
+     * changes. */
     struct curl_slist *kept_headers;
     char *kept_ctype; /* the Content-Type they carry; NULL: none */
     int kept_unauth;
-    int32_t hook_hr;              /* the hook failed: the transfer was aborted with this */
+    int32_t hook_hr; /* the hook failed: the transfer was aborted with this */
     char *hook_detail;
     int socket_opened; /* a socket was opened since the last request started going out */
     int socket_errno;  /* EMFILE/ENFILE: a socket of the request in progress could not be had (0: none) */
@@ -1059,8 +1060,8 @@ static int32_t map_failure(struct wsm_transport *t, CURLcode rc, char **detail)
                         "The trusted certificate authorities (\"%s\") cannot be loaded to check the server "
                         "certificate of \"%s\": %s.",
                         wsm_clean(&cf, t->ca_file   ? t->ca_file
-                                   : t->ca_path ? t->ca_path
-                                                : "system store"),
+                                       : t->ca_path ? t->ca_path
+                                                    : "system store"),
                         host, why);
     case CURLE_SSL_CRL_BADFILE:
         return wsm_fail(

@@ -40,7 +40,13 @@
 
 /* EXTERNAL: the Authorization header comes from the auth hook (wsm_transport_set_auth_hook); libcurl does
  * no authentication of its own. Used for Negotiate/Kerberos, whose context client.c drives. */
-enum wsm_auth_kind { WSM_AUTH_NONE, WSM_AUTH_BASIC, WSM_AUTH_DIGEST, WSM_AUTH_CERTIFICATE, WSM_AUTH_EXTERNAL };
+enum wsm_auth_kind {
+    WSM_AUTH_NONE,
+    WSM_AUTH_BASIC,
+    WSM_AUTH_DIGEST,
+    WSM_AUTH_CERTIFICATE,
+    WSM_AUTH_EXTERNAL
+};
 enum wsm_proxy_mode { WSM_PROXY_DIRECT, WSM_PROXY_ENVIRONMENT, WSM_PROXY_EXPLICIT };
 
 struct wsm_transport_config {
@@ -84,7 +90,8 @@ struct wsm_conn_info {
  * (TLS handshake done, so the certificate is known) and before the request is written. Stores a malloc'd
  * Authorization value (e.g. "Negotiate YII...") in *authorization, or NULL to send none. A failure aborts the
  * post with that HRESULT and detail before anything is sent. */
-typedef int32_t (*wsm_auth_hook)(void *ctx, const struct wsm_conn_info *ci, char **authorization, char **detail);
+typedef int32_t (*wsm_auth_hook)(void *ctx, const struct wsm_conn_info *ci, char **authorization,
+                                 char **detail);
 
 /* Copies everything it needs from cfg (secrets are wiped on free). Loads the client certificate now, so a
  * missing one fails here: ERROR_WSMAN_CERT_NOT_FOUND (no file in the store has that thumbprint; detail names

@@ -1,11 +1,12 @@
 /*
  * HTTP(S) transport of the core on WinHTTP, for the Windows build (transport.c is the libcurl one for Linux;
- * transport.h is the contract of both). WinHTTP is what Windows' own WSMAuto uses: TLS through Schannel, trust
- * from the Windows certificate store, the system's proxy settings, keep-alive connection pooling; nothing to
- * ship. (libcurl with Schannel was rejected: its Digest goes through SSPI's WDigest package, which Wine lacks.)
+ * transport.h is the contract of both). WinHTTP is what Windows' own WSMAuto uses: TLS through Schannel,
+ * trust from the Windows certificate store, the system's proxy settings, keep-alive connection pooling;
+ * nothing to ship. (libcurl with Schannel was rejected: its Digest goes through SSPI's WDigest package, which
+ * Wine lacks.)
  *
- * One transport = one WinHTTP session + connect handle; each post opens a request handle on it, synchronously.
- * WinHTTP keeps the TCP/TLS connection alive between requests of the same connect handle.
+ * One transport = one WinHTTP session + connect handle; each post opens a request handle on it,
+ * synchronously. WinHTTP keeps the TCP/TLS connection alive between requests of the same connect handle.
  *
  * Authentication is ours, never WinHTTP's (autologon policy HIGH, no WinHttpSetCredentials for the server):
  *  - Basic is sent pre-emptively on every authenticated request;
@@ -26,32 +27,33 @@
  *    another certificate), the reply is not used and the post fails (SEC_E_BAD_BINDINGS).
  * Proxy authentication (407) is left to WinHTTP with WinHttpSetCredentials(WINHTTP_AUTH_TARGET_PROXY).
  *
- * No connection outlives its session's TLS policy. WinHTTP checks a server certificate once, in the handshake of a
- * new connection, with the security flags of the request that opened it; a kept-alive connection is then reused
- * without a new check. Windows keeps a pool per session handle (one per transport here). Wine's WinHTTP keeps
- * ONE pool for the whole process, keyed by server name, port and "secure" only (tests/wine/test_transport_win.c,
- * test_wine_pool, shows it: two session handles share one TLS connection, a request without ignore flags goes
- * over a connection opened with them, and WINHTTP_DISABLE_KEEP_ALIVE does not keep a request off a pooled
- * connection). So a session with SkipCACheck|SkipCNCheck would lend its connection to a session that checks. The
- * transport therefore:
- *  - checks the connection of every HTTPS reply (check_connection): a connection WinHTTP opened for this request
- *    (WINHTTP_CALLBACK_STATUS_CONNECTED_TO_SERVER) was checked with this transport's flags; any other one must
- *    have a certificate this transport accepted before, or pass check_server_cert() with this transport's flags
- *    and host name, else the reply is discarded, the connection dropped and the post fails with the HRESULT of
- *    the failed check. A transport with a client certificate accepts only connections its own requests opened
- *    (a reused connection carries whichever client certificate, if any, its opener presented);
+ * No connection outlives its session's TLS policy. WinHTTP checks a server certificate once, in the handshake
+ * of a new connection, with the security flags of the request that opened it; a kept-alive connection is then
+ * reused without a new check. Windows keeps a pool per session handle (one per transport here). Wine's
+ * WinHTTP keeps ONE pool for the whole process, keyed by server name, port and "secure" only
+ * (tests/wine/test_transport_win.c, test_wine_pool, shows it: two session handles share one TLS connection, a
+ * request without ignore flags goes over a connection opened with them, and WINHTTP_DISABLE_KEEP_ALIVE does
+ * not keep a request off a pooled connection). So a session with SkipCACheck|SkipCNCheck would lend its
+ * connection to a session that checks. The transport therefore:
+ *  - checks the connection of every HTTPS reply (check_connection): a connection WinHTTP opened for this
+ * request (WINHTTP_CALLBACK_STATUS_CONNECTED_TO_SERVER) was checked with this transport's flags; any other
+ * one must have a certificate this transport accepted before, or pass check_server_cert() with this
+ * transport's flags and host name, else the reply is discarded, the connection dropped and the post fails
+ * with the HRESULT of the failed check. A transport with a client certificate accepts only connections its
+ * own requests opened (a reused connection carries whichever client certificate, if any, its opener
+ * presented);
  *  - keeps requests off connections it has not checked: a process-wide record (pool_note, pool_foreign) says
- *    when a transport with another TLS policy (flags, host name, client certificate) used a connection that may
- *    be in the same pool since this transport's last request. Then an unauthenticated Identify goes first (the
- *    probe: it carries no credentials and nothing of the caller's); a reused connection that fails the check is
- *    dropped and the probe repeated, so the verdict comes from a connection WinHTTP opens with this transport's
- *    flags, with the same HRESULTs and texts as always. The request proper follows on the probed connection.
- *    Transports with the same policy share connections without a probe.
+ *    when a transport with another TLS policy (flags, host name, client certificate) used a connection that
+ * may be in the same pool since this transport's last request. Then an unauthenticated Identify goes first
+ * (the probe: it carries no credentials and nothing of the caller's); a reused connection that fails the
+ * check is dropped and the probe repeated, so the verdict comes from a connection WinHTTP opens with this
+ * transport's flags, with the same HRESULTs and texts as always. The request proper follows on the probed
+ * connection. Transports with the same policy share connections without a probe.
  *
  * TLS failures: Windows' WinHTTP says which check failed through the WINHTTP_CALLBACK_STATUS_SECURE_FAILURE
  * callback. Wine's WinHTTP (8.0) does not: it fails every check with ERROR_WINHTTP_SECURE_CHANNEL_ERROR and
- * never calls that callback. Then the transport finds out itself: a bare Schannel handshake (SSPI, no HTTP byte
- * is written) fetches the server certificate, and CryptoAPI runs the checks WinHTTP ran (chain, dates,
+ * never calls that callback. Then the transport finds out itself: a bare Schannel handshake (SSPI, no HTTP
+ * byte is written) fetches the server certificate, and CryptoAPI runs the checks WinHTTP ran (chain, dates,
  * revocation, SSL policy with the host name), honouring the same skip flags.
  *
  * cert_dir, ca_file, ca_path and crl_file of struct wsm_transport_config are Linux-only and ignored here:
@@ -112,7 +114,7 @@ struct wsm_transport {
     HINTERNET session, connect;
     char *host; /* host part of the URL, IPv6 without brackets: for details and the TLS diagnosis */
     WCHAR *whost, *wpath;
-    char *path;          /* request target (path and query), for Digest's uri= */
+    char *path; /* request target (path and query), for Digest's uri= */
     INTERNET_PORT port;
     int https;
     enum wsm_auth_kind auth;
@@ -150,8 +152,8 @@ struct wsm_transport {
      * (WinHTTP's check of a connection opened for one of its requests, or check_server_cert), so a reused
      * connection with one of them needs no new check. own: the addresses of connections its requests opened
      * (client certificates). pool_key: which pool its connections may share under Wine (host, port), proxied:
-     * the pool is the proxy's; policy: hash of what the certificate checks depend on; pool_seq: the number of its
-     * last exchange in the process-wide record. */
+     * the pool is the proxy's; policy: hash of what the certificate checks depend on; pool_seq: the number of
+     * its last exchange in the process-wide record. */
     unsigned char *verified[4];
     size_t verified_len[4];
     unsigned verified_next;
@@ -168,8 +170,8 @@ struct wsm_transport {
 /* ---- the process-wide record of HTTPS connection use (Wine's process-wide pool, see the top) ---- */
 
 /* One slot per pool key and TLS policy that completed an HTTPS exchange lately: the number of its last
- * exchange. A slot idle for POOL_FORGET_MS is reused (Wine keeps an idle connection 30 s). When no slot is free,
- * pool_lost is set to that exchange's number, which every transport then counts as another policy's. */
+ * exchange. A slot idle for POOL_FORGET_MS is reused (Wine keeps an idle connection 30 s). When no slot is
+ * free, pool_lost is set to that exchange's number, which every transport then counts as another policy's. */
 #define POOL_SLOTS 64
 #define POOL_FORGET_MS 120000u
 
@@ -460,7 +462,10 @@ static WCHAR *proxy_string(const char *url, char **detail, int32_t *hr)
 
 static int hex_value(char c)
 {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
 }
 
 /* Finds the client certificate in CurrentUser\MY by its SHA-1 thumbprint and checks it has a private key. */
@@ -483,10 +488,9 @@ static int32_t load_client_cert(struct wsm_transport *t, const char *thumbprint,
                             wsm_quote_str(&q, thumbprint));
         hash[i] = (BYTE)(hi << 4 | lo);
     }
-    HCERTSTORE store = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0,
-                                     CERT_SYSTEM_STORE_CURRENT_USER | CERT_STORE_READONLY_FLAG |
-                                         CERT_STORE_OPEN_EXISTING_FLAG,
-                                     L"MY");
+    HCERTSTORE store = CertOpenStore(
+        CERT_STORE_PROV_SYSTEM_W, 0, 0,
+        CERT_SYSTEM_STORE_CURRENT_USER | CERT_STORE_READONLY_FLAG | CERT_STORE_OPEN_EXISTING_FLAG, L"MY");
     if (!store)
         return wsm_fail(detail, ERROR_WSMAN_CERT_NOT_FOUND,
                         "No certificate with thumbprint %s was found: the certificate store CurrentUser\\MY "
@@ -572,8 +576,8 @@ int32_t wsm_transport_new(const struct wsm_transport_config *cfg, struct wsm_tra
     DWORD access = cfg->proxy_mode == WSM_PROXY_EXPLICIT      ? WINHTTP_ACCESS_TYPE_NAMED_PROXY
                    : cfg->proxy_mode == WSM_PROXY_ENVIRONMENT ? WINHTTP_ACCESS_TYPE_DEFAULT_PROXY
                                                               : WINHTTP_ACCESS_TYPE_NO_PROXY;
-    t->session = WinHttpOpen(USER_AGENT, access, proxy ? proxy : WINHTTP_NO_PROXY_NAME, WINHTTP_NO_PROXY_BYPASS,
-                             0);
+    t->session =
+        WinHttpOpen(USER_AGENT, access, proxy ? proxy : WINHTTP_NO_PROXY_NAME, WINHTTP_NO_PROXY_BYPASS, 0);
     free(proxy);
     if (!t->session) {
         hr = wsm_fail(detail, WSM_E_OUTOFMEMORY, "WinHTTP could not be initialised (error %lu).",
@@ -612,14 +616,15 @@ static DWORD check_server_cert(struct wsm_transport *t, PCCERT_CONTEXT cert)
     para.RequestedUsage.dwType = USAGE_MATCH_TYPE_AND;
     para.RequestedUsage.Usage.cUsageIdentifier = 1;
     para.RequestedUsage.Usage.rgpszUsageIdentifier = usages;
-    if (!CertGetCertificateChain(NULL, cert, NULL, cert->hCertStore, &para,
-                                 t->skip_revocation_check ? 0 : CERT_CHAIN_REVOCATION_CHECK_CHAIN_EXCLUDE_ROOT,
-                                 NULL, &chain))
+    if (!CertGetCertificateChain(
+            NULL, cert, NULL, cert->hCertStore, &para,
+            t->skip_revocation_check ? 0 : CERT_CHAIN_REVOCATION_CHECK_CHAIN_EXCLUDE_ROOT, NULL, &chain))
         return WINHTTP_CALLBACK_STATUS_FLAG_SECURITY_CHANNEL_ERROR;
     DWORD st = chain->TrustStatus.dwErrorStatus;
     if (st & (CERT_TRUST_IS_NOT_TIME_VALID | CERT_TRUST_CTL_IS_NOT_TIME_VALID))
         flags |= WINHTTP_CALLBACK_STATUS_FLAG_CERT_DATE_INVALID;
-    if ((st & (CERT_TRUST_IS_UNTRUSTED_ROOT | CERT_TRUST_IS_PARTIAL_CHAIN | CERT_TRUST_IS_NOT_SIGNATURE_VALID)) &&
+    if ((st &
+         (CERT_TRUST_IS_UNTRUSTED_ROOT | CERT_TRUST_IS_PARTIAL_CHAIN | CERT_TRUST_IS_NOT_SIGNATURE_VALID)) &&
         !t->skip_ca_check)
         flags |= WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA;
     if (!t->skip_revocation_check) {
@@ -674,9 +679,8 @@ static int send_all(SOCKET s, const void *data, ULONG len)
 static PCCERT_CONTEXT fetch_server_cert(struct wsm_transport *t, uint32_t timeout_ms)
 {
     HMODULE secur32 = LoadLibraryW(L"secur32.dll");
-    init_security_fn init = secur32 ? (init_security_fn)(void (*)(void))GetProcAddress(secur32,
-                                                                                       "InitSecurityInterfaceW")
-                                    : NULL;
+    init_security_fn init =
+        secur32 ? (init_security_fn)(void (*)(void))GetProcAddress(secur32, "InitSecurityInterfaceW") : NULL;
     PSecurityFunctionTableW sspi = init ? init() : NULL;
     PCCERT_CONTEXT cert = NULL;
     SOCKET s = INVALID_SOCKET;
@@ -710,8 +714,8 @@ static PCCERT_CONTEXT fetch_server_cert(struct wsm_transport *t, uint32_t timeou
     memset(&sc, 0, sizeof(sc));
     sc.dwVersion = SCHANNEL_CRED_VERSION;
     sc.dwFlags = SCH_CRED_MANUAL_CRED_VALIDATION | SCH_CRED_NO_DEFAULT_CREDS;
-    if (sspi->AcquireCredentialsHandleW(NULL, (SEC_WCHAR *)UNISP_NAME_W, SECPKG_CRED_OUTBOUND, NULL, &sc, NULL,
-                                        NULL, &cred, NULL) != SEC_E_OK)
+    if (sspi->AcquireCredentialsHandleW(NULL, (SEC_WCHAR *)UNISP_NAME_W, SECPKG_CRED_OUTBOUND, NULL, &sc,
+                                        NULL, NULL, &cred, NULL) != SEC_E_OK)
         goto done;
     have_cred = 1;
     if (!(buf = malloc(buf_cap)))
@@ -725,9 +729,9 @@ static PCCERT_CONTEXT fetch_server_cert(struct wsm_transport *t, uint32_t timeou
         SecBuffer outb = {0, SECBUFFER_TOKEN, NULL};
         SecBufferDesc in_desc = {SECBUFFER_VERSION, 2, in}, out_desc = {SECBUFFER_VERSION, 1, &outb};
         ULONG attrs = 0;
-        SECURITY_STATUS st = sspi->InitializeSecurityContextW(&cred, have_ctx ? &ctx : NULL, t->whost, req, 0, 0,
-                                                              have_ctx ? &in_desc : NULL, 0,
-                                                              have_ctx ? NULL : &ctx, &out_desc, &attrs, NULL);
+        SECURITY_STATUS st = sspi->InitializeSecurityContextW(
+            &cred, have_ctx ? &ctx : NULL, t->whost, req, 0, 0, have_ctx ? &in_desc : NULL, 0,
+            have_ctx ? NULL : &ctx, &out_desc, &attrs, NULL);
         have_ctx = 1;
         if (outb.pvBuffer) {
             int sent = !outb.cbBuffer || send_all(s, outb.pvBuffer, outb.cbBuffer);
@@ -737,7 +741,8 @@ static PCCERT_CONTEXT fetch_server_cert(struct wsm_transport *t, uint32_t timeou
         }
         if (st == SEC_E_OK || st == SEC_I_INCOMPLETE_CREDENTIALS) {
             /* The server's certificate is known by now (a client certificate request is no matter here). */
-            if (sspi->QueryContextAttributesW(&ctx, SECPKG_ATTR_REMOTE_CERT_CONTEXT, (void *)&cert) != SEC_E_OK)
+            if (sspi->QueryContextAttributesW(&ctx, SECPKG_ATTR_REMOTE_CERT_CONTEXT, (void *)&cert) !=
+                SEC_E_OK)
                 cert = NULL;
             goto done;
         }
@@ -776,10 +781,10 @@ done:
     return cert;
 }
 
-/* The HRESULT and text of a failed certificate check. how: NULL when WinHTTP failed the request (flags from its
- * callback, else found out here), or who found the flags. */
-static int32_t tls_failure(struct wsm_transport *t, DWORD err, DWORD flags, uint32_t timeout_ms, const char *how,
-                           char **detail)
+/* The HRESULT and text of a failed certificate check. how: NULL when WinHTTP failed the request (flags from
+ * its callback, else found out here), or who found the flags. */
+static int32_t tls_failure(struct wsm_transport *t, DWORD err, DWORD flags, uint32_t timeout_ms,
+                           const char *how, char **detail)
 {
     struct wsm_clean_text ch;
     const char *host = wsm_clean(&ch, t->host);
@@ -820,25 +825,28 @@ static int32_t tls_failure(struct wsm_transport *t, DWORD err, DWORD flags, uint
         }
     }
     if (flags & WINHTTP_CALLBACK_STATUS_FLAG_CERT_CN_INVALID)
-        return wsm_fail(detail, WSM_E_WINHTTP_SECURE_CERT_CN_INVALID,
-                        "The server certificate name check failed: the certificate presented by \"%s\" is not "
-                        "issued to that host name (WinHTTP error %lu, %s).",
-                        host, (unsigned long)err, how);
+        return wsm_fail(
+            detail, WSM_E_WINHTTP_SECURE_CERT_CN_INVALID,
+            "The server certificate name check failed: the certificate presented by \"%s\" is not "
+            "issued to that host name (WinHTTP error %lu, %s).",
+            host, (unsigned long)err, how);
     if (flags & WINHTTP_CALLBACK_STATUS_FLAG_INVALID_CA)
-        return wsm_fail(detail, WSM_E_WINHTTP_SECURE_INVALID_CA,
-                        "The server certificate chain check failed for \"%s\": the certificate is not issued by "
-                        "a trusted certificate authority (WinHTTP error %lu, %s).",
-                        host, (unsigned long)err, how);
+        return wsm_fail(
+            detail, WSM_E_WINHTTP_SECURE_INVALID_CA,
+            "The server certificate chain check failed for \"%s\": the certificate is not issued by "
+            "a trusted certificate authority (WinHTTP error %lu, %s).",
+            host, (unsigned long)err, how);
     if (flags & WINHTTP_CALLBACK_STATUS_FLAG_CERT_DATE_INVALID)
         return wsm_fail(detail, WSM_E_WINHTTP_SECURE_CERT_DATE_INVALID,
                         "The server certificate date check failed for \"%s\": a certificate of its chain has "
                         "expired or is not valid yet (WinHTTP error %lu, %s).",
                         host, (unsigned long)err, how);
     if (flags & WINHTTP_CALLBACK_STATUS_FLAG_CERT_REVOKED)
-        return wsm_fail(detail, WSM_E_WINHTTP_SECURE_CERT_REVOKED,
-                        "The server certificate revocation check failed for \"%s\": a certificate of its chain "
-                        "has been revoked (WinHTTP error %lu, %s).",
-                        host, (unsigned long)err, how);
+        return wsm_fail(
+            detail, WSM_E_WINHTTP_SECURE_CERT_REVOKED,
+            "The server certificate revocation check failed for \"%s\": a certificate of its chain "
+            "has been revoked (WinHTTP error %lu, %s).",
+            host, (unsigned long)err, how);
     if (flags & WINHTTP_CALLBACK_STATUS_FLAG_CERT_REV_FAILED)
         return wsm_fail(detail, WSM_E_WINHTTP_SECURE_CERT_REV_FAILED,
                         "The revocation of the server certificate of \"%s\" could not be checked (WinHTTP "
@@ -872,8 +880,9 @@ static int32_t map_failure(struct wsm_transport *t, DWORD err, uint32_t timeout_
                             : "The host name \"%s\" cannot be resolved (WinHTTP error %lu).",
                         host, (unsigned long)err);
     case ERROR_WINHTTP_TIMEOUT:
-        return wsm_fail(detail, WSM_E_TIMEOUT, "The request to \"%s\" timed out after %lu ms (WinHTTP error %lu).",
-                        host, (unsigned long)timeout_ms, (unsigned long)err);
+        return wsm_fail(detail, WSM_E_TIMEOUT,
+                        "The request to \"%s\" timed out after %lu ms (WinHTTP error %lu).", host,
+                        (unsigned long)timeout_ms, (unsigned long)err);
     case ERROR_WINHTTP_SECURE_FAILURE:
     case ERROR_WINHTTP_SECURE_CHANNEL_ERROR:
     case ERROR_WINHTTP_SECURE_CERT_DATE_INVALID:
@@ -1038,7 +1047,8 @@ static void remember_verified(struct wsm_transport *t, const unsigned char *der,
     t->verified_len[i] = len;
 }
 
-/* The connection of the request just answered (addresses from note_connection) is one a request of t opened. */
+/* The connection of the request just answered (addresses from note_connection) is one a request of t opened.
+ */
 static int is_own(const struct wsm_transport *t)
 {
     if (!t->have_addr)
@@ -1063,11 +1073,11 @@ static void remember_own(struct wsm_transport *t)
 }
 
 /* Checks the connection request h went over against t's TLS policy; x->cert gets its server certificate. A
- * connection WinHTTP opened for this request was checked by WinHTTP with t's flags. Any other one was opened for
- * an earlier request, maybe of another session with other flags (Wine), and is accepted only with a certificate t
- * accepted before or that passes check_server_cert with t's flags and host name; with a client certificate, only
- * when one of t's own requests opened it. Returns 0, or the failure (*rejected: a reused connection was refused,
- * which the caller drops). */
+ * connection WinHTTP opened for this request was checked by WinHTTP with t's flags. Any other one was opened
+ * for an earlier request, maybe of another session with other flags (Wine), and is accepted only with a
+ * certificate t accepted before or that passes check_server_cert with t's flags and host name; with a client
+ * certificate, only when one of t's own requests opened it. Returns 0, or the failure (*rejected: a reused
+ * connection was refused, which the caller drops). */
 static int32_t check_connection(struct wsm_transport *t, HINTERNET h, struct exchange *x, int *rejected,
                                 char **detail)
 {
@@ -1095,16 +1105,18 @@ static int32_t check_connection(struct wsm_transport *t, HINTERNET h, struct exc
         /* Opened by an earlier request of t, so WinHTTP checked it with t's flags. */
     } else if (!cert) {
         *rejected = 1;
-        hr = wsm_fail(detail, WSM_E_WINHTTP_SECURE_CHANNEL_ERROR,
-                      "The request to \"%s\" went over a connection WinHTTP had opened before, and WinHTTP did not "
-                      "give its server certificate, so it could not be checked; the reply is not used.",
-                      wsm_clean(&ch, t->host));
+        hr = wsm_fail(
+            detail, WSM_E_WINHTTP_SECURE_CHANNEL_ERROR,
+            "The request to \"%s\" went over a connection WinHTTP had opened before, and WinHTTP did not "
+            "give its server certificate, so it could not be checked; the reply is not used.",
+            wsm_clean(&ch, t->host));
     } else if (t->client_cert && !is_own(t)) {
         *rejected = 1;
-        hr = wsm_fail(detail, WSM_E_WINHTTP_SECURE_CHANNEL_ERROR,
-                      "The request to \"%s\" went over a connection another session had opened, which need not "
-                      "carry this session's client certificate; the reply is not used.",
-                      wsm_clean(&ch, t->host));
+        hr = wsm_fail(
+            detail, WSM_E_WINHTTP_SECURE_CHANNEL_ERROR,
+            "The request to \"%s\" went over a connection another session had opened, which need not "
+            "carry this session's client certificate; the reply is not used.",
+            wsm_clean(&ch, t->host));
     } else if (!is_verified(t, x->cert, x->cert_len)) {
         DWORD flags = check_server_cert(t, cert);
         if (flags) {
@@ -1151,8 +1163,8 @@ static int32_t exchange(struct wsm_transport *t, const char *body, size_t len, c
         *rejected = 0;
     t->secure_flags = 0;
     t->conn_opened = 0;
-    h = WinHttpOpenRequest(t->connect, L"POST", t->wpath, NULL, WINHTTP_NO_REFERER, WINHTTP_DEFAULT_ACCEPT_TYPES,
-                           t->https ? WINHTTP_FLAG_SECURE : 0);
+    h = WinHttpOpenRequest(t->connect, L"POST", t->wpath, NULL, WINHTTP_NO_REFERER,
+                           WINHTTP_DEFAULT_ACCEPT_TYPES, t->https ? WINHTTP_FLAG_SECURE : 0);
     if (!h)
         return map_failure(t, GetLastError(), timeout_ms, detail);
 
@@ -1163,10 +1175,9 @@ static int32_t exchange(struct wsm_transport *t, const char *body, size_t len, c
         sec |= SECURITY_FLAG_IGNORE_CERT_CN_INVALID;
     int tmo = (int)(timeout_ms > INT_MAX ? INT_MAX : timeout_ms); /* 0: no time-out */
     WinHttpSetOption(h, WINHTTP_OPTION_CONTEXT_VALUE, &(DWORD_PTR){(DWORD_PTR)t}, sizeof(DWORD_PTR));
-    if (WinHttpSetStatusCallback(h, on_status,
-                                 WINHTTP_CALLBACK_FLAG_SECURE_FAILURE | WINHTTP_CALLBACK_FLAG_CONNECT_TO_SERVER,
-                                 0) ==
-            WINHTTP_INVALID_STATUS_CALLBACK ||
+    if (WinHttpSetStatusCallback(
+            h, on_status, WINHTTP_CALLBACK_FLAG_SECURE_FAILURE | WINHTTP_CALLBACK_FLAG_CONNECT_TO_SERVER,
+            0) == WINHTTP_INVALID_STATUS_CALLBACK ||
         !set_dword(h, WINHTTP_OPTION_DISABLE_FEATURE, WINHTTP_DISABLE_REDIRECTS) ||
         !set_dword(h, WINHTTP_OPTION_AUTOLOGON_POLICY, WINHTTP_AUTOLOGON_SECURITY_LEVEL_HIGH) ||
         !WinHttpSetTimeouts(h, tmo, tmo, tmo, tmo) ||
@@ -1175,9 +1186,10 @@ static int32_t exchange(struct wsm_transport *t, const char *body, size_t len, c
         (t->https && sec && !set_dword(h, WINHTTP_OPTION_SECURITY_FLAGS, sec)) ||
         (t->https && !t->skip_revocation_check &&
          !set_dword(h, WINHTTP_OPTION_ENABLE_FEATURE, WINHTTP_ENABLE_SSL_REVOCATION)) ||
-        (t->https && !WinHttpSetOption(h, WINHTTP_OPTION_CLIENT_CERT_CONTEXT,
-                                       t->client_cert ? (void *)t->client_cert : WINHTTP_NO_CLIENT_CERT_CONTEXT,
-                                       t->client_cert ? sizeof(CERT_CONTEXT) : 0))) {
+        (t->https &&
+         !WinHttpSetOption(h, WINHTTP_OPTION_CLIENT_CERT_CONTEXT,
+                           t->client_cert ? (void *)t->client_cert : WINHTTP_NO_CLIENT_CERT_CONTEXT,
+                           t->client_cert ? sizeof(CERT_CONTEXT) : 0))) {
         err = GetLastError();
         WinHttpCloseHandle(h);
         return wsm_fail(detail, WSM_E_NOTIMPL, "WinHTTP refused a request setting (error %lu).",
@@ -1198,8 +1210,8 @@ static int32_t exchange(struct wsm_transport *t, const char *body, size_t len, c
 
     int proxy_auth_done = 0;
     for (;;) {
-        if (!WinHttpSendRequest(h, headers, (DWORD)-1L, len ? (void *)body : WINHTTP_NO_REQUEST_DATA, (DWORD)len,
-                                (DWORD)len, 0) ||
+        if (!WinHttpSendRequest(h, headers, (DWORD)-1L, len ? (void *)body : WINHTTP_NO_REQUEST_DATA,
+                                (DWORD)len, (DWORD)len, 0) ||
             !WinHttpReceiveResponse(h, NULL)) {
             err = GetLastError();
             goto failed;
@@ -1288,8 +1300,8 @@ static int32_t exchange(struct wsm_transport *t, const char *body, size_t len, c
     DWORD clen_text_size = 0;
     WCHAR clen_text[32];
     clen_text_size = sizeof(clen_text);
-    if (max_reply && WinHttpQueryHeaders(h, WINHTTP_QUERY_CONTENT_LENGTH, WINHTTP_HEADER_NAME_BY_INDEX, clen_text,
-                                         &clen_text_size, WINHTTP_NO_HEADER_INDEX)) {
+    if (max_reply && WinHttpQueryHeaders(h, WINHTTP_QUERY_CONTENT_LENGTH, WINHTTP_HEADER_NAME_BY_INDEX,
+                                         clen_text, &clen_text_size, WINHTTP_NO_HEADER_INDEX)) {
         unsigned long long clen = wcstoull(clen_text, NULL, 10);
         if (clen > max_reply)
             goto too_large;
@@ -1347,7 +1359,7 @@ static int32_t exchange(struct wsm_transport *t, const char *body, size_t len, c
         pool_note(t);
     return WSM_S_OK;
 
-too_large: {
+too_large : {
     struct wsm_clean_text ch;
     hr = wsm_fail(detail, ERROR_WSMAN_MAX_ENVELOPE_SIZE_EXCEEDED,
                   "The reply from \"%s\" is larger than the limit of %zu bytes; it was cut off and the "
@@ -1370,20 +1382,21 @@ fail_closed:
     return hr;
 }
 
-/* The probe (see the top): an unauthenticated Identify, which carries no credentials and nothing of the caller's,
- * goes over the connection the next request will take, so that the next request goes only over a connection
- * checked against this transport's TLS policy, and (for EXTERNAL) to learn that connection's server certificate
- * for the channel binding. A reused connection that check_connection refuses is dropped, and the probe tries
- * the next one, until WinHTTP opens one with this transport's flags (and reports its own verdict, with today's
- * HRESULTs and texts). need_cert: fail when WinHTTP does not give the certificate. *fresh: that connection is new
- * to this transport. */
+/* The probe (see the top): an unauthenticated Identify, which carries no credentials and nothing of the
+ * caller's, goes over the connection the next request will take, so that the next request goes only over a
+ * connection checked against this transport's TLS policy, and (for EXTERNAL) to learn that connection's
+ * server certificate for the channel binding. A reused connection that check_connection refuses is dropped,
+ * and the probe tries the next one, until WinHTTP opens one with this transport's flags (and reports its own
+ * verdict, with today's HRESULTs and texts). need_cert: fail when WinHTTP does not give the certificate.
+ * *fresh: that connection is new to this transport. */
 #define PROBE_TRIES 8
-static int32_t probe_connection(struct wsm_transport *t, uint32_t timeout_ms, ULONGLONG deadline, int need_cert,
-                                int *fresh, char **detail)
+static int32_t probe_connection(struct wsm_transport *t, uint32_t timeout_ms, ULONGLONG deadline,
+                                int need_cert, int *fresh, char **detail)
 {
-    static const char body[] = "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
-                               "xmlns:wsmid=\"http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd\">"
-                               "<s:Header/><s:Body><wsmid:Identify/></s:Body></s:Envelope>";
+    static const char body[] =
+        "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
+        "xmlns:wsmid=\"http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd\">"
+        "<s:Header/><s:Body><wsmid:Identify/></s:Body></s:Envelope>";
     static const char *const extra[] = {"WSMANIDENTIFY: unauthenticated", NULL};
     struct exchange x;
     WCHAR *headers = header_block("application/soap+xml;charset=UTF-8", extra, NULL);
@@ -1394,7 +1407,8 @@ static int32_t probe_connection(struct wsm_transport *t, uint32_t timeout_ms, UL
         return WSM_E_OUTOFMEMORY;
     for (int i = 0;; i++) {
         int rejected = 0;
-        hr = exchange(t, body, sizeof(body) - 1, headers, timeout_ms, deadline, 1u << 20, &x, &rejected, detail);
+        hr = exchange(t, body, sizeof(body) - 1, headers, timeout_ms, deadline, 1u << 20, &x, &rejected,
+                      detail);
         if (!hr || !rejected || i + 1 == PROBE_TRIES)
             break;
         if (detail) {
@@ -1505,8 +1519,9 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
             free(hook_detail);
             if (authorization && wsm_has_crlf(authorization)) {
                 wsm_wipe_free(authorization);
-                return wsm_fail(detail, WSM_E_INVALIDARG,
-                                "The authentication module produced an Authorization value with a line break.");
+                return wsm_fail(
+                    detail, WSM_E_INVALIDARG,
+                    "The authentication module produced an Authorization value with a line break.");
             }
         }
         headers = header_block(content_type, extra_headers, authorization);
@@ -1546,11 +1561,12 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
                 free(bound);
                 exchange_clear(&x);
                 t->maybe_dropped = 1;
-                return wsm_fail(detail, (int32_t)0x80090346u, /* SEC_E_BAD_BINDINGS */
-                                "The authenticated request to \"%s\" went over a new connection whose server "
-                                "certificate is not the one its channel binding was computed for; the reply is "
-                                "not used.",
-                                wsm_clean(&ch, t->host));
+                return wsm_fail(
+                    detail, (int32_t)0x80090346u, /* SEC_E_BAD_BINDINGS */
+                    "The authenticated request to \"%s\" went over a new connection whose server "
+                    "certificate is not the one its channel binding was computed for; the reply is "
+                    "not used.",
+                    wsm_clean(&ch, t->host));
             }
         }
         free(bound);

@@ -133,8 +133,8 @@ int wsm_random_bytes(void *buf, size_t n)
 #ifdef _WIN32
     for (size_t got = 0; got < n;) {
         ULONG chunk = n - got > 0x10000000u ? 0x10000000u : (ULONG)(n - got);
-        if (!BCRYPT_SUCCESS(BCryptGenRandom(NULL, (unsigned char *)buf + got, chunk,
-                                            BCRYPT_USE_SYSTEM_PREFERRED_RNG)))
+        if (!BCRYPT_SUCCESS(
+                BCryptGenRandom(NULL, (unsigned char *)buf + got, chunk, BCRYPT_USE_SYSTEM_PREFERRED_RNG)))
             return 0;
         got += chunk;
     }

@@ -51,8 +51,8 @@ char *wsm_fault_xml(uint32_t code, const char *machine, const char *message)
     xmlSetNs(root, ns);
     xml_ns = xmlSearchNs(doc, root, BAD_CAST "xml");
     if (!xmlNewProp(root, BAD_CAST "Code", BAD_CAST number) ||
-        !xmlNewProp(root, BAD_CAST "Machine", BAD_CAST(machine ? machine : "")) ||
-        !xml_ns || !xmlNewNsProp(root, xml_ns, BAD_CAST "lang", BAD_CAST "en-US"))
+        !xmlNewProp(root, BAD_CAST "Machine", BAD_CAST(machine ? machine : "")) || !xml_ns ||
+        !xmlNewNsProp(root, xml_ns, BAD_CAST "lang", BAD_CAST "en-US"))
         goto done;
     /* xmlNewTextChild escapes the text; the message is user-visible data. */
     if (!xmlNewTextChild(root, ns, BAD_CAST "Message", BAD_CAST(message ? message : "")))

@@ -47,7 +47,8 @@ static int reads_other_files(char **words, int n)
     for (int i = 0; i < n; i++) {
         size_t len;
         const char *value, *name = switch_name(words[i], &len, &value);
-        if (!name || !((len == 4 && !strncasecmp(name, "file", 4)) || (len == 5 && !strncasecmp(name, "hosts", 5))))
+        if (!name ||
+            !((len == 4 && !strncasecmp(name, "file", 4)) || (len == 5 && !strncasecmp(name, "hosts", 5))))
             continue;
         if (value && strchr(value, '/'))
             return 1;
@@ -92,8 +93,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_REQUIRE(!o.remotes || o.remotes[o.remote_count] == NULL, "remotes not NULL-terminated");
             FUZZ_REQUIRE(o.concurrency >= 1 && o.concurrency <= CLI_MAX_CONCURRENCY, "concurrency %d",
                          o.concurrency);
-            FUZZ_REQUIRE(o.op != CLI_OP_EXEC || (o.exec_argc >= 1 && o.exec_argv &&
-                                                 o.exec_argv[o.exec_argc] == NULL),
+            FUZZ_REQUIRE(o.op != CLI_OP_EXEC ||
+                             (o.exec_argc >= 1 && o.exec_argv && o.exec_argv[o.exec_argc] == NULL),
                          "exec without a NULL-terminated command");
             (void)cli_op_name(o.op);
         } else {

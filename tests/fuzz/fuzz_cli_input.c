@@ -83,8 +83,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (mode & 1)
         goto done; /* option names need not be XML names: no body */
 
-    rc = cli_build_body(p, "Fuzz_Class", "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/Fuzz_Class",
-                        &xml, &err);
+    rc = cli_build_body(p, "Fuzz_Class",
+                        "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/Fuzz_Class", &xml, &err);
     if (rc != 0) {
         check_fail(rc, xml, err, "build_body");
         goto done;

@@ -51,8 +51,9 @@ static const uint32_t auth_flags[8] = {0,
                                        WSM_FLAG_USE_CLIENT_CERTIFICATE,
                                        WSM_FLAG_USE_CREDSSP | WSM_FLAG_CRED_USERNAME_PASSWORD};
 
-static const char *const hosts[] = {"server1", "10.1.2.3", "fe80::1", "host.lab.example", "localhost",
-                                    "127.0.0.1", "::1", "[::1]:5985", "", "a.b.c.d.e.f.g.h.i.j.k"};
+static const char *const hosts[] = {
+    "server1", "10.1.2.3",   "fe80::1", "host.lab.example",     "localhost", "127.0.0.1",
+    "::1",     "[::1]:5985", "",        "a.b.c.d.e.f.g.h.i.j.k"};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -82,7 +83,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                      "ports %u %u", c.http_port, c.https_port);
         FUZZ_REQUIRE(c.n_trusted_hosts == 0 || c.trusted_hosts, "TrustedHosts count without a list");
         for (size_t i = 0; i < c.n_trusted_hosts; i++)
-            FUZZ_REQUIRE(c.trusted_hosts[i] && (fuzz_utf8_valid(c.trusted_hosts[i]) || !fuzz_utf8_valid(text)),
+            FUZZ_REQUIRE(c.trusted_hosts[i] &&
+                             (fuzz_utf8_valid(c.trusted_hosts[i]) || !fuzz_utf8_valid(text)),
                          "bad TrustedHosts entry");
     }
     free(detail);

@@ -111,7 +111,8 @@ static void round_trip(const char *protocol, unsigned flags, const uint8_t *data
                             &detail);
     FUZZ_REQUIRE(hr == WSM_S_OK, "round trip: parse failed: 0x%08x %s", (unsigned)hr, detail ? detail : "");
     check_parse(hr, plain, plain_len, charset, detail, 0);
-    FUZZ_REQUIRE(plain_len == size && (!size || !memcmp(plain, data, size)), "round trip changed the message");
+    FUZZ_REQUIRE(plain_len == size && (!size || !memcmp(plain, data, size)),
+                 "round trip changed the message");
     FUZZ_REQUIRE(!wsm_strcasecmp_ascii(charset, (flags & WSM_ENCFRAME_UTF16) ? "UTF-16" : "UTF-8"),
                  "round trip: charset %s", charset);
     free(body);

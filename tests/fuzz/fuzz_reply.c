@@ -31,8 +31,8 @@
 
 #include "fuzz_common.h"
 
-static const char *const charsets[8] = {NULL, "", "utf-8", "UTF-16", "utf-16le", "UTF-16BE", "\"utf-8\"",
-                                        "iso-8859-1"};
+static const char *const charsets[8] = {NULL,       "",         "utf-8",     "UTF-16",
+                                        "utf-16le", "UTF-16BE", "\"utf-8\"", "iso-8859-1"};
 
 /* A successful string output is valid UTF-8 and, when not empty, a well-formed standalone XML document whose
  * every prefix is declared (reply.h: "standalone ... every namespace it uses declared on it"). */
@@ -87,7 +87,8 @@ static void run_epr(const char *text)
     free(detail);
 }
 
-/* xml[len] is a NUL (xml may hold NULs before it: the renderer takes a length, the fault helpers a string). */
+/* xml[len] is a NUL (xml may hold NULs before it: the renderer takes a length, the fault helpers a string).
+ */
 static void run_format(const char *xml, size_t len)
 {
     static const enum cli_format fmts[3] = {CLI_FORMAT_TEXT, CLI_FORMAT_XML, CLI_FORMAT_PRETTY};

@@ -35,8 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     hr = wsm_parse_resource_uri(text, &r, &detail);
     if (hr == WSM_S_OK) {
         FUZZ_REQUIRE(detail == NULL, "a detail on success");
-        FUZZ_REQUIRE(r.uri && *r.uri && (!fuzz_utf8_valid(text) || fuzz_utf8_valid(r.uri)),
-                     "\"%s\": bad URI", text);
+        FUZZ_REQUIRE(r.uri && *r.uri && (!fuzz_utf8_valid(text) || fuzz_utf8_valid(r.uri)), "\"%s\": bad URI",
+                     text);
         FUZZ_REQUIRE(!strchr(r.uri, '?'), "\"%s\": URI \"%s\" keeps a query", text, r.uri);
         FUZZ_REQUIRE(r.n_selectors == 0 || r.selectors, "selectors missing");
         for (size_t i = 0; i < r.n_selectors; i++) {

@@ -546,7 +546,6 @@ def t_https(env):
                 status, _, data = c.post(envelope(OS_URI).encode())
                 check('credssp https %s: handshake, then plaintext SOAP' % mech,
                       st == 200 and status == 200 and b'CSName' in data, (st, status))
-                legs = c.legs + 1
                 c.close()
                 last = fields(srv.log_lines()[-1])
                 check('credssp https %s: log enc=no, delegated' % mech,

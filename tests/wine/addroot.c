@@ -1,9 +1,9 @@
 /*
- * Test helper for Wine prefixes: adds a PEM certificate (the test CA, tests/tls/make-certs.sh's ca.pem) to the
- * LocalMachine "Root" store, so that HTTPS against the test server can be verified in full.
- * Usage: addroot.exe CA.pem   (a Windows path, e.g. Z:/tmp/x/certs/ca.pem). Prints "addroot: ok" on success.
- *        addroot.exe --check CA.pem   prints "addroot: trusted" when a chain built for the certificate ends in a
- *        trusted root (run it in a new process after adding: Wine syncs the host's roots into the same store).
+ * Test helper for Wine prefixes: adds a PEM certificate (the test CA, tests/tls/make-certs.sh's ca.pem) to
+ * the LocalMachine "Root" store, so that HTTPS against the test server can be verified in full. Usage:
+ * addroot.exe CA.pem   (a Windows path, e.g. Z:/tmp/x/certs/ca.pem). Prints "addroot: ok" on success.
+ *        addroot.exe --check CA.pem   prints "addroot: trusted" when a chain built for the certificate ends
+ * in a trusted root (run it in a new process after adding: Wine syncs the host's roots into the same store).
  * SPDX-License-Identifier: MIT
  */
 #include <stdio.h>
@@ -60,7 +60,8 @@ int main(int argc, char **argv)
         printf("addroot: trusted\n");
         return 0;
     }
-    HCERTSTORE store = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0, CERT_SYSTEM_STORE_LOCAL_MACHINE, L"Root");
+    HCERTSTORE store =
+        CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0, CERT_SYSTEM_STORE_LOCAL_MACHINE, L"Root");
     if (!store) {
         fprintf(stderr, "addroot: cannot open LocalMachine\\Root (error %lu)\n", GetLastError());
         return 1;

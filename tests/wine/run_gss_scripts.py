@@ -368,11 +368,11 @@ class Harness:
         timed_out = False
         try:  # temporary files, not pipes (run_scripts.run_wine says why)
             proc = run_wine(argv, env, self.args.timeout)
-            out, err = proc.stdout, proc.stderr
+            out = proc.stdout
         except subprocess.TimeoutExpired:
             timed_out = True
             proc = subprocess.CompletedProcess(argv, -9)
-            out, err = b"", b""
+            out = b""
         time.sleep(0.2)  # the server writes its log line after the reply
         lines = [l.rstrip("\r") for l in out.decode("utf-8", errors="replace").split("\n")]
         while lines and not lines[-1].strip():

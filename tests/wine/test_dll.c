@@ -58,7 +58,8 @@ static char *narrow(const WCHAR *w)
 
 /* root\path's value `name` (NULL: default) into out, in the registry view `view` (0: this process's,
  * KEY_WOW64_32KEY or KEY_WOW64_64KEY); 0 when absent. */
-static int reg_string_view(HKEY root, const WCHAR *path, REGSAM view, const WCHAR *name, WCHAR *out, DWORD chars)
+static int reg_string_view(HKEY root, const WCHAR *path, REGSAM view, const WCHAR *name, WCHAR *out,
+                           DWORD chars)
 {
     DWORD size = chars * sizeof(WCHAR), type = 0;
     HKEY key;
@@ -105,12 +106,12 @@ static int two_views(void)
 #endif
 }
 
-#define ok_reg(path, name, want)                                                                            \
-    do {                                                                                                    \
-        WCHAR got_[MAX_PATH];                                                                               \
-        int found_ = reg_string(path, name, got_, MAX_PATH);                                                \
-        ok(found_ && !_wcsicmp(got_, want), "HKCR\\%s [%s]: expected \"%s\", got %s\"%s\"", narrow(path),   \
-           name ? narrow(name) : "default", narrow(want), found_ ? "" : "(missing) ", narrow(got_));        \
+#define ok_reg(path, name, want)                                                                             \
+    do {                                                                                                     \
+        WCHAR got_[MAX_PATH];                                                                                \
+        int found_ = reg_string(path, name, got_, MAX_PATH);                                                 \
+        ok(found_ && !_wcsicmp(got_, want), "HKCR\\%s [%s]: expected \"%s\", got %s\"%s\"", narrow(path),    \
+           name ? narrow(name) : "default", narrow(want), found_ ? "" : "(missing) ", narrow(got_));         \
     } while (0)
 
 static void check_registered(void)
@@ -160,14 +161,15 @@ static void check_registered(void)
 #else
         const REGSAM other = KEY_WOW64_64KEY;
         WCHAR got[MAX_PATH];
-        int found = reg_string_view(HKEY_LOCAL_MACHINE,
-                                    L"Software\\Classes\\WOW6432Node\\CLSID\\" WSMAN_CLSID L"\\InprocServer32",
-                                    KEY_WOW64_64KEY, NULL, got, ARRAY_SIZE(got));
+        int found = reg_string_view(
+            HKEY_LOCAL_MACHINE, L"Software\\Classes\\WOW6432Node\\CLSID\\" WSMAN_CLSID L"\\InprocServer32",
+            KEY_WOW64_64KEY, NULL, got, ARRAY_SIZE(got));
         ok(found && !_wcsicmp(got, dll_path), "WOW6432Node\\CLSID\\{WSMan}\\InprocServer32: %s\"%s\"",
            found ? "" : "(missing) ", narrow(got));
 #endif
         ok(!key_exists_view(L"CLSID\\" WSMAN_CLSID, other), "the CLSID is in the other registry view too");
-        ok(!key_exists_view(L"CLSID\\" INTERNAL_CLSID, other), "CLSID of WSManInternal in the other view too");
+        ok(!key_exists_view(L"CLSID\\" INTERNAL_CLSID, other),
+           "CLSID of WSManInternal in the other view too");
         ok(key_exists_view(L"Interface\\{FC84FC58-1286-40C4-9DA0-C8EF6EC241E0}\\ProxyStubClsid32", other),
            "IWSManSession not registered in the other registry view");
     }
@@ -249,8 +251,8 @@ static void test_resources(void)
     if (lib) {
         ok_hr(S_OK, ITypeLib_GetLibAttr(lib, &attr));
         ok(IsEqualGUID(&attr->guid, &LIBID_WSManAutomation), "wrong LIBID in the embedded type library");
-        ok(attr->wMajorVerNum == 1 && attr->wMinorVerNum == 0, "type library version %u.%u", attr->wMajorVerNum,
-           attr->wMinorVerNum);
+        ok(attr->wMajorVerNum == 1 && attr->wMinorVerNum == 0, "type library version %u.%u",
+           attr->wMajorVerNum, attr->wMinorVerNum);
         ITypeLib_ReleaseTLibAttr(lib, attr);
         ok(ITypeLib_GetTypeInfoCount(lib) >= 14, "only %u type infos", ITypeLib_GetTypeInfoCount(lib));
         ITypeLib_Release(lib);
@@ -274,8 +276,8 @@ static void test_resources(void)
 }
 
 /* Calls a method by name through IDispatch. */
-static HRESULT call(IDispatch *disp, const WCHAR *name, WORD flags, VARIANT *args, UINT nargs, VARIANT *result,
-                    EXCEPINFO *ei)
+static HRESULT call(IDispatch *disp, const WCHAR *name, WORD flags, VARIANT *args, UINT nargs,
+                    VARIANT *result, EXCEPINFO *ei)
 {
     DISPID id;
     DISPPARAMS params = {args, NULL, nargs, 0};
@@ -355,7 +357,8 @@ static void test_objects(void)
     /* A property getter. */
     VariantInit(&result);
     /* The flag "properties" are methods in the IDL, called as VBScript calls them (method or get). */
-    ok_hr(S_OK, call(wsman, L"SessionFlagUTF8", DISPATCH_METHOD | DISPATCH_PROPERTYGET, NULL, 0, &result, NULL));
+    ok_hr(S_OK,
+          call(wsman, L"SessionFlagUTF8", DISPATCH_METHOD | DISPATCH_PROPERTYGET, NULL, 0, &result, NULL));
     ok(V_VT(&result) == VT_I4 && V_I4(&result) == 1, "SessionFlagUTF8: vt %u", V_VT(&result));
 
     /* GetErrorMessage with the negative Long winrm.vbs passes, and with an unsigned value. */
@@ -417,7 +420,8 @@ static void test_objects(void)
         ok(V_VT(&result) == VT_BSTR && !wcscmp(V_BSTR(&result), L"other"), "UserName after a failure");
         VariantClear(&result);
         /* Password is write-only: no getter in the type library. */
-        ok_hr(DISP_E_MEMBERNOTFOUND, call(options, L"Password", DISPATCH_PROPERTYGET, NULL, 0, &result, NULL));
+        ok_hr(DISP_E_MEMBERNOTFOUND,
+              call(options, L"Password", DISPATCH_PROPERTYGET, NULL, 0, &result, NULL));
     }
 
     /* DllCanUnloadNow: busy while objects live, free when all are released. */
@@ -473,8 +477,8 @@ static void test_objects(void)
         ok_hr(S_OK, gco(&CLSID_WSMan, &IID_IClassFactory, (void **)&factory));
         if (factory) {
             IUnknown *outer = (IUnknown *)factory;
-            ok_hr(CLASS_E_NOAGGREGATION, IClassFactory_CreateInstance(factory, outer, &IID_IUnknown,
-                                                                      (void **)&unk));
+            ok_hr(CLASS_E_NOAGGREGATION,
+                  IClassFactory_CreateInstance(factory, outer, &IID_IUnknown, (void **)&unk));
             IClassFactory_Release(factory);
         }
     }

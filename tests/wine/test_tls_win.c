@@ -161,7 +161,8 @@ static int32_t handshake(struct conn *c, struct wsm_tls *t, int split, char **de
 }
 
 /* Receives and decrypts until want plaintext bytes came (appended to *plain). */
-static int32_t receive_plain(struct conn *c, struct wsm_tls *t, unsigned char *plain, size_t want, char **detail)
+static int32_t receive_plain(struct conn *c, struct wsm_tls *t, unsigned char *plain, size_t want,
+                             char **detail)
 {
     size_t got = 0;
     while (got < want) {
@@ -201,7 +202,8 @@ static int echo(struct conn *c, struct wsm_tls *t, size_t len, size_t chunk, con
         size_t rec_len = 0;
         char *detail = NULL;
         int32_t rc = wsm_tls_encrypt(t, data + off, n, &rec, &rec_len, &detail);
-        if (!ok(rc == WSM_S_OK, "%s: encrypt of %zu bytes: 0x%08X %s", what, n, (unsigned)rc, detail ? detail : ""))
+        if (!ok(rc == WSM_S_OK, "%s: encrypt of %zu bytes: 0x%08X %s", what, n, (unsigned)rc,
+                detail ? detail : ""))
             good = 0;
         if (good && !ok(send_all(c, rec, rec_len), "%s: send", what))
             good = 0;
@@ -210,7 +212,8 @@ static int echo(struct conn *c, struct wsm_tls *t, size_t len, size_t chunk, con
         detail = NULL;
         if (good) {
             rc = receive_plain(c, t, back + off, n, &detail);
-            if (!ok(rc == WSM_S_OK, "%s: decrypt of the echo: 0x%08X %s", what, (unsigned)rc, detail ? detail : ""))
+            if (!ok(rc == WSM_S_OK, "%s: decrypt of the echo: 0x%08X %s", what, (unsigned)rc,
+                    detail ? detail : ""))
                 good = 0;
             free(detail);
         }
@@ -287,8 +290,8 @@ static struct wsm_tls *new_tls(int minv, int maxv)
     struct wsm_tls *t = NULL;
     char *detail = NULL;
     int32_t rc = wsm_tls_new(&cfg, &t, &detail);
-    ok(rc == WSM_S_OK && t, "wsm_tls_new(0x%04x, 0x%04x): 0x%08X %s", (unsigned)minv, (unsigned)maxv, (unsigned)rc,
-       detail ? detail : "");
+    ok(rc == WSM_S_OK && t, "wsm_tls_new(0x%04x, 0x%04x): 0x%08X %s", (unsigned)minv, (unsigned)maxv,
+       (unsigned)rc, detail ? detail : "");
     free(detail);
     return t;
 }
@@ -352,10 +355,11 @@ static void test_echo(const char *name, const char *port, int minv, int maxv, co
         size_t hdr = !strcmp(version, "TLSv1.3") ? 5 : contains(wsm_tls_cipher_name(t), "GCM") ? 13 : 21;
         size_t trl = wsm_tls_trailer_length(t, sizes[i]);
         ok(rc == WSM_S_OK && rec_len == hdr + sizes[i] + trl,
-           "%s: a record of %zu bytes is %zu bytes long, not %zu + %zu + %zu (%s)", what, sizes[i], rec_len, hdr,
-           sizes[i], trl, wsm_tls_cipher_name(t));
+           "%s: a record of %zu bytes is %zu bytes long, not %zu + %zu + %zu (%s)", what, sizes[i], rec_len,
+           hdr, sizes[i], trl, wsm_tls_cipher_name(t));
         if (rec_len >= 5)
-            ok((size_t)(rec[3] << 8 | rec[4]) + 5 == rec_len, "%s: %zu bytes are not one record", what, rec_len);
+            ok((size_t)(rec[3] << 8 | rec[4]) + 5 == rec_len, "%s: %zu bytes are not one record", what,
+               rec_len);
         /* sent, so that the server stays in step; its echo is read below */
         if (rc == WSM_S_OK) {
             send_all(&c, rec, rec_len);
@@ -500,7 +504,8 @@ static void test_handshake_failures(void)
         unsigned char *out = NULL;
         size_t out_len = 0;
         char *detail = NULL;
-        ok(wsm_tls_peer_public_key(t, &out, &out_len, &detail) != WSM_S_OK && !out, "key before the handshake");
+        ok(wsm_tls_peer_public_key(t, &out, &out_len, &detail) != WSM_S_OK && !out,
+           "key before the handshake");
         free(detail);
         detail = NULL;
         ok(wsm_tls_decrypt(t, "\x17\x03\x03\x00\x01x", 6, &out, &out_len, &detail) != WSM_S_OK && !out,

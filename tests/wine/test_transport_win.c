@@ -122,8 +122,9 @@ static int count_lines_with(const char *text, const char *a, const char *b)
 
 /* ---- request bodies ---- */
 
-static const char identify_body[] = "<s:Envelope xmlns:s=\"" WSM_NS_SOAP "\" xmlns:wsmid=\"" WSM_NS_IDENTITY "\">"
-                                    "<s:Header/><s:Body><wsmid:Identify/></s:Body></s:Envelope>";
+static const char identify_body[] =
+    "<s:Envelope xmlns:s=\"" WSM_NS_SOAP "\" xmlns:wsmid=\"" WSM_NS_IDENTITY "\">"
+    "<s:Header/><s:Body><wsmid:Identify/></s:Body></s:Envelope>";
 
 static char *envelope(const char *url, const char *resource)
 {
@@ -154,7 +155,8 @@ static int32_t post_get(struct wsm_transport *t, const char *url, const char *re
     char *body = envelope(url, resource);
     if (!body)
         return WSM_E_OUTOFMEMORY;
-    int32_t hr = wsm_transport_post(t, body, strlen(body), CT_UTF8, NULL, 0, timeout_ms, max_reply, r, detail);
+    int32_t hr =
+        wsm_transport_post(t, body, strlen(body), CT_UTF8, NULL, 0, timeout_ms, max_reply, r, detail);
     free(body);
     return hr;
 }
@@ -166,8 +168,9 @@ static void check_get_ok_(struct wsm_transport *t, const char *url, int line)
     struct wsm_http_reply r;
     char *detail = NULL;
     int32_t hr = post_get(t, url, MISBEHAVE "get-ok", 30000, 0, &r, &detail);
-    ok(hr == 0 && r.status == 200 && contains(r.body, ">ok<"), "line %d: get-ok: hr 0x%08x status %ld detail %s",
-       line, (unsigned)hr, r.status, detail ? detail : "(none)");
+    ok(hr == 0 && r.status == 200 && contains(r.body, ">ok<"),
+       "line %d: get-ok: hr 0x%08x status %ld detail %s", line, (unsigned)hr, r.status,
+       detail ? detail : "(none)");
     free(detail);
     wsm_http_reply_clear(&r);
 }
@@ -206,8 +209,9 @@ static void test_config_errors(void)
     ok(!t && contains(detail, "ftp://"), "ftp URL: %s", detail ? detail : "(null)");
     free(detail);
 
-    const char *bad[] = {"http://", "http://[::1/wsman", "http://host:0/wsman", "http://host:99999/",
-                         "https://host:12x/", "http://ho st/"};
+    const char *bad[] = {
+        "http://",           "http://[::1/wsman", "http://host:0/wsman", "http://host:99999/",
+        "https://host:12x/", "http://ho st/"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         detail = NULL;
         cfg.url = bad[i];
@@ -224,8 +228,8 @@ static void test_config_errors(void)
     detail = NULL;
     hr = wsm_transport_new(&cfg, &t, &detail);
     ok_hr(ERROR_WSMAN_CERT_NOT_FOUND, hr);
-    ok(!t && contains(detail, "CurrentUser\\MY") && contains(detail, "0123456789ABCDEF"), "cert not found: %s",
-       detail ? detail : "(null)");
+    ok(!t && contains(detail, "CurrentUser\\MY") && contains(detail, "0123456789ABCDEF"),
+       "cert not found: %s", detail ? detail : "(null)");
     show("cert not found", hr, detail);
     free(detail);
 }
@@ -275,7 +279,8 @@ static void test_basic(const char *port, const char *log)
     /* max_reply: cut off, then the transport reconnects. */
     hr = post_get(t, url, MISBEHAVE "oversize", 30000, 20000, &r, &detail);
     ok_hr(ERROR_WSMAN_MAX_ENVELOPE_SIZE_EXCEEDED, hr);
-    ok(r.body == NULL && r.status == 0 && contains(detail, "20000"), "oversize: %s", detail ? detail : "(null)");
+    ok(r.body == NULL && r.status == 0 && contains(detail, "20000"), "oversize: %s",
+       detail ? detail : "(null)");
     show("oversize", hr, detail);
     free(detail);
     detail = NULL;
@@ -319,13 +324,14 @@ static void test_basic(const char *port, const char *log)
     ok(r.www_authenticate && r.www_authenticate[0] && r.www_authenticate[1] &&
            contains(r.www_authenticate[0], "Basic realm") && contains(r.www_authenticate[1], "Digest "),
        "challenges: %s / %s", r.www_authenticate && r.www_authenticate[0] ? r.www_authenticate[0] : "(none)",
-       r.www_authenticate && r.www_authenticate[0] && r.www_authenticate[1] ? r.www_authenticate[1] : "(none)");
+       r.www_authenticate && r.www_authenticate[0] && r.www_authenticate[1] ? r.www_authenticate[1]
+                                                                            : "(none)");
     wsm_http_reply_clear(&r);
     free(detail);
     detail = NULL;
     static const char *const identify_headers[] = {"WSMANIDENTIFY: unauthenticated", NULL};
-    hr = wsm_transport_post(t, identify_body, strlen(identify_body), CT_UTF8, identify_headers, 1, 30000, 0, &r,
-                            &detail);
+    hr = wsm_transport_post(t, identify_body, strlen(identify_body), CT_UTF8, identify_headers, 1, 30000, 0,
+                            &r, &detail);
     ok(hr == 0 && r.status == 200, "unauthenticated identify: 0x%08x status %ld", (unsigned)hr, r.status);
     wsm_http_reply_clear(&r);
     free(detail);
@@ -351,7 +357,8 @@ static void test_digest(const char *port, const char *log)
     free(detail);
     detail = NULL;
     char *text = log_since(log, off, 2);
-    ok(count_lines_with(text, "status=401", NULL) == 1 && count_lines_with(text, "status=200", "auth=digest") == 1,
+    ok(count_lines_with(text, "status=401", NULL) == 1 &&
+           count_lines_with(text, "status=200", "auth=digest") == 1,
        "digest first request: one 401 then 200 auth=digest:\n%s", text);
     free(text);
 
@@ -365,7 +372,8 @@ static void test_digest(const char *port, const char *log)
         detail = NULL;
     }
     text = log_since(log, off, 2);
-    ok(count_lines_with(text, "status=401", NULL) == 0 && count_lines_with(text, "status=200", "auth=digest") == 2,
+    ok(count_lines_with(text, "status=401", NULL) == 0 &&
+           count_lines_with(text, "status=200", "auth=digest") == 2,
        "digest pre-emptive: no 401:\n%s", text);
     free(text);
     ok(wsm_transport_connections(t) == 1, "digest: %lu connections", wsm_transport_connections(t));
@@ -407,14 +415,15 @@ static void test_digest_stale(const char *port, const char *log)
     wsm_http_reply_clear(&r);
     free(detail);
     char *text = log_since(log, off, 2);
-    ok(count_lines_with(text, "status=401", NULL) == 1 && count_lines_with(text, "status=200", "auth=digest") == 1,
+    ok(count_lines_with(text, "status=401", NULL) == 1 &&
+           count_lines_with(text, "status=200", "auth=digest") == 1,
        "stale: one 401 (stale) then 200:\n%s", text);
     free(text);
     wsm_transport_free(t);
 }
 
-static void expect_failure(const char *what, const char *url, struct wsm_transport_config cfg, int32_t expected,
-                           const char *detail_part, const char *log)
+static void expect_failure(const char *what, const char *url, struct wsm_transport_config cfg,
+                           int32_t expected, const char *detail_part, const char *log)
 {
     cfg.url = url;
     struct wsm_transport *t = new_transport(&cfg);
@@ -424,10 +433,11 @@ static void expect_failure(const char *what, const char *url, struct wsm_transpo
         return;
     long off = log ? log_size(log) : 0;
     int32_t hr = post_identify(t, &r, &detail);
-    ok(hr == expected, "%s: expected 0x%08x, got 0x%08x (status %ld) %s", what, (unsigned)expected, (unsigned)hr,
-       r.status, detail ? detail : "(null)");
+    ok(hr == expected, "%s: expected 0x%08x, got 0x%08x (status %ld) %s", what, (unsigned)expected,
+       (unsigned)hr, r.status, detail ? detail : "(null)");
     ok(r.status == 0 && r.body == NULL && r.www_authenticate == NULL, "%s: reply zeroed", what);
-    ok(detail_part == NULL || contains(detail, detail_part), "%s: detail %s", what, detail ? detail : "(null)");
+    ok(detail_part == NULL || contains(detail, detail_part), "%s: detail %s", what,
+       detail ? detail : "(null)");
     ok(!contains(detail, "wsmpass"), "%s: no password in the detail", what);
     show(what, hr, detail);
     free(detail);
@@ -450,17 +460,17 @@ static void test_failures(void)
         snprintf(url, sizeof(url), "http://127.0.0.1:%s/wsman", arg("refused"));
         expect_failure("refused", url, cfg, ERROR_WSMAN_DESTINATION_UNREACHABLE, "127.0.0.1", NULL);
     }
-    expect_failure("unresolvable", "http://nonexistent.invalid:5985/wsman", cfg, WSM_E_WINHTTP_NAME_NOT_RESOLVED,
-                   "nonexistent.invalid", NULL);
+    expect_failure("unresolvable", "http://nonexistent.invalid:5985/wsman", cfg,
+                   WSM_E_WINHTTP_NAME_NOT_RESOLVED, "nonexistent.invalid", NULL);
 
     if (arg("server")) {
         snprintf(url, sizeof(url), "https://localhost:%s/wsman", arg("server"));
         cfg.url = url;
         if (arg("trusted"))
-            /* Revocation checked: the test CA's certificates name no revocation list. First, while no connection
-             * to this server is pooled: Wine's WinHTTP pools connections per process, not per session, so with
-             * one pooled by a transport with other flags, this transport would first probe it with an
-             * unauthenticated Identify (transport_win.c), which the log check below would see. */
+            /* Revocation checked: the test CA's certificates name no revocation list. First, while no
+             * connection to this server is pooled: Wine's WinHTTP pools connections per process, not per
+             * session, so with one pooled by a transport with other flags, this transport would first probe
+             * it with an unauthenticated Identify (transport_win.c), which the log check below would see. */
             expect_failure("trusted, revocation unknown", url, cfg, WSM_E_WINHTTP_SECURE_CERT_REV_FAILED,
                            "revocation", arg("serverlog"));
         cfg.skip_ca_check = cfg.skip_cn_check = 1;
@@ -508,7 +518,8 @@ static void test_failures(void)
     }
     if (arg("untrusted")) {
         snprintf(url, sizeof(url), "https://localhost:%s/wsman", arg("untrusted"));
-        expect_failure("untrusted", url, cfg, WSM_E_WINHTTP_SECURE_INVALID_CA, "localhost", arg("untrustedlog"));
+        expect_failure("untrusted", url, cfg, WSM_E_WINHTTP_SECURE_INVALID_CA, "localhost",
+                       arg("untrustedlog"));
     }
     if (arg("wrongcn")) {
         snprintf(url, sizeof(url), "https://localhost:%s/wsman", arg("wrongcn"));
@@ -522,8 +533,8 @@ static void test_failures(void)
             struct wsm_http_reply r;
             char *detail = NULL;
             int32_t hr = post_identify(t, &r, &detail);
-            ok(hr == 0 && r.status == 200, "wrong name, skip_cn: 0x%08x status %ld %s", (unsigned)hr, r.status,
-               detail ? detail : "");
+            ok(hr == 0 && r.status == 200, "wrong name, skip_cn: 0x%08x status %ld %s", (unsigned)hr,
+               r.status, detail ? detail : "");
             free(detail);
             wsm_http_reply_clear(&r);
             wsm_transport_free(t);
@@ -538,9 +549,9 @@ static void test_failures(void)
     }
 }
 
-/* EXTERNAL over HTTPS (Negotiate/Kerberos): the hook gets the server certificate of the connection the request
- * goes over, learnt from an unauthenticated Identify on that connection, and only when the connection may be
- * new; its tls-server-end-point binding is SHA-256 of server.pem's DER (RFC 5929 4.1). */
+/* EXTERNAL over HTTPS (Negotiate/Kerberos): the hook gets the server certificate of the connection the
+ * request goes over, learnt from an unauthenticated Identify on that connection, and only when the connection
+ * may be new; its tls-server-end-point binding is SHA-256 of server.pem's DER (RFC 5929 4.1). */
 struct hook_record {
     int calls, new_conn[4];
     unsigned char *cert[4];
@@ -591,7 +602,8 @@ static void test_external_https(const char *port, const char *log, const char *s
     }
     ok(h.calls == 2, "the hook ran %d times", h.calls);
     ok(h.new_conn[0] == 1 && h.new_conn[1] == 0, "new_connection %d then %d", h.new_conn[0], h.new_conn[1]);
-    ok(h.cert[0] && h.cert[1] && h.cert_len[0] == h.cert_len[1] && !memcmp(h.cert[0], h.cert[1], h.cert_len[0]),
+    ok(h.cert[0] && h.cert[1] && h.cert_len[0] == h.cert_len[1] &&
+           !memcmp(h.cert[0], h.cert[1], h.cert_len[0]),
        "the same certificate both times (%lu bytes)", (unsigned long)h.cert_len[0]);
     if (h.cert[0]) {
         unsigned char *cb = NULL;
@@ -610,8 +622,8 @@ static void test_external_https(const char *port, const char *log, const char *s
         free(cb);
         unsigned char junk[3] = {1, 2, 3};
         hr = wsm_gss_cbt_tls_server_end_point(junk, sizeof(junk), &cb, &cb_len, &detail);
-        ok(hr == WSM_E_INVALIDARG && !cb && contains(detail, "not a DER X.509"), "junk certificate: 0x%08x %s",
-           (unsigned)hr, detail ? detail : "");
+        ok(hr == WSM_E_INVALIDARG && !cb && contains(detail, "not a DER X.509"),
+           "junk certificate: 0x%08x %s", (unsigned)hr, detail ? detail : "");
         free(detail);
         detail = NULL;
     }
@@ -626,8 +638,8 @@ static void test_external_https(const char *port, const char *log, const char *s
         const char *c = text ? strstr(text, "conn=") : NULL;
         if (c)
             snprintf(conn, sizeof(conn), "%.*s ", (int)strcspn(c, " "), c);
-        ok(conn[0] && count_lines_with(text, conn, NULL) == 3, "all three requests on one connection (%s):\n%s",
-           conn, text ? text : "");
+        ok(conn[0] && count_lines_with(text, conn, NULL) == 3,
+           "all three requests on one connection (%s):\n%s", conn, text ? text : "");
         free(text);
     }
 }
@@ -658,15 +670,15 @@ static void CALLBACK raw_status(HINTERNET h, DWORD_PTR ctx, DWORD status, LPVOID
         raw_opened = 1;
 }
 
-/* An unauthenticated Identify through WinHTTP itself on connect handle c, with SECURITY_FLAG_IGNORE_* flags and
- * WINHTTP_DISABLE_* features disable; the reply is read to the end. */
+/* An unauthenticated Identify through WinHTTP itself on connect handle c, with SECURITY_FLAG_IGNORE_* flags
+ * and WINHTTP_DISABLE_* features disable; the reply is read to the end. */
 static struct raw_result raw_identify(HINTERNET c, DWORD flags, DWORD disable)
 {
     static const WCHAR headers[] = L"Content-Type: " CT_UTF8 "\r\nWSMANIDENTIFY: unauthenticated\r\n";
     struct raw_result r;
     memset(&r, 0, sizeof(r));
-    HINTERNET h = WinHttpOpenRequest(c, L"POST", L"/wsman", NULL, WINHTTP_NO_REFERER, WINHTTP_DEFAULT_ACCEPT_TYPES,
-                                     WINHTTP_FLAG_SECURE);
+    HINTERNET h = WinHttpOpenRequest(c, L"POST", L"/wsman", NULL, WINHTTP_NO_REFERER,
+                                     WINHTTP_DEFAULT_ACCEPT_TYPES, WINHTTP_FLAG_SECURE);
     if (!h) {
         r.err = GetLastError();
         return r;
@@ -684,8 +696,8 @@ static struct raw_result raw_identify(HINTERNET c, DWORD flags, DWORD disable)
     r.opened = raw_opened;
     if (r.ok) {
         DWORD size = sizeof(r.status);
-        WinHttpQueryHeaders(h, WINHTTP_QUERY_STATUS_CODE | WINHTTP_QUERY_FLAG_NUMBER, WINHTTP_HEADER_NAME_BY_INDEX,
-                            &r.status, &size, WINHTTP_NO_HEADER_INDEX);
+        WinHttpQueryHeaders(h, WINHTTP_QUERY_STATUS_CODE | WINHTTP_QUERY_FLAG_NUMBER,
+                            WINHTTP_HEADER_NAME_BY_INDEX, &r.status, &size, WINHTTP_NO_HEADER_INDEX);
         WINHTTP_CONNECTION_INFO ci;
         memset(&ci, 0, sizeof(ci));
         ci.cbSize = sizeof(ci);
@@ -709,13 +721,16 @@ static struct raw_result raw_identify(HINTERNET c, DWORD flags, DWORD disable)
 static void test_wine_pool(const char *port)
 {
     int wine = under_wine();
-    HINTERNET s1 = WinHttpOpen(L"test", WINHTTP_ACCESS_TYPE_NO_PROXY, WINHTTP_NO_PROXY_NAME, WINHTTP_NO_PROXY_BYPASS, 0);
-    HINTERNET s2 = WinHttpOpen(L"test", WINHTTP_ACCESS_TYPE_NO_PROXY, WINHTTP_NO_PROXY_NAME, WINHTTP_NO_PROXY_BYPASS, 0);
+    HINTERNET s1 =
+        WinHttpOpen(L"test", WINHTTP_ACCESS_TYPE_NO_PROXY, WINHTTP_NO_PROXY_NAME, WINHTTP_NO_PROXY_BYPASS, 0);
+    HINTERNET s2 =
+        WinHttpOpen(L"test", WINHTTP_ACCESS_TYPE_NO_PROXY, WINHTTP_NO_PROXY_NAME, WINHTTP_NO_PROXY_BYPASS, 0);
     HINTERNET c1 = s1 ? WinHttpConnect(s1, L"localhost", (INTERNET_PORT)atoi(port), 0) : NULL;
     HINTERNET c2 = s2 ? WinHttpConnect(s2, L"localhost", (INTERNET_PORT)atoi(port), 0) : NULL;
     ok(c1 && c2, "WinHttpOpen/WinHttpConnect");
     if (c1 && c2) {
-        struct raw_result a = raw_identify(c1, SECURITY_FLAG_IGNORE_UNKNOWN_CA | SECURITY_FLAG_IGNORE_CERT_CN_INVALID, 0);
+        struct raw_result a =
+            raw_identify(c1, SECURITY_FLAG_IGNORE_UNKNOWN_CA | SECURITY_FLAG_IGNORE_CERT_CN_INVALID, 0);
         ok(a.ok && a.status == 200, "raw: session 1 with the ignore flags: ok %d error %lu status %lu", a.ok,
            (unsigned long)a.err, (unsigned long)a.status);
         /* Keep-alive disabled: the connection is closed after this request, so the pool is empty again. */
@@ -723,21 +738,24 @@ static void test_wine_pool(const char *port)
         int shared = b.ok && !b.opened && a.port && b.port == a.port;
         printf("  WinHTTP pool (%s): session 2 without ignore flags: ok %d error %lu status %lu, opened a "
                "connection %d, local port %u (session 1: %u): %s\n",
-               wine ? "Wine" : "Windows", b.ok, (unsigned long)b.err, (unsigned long)b.status, b.opened, b.port,
-               a.port, shared ? "the pool is process-wide" : "the pool is per session handle");
+               wine ? "Wine" : "Windows", b.ok, (unsigned long)b.err, (unsigned long)b.status, b.opened,
+               b.port, a.port, shared ? "the pool is process-wide" : "the pool is per session handle");
         if (wine)
-            ok(shared, "Wine's WinHTTP: one pool for all session handles (see transport_win.c): ok %d opened %d "
-                       "port %u/%u", b.ok, b.opened, b.port, a.port);
+            ok(shared,
+               "Wine's WinHTTP: one pool for all session handles (see transport_win.c): ok %d opened %d "
+               "port %u/%u",
+               b.ok, b.opened, b.port, a.port);
         else
-            ok(!b.ok && b.err == ERROR_WINHTTP_SECURE_FAILURE, "Windows: a pool per session handle: ok %d error %lu",
-               b.ok, (unsigned long)b.err);
+            ok(!b.ok && b.err == ERROR_WINHTTP_SECURE_FAILURE,
+               "Windows: a pool per session handle: ok %d error %lu", b.ok, (unsigned long)b.err);
 
-        /* A connection with the ignore flags that is not the DLL's (another WinHTTP user in the process), to a
-         * server name no session of the DLL has used: the transport has no record of it, so no probe goes first,
-         * but the reply over it is refused (under Wine with the text of the transport's own check of a reused
-         * connection), and the next request opens a connection of its own, which WinHTTP checks. */
+        /* A connection with the ignore flags that is not the DLL's (another WinHTTP user in the process), to
+         * a server name no session of the DLL has used: the transport has no record of it, so no probe goes
+         * first, but the reply over it is refused (under Wine with the text of the transport's own check of a
+         * reused connection), and the next request opens a connection of its own, which WinHTTP checks. */
         HINTERNET c3 = WinHttpConnect(s1, L"127.0.0.1", (INTERNET_PORT)atoi(port), 0);
-        a = c3 ? raw_identify(c3, SECURITY_FLAG_IGNORE_UNKNOWN_CA | SECURITY_FLAG_IGNORE_CERT_CN_INVALID, 0) : a;
+        a = c3 ? raw_identify(c3, SECURITY_FLAG_IGNORE_UNKNOWN_CA | SECURITY_FLAG_IGNORE_CERT_CN_INVALID, 0)
+               : a;
         ok(c3 && a.ok && a.status == 200, "raw: 127.0.0.1 with the ignore flags: ok %d error %lu", a.ok,
            (unsigned long)a.err);
         if (c3)
@@ -754,7 +772,8 @@ static void test_wine_pool(const char *port)
             int32_t hr = post_identify(t, &r, &detail);
             ok(hr == WSM_E_WINHTTP_SECURE_CERT_CN_INVALID && !r.body && contains(detail, "name check") &&
                    (!wine || contains(detail, "reused")),
-               "a strict session over a foreign pooled connection: 0x%08x %s", (unsigned)hr, detail ? detail : "");
+               "a strict session over a foreign pooled connection: 0x%08x %s", (unsigned)hr,
+               detail ? detail : "");
             show("strict over a foreign pooled connection", hr, detail);
             free(detail);
             detail = NULL;
@@ -776,9 +795,11 @@ static void test_wine_pool(const char *port)
         WinHttpCloseHandle(s2);
 }
 
-/* One Identify with Basic through transport t: the HRESULT (detail checked against detail_part on failure). */
+/* One Identify with Basic through transport t: the HRESULT (detail checked against detail_part on failure).
+ */
 #define pool_post(t, what, expected, detail_part) pool_post_(t, what, expected, detail_part, __LINE__)
-static void pool_post_(struct wsm_transport *t, const char *what, int32_t expected, const char *detail_part, int line)
+static void pool_post_(struct wsm_transport *t, const char *what, int32_t expected, const char *detail_part,
+                       int line)
 {
     struct wsm_http_reply r;
     char *detail = NULL;
@@ -788,18 +809,19 @@ static void pool_post_(struct wsm_transport *t, const char *what, int32_t expect
            "line %d: %s: 0x%08x status %ld %s", line, what, (unsigned)hr, r.status, detail ? detail : "");
     else
         ok(hr == expected && r.status == 0 && !r.body && contains(detail, detail_part),
-           "line %d: %s: expected 0x%08x, got 0x%08x (status %ld) %s", line, what, (unsigned)expected, (unsigned)hr,
-           r.status, detail ? detail : "(null)");
+           "line %d: %s: expected 0x%08x, got 0x%08x (status %ld) %s", line, what, (unsigned)expected,
+           (unsigned)hr, r.status, detail ? detail : "(null)");
     show(what, hr, detail);
     free(detail);
     wsm_http_reply_clear(&r);
 }
 
-/* Sessions with different TLS policies to one server in one process, in both orders and repeated: the checking
- * one fails every time with the HRESULT of its check, and sends nothing authenticated; the lax one keeps
- * working (transport_win.c, top). log: the server's log, or NULL. */
+/* Sessions with different TLS policies to one server in one process, in both orders and repeated: the
+ * checking one fails every time with the HRESULT of its check, and sends nothing authenticated; the lax one
+ * keeps working (transport_win.c, top). log: the server's log, or NULL. */
 static void pool_mix(const char *what, const char *url, struct wsm_transport_config lax,
-                     struct wsm_transport_config strict, int32_t expected, const char *detail_part, const char *log)
+                     struct wsm_transport_config strict, int32_t expected, const char *detail_part,
+                     const char *log)
 {
     char label[160];
     long off = log ? log_size(log) : 0;
@@ -807,7 +829,8 @@ static void pool_mix(const char *what, const char *url, struct wsm_transport_con
 
     lax.url = strict.url = url;
     for (int round = 0; round < 4; round++) {
-        /* Rounds 0 and 2: lax first; 1 and 3: checking first. Each round with new transports, each used twice. */
+        /* Rounds 0 and 2: lax first; 1 and 3: checking first. Each round with new transports, each used
+         * twice. */
         struct wsm_transport *l = new_transport(&lax), *s = new_transport(&strict);
         if (!l || !s) {
             wsm_transport_free(l);
@@ -832,12 +855,12 @@ static void pool_mix(const char *what, const char *url, struct wsm_transport_con
         wsm_transport_free(s);
     }
     if (log) {
-        /* Only the lax session's requests carried credentials; the checking one sent at most the unauthenticated
-         * Identify that probes a connection. */
+        /* Only the lax session's requests carried credentials; the checking one sent at most the
+         * unauthenticated Identify that probes a connection. */
         char *text = log_since(log, off, lax_ok);
         int basic = count_lines_with(text, "auth=basic", NULL);
-        ok(basic == lax_ok, "%s: %d requests with Basic reached the server, want %d (the lax session's):\n%s", what,
-           basic, lax_ok, text);
+        ok(basic == lax_ok, "%s: %d requests with Basic reached the server, want %d (the lax session's):\n%s",
+           what, basic, lax_ok, text);
         free(text);
     }
 }
@@ -849,17 +872,17 @@ static void test_pool_policies(void)
     struct wsm_transport_config lax = make_cfg(NULL, WSM_AUTH_BASIC, "wsmpass"), strict = lax;
 
     if (arg("wrongcn")) {
-        /* With the test CA trusted the name is the only difference; either way, checking with SkipCACheck alone
-         * and with no skip flag at all. */
+        /* With the test CA trusted the name is the only difference; either way, checking with SkipCACheck
+         * alone and with no skip flag at all. */
         snprintf(url, sizeof(url), "https://localhost:%s/wsman", arg("wrongcn"));
         lax.skip_ca_check = lax.skip_cn_check = 1;
         lax.skip_revocation_check = strict.skip_revocation_check = trusted;
         strict.skip_ca_check = 1;
-        pool_mix("wrong name, SkipCACheck", url, lax, strict, WSM_E_WINHTTP_SECURE_CERT_CN_INVALID, "name check",
-                 NULL);
+        pool_mix("wrong name, SkipCACheck", url, lax, strict, WSM_E_WINHTTP_SECURE_CERT_CN_INVALID,
+                 "name check", NULL);
         strict.skip_ca_check = 0;
-        pool_mix("wrong name, no skip flag", url, lax, strict, WSM_E_WINHTTP_SECURE_CERT_CN_INVALID, "name check",
-                 NULL);
+        pool_mix("wrong name, no skip flag", url, lax, strict, WSM_E_WINHTTP_SECURE_CERT_CN_INVALID,
+                 "name check", NULL);
 
         /* EXTERNAL (Negotiate over HTTPS) after a lax session: the channel binding is never computed for the
          * certificate of a connection its own checks refuse; the hook does not run. */
@@ -876,7 +899,8 @@ static void test_pool_policies(void)
                 struct wsm_http_reply r;
                 char *detail = NULL;
                 int32_t hr = wsm_transport_post(e, "", 0, NULL, NULL, 0, 20000, 65536, &r, &detail);
-                ok(hr == WSM_E_WINHTTP_SECURE_CERT_CN_INVALID && h.calls == 0 && contains(detail, "name check"),
+                ok(hr == WSM_E_WINHTTP_SECURE_CERT_CN_INVALID && h.calls == 0 &&
+                       contains(detail, "name check"),
                    "EXTERNAL after a lax session: 0x%08x, the hook ran %d times, %s", (unsigned)hr, h.calls,
                    detail ? detail : "");
                 free(detail);
@@ -895,8 +919,8 @@ static void test_pool_policies(void)
         lax = strict = make_cfg(NULL, WSM_AUTH_BASIC, "wsmpass");
         lax.skip_ca_check = 1;
         lax.skip_revocation_check = strict.skip_revocation_check = 1;
-        pool_mix("untrusted", url, lax, strict, WSM_E_WINHTTP_SECURE_INVALID_CA, "trusted certificate authority",
-                 arg("untrustedlog"));
+        pool_mix("untrusted", url, lax, strict, WSM_E_WINHTTP_SECURE_INVALID_CA,
+                 "trusted certificate authority", arg("untrustedlog"));
 
         /* Two sessions with the same policy share a connection without a probe (under Wine across their
          * session handles, as the pool is the process's): b's request goes over a's. */

@@ -253,8 +253,9 @@ static int32_t pubkey_value(struct credssp *c, int server, unsigned char **v, si
 
 /* The next TSRequest of the SPNEGO legs: the token to send (may be none) and, once the context is complete,
  * pubKeyAuth (with clientNonce from version 5 on). */
-static int32_t nego_request(struct credssp *c, const unsigned char *tok, size_t tok_len, unsigned char *prefix,
-                            size_t prefix_len, unsigned char **out, size_t *out_len, char **detail)
+static int32_t nego_request(struct credssp *c, const unsigned char *tok, size_t tok_len,
+                            unsigned char *prefix, size_t prefix_len, unsigned char **out, size_t *out_len,
+                            char **detail)
 {
     struct wsm_tsrequest r;
     unsigned char *value = NULL, *sealed = NULL;
@@ -269,7 +270,8 @@ static int32_t nego_request(struct credssp *c, const unsigned char *tok, size_t 
     }
     if (c->gss_complete && !c->pubkey_sent) {
         if (c->version >= 5 && !wsm_random_bytes(c->nonce, sizeof(c->nonce)))
-            return wsm_fail(detail, WSM_SEC_E_INTERNAL_ERROR, "No random bytes for the CredSSP client nonce.");
+            return wsm_fail(detail, WSM_SEC_E_INTERNAL_ERROR,
+                            "No random bytes for the CredSSP client nonce.");
         if ((hr = pubkey_value(c, 0, &value, &value_len, detail)))
             return hr;
         hr = gss_seal(c, value, value_len, &sealed, &sealed_len, detail);
@@ -304,18 +306,20 @@ static int32_t verify_server(struct credssp *c, const struct wsm_tsrequest *r, c
     int match;
 
     if (r->pub_key_auth_len < 16)
-        return wsm_fail(detail, WSM_SEC_E_MUTUAL_AUTH_FAILED,
-                        "The server %s is not who it claims to be: its CredSSP public-key proof (pubKeyAuth) is "
-                        "only %zu bytes; no credentials were sent.",
-                        c->host, r->pub_key_auth_len);
+        return wsm_fail(
+            detail, WSM_SEC_E_MUTUAL_AUTH_FAILED,
+            "The server %s is not who it claims to be: its CredSSP public-key proof (pubKeyAuth) is "
+            "only %zu bytes; no credentials were sent.",
+            c->host, r->pub_key_auth_len);
     /* 16 bytes of header: the NTLM signature; a Kerberos token is unwrapped whole (RRC-aware) */
     hr = wsm_gss_unwrap(c->gss, r->pub_key_auth, 16, r->pub_key_auth + 16, r->pub_key_auth_len - 16, &plain,
                         &plain_len, &why);
     if (hr) {
-        hr = wsm_fail(detail, WSM_SEC_E_MUTUAL_AUTH_FAILED,
-                      "The server %s is not who it claims to be: its CredSSP public-key proof (pubKeyAuth) does "
-                      "not decrypt with the %s session key (%s); no credentials were sent.",
-                      c->host, cs_target(c), why ? why : "no detail");
+        hr = wsm_fail(
+            detail, WSM_SEC_E_MUTUAL_AUTH_FAILED,
+            "The server %s is not who it claims to be: its CredSSP public-key proof (pubKeyAuth) does "
+            "not decrypt with the %s session key (%s); no credentials were sent.",
+            c->host, cs_target(c), why ? why : "no detail");
         free(why);
         free(plain);
         return hr;
@@ -369,8 +373,8 @@ static int32_t creds_request(struct credssp *c, unsigned char **out, size_t *out
 }
 
 /* A TSRequest from the server during PH_NEGO. */
-static int32_t nego_reply(struct credssp *c, const struct wsm_tsrequest *r, unsigned char **out, size_t *out_len,
-                          int *complete, char **detail)
+static int32_t nego_reply(struct credssp *c, const struct wsm_tsrequest *r, unsigned char **out,
+                          size_t *out_len, int *complete, char **detail)
 {
     int32_t hr;
 
@@ -383,8 +387,8 @@ static int32_t nego_reply(struct credssp *c, const struct wsm_tsrequest *r, unsi
     }
     if (r->version < 2)
         return wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN,
-                        "The server %s answered with CredSSP version %u; versions 2 to %d are supported.", c->host,
-                        (unsigned)r->version, WSM_TSREQUEST_VERSION);
+                        "The server %s answered with CredSSP version %u; versions 2 to %d are supported.",
+                        c->host, (unsigned)r->version, WSM_TSREQUEST_VERSION);
     if (!c->pubkey_sent) /* the version of the pubKeyAuth exchange is settled before our proof goes */
         c->version = r->version < WSM_TSREQUEST_VERSION ? r->version : WSM_TSREQUEST_VERSION;
     if (r->pub_key_auth) {
@@ -396,7 +400,8 @@ static int32_t nego_reply(struct credssp *c, const struct wsm_tsrequest *r, unsi
             unsigned char *t = NULL;
             size_t tl = 0;
             int done = 0;
-            if ((hr = wsm_gss_step(c->gss, r->nego_token, r->nego_token_len, NULL, 0, &t, &tl, &done, detail)))
+            if ((hr =
+                     wsm_gss_step(c->gss, r->nego_token, r->nego_token_len, NULL, 0, &t, &tl, &done, detail)))
                 return hr;
             free(t);
             c->gss_complete = done;
@@ -410,14 +415,16 @@ static int32_t nego_reply(struct credssp *c, const struct wsm_tsrequest *r, unsi
         return WSM_S_OK;
     }
     if (c->pubkey_sent)
-        return wsm_fail(detail, WSM_SEC_E_MUTUAL_AUTH_FAILED,
-                        "The server %s is not who it claims to be: it answered the client's CredSSP public-key "
-                        "proof without its own (no pubKeyAuth); no credentials were sent.",
-                        c->host);
+        return wsm_fail(
+            detail, WSM_SEC_E_MUTUAL_AUTH_FAILED,
+            "The server %s is not who it claims to be: it answered the client's CredSSP public-key "
+            "proof without its own (no pubKeyAuth); no credentials were sent.",
+            c->host);
     if (!r->nego_token)
-        return wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN,
-                        "The server %s sent a CredSSP TSRequest without a negoToken during the SPNEGO exchange.",
-                        c->host);
+        return wsm_fail(
+            detail, WSM_SEC_E_INVALID_TOKEN,
+            "The server %s sent a CredSSP TSRequest without a negoToken during the SPNEGO exchange.",
+            c->host);
     unsigned char *t = NULL;
     size_t tl = 0;
     int done = 0;

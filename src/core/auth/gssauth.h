@@ -22,19 +22,19 @@
 #include "core.h"
 
 #define WSM_SEC_E_UNSUPPORTED_FUNCTION ((int32_t)0x80090302u)
-#define WSM_SEC_E_TARGET_UNKNOWN ((int32_t)0x80090303u)   /* SPN not known to the KDC */
-#define WSM_SEC_E_INTERNAL_ERROR ((int32_t)0x80090304u)   /* any other GSSAPI failure */
-#define WSM_SEC_E_SECPKG_NOT_FOUND ((int32_t)0x80090305u) /* mechanism not installed (e.g. gss-ntlmssp) */
-#define WSM_SEC_E_INVALID_TOKEN ((int32_t)0x80090308u)    /* server token garbled */
-#define WSM_SEC_E_LOGON_DENIED ((int32_t)0x8009030Cu)     /* wrong password, unknown user (KDC said so) */
+#define WSM_SEC_E_TARGET_UNKNOWN ((int32_t)0x80090303u)      /* SPN not known to the KDC */
+#define WSM_SEC_E_INTERNAL_ERROR ((int32_t)0x80090304u)      /* any other GSSAPI failure */
+#define WSM_SEC_E_SECPKG_NOT_FOUND ((int32_t)0x80090305u)    /* mechanism not installed (e.g. gss-ntlmssp) */
+#define WSM_SEC_E_INVALID_TOKEN ((int32_t)0x80090308u)       /* server token garbled */
+#define WSM_SEC_E_LOGON_DENIED ((int32_t)0x8009030Cu)        /* wrong password, unknown user (KDC said so) */
 #define WSM_SEC_E_UNKNOWN_CREDENTIALS ((int32_t)0x8009030Du) /* user name unusable */
-#define WSM_SEC_E_NO_CREDENTIALS ((int32_t)0x8009030Eu)   /* implicit: no ticket cache / no NTLM entry */
-#define WSM_SEC_E_MESSAGE_ALTERED ((int32_t)0x8009030Fu)  /* integrity check of a reply failed */
-#define WSM_SEC_E_OUT_OF_SEQUENCE ((int32_t)0x80090310u)  /* replayed / reordered reply */
+#define WSM_SEC_E_NO_CREDENTIALS ((int32_t)0x8009030Eu)      /* implicit: no ticket cache / no NTLM entry */
+#define WSM_SEC_E_MESSAGE_ALTERED ((int32_t)0x8009030Fu)     /* integrity check of a reply failed */
+#define WSM_SEC_E_OUT_OF_SEQUENCE ((int32_t)0x80090310u)     /* replayed / reordered reply */
 #define WSM_SEC_E_NO_AUTHENTICATING_AUTHORITY ((int32_t)0x80090311u) /* KDC unreachable, realm unknown */
-#define WSM_SEC_E_CONTEXT_EXPIRED ((int32_t)0x80090317u)  /* ticket or context expired */
-#define WSM_SEC_E_INCOMPLETE_MESSAGE ((int32_t)0x80090318u) /* truncated encrypted message */
-#define WSM_SEC_E_WRONG_PRINCIPAL ((int32_t)0x80090322u)  /* server is not who the SPN names */
+#define WSM_SEC_E_CONTEXT_EXPIRED ((int32_t)0x80090317u)             /* ticket or context expired */
+#define WSM_SEC_E_INCOMPLETE_MESSAGE ((int32_t)0x80090318u)          /* truncated encrypted message */
+#define WSM_SEC_E_WRONG_PRINCIPAL ((int32_t)0x80090322u)             /* server is not who the SPN names */
 #define WSM_SEC_E_TIME_SKEW ((int32_t)0x80090324u)
 #define WSM_SEC_E_DECRYPT_FAILURE ((int32_t)0x80090330u)
 #define WSM_SEC_E_BAD_BINDINGS ((int32_t)0x80090346u)

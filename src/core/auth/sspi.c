@@ -203,7 +203,8 @@ static int32_t classify(const struct wsm_gss *g, SECURITY_STATUS st, enum phase 
             return wsm_mech_cause(same[i].cause, g->spn, cause, size);
     if (st == SEC_E_INVALID_TOKEN)
         /* Wine reports a bad token, a replay and an old token all as SEC_E_INVALID_TOKEN. */
-        return wsm_mech_cause(ph == PH_MESSAGE ? WSM_CAUSE_ALTERED : WSM_CAUSE_BAD_TOKEN, g->spn, cause, size);
+        return wsm_mech_cause(ph == PH_MESSAGE ? WSM_CAUSE_ALTERED : WSM_CAUSE_BAD_TOKEN, g->spn, cause,
+                              size);
     if (st == SEC_E_NO_CREDENTIALS) {
         char cc[1100];
         if (g->user)

@@ -32,8 +32,8 @@ void wsm_tls_free(struct wsm_tls *t); /* NULL is fine; wipes keys and buffered p
  * (possibly none: *out NULL, *out_len 0). *done: 1 once the handshake is complete; *out may still hold the
  * client's last flight, which must be sent. A TLS alert from the server, or bytes that are no TLS, fail with
  * WSM_SEC_E_INTERNAL_ERROR or a closer WSM_SEC_E_* and a text naming the alert. */
-int32_t wsm_tls_handshake(struct wsm_tls *t, const void *in, size_t in_len, unsigned char **out, size_t *out_len,
-                          int *done, char **detail);
+int32_t wsm_tls_handshake(struct wsm_tls *t, const void *in, size_t in_len, unsigned char **out,
+                          size_t *out_len, int *done, char **detail);
 
 /* After the handshake: the server certificate's SubjectPublicKey -- the contents of the BIT STRING of its
  * SubjectPublicKeyInfo, without the unused-bits byte -- which pubKeyAuth binds to ([MS-CSSP] 3.1.5,
@@ -42,13 +42,13 @@ int32_t wsm_tls_peer_public_key(struct wsm_tls *t, unsigned char **key, size_t *
 
 /* After the handshake: plaintext → TLS application-data record(s). For WinRM, callers keep a message (or a
  * chunk of at most 16384 bytes) in one record. */
-int32_t wsm_tls_encrypt(struct wsm_tls *t, const void *in, size_t in_len, unsigned char **out, size_t *out_len,
-                        char **detail);
+int32_t wsm_tls_encrypt(struct wsm_tls *t, const void *in, size_t in_len, unsigned char **out,
+                        size_t *out_len, char **detail);
 
 /* After the handshake: TLS record(s) → plaintext (all of it; a partial or forged record is
  * WSM_SEC_E_MESSAGE_ALTERED / WSM_SEC_E_INVALID_TOKEN with a text). */
-int32_t wsm_tls_decrypt(struct wsm_tls *t, const void *in, size_t in_len, unsigned char **out, size_t *out_len,
-                        char **detail);
+int32_t wsm_tls_decrypt(struct wsm_tls *t, const void *in, size_t in_len, unsigned char **out,
+                        size_t *out_len, char **detail);
 
 /* The "trailer" length of one record carrying plaintext_len bytes, as Schannel's SecPkgContext_StreamSizes
  * cbTrailer gives it, for the 4-byte field of the WinRM encrypted part ([MS-WSMV] 2.2.9.1.3): TLS 1.3 17,

@@ -79,19 +79,21 @@ int32_t wsm_tls_new(const struct wsm_tls_config *cfg, struct wsm_tls **out, char
 
     *out = NULL;
     if (minv < TLS1_2_VERSION || (maxv && maxv < minv))
-        return wsm_fail(detail, WSM_E_INVALIDARG,
-                        "The TLS versions asked for CredSSP (0x%04X to 0x%04X) are not usable: TLS 1.2 is the "
-                        "lowest.",
-                        (unsigned)minv, (unsigned)maxv);
+        return wsm_fail(
+            detail, WSM_E_INVALIDARG,
+            "The TLS versions asked for CredSSP (0x%04X to 0x%04X) are not usable: TLS 1.2 is the "
+            "lowest.",
+            (unsigned)minv, (unsigned)maxv);
     if (!(t = calloc(1, sizeof(*t))))
         return wsm_fail(detail, WSM_E_OUTOFMEMORY, "Out of memory.");
     t->alert = -1;
     ERR_clear_error();
-    if (!(t->host = wsm_strdup(cfg && cfg->host ? cfg->host : "")) || !(t->ctx = SSL_CTX_new(TLS_client_method())))
+    if (!(t->host = wsm_strdup(cfg && cfg->host ? cfg->host : "")) ||
+        !(t->ctx = SSL_CTX_new(TLS_client_method())))
         goto oom;
     SSL_CTX_set_verify(t->ctx, SSL_VERIFY_NONE, NULL);
-    SSL_CTX_set_options(t->ctx, SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS | SSL_OP_NO_ENCRYPT_THEN_MAC | SSL_OP_NO_TICKET |
-                                    SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+    SSL_CTX_set_options(t->ctx, SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS | SSL_OP_NO_ENCRYPT_THEN_MAC |
+                                    SSL_OP_NO_TICKET | SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
     SSL_CTX_set_session_cache_mode(t->ctx, SSL_SESS_CACHE_OFF);
     if (!SSL_CTX_set_min_proto_version(t->ctx, minv) || !SSL_CTX_set_max_proto_version(t->ctx, maxv)) {
         wsm_tls_free(t);
@@ -102,7 +104,7 @@ int32_t wsm_tls_new(const struct wsm_tls_config *cfg, struct wsm_tls **out, char
     t->out = BIO_new(BIO_s_mem());
     if (!t->in || !t->out || !(t->ssl = SSL_new(t->ctx)))
         goto oom;
-    BIO_set_mem_eof_return(t->in, -1); /* an empty input BIO means "want more", not end of stream */
+    BIO_set_mem_eof_return(t->in, -1);  /* an empty input BIO means "want more", not end of stream */
     SSL_set_bio(t->ssl, t->in, t->out); /* the SSL owns both BIOs from here on */
     SSL_set_app_data(t->ssl, t);
     SSL_set_info_callback(t->ssl, info_cb);
@@ -178,12 +180,13 @@ static int32_t tls_failure(struct wsm_tls *t, const char *during, int32_t defaul
         return wsm_fail(detail, hr, "The server %s sent the TLS alert \"%s\" (%d) during %s.", t->host,
                         SSL_alert_desc_string_long(a), a, during);
     }
-    return wsm_fail(detail, default_hr, "The TLS %s with %s failed: the server's bytes are not valid TLS (%s).",
-                    during, t->host, why);
+    return wsm_fail(detail, default_hr,
+                    "The TLS %s with %s failed: the server's bytes are not valid TLS (%s).", during, t->host,
+                    why);
 }
 
-int32_t wsm_tls_handshake(struct wsm_tls *t, const void *in, size_t in_len, unsigned char **out, size_t *out_len,
-                          int *done, char **detail)
+int32_t wsm_tls_handshake(struct wsm_tls *t, const void *in, size_t in_len, unsigned char **out,
+                          size_t *out_len, int *done, char **detail)
 {
     int32_t hr;
     int r;
@@ -215,9 +218,10 @@ int32_t wsm_tls_handshake(struct wsm_tls *t, const void *in, size_t in_len, unsi
     if (!t->done && !*out_len && in_len) {
         /* OpenSSL took the bytes and wants more, but every flight of a server is answered by the client or
          * ends the handshake: the server's flight was cut short */
-        return wsm_fail(detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
-                        "The TLS handshake message from %s is incomplete (%zu bytes that do not end a flight).",
-                        t->host, in_len);
+        return wsm_fail(
+            detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
+            "The TLS handshake message from %s is incomplete (%zu bytes that do not end a flight).", t->host,
+            in_len);
     }
     *done = t->done;
     return WSM_S_OK;
@@ -237,8 +241,8 @@ int32_t wsm_tls_peer_public_key(struct wsm_tls *t, unsigned char **key, size_t *
                         t->host);
     /* the contents of the subjectPublicKey BIT STRING (RFC 5280 §4.1), without the unused-bits octet */
     if (!X509_PUBKEY_get0_param(NULL, &pk, &pk_len, NULL, X509_get_X509_PUBKEY(cert)) || !pk || pk_len <= 0)
-        return wsm_fail(detail, WSM_SEC_E_INTERNAL_ERROR, "The public key of %s's TLS certificate is unreadable.",
-                        t->host);
+        return wsm_fail(detail, WSM_SEC_E_INTERNAL_ERROR,
+                        "The public key of %s's TLS certificate is unreadable.", t->host);
     if (!(*key = malloc((size_t)pk_len)))
         return wsm_fail(detail, WSM_E_OUTOFMEMORY, "Out of memory.");
     memcpy(*key, pk, (size_t)pk_len);
@@ -246,15 +250,16 @@ int32_t wsm_tls_peer_public_key(struct wsm_tls *t, unsigned char **key, size_t *
     return WSM_S_OK;
 }
 
-int32_t wsm_tls_encrypt(struct wsm_tls *t, const void *in, size_t in_len, unsigned char **out, size_t *out_len,
-                        char **detail)
+int32_t wsm_tls_encrypt(struct wsm_tls *t, const void *in, size_t in_len, unsigned char **out,
+                        size_t *out_len, char **detail)
 {
     size_t written = 0;
 
     *out = NULL;
     *out_len = 0;
     if (!t->done)
-        return wsm_fail(detail, WSM_SEC_E_INTERNAL_ERROR, "TLS data cannot be encrypted before the handshake.");
+        return wsm_fail(detail, WSM_SEC_E_INTERNAL_ERROR,
+                        "TLS data cannot be encrypted before the handshake.");
     if (in_len > INT32_MAX)
         return wsm_fail(detail, WSM_E_INVALIDARG, "The message is too large for TLS.");
     ERR_clear_error();
@@ -264,8 +269,8 @@ int32_t wsm_tls_encrypt(struct wsm_tls *t, const void *in, size_t in_len, unsign
     return drain(t, out, out_len, detail);
 }
 
-int32_t wsm_tls_decrypt(struct wsm_tls *t, const void *in, size_t in_len, unsigned char **out, size_t *out_len,
-                        char **detail)
+int32_t wsm_tls_decrypt(struct wsm_tls *t, const void *in, size_t in_len, unsigned char **out,
+                        size_t *out_len, char **detail)
 {
     unsigned char *buf = NULL;
     size_t cap = in_len + 1, len = 0;
@@ -275,7 +280,8 @@ int32_t wsm_tls_decrypt(struct wsm_tls *t, const void *in, size_t in_len, unsign
     *out = NULL;
     *out_len = 0;
     if (!t->done)
-        return wsm_fail(detail, WSM_SEC_E_INTERNAL_ERROR, "TLS data cannot be decrypted before the handshake.");
+        return wsm_fail(detail, WSM_SEC_E_INTERNAL_ERROR,
+                        "TLS data cannot be decrypted before the handshake.");
     if ((hr = feed(t, in, in_len, detail)))
         return hr;
     if (!(buf = malloc(cap))) { /* plaintext is never longer than the records */
@@ -289,7 +295,8 @@ int32_t wsm_tls_decrypt(struct wsm_tls *t, const void *in, size_t in_len, unsign
         if (SSL_read_ex(t->ssl, buf + len, cap - len, &got) == 1) {
             len += got;
             if (len == cap) {
-                hr = wsm_fail(detail, WSM_SEC_E_INTERNAL_ERROR, "TLS produced more plaintext than ciphertext.");
+                hr = wsm_fail(detail, WSM_SEC_E_INTERNAL_ERROR,
+                              "TLS produced more plaintext than ciphertext.");
                 goto fail;
             }
             continue;

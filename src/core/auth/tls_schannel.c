@@ -18,9 +18,10 @@
  * 8446 6, RFC 5246 7.2).
  *
  * Records. EncryptMessage over STREAM_HEADER | DATA | STREAM_TRAILER with the sizes of
- * SecPkgContext_StreamSizes, one record per cbMaximumMessage bytes; DecryptMessage record by record, following
- * SECBUFFER_EXTRA. SEC_I_RENEGOTIATE (Windows' TLS 1.3 post-handshake messages: NewSessionTicket, KeyUpdate,
- * see "Using TLS 1.3 with Schannel") hands the remaining bytes to InitializeSecurityContext and goes on.
+ * SecPkgContext_StreamSizes, one record per cbMaximumMessage bytes; DecryptMessage record by record,
+ * following SECBUFFER_EXTRA. SEC_I_RENEGOTIATE (Windows' TLS 1.3 post-handshake messages: NewSessionTicket,
+ * KeyUpdate, see "Using TLS 1.3 with Schannel") hands the remaining bytes to InitializeSecurityContext and
+ * goes on.
  *
  * Wine 8 (schannel over GnuTLS), what differs and what is done about it (the WINE: comments below):
  *   - SCH_CREDENTIALS is accepted but its grbitDisabledProtocols ignored: SCHANNEL_CRED is used under Wine,
@@ -65,7 +66,7 @@
 #define MAX_RECORD (16384 + 2048) /* the largest TLSCiphertext.length (RFC 5246 6.2.3) */
 
 #define ISC_FLAGS                                                                                            \
-    (ISC_REQ_SEQUENCE_DETECT | ISC_REQ_REPLAY_DETECT | ISC_REQ_CONFIDENTIALITY | ISC_REQ_ALLOCATE_MEMORY |     \
+    (ISC_REQ_SEQUENCE_DETECT | ISC_REQ_REPLAY_DETECT | ISC_REQ_CONFIDENTIALITY | ISC_REQ_ALLOCATE_MEMORY |   \
      ISC_REQ_STREAM | ISC_REQ_EXTENDED_ERROR | ISC_REQ_MANUAL_CRED_VALIDATION)
 
 struct wsm_tls {
@@ -100,36 +101,66 @@ static int running_on_wine(void)
 static const char *alert_name(unsigned d)
 {
     switch (d) {
-    case 0: return "close_notify";
-    case 10: return "unexpected_message";
-    case 20: return "bad_record_mac";
-    case 21: return "decryption_failed";
-    case 22: return "record_overflow";
-    case 40: return "handshake_failure";
-    case 42: return "bad_certificate";
-    case 43: return "unsupported_certificate";
-    case 44: return "certificate_revoked";
-    case 45: return "certificate_expired";
-    case 46: return "certificate_unknown";
-    case 47: return "illegal_parameter";
-    case 48: return "unknown_ca";
-    case 49: return "access_denied";
-    case 50: return "decode_error";
-    case 51: return "decrypt_error";
-    case 70: return "protocol_version";
-    case 71: return "insufficient_security";
-    case 80: return "internal_error";
-    case 86: return "inappropriate_fallback";
-    case 90: return "user_canceled";
-    case 100: return "no_renegotiation";
-    case 109: return "missing_extension";
-    case 110: return "unsupported_extension";
-    case 112: return "unrecognized_name";
-    case 113: return "bad_certificate_status_response";
-    case 115: return "unknown_psk_identity";
-    case 116: return "certificate_required";
-    case 120: return "no_application_protocol";
-    default: return "unknown";
+    case 0:
+        return "close_notify";
+    case 10:
+        return "unexpected_message";
+    case 20:
+        return "bad_record_mac";
+    case 21:
+        return "decryption_failed";
+    case 22:
+        return "record_overflow";
+    case 40:
+        return "handshake_failure";
+    case 42:
+        return "bad_certificate";
+    case 43:
+        return "unsupported_certificate";
+    case 44:
+        return "certificate_revoked";
+    case 45:
+        return "certificate_expired";
+    case 46:
+        return "certificate_unknown";
+    case 47:
+        return "illegal_parameter";
+    case 48:
+        return "unknown_ca";
+    case 49:
+        return "access_denied";
+    case 50:
+        return "decode_error";
+    case 51:
+        return "decrypt_error";
+    case 70:
+        return "protocol_version";
+    case 71:
+        return "insufficient_security";
+    case 80:
+        return "internal_error";
+    case 86:
+        return "inappropriate_fallback";
+    case 90:
+        return "user_canceled";
+    case 100:
+        return "no_renegotiation";
+    case 109:
+        return "missing_extension";
+    case 110:
+        return "unsupported_extension";
+    case 112:
+        return "unrecognized_name";
+    case 113:
+        return "bad_certificate_status_response";
+    case 115:
+        return "unknown_psk_identity";
+    case 116:
+        return "certificate_required";
+    case 120:
+        return "no_application_protocol";
+    default:
+        return "unknown";
     }
 }
 
@@ -205,7 +236,8 @@ static int32_t tls_fail(struct wsm_tls *t, char **detail, const char *what, SECU
             code = WSM_SEC_E_MESSAGE_ALTERED;
             break;
         case (uint32_t)SEC_E_INCOMPLETE_MESSAGE:
-            snprintf(cause, sizeof(cause), "the server's TLS record is truncated (%zu bytes given)", seen_len);
+            snprintf(cause, sizeof(cause), "the server's TLS record is truncated (%zu bytes given)",
+                     seen_len);
             code = WSM_SEC_E_INVALID_TOKEN;
             break;
         case (uint32_t)SEC_E_OUT_OF_SEQUENCE:
@@ -294,16 +326,15 @@ static SECURITY_STATUS acquire_v5(struct wsm_tls *t)
     TimeStamp expiry;
     memset(&tp, 0, sizeof(tp));
     memset(&sc, 0, sizeof(sc));
-    tp.grbitDisabledProtocols =
-        (SP_PROT_SSL2_CLIENT | SP_PROT_SSL3_CLIENT | SP_PROT_TLS1_0_CLIENT | SP_PROT_TLS1_1_CLIENT |
-         SP_PROT_TLS1_2_CLIENT | SP_PROT_TLS1_3_CLIENT) &
-        ~enabled_protocols(t);
+    tp.grbitDisabledProtocols = (SP_PROT_SSL2_CLIENT | SP_PROT_SSL3_CLIENT | SP_PROT_TLS1_0_CLIENT |
+                                 SP_PROT_TLS1_1_CLIENT | SP_PROT_TLS1_2_CLIENT | SP_PROT_TLS1_3_CLIENT) &
+                                ~enabled_protocols(t);
     sc.dwVersion = SCH_CREDENTIALS_VERSION;
     sc.dwFlags = SCH_CRED_MANUAL_CRED_VALIDATION | SCH_CRED_NO_DEFAULT_CREDS;
     sc.cTlsParameters = 1;
     sc.pTlsParameters = &tp;
-    return AcquireCredentialsHandleW(NULL, (SEC_WCHAR *)UNISP_NAME_W, SECPKG_CRED_OUTBOUND, NULL, &sc, NULL, NULL,
-                                     &t->cred, &expiry);
+    return AcquireCredentialsHandleW(NULL, (SEC_WCHAR *)UNISP_NAME_W, SECPKG_CRED_OUTBOUND, NULL, &sc, NULL,
+                                     NULL, &t->cred, &expiry);
 }
 
 static SECURITY_STATUS acquire_v4(struct wsm_tls *t)
@@ -314,8 +345,8 @@ static SECURITY_STATUS acquire_v4(struct wsm_tls *t)
     sc.dwVersion = SCHANNEL_CRED_VERSION;
     sc.grbitEnabledProtocols = enabled_protocols(t);
     sc.dwFlags = SCH_CRED_MANUAL_CRED_VALIDATION | SCH_CRED_NO_DEFAULT_CREDS;
-    return AcquireCredentialsHandleW(NULL, (SEC_WCHAR *)UNISP_NAME_W, SECPKG_CRED_OUTBOUND, NULL, &sc, NULL, NULL,
-                                     &t->cred, &expiry);
+    return AcquireCredentialsHandleW(NULL, (SEC_WCHAR *)UNISP_NAME_W, SECPKG_CRED_OUTBOUND, NULL, &sc, NULL,
+                                     NULL, &t->cred, &expiry);
 }
 
 int32_t wsm_tls_new(const struct wsm_tls_config *cfg, struct wsm_tls **out, char **detail)
@@ -326,9 +357,10 @@ int32_t wsm_tls_new(const struct wsm_tls_config *cfg, struct wsm_tls **out, char
     int minv = cfg->min_version ? cfg->min_version : TLS12;
     int maxv = cfg->max_version ? cfg->max_version : TLS13;
     if ((minv != TLS12 && minv != TLS13) || (maxv != TLS12 && maxv != TLS13) || minv > maxv)
-        return wsm_fail(detail, WSM_E_INVALIDARG,
-                        "the TLS versions 0x%04x to 0x%04x are not a range of TLS 1.2 and 1.3 (0x0303, 0x0304)",
-                        (unsigned)minv, (unsigned)maxv);
+        return wsm_fail(
+            detail, WSM_E_INVALIDARG,
+            "the TLS versions 0x%04x to 0x%04x are not a range of TLS 1.2 and 1.3 (0x0303, 0x0304)",
+            (unsigned)minv, (unsigned)maxv);
     struct wsm_tls *t = calloc(1, sizeof(*t));
     if (!t)
         return WSM_E_OUTOFMEMORY;
@@ -359,16 +391,16 @@ int32_t wsm_tls_new(const struct wsm_tls_config *cfg, struct wsm_tls **out, char
     }
     /* WINE: Wine 8 accepts SCH_CREDENTIALS but ignores its grbitDisabledProtocols (a TLS 1.3-only credential
      * still negotiates TLS 1.2, and SECPKG_ATTR_SUPPORTED_PROTOCOLS lists SSL 3 to TLS 1.2), while it honours
-     * SCHANNEL_CRED's grbitEnabledProtocols (masked with what its GnuTLS back-end supports). So under Wine the
-     * credentials are always SCHANNEL_CRED. */
+     * SCHANNEL_CRED's grbitEnabledProtocols (masked with what its GnuTLS back-end supports). So under Wine
+     * the credentials are always SCHANNEL_CRED. */
     SECURITY_STATUS st = t->wine ? SEC_E_UNSUPPORTED_FUNCTION : acquire_v5(t);
     if (st == SEC_E_OK) {
         t->cred_v5 = 1;
     } else {
         /* Before Windows 10 1809 Schannel knows no SCH_CREDENTIALS: SCHANNEL_CRED, and no TLS 1.3 there. */
         if (!t->wine && t->min_version == TLS13) {
-            int32_t rc = tls_fail(t, detail, "TLS 1.3 is not available (Schannel refused SCH_CREDENTIALS)", st,
-                                  NULL, 0);
+            int32_t rc = tls_fail(t, detail, "TLS 1.3 is not available (Schannel refused SCH_CREDENTIALS)",
+                                  st, NULL, 0);
             wsm_tls_free(t);
             return rc == WSM_E_OUTOFMEMORY ? rc : WSM_SEC_E_UNSUPPORTED_FUNCTION;
         }
@@ -378,8 +410,9 @@ int32_t wsm_tls_new(const struct wsm_tls_config *cfg, struct wsm_tls **out, char
         if (st4 != SEC_E_OK) {
             int32_t rc;
             struct wsm_quoted q;
-            if (t->min_version == TLS13 && (st4 == SEC_E_NO_AUTHENTICATING_AUTHORITY ||
-                                            st4 == SEC_E_ALGORITHM_MISMATCH || st4 == SEC_E_UNSUPPORTED_FUNCTION)) {
+            if (t->min_version == TLS13 &&
+                (st4 == SEC_E_NO_AUTHENTICATING_AUTHORITY || st4 == SEC_E_ALGORITHM_MISMATCH ||
+                 st4 == SEC_E_UNSUPPORTED_FUNCTION)) {
                 /* WINE: Wine 8's schannel has no TLS 1.3; a credential of TLS 1.3 alone fails with
                  * SEC_E_NO_AUTHENTICATING_AUTHORITY. */
                 t->failed = 1;
@@ -459,7 +492,8 @@ static int32_t learn_connection(struct wsm_tls *t, char **detail)
     if (t->version < t->min_version || t->version > t->max_version) {
         char text[160];
         snprintf(text, sizeof(text), "the server chose %s, outside the TLS versions allowed (%s to %s)",
-                 t->version_name, t->min_version == TLS13 ? "1.3" : "1.2", t->max_version == TLS13 ? "1.3" : "1.2");
+                 t->version_name, t->min_version == TLS13 ? "1.3" : "1.2",
+                 t->max_version == TLS13 ? "1.3" : "1.2");
         return fail_text(t, detail, WSM_SEC_E_UNSUPPORTED_FUNCTION, text);
     }
     SecPkgContext_CipherInfo cinfo;
@@ -474,15 +508,16 @@ static int32_t learn_connection(struct wsm_tls *t, char **detail)
         if (u) {
             *u = 0;
             const char *prf = contains(t->cipher_name, "_256_GCM") ? "_SHA384"
-                              : contains(t->cipher_name, "_GCM") || contains(t->cipher_name, "CHACHA20") ? "_SHA256"
-                                                                                                        : "";
+                              : contains(t->cipher_name, "_GCM") || contains(t->cipher_name, "CHACHA20")
+                                  ? "_SHA256"
+                                  : "";
             size_t l = strlen(t->cipher_name);
             snprintf(t->cipher_name + l, sizeof(t->cipher_name) - l, "%s", prf);
         }
     } else
-        snprintf(t->cipher_name, sizeof(t->cipher_name), "cipher 0x%04x (%lu bits), hash 0x%04x, exchange 0x%04x",
-                 (unsigned)ci.aiCipher, (unsigned long)ci.dwCipherStrength, (unsigned)ci.aiHash,
-                 (unsigned)ci.aiExch);
+        snprintf(t->cipher_name, sizeof(t->cipher_name),
+                 "cipher 0x%04x (%lu bits), hash 0x%04x, exchange 0x%04x", (unsigned)ci.aiCipher,
+                 (unsigned long)ci.dwCipherStrength, (unsigned)ci.aiHash, (unsigned)ci.aiExch);
     /* The trailer of one record (wsm_tls_trailer_length): AEAD or MAC + CBC padding (RFC 5246 6.2.3). */
     const char *n = t->cipher_name;
     t->aead = t->version == TLS13 || contains(n, "GCM") || contains(n, "CCM") || contains(n, "CHACHA");
@@ -496,8 +531,8 @@ static int32_t learn_connection(struct wsm_tls *t, char **detail)
     return WSM_S_OK;
 }
 
-int32_t wsm_tls_handshake(struct wsm_tls *t, const void *in, size_t in_len, unsigned char **out, size_t *out_len,
-                          int *done, char **detail)
+int32_t wsm_tls_handshake(struct wsm_tls *t, const void *in, size_t in_len, unsigned char **out,
+                          size_t *out_len, int *done, char **detail)
 {
     unsigned char *ob = NULL;
     size_t olen = 0, ocap = 0;
@@ -521,11 +556,11 @@ int32_t wsm_tls_handshake(struct wsm_tls *t, const void *in, size_t in_len, unsi
     if (t->in_len && !plausible_record(t->in, t->in_len)) {
         struct wsm_quoted q, b;
         t->failed = 1;
-        return wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN,
-                        "the server's reply in the TLS handshake with \"%s\" is no TLS record: it begins with "
-                        "\"%s\"",
-                        wsm_quote_str(&q, t->host),
-                        wsm_quote(&b, (const char *)t->in, t->in_len < 24 ? t->in_len : 24));
+        return wsm_fail(
+            detail, WSM_SEC_E_INVALID_TOKEN,
+            "the server's reply in the TLS handshake with \"%s\" is no TLS record: it begins with "
+            "\"%s\"",
+            wsm_quote_str(&q, t->host), wsm_quote(&b, (const char *)t->in, t->in_len < 24 ? t->in_len : 24));
     }
     for (;;) {
         SecBuffer ib[2], obuf[1];
@@ -542,9 +577,9 @@ int32_t wsm_tls_handshake(struct wsm_tls *t, const void *in, size_t in_len, unsi
         ULONG attrs = 0;
         TimeStamp expiry;
         int first = !t->have_ctx;
-        SECURITY_STATUS st =
-            InitializeSecurityContextW(&t->cred, first ? NULL : &t->ctx, t->whost, t->isc_flags, 0, 0,
-                                       first ? NULL : &idesc, 0, first ? &t->ctx : NULL, &odesc, &attrs, &expiry);
+        SECURITY_STATUS st = InitializeSecurityContextW(&t->cred, first ? NULL : &t->ctx, t->whost,
+                                                        t->isc_flags, 0, 0, first ? NULL : &idesc, 0,
+                                                        first ? &t->ctx : NULL, &odesc, &attrs, &expiry);
         if (first && (st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED))
             t->have_ctx = 1;
         int ok = st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED;
@@ -629,8 +664,8 @@ static int32_t channel_ready(struct wsm_tls *t, char **detail)
     return WSM_S_OK;
 }
 
-int32_t wsm_tls_encrypt(struct wsm_tls *t, const void *in, size_t in_len, unsigned char **out, size_t *out_len,
-                        char **detail)
+int32_t wsm_tls_encrypt(struct wsm_tls *t, const void *in, size_t in_len, unsigned char **out,
+                        size_t *out_len, char **detail)
 {
     int32_t hr;
     *out = NULL;
@@ -717,8 +752,8 @@ static int32_t post_handshake(struct wsm_tls *t, unsigned char *rest, size_t res
     obuf[0].cbBuffer = 0;
     ULONG attrs = 0;
     TimeStamp expiry;
-    SECURITY_STATUS st = InitializeSecurityContextW(&t->cred, &t->ctx, t->whost, t->isc_flags, 0, 0, &idesc, 0,
-                                                    NULL, &odesc, &attrs, &expiry);
+    SECURITY_STATUS st = InitializeSecurityContextW(&t->cred, &t->ctx, t->whost, t->isc_flags, 0, 0, &idesc,
+                                                    0, NULL, &odesc, &attrs, &expiry);
     size_t sent = obuf[0].pvBuffer ? obuf[0].cbBuffer : 0;
     if (obuf[0].pvBuffer)
         FreeContextBuffer(obuf[0].pvBuffer);
@@ -726,14 +761,15 @@ static int32_t post_handshake(struct wsm_tls *t, unsigned char *rest, size_t res
         return tls_fail(t, detail, "the server's TLS post-handshake message failed", st, rest, rest_len);
     if (sent)
         /* A renegotiation, or a KeyUpdate that wants an answer: this channel has no way to send one. */
-        return fail_text(t, detail, WSM_SEC_E_UNSUPPORTED_FUNCTION,
-                         "the server asked for a TLS renegotiation or key update, which CredSSP does not allow");
+        return fail_text(
+            t, detail, WSM_SEC_E_UNSUPPORTED_FUNCTION,
+            "the server asked for a TLS renegotiation or key update, which CredSSP does not allow");
     *left = ib[1].BufferType == SECBUFFER_EXTRA ? ib[1].cbBuffer : 0;
     return WSM_S_OK;
 }
 
-int32_t wsm_tls_decrypt(struct wsm_tls *t, const void *in, size_t in_len, unsigned char **out, size_t *out_len,
-                        char **detail)
+int32_t wsm_tls_decrypt(struct wsm_tls *t, const void *in, size_t in_len, unsigned char **out,
+                        size_t *out_len, char **detail)
 {
     int32_t hr;
     *out = NULL;
@@ -803,7 +839,8 @@ int32_t wsm_tls_decrypt(struct wsm_tls *t, const void *in, size_t in_len, unsign
             break;
         }
         if (extra > len - pos) {
-            rc = fail_text(t, detail, WSM_SEC_E_INTERNAL_ERROR, "Schannel reported more bytes left than given");
+            rc = fail_text(t, detail, WSM_SEC_E_INTERNAL_ERROR,
+                           "Schannel reported more bytes left than given");
             break;
         }
         size_t next = len - extra;

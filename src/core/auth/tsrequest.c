@@ -169,7 +169,8 @@ static int32_t read_tlv(struct cur *c, unsigned char tag, struct cur *v, const c
     size_t len = 0, hdr = 2;
 
     if (c->n < 2)
-        return wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN, "The CredSSP message ends where %s should be.", what);
+        return wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN, "The CredSSP message ends where %s should be.",
+                        what);
     if (c->p[0] != tag)
         return wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN,
                         "The CredSSP message has tag 0x%02X where %s (tag 0x%02X) should be.", c->p[0], what,
@@ -179,15 +180,15 @@ static int32_t read_tlv(struct cur *c, unsigned char tag, struct cur *v, const c
     } else {
         size_t k = c->p[1] & 0x7F;
         if (k == 0 || k > 4)
-            return wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN,
-                            "The length of %s in the CredSSP message is %s.", what,
-                            k ? "longer than 4 bytes" : "indefinite (not DER)");
+            return wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN, "The length of %s in the CredSSP message is %s.",
+                            what, k ? "longer than 4 bytes" : "indefinite (not DER)");
         if (c->n < 2 + k)
             return wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN,
                             "The CredSSP message ends inside the length of %s.", what);
         if (c->p[2] == 0)
             return wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN,
-                            "The length of %s in the CredSSP message has a leading zero byte (not DER).", what);
+                            "The length of %s in the CredSSP message has a leading zero byte (not DER).",
+                            what);
         for (size_t i = 0; i < k; i++)
             len = len << 8 | c->p[2 + i];
         if (len < 0x80)
@@ -212,8 +213,8 @@ static int32_t read_tlv(struct cur *c, unsigned char tag, struct cur *v, const c
 static int32_t no_rest(const struct cur *c, const char *what, char **detail)
 {
     if (c->n)
-        return wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN, "%zu unexpected bytes follow %s in the CredSSP message.",
-                        c->n, what);
+        return wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN,
+                        "%zu unexpected bytes follow %s in the CredSSP message.", c->n, what);
     return WSM_S_OK;
 }
 
@@ -300,12 +301,13 @@ int32_t wsm_tsrequest_decode(const void *in, size_t in_len, struct wsm_tsrequest
     while (seq.n) {
         int tag = seq.p[0] - 0xA0;
         if (tag < 0 || tag > 5 || tag <= last) {
-            hr = wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN,
-                          "The TSRequest has an unknown, repeated or misplaced field (tag 0x%02X).", seq.p[0]);
+            hr =
+                wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN,
+                         "The TSRequest has an unknown, repeated or misplaced field (tag 0x%02X).", seq.p[0]);
             goto fail;
         }
-        static const char *const names[] = {"version", "negoTokens", "authInfo", "pubKeyAuth", "errorCode",
-                                            "clientNonce"};
+        static const char *const names[] = {"version",    "negoTokens", "authInfo",
+                                            "pubKeyAuth", "errorCode",  "clientNonce"};
         if ((hr = read_tlv(&seq, (unsigned char)TAG_CTX(tag), &field, names[tag], detail)))
             goto fail;
         last = tag;
@@ -315,7 +317,8 @@ int32_t wsm_tsrequest_decode(const void *in, size_t in_len, struct wsm_tsrequest
             if ((hr = read_ctx_int(&field, &r->version, &neg, "version", detail)))
                 goto fail;
             if (neg || r->version == 0 || r->version > INT32_MAX) {
-                hr = wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN, "The TSRequest version is not a valid number.");
+                hr =
+                    wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN, "The TSRequest version is not a valid number.");
                 goto fail;
             }
             break;
@@ -334,7 +337,8 @@ int32_t wsm_tsrequest_decode(const void *in, size_t in_len, struct wsm_tsrequest
             r->has_error_code = !hr;
             break;
         case 5:
-            if (!(hr = read_ctx_octets(&field, &r->client_nonce, &r->client_nonce_len, "clientNonce", detail)) &&
+            if (!(hr = read_ctx_octets(&field, &r->client_nonce, &r->client_nonce_len, "clientNonce",
+                                       detail)) &&
                 r->client_nonce_len != WSM_TSREQUEST_NONCE_LEN)
                 hr = wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN,
                               "The TSRequest clientNonce has %zu bytes instead of %d.", r->client_nonce_len,
@@ -480,8 +484,9 @@ int32_t wsm_tscredentials_encode_password(const char *domain, const char *user, 
     for (int i = 0; i < 3; i++) {
         int r = utf8_to_utf16le(in[i], &w[i], &wl[i]);
         if (r <= 0) {
-            hr = r < 0 ? wsm_fail(detail, WSM_E_OUTOFMEMORY, "Out of memory encoding CredSSP credentials.")
-                       : wsm_fail(detail, WSM_E_INVALIDARG, "The %s for CredSSP is not valid UTF-8.", names[i]);
+            hr = r < 0
+                     ? wsm_fail(detail, WSM_E_OUTOFMEMORY, "Out of memory encoding CredSSP credentials.")
+                     : wsm_fail(detail, WSM_E_INVALIDARG, "The %s for CredSSP is not valid UTF-8.", names[i]);
             goto done;
         }
         if (wl[i] > MAX_FIELD) {
@@ -552,8 +557,8 @@ int32_t wsm_tscredentials_decode_password(const void *in, size_t in_len, char **
             break;
         if (!(*outs[i] = utf16le_to_utf8(p, n, &oom))) {
             hr = oom ? wsm_fail(detail, WSM_E_OUTOFMEMORY, "Out of memory.")
-                     : wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN, "The %s of the TSPasswordCreds is not UTF-16.",
-                                names[i]);
+                     : wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN,
+                                "The %s of the TSPasswordCreds is not UTF-16.", names[i]);
             break;
         }
     }
