@@ -1184,7 +1184,7 @@ static void test_cli_words(void)
              "Nothing to change here: Proxy settings, Kerberos.");
     ok(cli_words((HRESULT)0x80338001u, NULL) == NULL, "NULL text");
     {
-        /* The library's detail texts that name its API (src/core/sessioncfg.c, connstr.c, clientcfg.c,
+        /* The library's detail texts that name its API (src/core/config/sessioncfg.c, connstr.c, clientcfg.c,
          * client.c, auth/handshake.c, src/com/session.c), under a code without a sentence of its own: none is
          * left naming the API. */
         static const char *const details[] = {

@@ -422,7 +422,7 @@ static void test_faults(void)
         0);
     check_fault_file("fault-no-reason.xml", NULL, 0);
 
-    /* The shape the library's own client-side errors take (src/core/xmlfault.c). */
+    /* The shape the library's own client-side errors take (src/core/protocol/xmlfault.c). */
     check_fault_xml("<f:WSManFault " WSF " Code='2150859046' Machine='host' xml:lang='en-US'><f:Message>"
                     "The client cannot connect to the destination specified in the request. </f:Message>"
                     "</f:WSManFault>",

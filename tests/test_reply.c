@@ -1,5 +1,5 @@
 /*
- * Tests of reply parsing and fault mapping (src/core/reply.c) against real
+ * Tests of reply parsing and fault mapping (src/core/protocol/reply.c) against real
  * WinRM captures (tests/vectors, see its README) and hand-written hostile
  * input. Usage: test_reply <tests/vectors directory>.
  *

@@ -1,5 +1,5 @@
 /*
- * The HTTP trace (src/core/trace.c; WSMAUTO_TRACE and WSManAutoSetTrace, include/linux/wsmauto_trace.h)
+ * The HTTP trace (src/core/transport/trace.c; WSMAUTO_TRACE and WSManAutoSetTrace, include/linux/wsmauto_trace.h)
  * through the public COM API against the bundled server, with every authentication scheme of the Linux build:
  * the trace holds every exchange (request lines, headers, bodies, statuses, handshake legs, the decrypted
  * SOAP of encrypted messages, marked), every line is "TIME LABEL MARK TEXT", and no secret is in it: not the

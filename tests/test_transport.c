@@ -1,6 +1,6 @@
 /*
- * Tests of the HTTP(S) transport (src/core/transport.c) and the client
- * certificate store (src/core/certstore.c): against the bundled test server
+ * Tests of the HTTP(S) transport (src/core/transport/transport.c) and the client
+ * certificate store (src/core/config/certstore.c): against the bundled test server
  * (tests/server/wsman_server.py, through serverctl.c) and against a tiny raw
  * HTTP server thread in this file that records the exact request bytes and
  * answers with deliberately broken replies.

@@ -1,4 +1,4 @@
-# Turns src/core/wsman_errors.def into the public wsmerror.h (cmake -P).
+# Turns src/core/protocol/wsman_errors.def into the public wsmerror.h (cmake -P).
 file(STRINGS "${IN}" lines REGEX "^WSMERR\\(")
 set(body "")
 foreach(line IN LISTS lines)
@@ -8,6 +8,6 @@ foreach(line IN LISTS lines)
     message(FATAL_ERROR "bad line in ${IN}: ${line}")
   endif()
 endforeach()
-file(WRITE "${OUT}.tmp" "/* Generated from src/core/wsman_errors.def - do not edit.\n * WinRM error codes (FACILITY_WINRM), as HRESULTs. SPDX-License-Identifier: MIT */\n#ifndef WSMAUTO_WSMERROR_H\n#define WSMAUTO_WSMERROR_H\n#include <stdint.h>\n\n${body}\n#endif\n")
+file(WRITE "${OUT}.tmp" "/* Generated from src/core/protocol/wsman_errors.def - do not edit.\n * WinRM error codes (FACILITY_WINRM), as HRESULTs. SPDX-License-Identifier: MIT */\n#ifndef WSMAUTO_WSMERROR_H\n#define WSMAUTO_WSMERROR_H\n#include <stdint.h>\n\n${body}\n#endif\n")
 file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)
 file(REMOVE "${OUT}.tmp")

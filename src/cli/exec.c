@@ -27,7 +27,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
-#include "../core/xmlsafe.h"
+#include "../util/xmlsafe.h"
 #include "wsmerror.h"
 #include "exec.h"
 #include "input.h" /* cli_utf8_decode */

@@ -18,7 +18,7 @@
 #include <libxml/tree.h>
 #include <libxml/xmlsave.h>
 
-#include "../core/xmlsafe.h"
+#include "../util/xmlsafe.h"
 #include "format.h"
 
 #define NS_XSI "http://www.w3.org/2001/XMLSchema-instance"

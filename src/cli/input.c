@@ -19,7 +19,7 @@
 #include <libxml/tree.h>
 #include <libxml/xmlsave.h>
 
-#include "../core/xmlsafe.h"
+#include "../util/xmlsafe.h"
 #include "input.h"
 
 #define HASH_MAX_DEPTH 32

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: the client configuration file (src/core/clientcfg.h; docs/client-config.md: an INI file
+ * libFuzzer target: the client configuration file (src/core/config/clientcfg.h; docs/client-config.md: an INI file
  * with the settings of winrm/config/client, MS-WSMV 2.2.4.7 ConfigType), parsed from a buffer on top of the
  * defaults, then used for the policy checks made before a request is sent.
  *

@@ -1,7 +1,7 @@
 ' No connection outlives its session's TLS policy. Under Wine, WinHTTP keeps
 ' one connection pool for the whole process, not one per session: a session
 ' that checks the server certificate must never be handed the kept-alive
-' connection of a session that skipped the checks (src/core/transport_win.c).
+' connection of a session that skipped the checks (src/core/transport/transport_win.c).
 ' In one script (one process), sessions with and without SkipCACheck /
 ' SkipCNCheck go to the same HTTPS server, in both orders and repeated: the
 ' checking session fails with the error of its own check every time, and the

@@ -53,8 +53,8 @@
 #include "trace.h"
 #include "transport.h"
 /* The public declarations (include/linux is not on the core's include path). */
-#include "../../include/linux/wsmauto_cancel.h"
-#include "../../include/linux/wsmauto_trace.h"
+#include "../../../include/linux/wsmauto_cancel.h"
+#include "../../../include/linux/wsmauto_trace.h"
 
 #define USER_AGENT "wsmauto/0.1"
 #define MAX_SOCKETS 8
