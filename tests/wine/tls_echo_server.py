@@ -41,22 +41,46 @@ def context(args, name):
     return ctx
 
 
-def serve(conn, ctx, name):
+def linger_close(conn):
+    """Closes after a failed handshake without a TCP reset: our alert was sent, but the client's last flight
+    may still be unread here, and closing a socket with unread data sends a reset, which can reach the client
+    before it has read the alert (it then sees a closed connection instead of the alert). So: no more writes,
+    read what the client still sends until it closes (2 s at most), then close."""
     try:
-        conn.settimeout(60)
-        with ctx.wrap_socket(conn, server_side=True) as s:
-            while True:
-                data = s.recv(65536)
-                if not data:
-                    break
-                s.sendall(data)
-                if name == "close":
-                    s.unwrap()
-                    break
+        conn.shutdown(socket.SHUT_WR)
+        conn.settimeout(2)
+        while conn.recv(65536):
+            pass
+    except OSError:
+        pass
+
+
+def serve(conn, ctx, name):
+    conn.settimeout(60)
+    try:
+        # wrap_socket takes the descriptor over: from here on only s is closed.
+        s = ctx.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
+    except (OSError, ssl.SSLError):
+        conn.close()
+        return
+    try:
+        try:
+            s.do_handshake()
+        except ssl.SSLError:
+            linger_close(s)  # without its TLS layer (SSLSocket.shutdown drops it)
+            return
+        while True:
+            data = s.recv(65536)
+            if not data:
+                break
+            s.sendall(data)
+            if name == "close":
+                s.unwrap()
+                break
     except (OSError, ssl.SSLError):
         pass
     finally:
-        conn.close()
+        s.close()
 
 
 def listen(args, name, ports):
