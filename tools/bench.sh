@@ -202,7 +202,7 @@ done
 
 # ---- fan-out: wsmanctl get against N distinct targets ----
 declare -A FAN_WALL FAN_RSS FAN_OK
-if [ -n "$quick" ]; then fan_counts="100 1000"; else fan_counts="100 1000 10000"; fi
+if [ -n "$quick" ]; then fan_counts="100 1000"; else fan_counts="100 1000 10000 100000"; fi
 say "fan-out: wsmanctl get -hosts with $fan_counts targets"
 for n in $fan_counts; do
     hosts_file "$n" "$work/fan$n"
