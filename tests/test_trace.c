@@ -1,11 +1,12 @@
 /*
- * The HTTP trace (src/core/transport/trace.c; WSMAUTO_TRACE and WSManAutoSetTrace, include/linux/wsmauto_trace.h)
- * through the public COM API against the bundled server, with every authentication scheme of the Linux build:
- * the trace holds every exchange (request lines, headers, bodies, statuses, handshake legs, the decrypted
- * SOAP of encrypted messages, marked), every line is "TIME LABEL MARK TEXT", and no secret is in it: not the
- * passwords, not the Basic credentials' base64, not "YII" (SPNEGO/Kerberos tokens) or "TlRMTVNT" (NTLM), and
- * not a single credential or token the server saw or sent (its --token-log). Also what the trace shows of
- * header lines and bodies, turning it on and off, and concurrent sessions.
+ * The HTTP trace (src/core/transport/trace.c; WSMAUTO_TRACE and WSManAutoSetTrace,
+ * include/linux/wsmauto_trace.h) through the public COM API against the bundled server, with every
+ * authentication scheme of the Linux build: the trace holds every exchange (request lines, headers, bodies,
+ * statuses, handshake legs, the decrypted SOAP of encrypted messages, marked), every line is "TIME LABEL MARK
+ * TEXT", and no secret is in it: not the passwords, not the Basic credentials' base64, not "YII"
+ * (SPNEGO/Kerberos tokens) or "TlRMTVNT" (NTLM), and not a single credential or token the server saw or sent
+ * (its --token-log). Also what the trace shows of header lines and bodies, turning it on and off, and
+ * concurrent sessions.
  *
  * Usage: test_trace       Basic and Digest over HTTP, Basic and client certificates over HTTPS, and the rest
  *        test_trace gss   Negotiate (Kerberos and NTLM) and Kerberos over HTTP (encrypted) and HTTPS; needs

@@ -1252,8 +1252,9 @@ static int needs_password(enum cli_auth a)
     return a == CLI_AUTH_BASIC || a == CLI_AUTH_DIGEST || a == CLI_AUTH_CREDSSP;
 }
 
-/* The contradictions between authentication switches that the library would refuse (src/core/config/sessioncfg.c,
- * wsm_check_session and wsm_check_proxy): each is a usage error naming both switches. */
+/* The contradictions between authentication switches that the library would refuse
+ * (src/core/config/sessioncfg.c, wsm_check_session and wsm_check_proxy): each is a usage error naming both
+ * switches. */
 static int auth_checks(struct parser *ps)
 {
     struct cli_opts *o = ps->o;

@@ -1,7 +1,7 @@
 /*
- * libFuzzer target: the client configuration file (src/core/config/clientcfg.h; docs/client-config.md: an INI file
- * with the settings of winrm/config/client, MS-WSMV 2.2.4.7 ConfigType), parsed from a buffer on top of the
- * defaults, then used for the policy checks made before a request is sent.
+ * libFuzzer target: the client configuration file (src/core/config/clientcfg.h; docs/client-config.md: an INI
+ * file with the settings of winrm/config/client, MS-WSMV 2.2.4.7 ConfigType), parsed from a buffer on top of
+ * the defaults, then used for the policy checks made before a request is sent.
  *
  * Input: byte 0 picks the session flags of the policy check (auth method, NoEncryption, UseSsl), the rest is
  * the file. Invariants: all or nothing (a failure leaves the configuration exactly as it was, and gives

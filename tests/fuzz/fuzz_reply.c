@@ -1,6 +1,6 @@
 /*
- * libFuzzer target: the reply parser (src/core/protocol/reply.h), i.e. everything a WS-Management server's bytes
- * reach: the SOAP 1.2 envelope (SOAP 1.2 part 1 section 5), faults (section 5.4, DSP0226 section 14,
+ * libFuzzer target: the reply parser (src/core/protocol/reply.h), i.e. everything a WS-Management server's
+ * bytes reach: the SOAP 1.2 envelope (SOAP 1.2 part 1 section 5), faults (section 5.4, DSP0226 section 14,
  * MS-WSMV 2.2.4.43 WSManFault), a:RelatesTo (WS-Addressing), Get/Put/Invoke bodies, Identify
  * (DSP0226 section 11), Create's ResourceCreated EPR (DSP0226 section 7.4), Enumerate/Pull replies
  * (DSP0226 section 8) and the cmd shell replies (MS-WSMV 3.1.4.11 to 3.1.4.14: Create of a shell, Command,

@@ -1,6 +1,6 @@
 /*
- * Tests of the WinHTTP transport (src/core/transport/transport_win.c), run under Wine against the bundled test server
- * (tests/server/wsman_server.py), which tests/wine/run_transport_test.sh starts.
+ * Tests of the WinHTTP transport (src/core/transport/transport_win.c), run under Wine against the bundled
+ * test server (tests/server/wsman_server.py), which tests/wine/run_transport_test.sh starts.
  *
  * Usage: test_transport_win.exe key=value...
  *   http=PORT httplog=PATH      HTTP server, --auth basic,digest
