@@ -435,7 +435,7 @@ static void test_wsman_members(IWSManEx3 *wsman)
                                                      {"createsession", 1},
                                                      {"ERROR", 4},
                                                      {NULL, 0}};
-    /* The vtable, in the fact sheet's slot order. */
+    /* The vtable, in wsmandisp.h's slot order. */
     HRESULT(*const vtable_getters[])
     (IWSManEx3 *, LONG *) = {
         wsman->lpVtbl->SessionFlagUTF8,
@@ -470,7 +470,7 @@ static void test_wsman_members(IWSManEx3 *wsman)
     UINT count = 99;
     ITypeInfo *info = (ITypeInfo *)0x1;
 
-    /* The slot numbers of fact sheet 3.1-3.4. */
+    /* The slot numbers of IWSMan, IWSManEx, IWSManEx2 and IWSManEx3 in wsmandisp.h. */
     ok(slots[7] == (void *)wsman->lpVtbl->CreateSession &&
            slots[11] == (void *)wsman->lpVtbl->CreateResourceLocator &&
            slots[26] == (void *)wsman->lpVtbl->GetErrorMessage &&

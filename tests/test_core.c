@@ -159,7 +159,7 @@ static const uint32_t codes_with_text[] = {
     0x80072F06u,
     0x80072F0Du,
     0x80072F05u,
-    /* fact sheet 6.2 */
+    /* the WinRM codes most relevant to the automation client (wsmerror.h) */
     0x80338000u,
     0x80338002u,
     0x80338007u,
@@ -233,7 +233,7 @@ static const uint32_t codes_with_text[] = {
     0x803381B3u,
     0x803381B4u,
     0x803381FAu,
-    /* fact sheet 5.10 extras */
+    /* CreateSession's flag/credential checks, extras */
     0x8033810Cu,
     /* named in the brief */
     0x803381BEu,

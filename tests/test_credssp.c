@@ -602,7 +602,7 @@ static void test_chunking(void)
         free(plain);
         free(cs);
     }
-    /* pywinrm's arithmetic (fact sheet §5.4): 40960 bytes with its 4-byte mock header ... here our 6-byte
+    /* pywinrm's arithmetic ([MS-WSMV] 2.2.9.1.3): 40960 bytes with its 4-byte mock header ... here our 6-byte
      * one; SPNEGO never chunks */
     char *msg = calloc(1, 40960), *body = NULL, *ct = NULL;
     size_t body_len = 0;

@@ -1,6 +1,6 @@
 /*
  * Tests of the multipart/encrypted framing of WinRM message encryption
- * (src/core/auth/encframe.c, fact sheet §5.1-§5.2) with mock wrap/unwrap
+ * (src/core/auth/encframe.c, [MS-WSMV] 2.2.9.1) with mock wrap/unwrap
  * functions; no GSSAPI, no network. The pywinrm bodies below are from
  * winrm/tests/test_encryption.py (MIT licence, see tests/vectors/LICENSES):
  * their mock "wraps" by base64-encoding the plaintext behind the 4-byte

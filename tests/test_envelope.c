@@ -338,7 +338,7 @@ static void test_identify(void)
 
     check_golden("identify", &req);
     char *out = build(&req);
-    ok_str(exact, out); /* byte for byte, as the fact sheet spells it */
+    ok_str(exact, out); /* byte for byte, as DSP0226 11 spells it */
     free(out);
 
     /* Anything else in the request is ignored, even garbage. */

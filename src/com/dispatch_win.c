@@ -5,7 +5,7 @@
  * argument coercion, [defaultvalue]s, named arguments, VBScript's by-ref
  * VARIANTs and the EXCEPINFO of a failed call are exactly the system's.
  *
- * One exception (fact sheet §5.1): GetErrorMessage takes a DWORD, and
+ * One exception (IWSMan::GetErrorMessage in wsmandisp.h): it takes a DWORD, and
  * winrm.vbs passes 0x8033xxxx codes as negative VBScript Longs (VT_I4);
  * oleaut32 would refuse those with DISP_E_OVERFLOW, so their 32 bits are
  * taken as they are before the call.

@@ -441,7 +441,7 @@ static HRESULT STDMETHODCALLTYPE session_get_BatchItems(IWSManSession *iface, LO
 }
 
 /* Both settings are read by running enumerations, so they are frozen
- * while one runs (fact sheet 5.8). */
+ * while one runs (Session.BatchItems and Session.Timeout, Microsoft Learn). */
 static HRESULT set_setting(struct session *This, LONG *field, LONG value, LONG minimum, HRESULT too_small,
                            const char *name)
 {

@@ -142,7 +142,8 @@ static HRESULT STDMETHODCALLTYPE wsman_GetErrorMessage(IWSManEx3 *iface, DWORD n
     return hr;
 }
 
-/* The flag getters return constants (fact sheet 4). */
+/* The flag getters return constants (the WSManSessionFlags, WSManEnumFlags and proxy flag enumerations of
+ * wsmandisp.h; Session Constants and Enumeration Constants, Microsoft Learn). */
 #define FLAG_GETTER(name, value)                                                                             \
     static HRESULT STDMETHODCALLTYPE wsman_##name(IWSManEx3 *iface, LONG *flags)                             \
     {                                                                                                        \

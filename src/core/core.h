@@ -85,7 +85,7 @@ struct wsm_endpoint {
     char *prefix;     /* URL path without the leading '/', default "wsman" */
 };
 
-/* Parse `[transport://]host[:port][/prefix]` (see fact sheet 5.2).
+/* Parse `[transport://]host[:port][/prefix]` (see IWSMan::CreateSession).
  * use_ssl: the session has WSManFlagUseSsl. Errors:
  *   ERROR_WSMAN_CONNECTIONSTR_INVALID (malformed),
  *   ERROR_WSMAN_TRANSPORT_NOT_SUPPORTED (scheme other than http/https),

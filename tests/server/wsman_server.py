@@ -2964,7 +2964,7 @@ class Auth:
 
 
 # ------------------------------------------------------------------------------------------------------------
-# GSSAPI (Negotiate / Kerberos) and WinRM message encryption (ws-management-protocol.md §4.4-§6)
+# GSSAPI (Negotiate / Kerberos) and WinRM message encryption (RFC 4559, [MS-WSMV] 2.2.9.1)
 # ------------------------------------------------------------------------------------------------------------
 OID_KRB5 = '1.2.840.113554.1.2.2'
 OID_NTLM = '1.3.6.1.4.1.311.2.2.10'

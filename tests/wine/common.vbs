@@ -172,7 +172,7 @@ Const SELECTOR_DIALECT = "http://schemas.dmtf.org/wbem/wsman/1/wsman/SelectorFil
 Const ASSOC_DIALECT = "http://schemas.dmtf.org/wbem/wsman/1/cimbinding/associationFilter"
 Const XPATH_DIALECT = "http://www.w3.org/TR/1999/REC-xpath-19991116"
 
-' Session flag values (fact sheet 4.1), written out so the scripts do not
+' Session flag values (WSManSessionFlags, wsmandisp.h), written out so the scripts do not
 ' depend on the getters they test.
 Const fUTF8 = &H1
 Const fCredUsernamePassword = &H1000

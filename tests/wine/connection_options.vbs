@@ -1,5 +1,6 @@
 ' ConnectionOptions: UserName, the write-only Password, CertificateThumbprint,
-' SetProxy and the proxy constants (fact sheet 3.5-3.7, 4.3, 4.4, 5.3).
+' SetProxy and the proxy constants (IWSManConnectionOptions...Ex2,
+' WSManProxyAccessTypeFlags, WSManProxyAuthenticationFlags; wsmandisp.h).
 '
 ' SPDX-License-Identifier: MIT
 
@@ -87,7 +88,7 @@ o.Password = "changed"
 Set o = Nothing
 CheckContains s.Identify, "IdentifyResponse", "the session keeps the credentials it was given"
 
-' Proxy settings are refused over HTTP (fact sheet 5.10).
+' Proxy settings are refused over HTTP (ERROR_WSMAN_CANNOT_USE_PROXY_SETTINGS_FOR_HTTP).
 Set o = wsman.CreateConnectionOptions
 o.SetProxy 1
 On Error Resume Next

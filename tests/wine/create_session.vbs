@@ -1,7 +1,7 @@
 ' WSMan.CreateSession: connection strings, sessions with and without
 ' credentials, and the documented bad flag/credential combinations, each
-' with its 0x8033xxxx code in Err.Number and in WSMan.Error (fact sheet 5.2,
-' 5.10).
+' with its 0x8033xxxx code in Err.Number and in WSMan.Error
+' (IWSMan::CreateSession; the ERROR_WSMAN_CLIENT_* codes of wsmerror.h).
 '
 ' SPDX-License-Identifier: MIT
 

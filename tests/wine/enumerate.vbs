@@ -1,6 +1,7 @@
 ' Session.Enumerate with each filter dialect (WQL, selector filter,
 ' association) and each enumeration flag, the AtEndOfStream / ReadItem loop,
-' Enumerator.Error, and BatchItems during an enumeration (fact sheet 3.9, 5.7).
+' Enumerator.Error, and BatchItems during an enumeration (IWSManEnumerator,
+' Session.Enumerate on Microsoft Learn).
 ' The HTTP server has the default 50 generated services plus WinRM, Spooler
 ' and w32time.
 '

@@ -42,7 +42,7 @@ Else
                 If InStr(p, "Internal") > 0 Then
                     CheckEq TypeName(o), "IWSManInternal", "TypeName of " & p
                 Else
-                    ' The WSMan object's IDispatch describes IWSManEx3 (fact sheet 2.2).
+                    ' The WSMan object's IDispatch describes IWSManEx3 (its default interface).
                     CheckEq TypeName(o), "IWSManEx3", "TypeName of " & p
                 End If
             End If

@@ -1,6 +1,6 @@
 ' ResourceLocator: ResourceURI, AddSelector / ClearSelectors, FragmentPath,
 ' FragmentDialect, AddOption / MustUnderstandOptions / ClearOptions and Error
-' (fact sheet 3.10, 5.4), and what the server receives from each (the echo
+' (IWSManResourceLocator), and what the server receives from each (the echo
 ' resource shows the request's headers).
 '
 ' SPDX-License-Identifier: MIT

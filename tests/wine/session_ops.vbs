@@ -1,6 +1,7 @@
 ' Session: Identify, Get (URI selectors, aliases, ResourceLocator, EPR),
 ' Put, Create, Delete, Invoke, faults (Err.Number/Source/Description and
-' Session.Error), Timeout and BatchItems (fact sheet 3.8, 5.5, 5.6, 5.8, 5.9).
+' Session.Error), Timeout and BatchItems (IWSManSession; the
+' Session object pages on Microsoft Learn).
 '
 ' SPDX-License-Identifier: MIT
 

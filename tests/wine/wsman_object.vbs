@@ -1,5 +1,5 @@
-' The WSMan object: every flag getter of IWSManEx/Ex2/Ex3 (fact sheet 4.1
-' and 4.2), CommandLine, GetErrorMessage (positive and negative numbers),
+' The WSMan object: every flag getter of IWSManEx/Ex2/Ex3 (WSManSessionFlags
+' and WSManEnumFlags), CommandLine, GetErrorMessage (positive and negative numbers),
 ' CreateResourceLocator and WSMan.Error.
 '
 ' SPDX-License-Identifier: MIT
@@ -58,7 +58,7 @@ msg = wsman.GetErrorMessage(&H803380BF)
 CheckEq TypeName(msg), "String", "GetErrorMessage type"
 Check Len(msg) > 10, "GetErrorMessage(&H803380BF) gives a text: " & Show(msg)
 CheckContains LCase(msg), "uri", "message of ERROR_WSMAN_CLIENT_BLANK_URI"
-' winrm helpmsg passes CLng of the hex code: a negative Long must work (fact sheet 5.1).
+' winrm helpmsg passes CLng of the hex code: a negative Long must work (IWSMan::GetErrorMessage).
 msg = wsman.GetErrorMessage(CLng(&H803380FA))
 Check Len(msg) > 10, "GetErrorMessage(CLng(&H803380FA)) gives a text: " & Show(msg)
 msg2 = wsman.GetErrorMessage(2150859002)

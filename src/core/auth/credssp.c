@@ -1,6 +1,6 @@
 /*
  * CredSSP ([MS-CSSP]) as a mechanism of the authentication seam (handshake.h), for the "CredSSP" HTTP
- * scheme of WinRM ([MS-WSMV] 2.2.9.1.3, fact sheet §6.5). Platform-neutral: the TLS channel comes from tls.h
+ * scheme of WinRM ([MS-WSMV] 2.2.9.1.3, [MS-CSSP] 3.1.5). Platform-neutral: the TLS channel comes from tls.h
  * (OpenSSL or Schannel), the inner SPNEGO (Kerberos or NTLM, SPN HTTP/host as for Negotiate) from gssauth.h
  * (GSSAPI or SSPI), the DER from tsrequest.h, SHA-256 from the platform (BCrypt or OpenSSL, as digest.c).
  *

@@ -1,5 +1,5 @@
 /*
- * WinRM message encryption framing (fact sheet §5.1, §5.2): builds and
+ * WinRM message encryption framing ([MS-WSMV] 2.2.9.1): builds and
  * parses the multipart/encrypted bodies that carry wrapped SOAP messages
  * over plain HTTP. The wrap/unwrap are callbacks; this file only moves bytes.
  *
@@ -188,7 +188,7 @@ int32_t wsm_encframe_build(const char *protocol, unsigned flags, const void *pla
     }
 
     /* CredSSP keeps each TLS record within 16 KiB: longer messages go in 16384-byte chunks, one (metadata,
-     * payload) group each, as multipart/x-multi-encrypted (fact sheet §5.4, [MS-WSMV] 2.2.9.1.3). NTLM and
+     * payload) group each, as multipart/x-multi-encrypted ([MS-WSMV] 2.2.9.1.3). NTLM and
      * Kerberos never chunk. */
     size_t chunk = len;
     if (!strcmp(protocol, WSM_ENC_PROTOCOL_CREDSSP) && len > WSM_ENC_CREDSSP_CHUNK)

@@ -1,6 +1,6 @@
 /*
- * WinRM message encryption framing over plain HTTP (fact sheet §5.1,
- * §5.2): the multipart/encrypted body around wrapped SOAP messages. The
+ * WinRM message encryption framing over plain HTTP ([MS-WSMV]
+ * 2.2.9.1): the multipart/encrypted body around wrapped SOAP messages. The
  * wrap itself is a callback (auth/gssapi.c), so this file only knows bytes.
  * Strict in what it writes (tabs, or none for OMI; no spaces after ';', no CR LF
  * after the binary data), liberal in what it reads (tabs or none, quoted or bare

@@ -2,7 +2,8 @@
  * Negotiate and Kerberos through GSSAPI (MIT krb5, with NTLM from
  * gss-ntlmssp as an SPNEGO mechanism): credentials, the security context
  * of one connection, and the wrap/unwrap of WinRM message encryption
- * (fact sheet §5.3.1, §5.3.2, §6). No HTTP here: client.c carries the
+ * ([MS-WSMV] 2.2.9.1, [MS-NLMP] 3.4.3, RFC 4121 4.2.6.2; the handshake:
+ * RFC 4559 4). No HTTP here: client.c carries the
  * tokens in Authorization / WWW-Authenticate headers, encframe.c frames
  * the wrapped messages.
  *

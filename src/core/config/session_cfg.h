@@ -81,7 +81,7 @@ struct wsm_session_options {
 void wsm_session_options_clear(struct wsm_session_options *o);
 int32_t wsm_session_options_copy(struct wsm_session_options *dst, const struct wsm_session_options *src);
 
-/* SetProxy argument checks (fact sheet 5.3). 0 accessType means the
+/* SetProxy argument checks (IWSManConnectionOptionsEx2::SetProxy). 0 accessType means the
  * default (WinHTTP configuration). */
 int32_t wsm_check_proxy(int32_t access, int32_t auth, const char *user, const char *password, char **detail);
 
@@ -90,9 +90,9 @@ int32_t wsm_check_proxy(int32_t access, int32_t auth, const char *user, const ch
  * not 40 hex digits (SHA-1). *out is malloc'd. */
 int32_t wsm_normalize_thumbprint(const char *text, char **out, char **detail);
 
-/* The flag/credential combination checks of CreateSession (fact sheet
- * 5.10), with `opts` NULL when no ConnectionOptions object was given.
- * The endpoint must already be parsed. */
+/* The flag/credential combination checks of CreateSession (IWSMan::CreateSession
+ * and the ERROR_WSMAN_CLIENT_* codes of wsmerror.h), with `opts` NULL when no ConnectionOptions object was
+ * given. The endpoint must already be parsed. */
 int32_t wsm_check_session(uint32_t flags, const struct wsm_endpoint *ep,
                           const struct wsm_session_options *opts, char **detail);
 

@@ -1,6 +1,9 @@
 /*
  * CreateSession's flag and credential checks, SetProxy's argument checks
- * and certificate thumbprints (fact sheet 5.2, 5.3, 5.10).
+ * and certificate thumbprints (IWSMan::CreateSession,
+ * IWSManConnectionOptionsEx2::SetProxy and
+ * IWSManConnectionOptionsEx::CertificateThumbprint on Microsoft Learn; the
+ * ERROR_WSMAN_* codes of wsmerror.h).
  *
  * SPDX-License-Identifier: MIT
  */

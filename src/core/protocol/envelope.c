@@ -1,5 +1,5 @@
 /*
- * Request envelopes (protocol fact sheet section 2), built with the libxml2
+ * Request envelopes (SOAP 1.2, WS-Addressing, DSP0226 5-11, [MS-WSMV] 3.1.4.1), built with the libxml2
  * tree API so that every caller-supplied string is escaped by the
  * serialiser and never spliced into markup (requests without caller XML are
  * written by the direct writer at the end of this file, which escapes every
@@ -1054,7 +1054,8 @@ static int32_t start_envelope(struct builder *bld)
     return WSM_S_OK;
 }
 
-/* Identify has no addressing headers at all (fact sheet 2.2). */
+/* Identify has no addressing headers at all (DSP0226 11; the Windows reply in
+ * tests/vectors/knife-windows/001-identify-response.xml has an empty s:Header too). */
 static int32_t build_identify(struct builder *bld)
 {
     xmlNodePtr root;

@@ -1,7 +1,7 @@
 /*
  * Request envelopes: the SOAP messages the client sends for Identify, the
  * WS-Transfer operations, custom actions and WS-Enumeration, in the header
- * order and with the prefixes Windows uses (protocol fact sheet section 2):
+ * order and with the prefixes Windows uses (DSP0226 5-11, [MS-WSMV] 3.1.4.1):
  * built with the libxml2 tree API when they carry caller XML, written
  * directly (with the same bytes) otherwise.
  *

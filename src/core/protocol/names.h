@@ -1,6 +1,6 @@
 /*
  * Every namespace, action and fixed URI of the wire protocol, in one place
- * (protocol fact sheet section 1). Prefixes are the ones Windows uses, so
+ * ([MS-WSMV] 2.2.1, DSP0226, WS-Transfer, WS-Enumeration). Prefixes are the ones Windows uses, so
  * that requests we build diff cleanly against captures.
  *
  * SPDX-License-Identifier: MIT

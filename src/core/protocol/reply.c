@@ -828,7 +828,8 @@ struct subcode_map {
     int32_t hr;
 };
 
-/* Fact sheet §3.2: what Err.Number shows when a fault has no WSManFault Code. */
+/* What Err.Number shows when a fault has no WSManFault Code: the DSP0226 14 subcodes mapped onto the
+ * ERROR_WSMAN_* codes of wsmerror.h. */
 static const struct subcode_map subcodes[] = {
     {WSM_NS_ADDRESSING, "DestinationUnreachable", ERROR_WSMAN_RESOURCE_NOT_FOUND}, /* as captured */
     {WSM_NS_ADDRESSING, "ActionNotSupported", ERROR_WSMAN_ACTION_NOT_SUPPORTED},

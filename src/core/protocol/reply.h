@@ -56,7 +56,7 @@ struct wsm_fault {
  *    becomes HRESULT_FROM_WIN32 (0 becomes E_FAIL), otherwise it is used as it is;
  *  - else p:MSFT_WmiError/p:error_Code, the same way;
  *  - else the s:Subcode QName (or s:MustUnderstand, s:VersionMismatch, s:DataEncodingUnknown as the
- *    s:Code value) by the fact sheet's table; anything else ERROR_WSMAN_RESPONSE_INVALID_SOAP_FAULT.
+ *    s:Code value) by the subcode table in reply.c; anything else ERROR_WSMAN_RESPONSE_INVALID_SOAP_FAULT.
  * machine is never NULL ("" when neither the fault nor the fallback names one). */
 int wsm_reply_get_fault(const struct wsm_reply *r, const char *machine_fallback, struct wsm_fault *f);
 void wsm_fault_clear(struct wsm_fault *f);
@@ -86,7 +86,7 @@ int32_t wsm_reply_enumeration(const struct wsm_reply *r, int pull, struct wsm_en
 /* Any reply: its a:Action text (blanks trimmed) or NULL (borrowed pointer valid until wsm_reply_free). */
 const char *wsm_reply_action(const struct wsm_reply *r);
 
-/* Parse an EPR given as a string (what Create returns; fact sheet api §5.5 form 3): an x:ResourceCreated or
+/* Parse an EPR given as a string (what Create returns: see Session.Create): an x:ResourceCreated or
  * a:EndpointReference (or any element) that has a:ReferenceParameters containing w:ResourceURI and optional
  * w:SelectorSet (selectors may be nested EPRs: the nested a:EndpointReference's standalone XML is the value).
  * The root may also be a:ReferenceParameters itself. Returns a new locator (uri + selectors; no alias is

@@ -1,6 +1,7 @@
 /*
  * The WSManFault XML that the Error properties return for failures the
- * client itself detects (fact sheet 5.9), built with the libxml2 tree API.
+ * client itself detects ([MS-WSMV] 2.2.4.43; Session.Error, Microsoft Learn),
+ * built with the libxml2 tree API.
  *
  * SPDX-License-Identifier: MIT
  */

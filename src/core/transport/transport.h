@@ -35,7 +35,7 @@
 #define WSM_MAX_HEADER_LINE 65536u
 #define WSM_MAX_REPLY_HEADERS 65536u
 
-/* The Authorization header value of WS-Management's mutual-TLS security profile (fact sheet §4.4). */
+/* The Authorization header value of WS-Management's mutual-TLS security profile (DSP0226 C.3.5). */
 #define WSM_SECPROFILE_HTTPS_MUTUAL "http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/https/mutual"
 
 /* EXTERNAL: the Authorization header comes from the auth hook (wsm_transport_set_auth_hook); libcurl does
