@@ -38,6 +38,7 @@
 #include "exec.h"
 #include "wsmauto_cancel.h"
 #include "wsmauto_trace.h"
+#include "../util/secure_env.h"
 
 #define USAGE_HINT "Type 'wsmanctl --help' (or 'wsmanctl help <operation>') for usage.\n"
 
@@ -752,7 +753,7 @@ int main(int argc, char **argv)
 
     if (o.debug) {
         /* The library's trace: to the file WSMAUTO_TRACE names, else to stderr. */
-        const char *file = getenv("WSMAUTO_TRACE");
+        const char *file = wsm_secure_getenv("WSMAUTO_TRACE");
         if (!file || !*file)
             file = "stderr";
         if (WSManAutoSetTrace(file)) {

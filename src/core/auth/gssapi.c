@@ -45,6 +45,7 @@
 #include "detail.h"
 #include "gssauth.h"
 #include "mechutil.h"
+#include "secure_env.h"
 
 static gss_OID_desc oid_krb5 = {9, (void *)"\x2a\x86\x48\x86\xf7\x12\x01\x02\x02"};
 /* 1.2.840.48018.1.2.2: the krb5 OID as older Windows acceptors spell it in a SPNEGO reply */
@@ -194,7 +195,7 @@ static int32_t classify(OM_uint32 major, OM_uint32 minor, enum phase ph, const c
 
 static const char *ccache_name(void)
 {
-    const char *cc = getenv("KRB5CCNAME");
+    const char *cc = wsm_secure_getenv("KRB5CCNAME");
     return cc && *cc ? cc : "the default ticket cache";
 }
 
@@ -294,7 +295,7 @@ static int32_t acquire(struct wsm_gss *g, const struct wsm_gss_config *cfg, char
             }
         }
         if (!g->offer) {
-            const char *ntlm_file = getenv("NTLM_USER_FILE");
+            const char *ntlm_file = wsm_secure_getenv("NTLM_USER_FILE");
             return wsm_fail(
                 detail, WSM_SEC_E_NO_CREDENTIALS,
                 "no credentials for Negotiate to SPN %s: Kerberos: %s; NTLM: %s (NTLM_USER_FILE %s%s%s)",

@@ -27,23 +27,24 @@
 
 #include "core.h"
 #include "detail.h"
+#include "secure_env.h"
 #include "transport.h"
 
 /* A certificate file is small; anything bigger is not one of ours and is not read into memory. */
 #define CERT_FILE_MAX (1024 * 1024)
 
-/* secure_getenv, as clientcfg.c does for the configuration: in a setuid program the caller's environment
+/* wsm_secure_getenv, as clientcfg.c does for the configuration: in a setuid program the caller's environment
  * must not choose which private keys are read. */
 char *wsm_cert_store_dir(void)
 {
-    const char *env = secure_getenv("WSMAUTO_CERT_DIR");
+    const char *env = wsm_secure_getenv("WSMAUTO_CERT_DIR");
     if (env && *env)
         return wsm_strdup(env);
     /* The XDG base directory spec says a relative XDG_CONFIG_HOME is invalid and must be ignored. */
-    env = secure_getenv("XDG_CONFIG_HOME");
+    env = wsm_secure_getenv("XDG_CONFIG_HOME");
     if (env && *env == '/')
         return wsm_asprintf("%s/wsmauto/certs", env);
-    env = secure_getenv("HOME");
+    env = wsm_secure_getenv("HOME");
     if (env && *env)
         return wsm_asprintf("%s/.config/wsmauto/certs", env);
 

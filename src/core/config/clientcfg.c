@@ -11,7 +11,7 @@
  * SPDX-License-Identifier: MIT
  */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* secure_getenv */
+#define _GNU_SOURCE /* secure_getenv (secure_env.h) */
 #endif
 
 #include <errno.h>
@@ -31,7 +31,6 @@
 #include <ws2tcpip.h>
 /* Windows has no setuid programs; its C runtime has no O_CLOEXEC, O_NOCTTY or O_NONBLOCK (and no FIFOs to
  * guard against), and opens files in text mode unless told otherwise. */
-#define secure_getenv getenv
 #define OPEN_FLAGS (O_RDONLY | O_BINARY)
 #else
 #include <arpa/inet.h>
@@ -43,6 +42,7 @@
 
 #include "clientcfg.h"
 #include "detail.h"
+#include "secure_env.h"
 #include "session_cfg.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -920,7 +920,7 @@ int32_t wsm_client_config_apply_file(struct wsm_client_config *c, const char *pa
  * machine-wide application data folders. */
 static int32_t dir_path(const char *var, char **out)
 {
-    const char *base = getenv(var);
+    const char *base = wsm_secure_getenv(var);
     *out = NULL;
     if (!base || !*base)
         return WSM_S_OK;
@@ -943,15 +943,15 @@ static char *system_path(void)
     return path ? path : wsm_strdup("C:\\ProgramData\\wsmauto\\client.conf");
 }
 #else
-/* secure_getenv: in a setuid program the caller's environment must not
+/* wsm_secure_getenv: in a setuid program the caller's environment must not
  * choose the configuration (it could trust every host). */
 static int32_t user_path(char **out)
 {
-    const char *base = secure_getenv("XDG_CONFIG_HOME"), *sub = "";
+    const char *base = wsm_secure_getenv("XDG_CONFIG_HOME"), *sub = "";
     *out = NULL;
     /* The XDG spec: a relative XDG_CONFIG_HOME is invalid and ignored. */
     if (!base || base[0] != '/') {
-        base = secure_getenv("HOME");
+        base = wsm_secure_getenv("HOME");
         sub = ".config/";
         if (!base || base[0] != '/')
             return WSM_S_OK;
@@ -1150,7 +1150,7 @@ int32_t wsm_client_config_load(struct wsm_client_config *c, char **detail)
         return wsm_fail(detail, WSM_E_INVALIDARG, "No configuration was given to load into.");
     wsm_client_config_defaults(&work);
     /* The files this load reads: $WSMAUTO_CLIENT_CONFIG alone, else the system file and the user file. */
-    const char *env = secure_getenv(WSM_CLIENT_CONFIG_ENV);
+    const char *env = wsm_secure_getenv(WSM_CLIENT_CONFIG_ENV);
     named = env != NULL;
     if (env) {
         if (*env && !(paths[n++] = wsm_strdup(env)))
@@ -1203,7 +1203,7 @@ done:
 /* "[Section] of <the files that would be read>", for the policy details. */
 static char *where(const char *section)
 {
-    const char *env = secure_getenv(WSM_CLIENT_CONFIG_ENV);
+    const char *env = wsm_secure_getenv(WSM_CLIENT_CONFIG_ENV);
     char *result = NULL;
     if (env && *env) {
         char *path = printable(env);

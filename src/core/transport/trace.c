@@ -4,7 +4,7 @@
  * SPDX-License-Identifier: MIT
  */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* secure_getenv, gmtime_r */
+#define _GNU_SOURCE /* secure_getenv (secure_env.h), gmtime_r */
 #endif
 
 #include <errno.h>
@@ -28,6 +28,7 @@
 #endif
 
 #include "core.h"
+#include "secure_env.h"
 #include "trace.h"
 
 atomic_int wsm_trace_active;
@@ -116,11 +117,7 @@ void wsm_trace_init(void)
     lock_take();
     if (!env_read) {
         env_read = 1;
-#ifdef _WIN32
-        const char *file = getenv("WSMAUTO_TRACE");
-#else
-        const char *file = secure_getenv("WSMAUTO_TRACE");
-#endif
+        const char *file = wsm_secure_getenv("WSMAUTO_TRACE");
         if (file && *file)
             open_locked(file);
     }
