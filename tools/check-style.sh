@@ -1,7 +1,10 @@
 #!/bin/sh
 # The tree's habits, checked (tools/test.sh runs this first; it fails CI on drift):
 #   - every C file in git is formatted as .clang-format says (clang-format 14, Debian 12's);
-#   - pyflakes finds nothing in the Python files (tests/server, the test harnesses, tools).
+#   - pyflakes finds nothing in the Python files (tests/server, the test harnesses, tools);
+#   - no tracked file cites a document outside the repository (the old fact-sheet notes, the shared reference
+#     folder) or names a machine path under the work folder (comments cite public specifications by section). The
+#     byte-exact test data in tests/golden/ and tests/fuzz/corpus/ is left out.
 # Usage: tools/check-style.sh [--fix]   (--fix reformats the C files in place; the rest is for a person).
 # Prints what differs; exit status 0 = clean, 1 = drift, 2 = a tool is missing.
 #
@@ -36,6 +39,17 @@ fi
 # shellcheck disable=SC2046
 if ! pyflakes3 $(git ls-files '*.py'); then
     echo "check-style.sh: pyflakes found the problems above"
+    bad=1
+fi
+# The patterns are put together from pieces so that this script does not match itself. A path under the work
+# folder counts only where a path starts (build-fuzz/work/ and $build/work/ are relative paths, not machine paths).
+sheet='fact'' sheet'
+shared='shared''/reference'
+work='(^|[^A-Za-z0-9_.$~-])/wo''rk/'
+refs=$(git grep -n -I -i -E -e "$sheet" -e "$shared" -e "$work" -- . ':!tests/golden' ':!tests/fuzz/corpus' || true)
+if [ -n "$refs" ]; then
+    echo "check-style.sh: cite the public specification by section, not a document or path outside the repository:"
+    printf '%s\n' "$refs" | sed 's/^/  /'
     bad=1
 fi
 [ "$bad" = 0 ] && echo "check-style.sh: clean"
