@@ -156,9 +156,11 @@ int wsm_encframe_is_encrypted(const char *content_type)
 
 /* ---- build ---- */
 
-int32_t wsm_encframe_build(const char *protocol, unsigned flags, const void *plain, size_t len,
-                           wsm_wrap_fn wrap, void *ctx, char **body, size_t *body_len, char **content_type,
-                           char **detail)
+static const char enc_tail[] = "--" WSM_ENC_BOUNDARY "--\r\n";
+
+/* Clears the outputs of wsm_encframe_build and checks its arguments. */
+static int32_t build_args(const char *protocol, const void *plain, size_t len, wsm_wrap_fn wrap, char **body,
+                          size_t *body_len, char **content_type, char **detail)
 {
     if (detail)
         *detail = NULL;
@@ -186,102 +188,140 @@ int32_t wsm_encframe_build(const char *protocol, unsigned flags, const void *pla
                 wsm_quote_str(&q, protocol));
         }
     }
+    return WSM_S_OK;
+}
+
+/* The body wsm_encframe_build writes: one (metadata, payload) group per wrapped chunk. */
+struct builder {
+    const char *protocol, *charset, *tab;
+    wsm_wrap_fn wrap;
+    void *ctx;
+    size_t len; /* of the whole message, for the texts */
+    char *out;
+    size_t total, cap;
+};
+
+/* Wraps one chunk: *wrapped (malloc'd, or NULL when empty; the caller frees it, also on failure) starts
+ * with hdr_len header bytes. */
+static int32_t wrap_chunk(const struct builder *bd, const char *p, size_t n, unsigned char **wrapped,
+                          size_t *wrapped_len, size_t *hdr_len, size_t *orig_len, char **detail)
+{
+    char *wrap_detail = NULL;
+    *wrapped = NULL;
+    *wrapped_len = *hdr_len = *orig_len = 0;
+    int32_t hr =
+        bd->wrap(bd->ctx, p, n, wrapped, wrapped_len, hdr_len, orig_len, detail ? &wrap_detail : NULL);
+    if (hr != WSM_S_OK) {
+        if (detail && wrap_detail)
+            *detail = wrap_detail;
+        else if (detail)
+            wsm_fail(detail, hr, "the message (%zu bytes) could not be encrypted", bd->len);
+        else
+            free(wrap_detail);
+        return hr;
+    }
+    free(wrap_detail);
+    if (!*wrapped && *wrapped_len)
+        return wsm_fail(detail, WSM_SEC_E_INTERNAL_ERROR, "the encryption returned no data");
+    if (*hdr_len > *wrapped_len || *hdr_len > UINT32_MAX)
+        return wsm_fail(detail, WSM_SEC_E_INTERNAL_ERROR,
+                        "the encryption returned a %zu-byte header for only %zu bytes of output", *hdr_len,
+                        *wrapped_len);
+    return WSM_S_OK;
+}
+
+/* Appends the part headers of one group ([MS-WSMV] 2.2.9.1.1), the 4-byte little-endian header length and
+ * the wrapped bytes, keeping room for the closing boundary. */
+static int32_t append_group(struct builder *bd, const unsigned char *wrapped, size_t wrapped_len,
+                            size_t hdr_len, size_t orig_len, char **detail)
+{
+    char *head = wsm_asprintf("--" WSM_ENC_BOUNDARY "\r\n"
+                              "%sContent-Type: %s\r\n"
+                              "%sOriginalContent: type=application/soap+xml;charset=%s;Length=%zu\r\n"
+                              "--" WSM_ENC_BOUNDARY "\r\n"
+                              "%sContent-Type: application/octet-stream\r\n",
+                              bd->tab, bd->protocol, bd->tab, bd->charset, orig_len, bd->tab);
+    size_t head_len = head ? strlen(head) : 0;
+    size_t need = bd->total + head_len + 4 + wrapped_len + sizeof(enc_tail);
+    if (head && need > bd->total && need > wrapped_len && need > bd->cap) {
+        size_t ncap = need < bd->cap * 2 ? bd->cap * 2 : need;
+        char *grown = realloc(bd->out, ncap);
+        if (grown) {
+            bd->out = grown;
+            bd->cap = ncap;
+        }
+    }
+    if (!head || need <= bd->total || need <= wrapped_len || need > bd->cap) {
+        free(head);
+        return wsm_fail(detail, WSM_E_OUTOFMEMORY, "out of memory building a %zu-byte encrypted message",
+                        need);
+    }
+    char *p = bd->out + bd->total;
+    memcpy(p, head, head_len);
+    p += head_len;
+    uint32_t h = (uint32_t)hdr_len;
+    *p++ = (char)(h & 0xFF);
+    *p++ = (char)((h >> 8) & 0xFF);
+    *p++ = (char)((h >> 16) & 0xFF);
+    *p++ = (char)((h >> 24) & 0xFF);
+    if (wrapped_len)
+        memcpy(p, wrapped, wrapped_len);
+    bd->total += head_len + 4 + wrapped_len;
+    free(head);
+    return WSM_S_OK;
+}
+
+int32_t wsm_encframe_build(const char *protocol, unsigned flags, const void *plain, size_t len,
+                           wsm_wrap_fn wrap, void *ctx, char **body, size_t *body_len, char **content_type,
+                           char **detail)
+{
+    int32_t hr = build_args(protocol, plain, len, wrap, body, body_len, content_type, detail);
+    if (hr != WSM_S_OK)
+        return hr;
 
     /* CredSSP keeps each TLS record within 16 KiB: longer messages go in 16384-byte chunks, one (metadata,
-     * payload) group each, as multipart/x-multi-encrypted ([MS-WSMV] 2.2.9.1.3). NTLM and
-     * Kerberos never chunk. */
+     * payload) group each, as multipart/x-multi-encrypted ([MS-WSMV] 2.2.9.1.3). NTLM and Kerberos never
+     * chunk. */
     size_t chunk = len;
     if (!strcmp(protocol, WSM_ENC_PROTOCOL_CREDSSP) && len > WSM_ENC_CREDSSP_CHUNK)
         chunk = WSM_ENC_CREDSSP_CHUNK;
-    const char *charset = (flags & WSM_ENCFRAME_UTF16) ? "UTF-16" : "UTF-8";
-    const char *tab = (flags & WSM_ENCFRAME_NO_TABS) ? "" : "\t";
-    static const char tail[] = "--" WSM_ENC_BOUNDARY "--\r\n";
-    char *out = NULL, *ct = NULL;
-    size_t total = 0, cap = 0, off = 0;
-    int32_t hr = WSM_S_OK;
-
+    struct builder bd = {protocol,
+                         (flags & WSM_ENCFRAME_UTF16) ? "UTF-16" : "UTF-8",
+                         (flags & WSM_ENCFRAME_NO_TABS) ? "" : "\t",
+                         wrap,
+                         ctx,
+                         len,
+                         NULL,
+                         0,
+                         0};
+    size_t off = 0;
     do {
         size_t n = len - off < chunk ? len - off : chunk;
-        unsigned char *wrapped = NULL;
-        size_t wrapped_len = 0, hdr_len = 0, orig_len = 0;
-        char *wrap_detail = NULL;
-        hr = wrap(ctx, (const char *)plain + off, n, &wrapped, &wrapped_len, &hdr_len, &orig_len,
-                  detail ? &wrap_detail : NULL);
-        if (hr != WSM_S_OK) {
-            free(wrapped);
-            if (detail && wrap_detail)
-                *detail = wrap_detail;
-            else if (detail)
-                wsm_fail(detail, hr, "the message (%zu bytes) could not be encrypted", len);
-            else
-                free(wrap_detail);
-            goto fail;
-        }
-        free(wrap_detail);
-        if (!wrapped && wrapped_len) {
-            hr = wsm_fail(detail, WSM_SEC_E_INTERNAL_ERROR, "the encryption returned no data");
-            goto fail;
-        }
-        if (hdr_len > wrapped_len || hdr_len > UINT32_MAX) {
-            free(wrapped);
-            hr = wsm_fail(detail, WSM_SEC_E_INTERNAL_ERROR,
-                          "the encryption returned a %zu-byte header for only %zu bytes of output", hdr_len,
-                          wrapped_len);
-            goto fail;
-        }
-        char *head = wsm_asprintf("--" WSM_ENC_BOUNDARY "\r\n"
-                                  "%sContent-Type: %s\r\n"
-                                  "%sOriginalContent: type=application/soap+xml;charset=%s;Length=%zu\r\n"
-                                  "--" WSM_ENC_BOUNDARY "\r\n"
-                                  "%sContent-Type: application/octet-stream\r\n",
-                                  tab, protocol, tab, charset, orig_len, tab);
-        size_t head_len = head ? strlen(head) : 0;
-        size_t need = total + head_len + 4 + wrapped_len + sizeof(tail);
-        if (head && need > total && need > wrapped_len && need > cap) {
-            size_t ncap = need < cap * 2 ? cap * 2 : need;
-            char *grown = realloc(out, ncap);
-            if (grown) {
-                out = grown;
-                cap = ncap;
-            }
-        }
-        if (!head || need <= total || need <= wrapped_len || need > cap) {
-            free(head);
-            free(wrapped);
-            hr = wsm_fail(detail, WSM_E_OUTOFMEMORY, "out of memory building a %zu-byte encrypted message",
-                          need);
-            goto fail;
-        }
-        char *p = out + total;
-        memcpy(p, head, head_len);
-        p += head_len;
-        uint32_t h = (uint32_t)hdr_len;
-        *p++ = (char)(h & 0xFF);
-        *p++ = (char)((h >> 8) & 0xFF);
-        *p++ = (char)((h >> 16) & 0xFF);
-        *p++ = (char)((h >> 24) & 0xFF);
-        if (wrapped_len)
-            memcpy(p, wrapped, wrapped_len);
-        total += head_len + 4 + wrapped_len;
-        free(head);
+        unsigned char *wrapped;
+        size_t wrapped_len, hdr_len, orig_len;
+        hr = wrap_chunk(&bd, (const char *)plain + off, n, &wrapped, &wrapped_len, &hdr_len, &orig_len,
+                        detail);
+        if (hr == WSM_S_OK)
+            hr = append_group(&bd, wrapped, wrapped_len, hdr_len, orig_len, detail);
         free(wrapped);
+        if (hr != WSM_S_OK) {
+            free(bd.out);
+            return hr;
+        }
         off += n;
     } while (off < len);
-    memcpy(out + total, tail, sizeof(tail) - 1);
-    total += sizeof(tail) - 1;
-    ct = wsm_asprintf("%s;protocol=\"%s\";boundary=\"" WSM_ENC_BOUNDARY "\"",
-                      chunk < len ? "multipart/x-multi-encrypted" : "multipart/encrypted", protocol);
+    memcpy(bd.out + bd.total, enc_tail, sizeof(enc_tail) - 1);
+    bd.total += sizeof(enc_tail) - 1;
+    char *ct = wsm_asprintf("%s;protocol=\"%s\";boundary=\"" WSM_ENC_BOUNDARY "\"",
+                            chunk < len ? "multipart/x-multi-encrypted" : "multipart/encrypted", protocol);
     if (!ct) {
-        hr = wsm_fail(detail, WSM_E_OUTOFMEMORY, "out of memory building an encrypted message");
-        goto fail;
+        free(bd.out);
+        return wsm_fail(detail, WSM_E_OUTOFMEMORY, "out of memory building an encrypted message");
     }
-    *body = out;
-    *body_len = total;
+    *body = bd.out;
+    *body_len = bd.total;
     *content_type = ct;
     return WSM_S_OK;
-fail:
-    free(out);
-    return hr;
 }
 
 /* ---- parse ---- */
@@ -556,11 +596,30 @@ static void wipe_free(void *p, size_t n)
     }
 }
 
-int32_t wsm_encframe_parse(const char *content_type, const void *body, size_t len,
-                           const char *expected_protocol, wsm_unwrap_fn unwrap, void *ctx, size_t max_plain,
-                           char **plain, size_t *plain_len, char **charset, char **detail)
+/* What wsm_encframe_parse carries from one part of a reply to the next. */
+struct parse {
+    struct parser ps;
+    const char *expected; /* the request's protocol, NULL: any */
+    wsm_unwrap_fn unwrap;
+    void *ctx;
+    size_t max_plain;
+    struct wsm_quoted bq; /* the boundary, quoted for the texts */
+    unsigned part;        /* the part being read, from 1 */
+    size_t announced;     /* the sum of the Length= values so far */
+    unsigned char *out;   /* the plaintext of the parts so far */
+    size_t out_len, out_cap;
+    char *cs; /* the charset of the first part */
+};
+
+/* Where the bytes of one part lie: the encryption header and the data, and the end of the marker after. */
+struct part_span {
+    size_t hdr, hdr_len, data, data_len, next;
+};
+
+/* Clears the outputs of wsm_encframe_parse and checks that none of its pointers is missing. */
+static int32_t parse_args(const char *content_type, const void *body, size_t len, wsm_unwrap_fn unwrap,
+                          char **plain, size_t *plain_len, char **charset, char **detail)
 {
-    struct wsm_quoted q;
     if (detail)
         *detail = NULL;
     if (plain)
@@ -577,237 +636,274 @@ int32_t wsm_encframe_parse(const char *content_type, const void *body, size_t le
                         : !plain_len  ? "length pointer"
                         : !charset    ? "charset pointer"
                                       : "body");
+    return WSM_S_OK;
+}
+
+/* The Content-Type of the reply (encrypted, the expected protocol) and the first marker of its body:
+ * *mend is the end of that marker. */
+static int32_t parse_begin(struct parse *st, const char *content_type, size_t *mend, char **detail)
+{
+    struct wsm_quoted q, q2;
     if (!wsm_encframe_is_encrypted(content_type))
         return wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN,
                         "the reply is not encrypted: its Content-Type is \"%s\", not multipart/encrypted or "
                         "multipart/x-multi-encrypted",
                         wsm_quote_str(&q, content_type));
-
-    struct parser ps = {body, len, NULL, 0};
     const char *ct_protocol;
-    size_t ct_protocol_len;
-    ct_params(content_type, &ps, &ct_protocol, &ct_protocol_len);
-    if (expected_protocol && ct_protocol && !mem_caseeq(ct_protocol, ct_protocol_len, expected_protocol)) {
-        struct wsm_quoted q2;
+    size_t ct_protocol_len, len = st->ps.len;
+    ct_params(content_type, &st->ps, &ct_protocol, &ct_protocol_len);
+    if (st->expected && ct_protocol && !mem_caseeq(ct_protocol, ct_protocol_len, st->expected))
         return wsm_fail(
             detail, WSM_SEC_E_INVALID_TOKEN,
             "the reply is encrypted with protocol \"%s\" (Content-Type), but the request used \"%s\"",
-            wsm_quote(&q, ct_protocol, ct_protocol_len), wsm_quote_str(&q2, expected_protocol));
-    }
+            wsm_quote(&q, ct_protocol, ct_protocol_len), wsm_quote_str(&q2, st->expected));
     if (len == 0)
         return wsm_fail(detail, WSM_SEC_E_INCOMPLETE_MESSAGE, "the encrypted reply is empty");
-
-    char bq[WSM_QUOTE_MAX * 4 + 4];
-    wsm_quote(&q, ps.bnd, ps.bnd_len);
-    memcpy(bq, q.text, sizeof(bq));
+    wsm_quote(&st->bq, st->ps.bnd, st->ps.bnd_len);
 
     /* leading white space before the first marker is tolerated */
     size_t pos = 0;
-    while (pos < len && wsm_is_space((unsigned char)ps.b[pos]))
+    while (pos < len && wsm_is_space((unsigned char)st->ps.b[pos]))
         pos++;
-    size_t mend = marker_at(&ps, pos);
-    if (!mend)
+    if (!(*mend = marker_at(&st->ps, pos)))
         return wsm_fail(detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
-                        "the encrypted reply (%zu bytes) does not start with the boundary \"--%s\"", len, bq);
+                        "the encrypted reply (%zu bytes) does not start with the boundary \"--%s\"", len,
+                        st->bq.text);
+    return WSM_S_OK;
+}
 
-    unsigned char *out = NULL;
-    size_t out_len = 0, out_cap = 0, announced = 0;
-    char *cs = NULL;
-    int32_t hr = WSM_S_OK;
-    unsigned part = 0;
-    for (;;) {
-        if (is_final(&ps, mend)) {
-            if (part == 0)
-                hr = wsm_fail(detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
-                              "the encrypted reply (%zu bytes) holds no encrypted part", len);
-            break;
-        }
-        part++;
-        size_t p = line_end_after(&ps, mend);
-        if (!p) {
-            hr = wsm_fail(
-                detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
-                "the encrypted reply has no line end after the boundary at byte %zu (before part %u)", mend,
-                part);
-            break;
-        }
-        struct pair pr;
-        size_t line_len = 0;
-        enum pair_result r = read_pair(&ps, p, &pr, &line_len);
-        if (r == PAIR_NO_META_END) {
-            hr = wsm_fail(
-                detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
-                "the encrypted reply ends inside the metadata of part %u: no boundary \"--%s\" within "
-                "%zu bytes after byte %zu",
-                part, bq, ps.len - p < ENC_META_MAX ? ps.len - p : (size_t)ENC_META_MAX, p);
-            break;
-        }
-        const struct meta *m = &pr.meta;
-        if (!m->has_length || m->length_bad) {
-            if (m->original)
-                hr = wsm_fail(detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
-                              "the OriginalContent header of encrypted part %u, \"%s\", has %s", part,
-                              wsm_quote(&q, m->original, m->original_len),
-                              m->has_length ? "a Length= that is not a decimal number" : "no Length=");
-            else
-                hr = wsm_fail(
-                    detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
-                    "the metadata of encrypted part %u has no OriginalContent header (with Length=)", part);
-            break;
-        }
-        if (expected_protocol && !m->protocol) {
-            hr = wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN,
-                          "the metadata of encrypted part %u has no Content-Type header naming the protocol",
-                          part);
-            break;
-        }
-        if (expected_protocol && !mem_caseeq(m->protocol, m->protocol_len, expected_protocol)) {
-            struct wsm_quoted q2;
-            hr = wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN,
-                          "encrypted part %u of the reply uses protocol \"%s\", but the request used \"%s\"",
-                          part, wsm_quote(&q, m->protocol, m->protocol_len),
-                          wsm_quote_str(&q2, expected_protocol));
-            break;
-        }
-        if (r == PAIR_NO_PAYLOAD_LINE_END) {
-            hr = wsm_fail(detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
-                          "the encrypted reply has no line end after the boundary that opens the payload of "
-                          "part %u",
-                          part);
-            break;
-        }
-        if (r == PAIR_NO_OCTET_LINE) {
-            hr = wsm_fail(detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
-                          "the payload of encrypted part %u does not start with a complete "
-                          "\"Content-Type: %s\" line: \"%s\"",
-                          part, octet_stream, wsm_quote(&q, ps.b + pr.data_pos, line_len));
-            break;
-        }
-        if (!cs) {
-            cs = m->charset ? wsm_strndup(m->charset, m->charset_len) : wsm_strdup("UTF-8");
-            if (!cs) {
-                hr = wsm_fail(detail, WSM_E_OUTOFMEMORY, "out of memory");
-                break;
-            }
-        }
-        /* the cap is checked against the announced lengths before any decryption work */
-        if (m->length > SIZE_MAX / 2 - announced || (max_plain && announced + m->length > max_plain)) {
-            hr = wsm_fail(
-                detail, ERROR_WSMAN_MAX_ENVELOPE_SIZE_EXCEEDED,
-                "the encrypted reply announces %zu bytes of plaintext in parts 1 to %u, more than the "
-                "maximum of %zu bytes",
-                announced + m->length, part, max_plain);
-            break;
-        }
-        announced += m->length;
+/* The checks of a part's metadata: its Length=, its protocol. */
+static int32_t check_meta(const struct parse *st, const struct meta *m, char **detail)
+{
+    struct wsm_quoted q, q2;
+    if (!m->has_length || m->length_bad) {
+        if (m->original)
+            return wsm_fail(detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
+                            "the OriginalContent header of encrypted part %u, \"%s\", has %s", st->part,
+                            wsm_quote(&q, m->original, m->original_len),
+                            m->has_length ? "a Length= that is not a decimal number" : "no Length=");
+        return wsm_fail(detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
+                        "the metadata of encrypted part %u has no OriginalContent header (with Length=)",
+                        st->part);
+    }
+    if (st->expected && !m->protocol)
+        return wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN,
+                        "the metadata of encrypted part %u has no Content-Type header naming the protocol",
+                        st->part);
+    if (st->expected && !mem_caseeq(m->protocol, m->protocol_len, st->expected))
+        return wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN,
+                        "encrypted part %u of the reply uses protocol \"%s\", but the request used \"%s\"",
+                        st->part, wsm_quote(&q, m->protocol, m->protocol_len),
+                        wsm_quote_str(&q2, st->expected));
+    return WSM_S_OK;
+}
 
-        size_t d = pr.data_pos;
-        if (len - d < 4) {
-            hr = wsm_fail(detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
-                          "the encrypted reply ends inside part %u: %zu of the 4 bytes of the header length "
-                          "present",
-                          part, len - d);
-            break;
-        }
-        const unsigned char *u = (const unsigned char *)ps.b + d;
-        size_t hdr_len = (size_t)u[0] | (size_t)u[1] << 8 | (size_t)u[2] << 16 | (size_t)u[3] << 24;
-        d += 4;
-        if (hdr_len > len - d) {
-            hr = wsm_fail(
-                detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
-                "the encrypted reply ends inside part %u: %zu bytes of encryption header announced by "
-                "the header length, %zu present",
-                part, hdr_len, len - d);
-            break;
-        }
-        size_t data = d + hdr_len, ms, me;
-        enum cont c = find_data_end(&ps, data, m->length, &ms, &me);
-        if (c == CONT_CUT) {
-            hr = wsm_fail(
-                detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
-                "the encrypted reply ends inside the header of part %u (after the boundary at byte %zu)",
-                part + 1, ms);
-            break;
-        }
-        if (c == CONT_NO) {
-            hr = wsm_fail(detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
-                          "the encrypted reply ends inside part %u: no boundary \"--%s\" closes its data "
-                          "(%zu bytes after the %zu-byte header; Length=%zu)",
-                          part, bq, len - data, hdr_len, m->length);
-            break;
-        }
+/* Reads the part headers that follow the line end at p into *pr, with the failures of read_pair in words. */
+static int32_t parse_pair(const struct parse *st, size_t p, struct pair *pr, char **detail)
+{
+    struct wsm_quoted q;
+    size_t line_len = 0;
+    enum pair_result r = read_pair(&st->ps, p, pr, &line_len);
+    if (r == PAIR_NO_META_END) {
+        size_t left = st->ps.len - p;
+        return wsm_fail(
+            detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
+            "the encrypted reply ends inside the metadata of part %u: no boundary \"--%s\" within "
+            "%zu bytes after byte %zu",
+            st->part, st->bq.text, left < ENC_META_MAX ? left : (size_t)ENC_META_MAX, p);
+    }
+    int32_t hr = check_meta(st, &pr->meta, detail);
+    if (hr != WSM_S_OK)
+        return hr;
+    if (r == PAIR_NO_PAYLOAD_LINE_END)
+        return wsm_fail(detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
+                        "the encrypted reply has no line end after the boundary that opens the payload of "
+                        "part %u",
+                        st->part);
+    if (r == PAIR_NO_OCTET_LINE)
+        return wsm_fail(detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
+                        "the payload of encrypted part %u does not start with a complete "
+                        "\"Content-Type: %s\" line: \"%s\"",
+                        st->part, octet_stream, wsm_quote(&q, st->ps.b + pr->data_pos, line_len));
+    return WSM_S_OK;
+}
 
-        /* Encryption never shrinks a message (NTLM and Kerberos keep its length, CredSSP's TLS records add
-         * to it), so data shorter than Length= was cut off on the way. */
-        if (ms - data < m->length) {
-            hr =
-                wsm_fail(detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
-                         "the encrypted data of part %u is %zu bytes, fewer than its Length=%zu: the message "
-                         "was cut short",
-                         part, ms - data, m->length);
-            break;
+/* Takes the charset of the first part and adds the part's Length= to the announced total, which the cap
+ * is checked against before any decryption work. */
+static int32_t account(struct parse *st, const struct meta *m, char **detail)
+{
+    if (!st->cs) {
+        st->cs = m->charset ? wsm_strndup(m->charset, m->charset_len) : wsm_strdup("UTF-8");
+        if (!st->cs)
+            return wsm_fail(detail, WSM_E_OUTOFMEMORY, "out of memory");
+    }
+    if (m->length > SIZE_MAX / 2 - st->announced ||
+        (st->max_plain && st->announced + m->length > st->max_plain))
+        return wsm_fail(
+            detail, ERROR_WSMAN_MAX_ENVELOPE_SIZE_EXCEEDED,
+            "the encrypted reply announces %zu bytes of plaintext in parts 1 to %u, more than the "
+            "maximum of %zu bytes",
+            st->announced + m->length, st->part, st->max_plain);
+    st->announced += m->length;
+    return WSM_S_OK;
+}
+
+/* The 4-byte header length at d, the header, and where the data ends (find_data_end). */
+static int32_t locate_data(const struct parse *st, size_t d, size_t length, struct part_span *sp,
+                           char **detail)
+{
+    size_t len = st->ps.len, ms, me;
+    if (len - d < 4)
+        return wsm_fail(detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
+                        "the encrypted reply ends inside part %u: %zu of the 4 bytes of the header length "
+                        "present",
+                        st->part, len - d);
+    const unsigned char *u = (const unsigned char *)st->ps.b + d;
+    sp->hdr_len = (size_t)u[0] | (size_t)u[1] << 8 | (size_t)u[2] << 16 | (size_t)u[3] << 24;
+    sp->hdr = d + 4;
+    if (sp->hdr_len > len - sp->hdr)
+        return wsm_fail(
+            detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
+            "the encrypted reply ends inside part %u: %zu bytes of encryption header announced by "
+            "the header length, %zu present",
+            st->part, sp->hdr_len, len - sp->hdr);
+    sp->data = sp->hdr + sp->hdr_len;
+    enum cont c = find_data_end(&st->ps, sp->data, length, &ms, &me);
+    if (c == CONT_CUT)
+        return wsm_fail(
+            detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
+            "the encrypted reply ends inside the header of part %u (after the boundary at byte %zu)",
+            st->part + 1, ms);
+    if (c == CONT_NO)
+        return wsm_fail(detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
+                        "the encrypted reply ends inside part %u: no boundary \"--%s\" closes its data "
+                        "(%zu bytes after the %zu-byte header; Length=%zu)",
+                        st->part, st->bq.text, len - sp->data, sp->hdr_len, length);
+    /* Encryption never shrinks a message (NTLM and Kerberos keep its length, CredSSP's TLS records add to
+     * it), so data shorter than Length= was cut off on the way. */
+    sp->data_len = ms - sp->data;
+    sp->next = me;
+    if (sp->data_len < length)
+        return wsm_fail(detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
+                        "the encrypted data of part %u is %zu bytes, fewer than its Length=%zu: the message "
+                        "was cut short",
+                        st->part, sp->data_len, length);
+    return WSM_S_OK;
+}
+
+/* Appends pt to the plaintext so far (growing geometrically, wiping the old copy) and wipes pt. */
+static int32_t append_plain(struct parse *st, unsigned char *pt, size_t pt_len, char **detail)
+{
+    if (st->out_cap - st->out_len < pt_len + 1) {
+        size_t cap = st->out_len + pt_len + 1;
+        if (cap < st->out_cap * 2)
+            cap = st->out_cap * 2;
+        unsigned char *grown = malloc(cap);
+        if (!grown) {
+            wipe_free(pt, pt_len);
+            return wsm_fail(detail, WSM_E_OUTOFMEMORY, "out of memory for %zu bytes of plaintext", cap);
         }
-        unsigned char *pt = NULL;
-        size_t pt_len = 0;
-        char *ud = NULL;
-        hr = unwrap(ctx, ps.b + d, hdr_len, ps.b + data, ms - data, &pt, &pt_len, detail ? &ud : NULL);
-        if (hr != WSM_S_OK) {
-            wipe_free(pt, 0);
-            /* keep the unwrap's own code; its sentence gets the part number in front when memory allows */
-            if (detail && wsm_fail(detail, hr, "encrypted part %u of the reply cannot be decrypted: %s", part,
-                                   ud ? ud : "the unwrap failed") != hr) {
-                *detail = ud;
-                ud = NULL;
-            }
-            free(ud);
-            break;
+        if (st->out_len)
+            memcpy(grown, st->out, st->out_len);
+        wipe_free(st->out, st->out_cap);
+        st->out = grown;
+        st->out_cap = cap;
+    }
+    if (pt_len)
+        memcpy(st->out + st->out_len, pt, pt_len);
+    st->out_len += pt_len;
+    wipe_free(pt, pt_len);
+    return WSM_S_OK;
+}
+
+/* Unwraps the part and appends its plaintext, which must be exactly Length= bytes. */
+static int32_t unwrap_part(struct parse *st, const struct part_span *sp, size_t length, char **detail)
+{
+    unsigned char *pt = NULL;
+    size_t pt_len = 0;
+    char *ud = NULL;
+    int32_t hr = st->unwrap(st->ctx, st->ps.b + sp->hdr, sp->hdr_len, st->ps.b + sp->data, sp->data_len, &pt,
+                            &pt_len, detail ? &ud : NULL);
+    if (hr != WSM_S_OK) {
+        wipe_free(pt, 0);
+        /* keep the unwrap's own code; its sentence gets the part number in front when memory allows */
+        if (detail && wsm_fail(detail, hr, "encrypted part %u of the reply cannot be decrypted: %s", st->part,
+                               ud ? ud : "the unwrap failed") != hr) {
+            *detail = ud;
+            ud = NULL;
         }
         free(ud);
-        if (pt_len != m->length) {
-            wipe_free(pt, pt_len);
-            hr = wsm_fail(
-                detail, WSM_SEC_E_MESSAGE_ALTERED,
-                "encrypted part %u of the reply decrypts to %zu bytes, but its OriginalContent announces "
-                "Length=%zu",
-                part, pt_len, m->length);
-            break;
-        }
-        if (pt_len && !pt) {
-            hr = wsm_fail(detail, WSM_SEC_E_INTERNAL_ERROR, "the unwrap of part %u returned no data", part);
-            break;
-        }
-        if (out_cap - out_len < pt_len + 1) {
-            /* parts are appended to one buffer; grow geometrically and wipe the old copy */
-            size_t cap = out_len + pt_len + 1;
-            if (cap < out_cap * 2)
-                cap = out_cap * 2;
-            unsigned char *grown = malloc(cap);
-            if (!grown) {
-                wipe_free(pt, pt_len);
-                hr = wsm_fail(detail, WSM_E_OUTOFMEMORY, "out of memory for %zu bytes of plaintext", cap);
-                break;
-            }
-            if (out_len)
-                memcpy(grown, out, out_len);
-            wipe_free(out, out_cap);
-            out = grown;
-            out_cap = cap;
-        }
-        if (pt_len)
-            memcpy(out + out_len, pt, pt_len);
-        out_len += pt_len;
-        wipe_free(pt, pt_len);
-        mend = me;
-    }
-
-    if (hr != WSM_S_OK) {
-        wipe_free(out, out_cap);
-        free(cs);
         return hr;
     }
-    out[out_len] = '\0';
-    *plain = (char *)out;
-    *plain_len = out_len;
-    *charset = cs;
+    free(ud);
+    if (pt_len != length) {
+        wipe_free(pt, pt_len);
+        return wsm_fail(detail, WSM_SEC_E_MESSAGE_ALTERED,
+                        "encrypted part %u of the reply decrypts to %zu bytes, but its OriginalContent "
+                        "announces Length=%zu",
+                        st->part, pt_len, length);
+    }
+    if (pt_len && !pt)
+        return wsm_fail(detail, WSM_SEC_E_INTERNAL_ERROR, "the unwrap of part %u returned no data", st->part);
+    return append_plain(st, pt, pt_len, detail);
+}
+
+/* One part after its (non-final) opening marker, which ends at *mend; *mend becomes the end of the next. */
+static int32_t parse_part(struct parse *st, size_t *mend, char **detail)
+{
+    size_t p = line_end_after(&st->ps, *mend);
+    if (!p)
+        return wsm_fail(detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
+                        "the encrypted reply has no line end after the boundary at byte %zu (before part %u)",
+                        *mend, st->part);
+    struct pair pr;
+    struct part_span sp = {0, 0, 0, 0, 0};
+    int32_t hr = parse_pair(st, p, &pr, detail);
+    if (hr == WSM_S_OK)
+        hr = account(st, &pr.meta, detail);
+    if (hr == WSM_S_OK)
+        hr = locate_data(st, pr.data_pos, pr.meta.length, &sp, detail);
+    if (hr == WSM_S_OK)
+        hr = unwrap_part(st, &sp, pr.meta.length, detail);
+    if (hr == WSM_S_OK)
+        *mend = sp.next;
+    return hr;
+}
+
+int32_t wsm_encframe_parse(const char *content_type, const void *body, size_t len,
+                           const char *expected_protocol, wsm_unwrap_fn unwrap, void *ctx, size_t max_plain,
+                           char **plain, size_t *plain_len, char **charset, char **detail)
+{
+    int32_t hr = parse_args(content_type, body, len, unwrap, plain, plain_len, charset, detail);
+    if (hr != WSM_S_OK)
+        return hr;
+    struct parse st;
+    memset(&st, 0, sizeof(st));
+    st.ps.b = body;
+    st.ps.len = len;
+    st.expected = expected_protocol;
+    st.unwrap = unwrap;
+    st.ctx = ctx;
+    st.max_plain = max_plain;
+    size_t mend = 0;
+    if ((hr = parse_begin(&st, content_type, &mend, detail)) != WSM_S_OK)
+        return hr;
+    while (!is_final(&st.ps, mend)) {
+        st.part++;
+        if ((hr = parse_part(&st, &mend, detail)) != WSM_S_OK)
+            break;
+    }
+    if (hr == WSM_S_OK && st.part == 0)
+        hr = wsm_fail(detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
+                      "the encrypted reply (%zu bytes) holds no encrypted part", len);
+    if (hr != WSM_S_OK) {
+        wipe_free(st.out, st.out_cap);
+        free(st.cs);
+        return hr;
+    }
+    st.out[st.out_len] = '\0';
+    *plain = (char *)st.out;
+    *plain_len = st.out_len;
+    *charset = st.cs;
     return WSM_S_OK;
 }
