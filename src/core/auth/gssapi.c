@@ -118,79 +118,69 @@ static void status_text(OM_uint32 major, OM_uint32 minor, char *buf, size_t size
 
 enum phase { PH_CRED, PH_HANDSHAKE, PH_MESSAGE };
 
+/* krb5 error codes (the minor status) whose cause is the same in every phase. */
+static const struct {
+    krb5_error_code code;
+    enum wsm_cause cause;
+} krb5_causes[] = {
+    {KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN, WSM_CAUSE_UNKNOWN_USER},
+    {KRB5KDC_ERR_CLIENT_REVOKED, WSM_CAUSE_USER_REVOKED},
+    {KRB5KDC_ERR_KEY_EXP, WSM_CAUSE_PASSWORD_EXPIRED},
+    {KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN, WSM_CAUSE_TARGET_UNKNOWN},
+    {KRB5_KDC_UNREACH, WSM_CAUSE_KDC_UNREACHABLE},
+    {KRB5_REALM_UNKNOWN, WSM_CAUSE_REALM_UNKNOWN},
+    {KRB5_REALM_CANT_RESOLVE, WSM_CAUSE_REALM_UNKNOWN},
+    {KRB5KRB_AP_ERR_TKT_EXPIRED, WSM_CAUSE_TICKET_EXPIRED},
+    {KRB5_FCC_NOFILE, WSM_CAUSE_NO_TICKET},
+    {KRB5_CC_NOTFOUND, WSM_CAUSE_NO_TICKET},
+    {KRB5KRB_AP_ERR_SKEW, WSM_CAUSE_TIME_SKEW},
+    {KRB5_KDCREP_SKEW, WSM_CAUSE_TIME_SKEW},
+    {KRB5KRB_AP_ERR_MODIFIED, WSM_CAUSE_WRONG_PRINCIPAL},
+    {KRB5KRB_AP_ERR_BADMATCH, WSM_CAUSE_WRONG_PRINCIPAL},
+    {KRB5KRB_AP_WRONG_PRINC, WSM_CAUSE_WRONG_PRINCIPAL},
+    {KRB5KRB_AP_ERR_NOT_US, WSM_CAUSE_WRONG_PRINCIPAL},
+};
+
+/* GSSAPI routine errors whose cause is the same in every phase. */
+static const struct {
+    OM_uint32 routine;
+    enum wsm_cause cause;
+} routine_causes[] = {
+    {GSS_S_BAD_BINDINGS, WSM_CAUSE_BAD_BINDINGS},
+    {GSS_S_BAD_MECH, WSM_CAUSE_NO_PACKAGE},
+    {GSS_S_CREDENTIALS_EXPIRED, WSM_CAUSE_CREDENTIALS_EXPIRED},
+    {GSS_S_CONTEXT_EXPIRED, WSM_CAUSE_CONTEXT_EXPIRED},
+    {GSS_S_NO_CRED, WSM_CAUSE_NO_CREDENTIALS},
+};
+
+/* The cause of a GSSAPI failure (WSM_CAUSE_FAILED when none fits). */
+static enum wsm_cause gss_cause(OM_uint32 major, OM_uint32 minor, enum phase ph)
+{
+    OM_uint32 routine = GSS_ROUTINE_ERROR(major);
+    krb5_error_code code = (krb5_error_code)minor;
+    if ((code == KRB5KDC_ERR_PREAUTH_FAILED || code == KRB5KRB_AP_ERR_BAD_INTEGRITY) && ph != PH_MESSAGE)
+        return WSM_CAUSE_WRONG_PASSWORD;
+    for (size_t i = 0; i < sizeof(krb5_causes) / sizeof(krb5_causes[0]); i++)
+        if (code == krb5_causes[i].code)
+            return krb5_causes[i].cause;
+    for (size_t i = 0; i < sizeof(routine_causes) / sizeof(routine_causes[0]); i++)
+        if (routine == routine_causes[i].routine)
+            return routine_causes[i].cause;
+    if ((routine == GSS_S_BAD_NAME || routine == GSS_S_BAD_NAMETYPE) && ph == PH_CRED)
+        return WSM_CAUSE_BAD_USER_NAME;
+    if (routine == GSS_S_BAD_SIG || routine == GSS_S_DEFECTIVE_TOKEN)
+        return ph == PH_MESSAGE ? WSM_CAUSE_ALTERED : WSM_CAUSE_BAD_TOKEN;
+    if (routine == 0 &&
+        (major & (GSS_S_DUPLICATE_TOKEN | GSS_S_OLD_TOKEN | GSS_S_UNSEQ_TOKEN | GSS_S_GAP_TOKEN)))
+        return WSM_CAUSE_OUT_OF_SEQUENCE;
+    return WSM_CAUSE_FAILED;
+}
+
 /* The SSPI code for a GSSAPI failure and the cause in words (spn for the sentences naming it). */
 static int32_t classify(OM_uint32 major, OM_uint32 minor, enum phase ph, const char *spn, char *cause,
                         size_t size)
 {
-    OM_uint32 routine = GSS_ROUTINE_ERROR(major);
-    switch ((krb5_error_code)minor) {
-    case KRB5KDC_ERR_PREAUTH_FAILED:
-    case KRB5KRB_AP_ERR_BAD_INTEGRITY:
-        if (ph != PH_MESSAGE) {
-            return wsm_mech_cause(WSM_CAUSE_WRONG_PASSWORD, spn, cause, size);
-        }
-        break;
-    case KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN:
-        return wsm_mech_cause(WSM_CAUSE_UNKNOWN_USER, spn, cause, size);
-    case KRB5KDC_ERR_CLIENT_REVOKED:
-        return wsm_mech_cause(WSM_CAUSE_USER_REVOKED, spn, cause, size);
-    case KRB5KDC_ERR_KEY_EXP:
-        return wsm_mech_cause(WSM_CAUSE_PASSWORD_EXPIRED, spn, cause, size);
-    case KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN:
-        return wsm_mech_cause(WSM_CAUSE_TARGET_UNKNOWN, spn, cause, size);
-    case KRB5_KDC_UNREACH:
-        return wsm_mech_cause(WSM_CAUSE_KDC_UNREACHABLE, spn, cause, size);
-    case KRB5_REALM_UNKNOWN:
-    case KRB5_REALM_CANT_RESOLVE:
-        return wsm_mech_cause(WSM_CAUSE_REALM_UNKNOWN, spn, cause, size);
-    case KRB5KRB_AP_ERR_TKT_EXPIRED:
-        return wsm_mech_cause(WSM_CAUSE_TICKET_EXPIRED, spn, cause, size);
-    case KRB5_FCC_NOFILE:
-    case KRB5_CC_NOTFOUND:
-        return wsm_mech_cause(WSM_CAUSE_NO_TICKET, spn, cause, size);
-    case KRB5KRB_AP_ERR_SKEW:
-    case KRB5_KDCREP_SKEW:
-        return wsm_mech_cause(WSM_CAUSE_TIME_SKEW, spn, cause, size);
-    case KRB5KRB_AP_ERR_MODIFIED:
-    case KRB5KRB_AP_ERR_BADMATCH:
-    case KRB5KRB_AP_WRONG_PRINC:
-    case KRB5KRB_AP_ERR_NOT_US:
-        return wsm_mech_cause(WSM_CAUSE_WRONG_PRINCIPAL, spn, cause, size);
-    default:
-        break;
-    }
-    switch (routine) {
-    case GSS_S_BAD_BINDINGS:
-        return wsm_mech_cause(WSM_CAUSE_BAD_BINDINGS, spn, cause, size);
-    case GSS_S_BAD_MECH:
-        return wsm_mech_cause(WSM_CAUSE_NO_PACKAGE, spn, cause, size);
-    case GSS_S_CREDENTIALS_EXPIRED:
-        return wsm_mech_cause(WSM_CAUSE_CREDENTIALS_EXPIRED, spn, cause, size);
-    case GSS_S_CONTEXT_EXPIRED:
-        return wsm_mech_cause(WSM_CAUSE_CONTEXT_EXPIRED, spn, cause, size);
-    case GSS_S_NO_CRED:
-        return wsm_mech_cause(WSM_CAUSE_NO_CREDENTIALS, spn, cause, size);
-    case GSS_S_BAD_NAME:
-    case GSS_S_BAD_NAMETYPE:
-        if (ph == PH_CRED) {
-            return wsm_mech_cause(WSM_CAUSE_BAD_USER_NAME, spn, cause, size);
-        }
-        break;
-    case GSS_S_BAD_SIG:
-    case GSS_S_DEFECTIVE_TOKEN:
-        if (ph == PH_MESSAGE) {
-            return wsm_mech_cause(WSM_CAUSE_ALTERED, spn, cause, size);
-        }
-        return wsm_mech_cause(WSM_CAUSE_BAD_TOKEN, spn, cause, size);
-    case 0:
-        if (major & (GSS_S_DUPLICATE_TOKEN | GSS_S_OLD_TOKEN | GSS_S_UNSEQ_TOKEN | GSS_S_GAP_TOKEN)) {
-            return wsm_mech_cause(WSM_CAUSE_OUT_OF_SEQUENCE, spn, cause, size);
-        }
-        break;
-    default:
-        break;
-    }
-    return wsm_mech_cause(WSM_CAUSE_FAILED, spn, cause, size);
+    return wsm_mech_cause(gss_cause(major, minor, ph), spn, cause, size);
 }
 
 static const char *ccache_name(void)
@@ -378,15 +368,9 @@ int32_t wsm_gss_new(const struct wsm_gss_config *cfg, struct wsm_gss **out, char
 {
     OM_uint32 major, minor;
     int32_t hr;
-    struct wsm_quoted q;
+    char *spn;
 
-    if (detail)
-        *detail = NULL;
-    if (!out)
-        return WSM_E_INVALIDARG;
-    *out = NULL;
-    char *spn = NULL;
-    if ((hr = wsm_mech_spn(cfg, &spn, detail)))
+    if ((hr = wsm_mech_new_begin(cfg, out, &spn, detail)))
         return hr;
 
     struct wsm_gss *g = calloc(1, sizeof(*g));
@@ -410,25 +394,12 @@ int32_t wsm_gss_new(const struct wsm_gss_config *cfg, struct wsm_gss **out, char
     }
 
     if (g->scheme == WSM_GSS_NEGOTIATE) {
-        int ip = wsm_mech_is_ip_literal(cfg->host);
-        if (!ip)
-            g->offer |= OFFER_KRB5;
-        if (cfg->allow_ntlm)
-            g->offer |= OFFER_NTLM;
-        if (!g->offer) {
-            hr =
-                wsm_fail(detail, WSM_SEC_E_TARGET_UNKNOWN,
-                         "Negotiate to the IP address %s cannot use Kerberos (no ticket can name an address) "
-                         "and NTLM is not allowed",
-                         wsm_quote_str(&q, cfg->host));
+        int ip;
+        if ((hr = wsm_mech_negotiate_target(cfg, &ip, &g->krb5_reason, detail)) != 0) {
             wsm_gss_free(g);
             return hr;
         }
-        if (ip && (hr = wsm_fail(&g->krb5_reason, 0, "the target \"%s\" is an IP address",
-                                 wsm_quote_str(&q, cfg->host))) != 0) {
-            wsm_gss_free(g);
-            return hr;
-        }
+        g->offer = (ip ? 0 : OFFER_KRB5) | (cfg->allow_ntlm ? OFFER_NTLM : 0);
     }
 
     /* Kerberos scheme: the SPN exactly as given (no DNS canonicalisation, no case change). SPNEGO: a
@@ -530,52 +501,143 @@ static int krb5_fallback_ok(OM_uint32 minor)
            (krb5_error_code)minor != KRB5KRB_AP_ERR_BAD_INTEGRITY;
 }
 
-int32_t wsm_gss_step(struct wsm_gss *g, const void *in, size_t in_len, const void *cb, size_t cb_len,
-                     unsigned char **out, size_t *out_len, int *complete, char **detail)
+/* Negotiate, first leg with both mechanisms allowed: krb5 alone first, to learn why it fails (see the top of
+ * the file). Keeps the reason and drops krb5 when NTLM can help, fails when it cannot. */
+static int32_t krb5_first(struct wsm_gss *g, gss_channel_bindings_t cbp, char **detail)
 {
     OM_uint32 major, minor, m, flags = 0;
     gss_OID mech = GSS_C_NO_OID;
     gss_buffer_desc otok = GSS_C_EMPTY_BUFFER;
+    int32_t hr;
+
+    major = set_offer(g, OFFER_KRB5, &minor);
+    if (GSS_ERROR(major))
+        return gss_fail(g, detail, "the Negotiate mechanisms cannot be set", major, minor, PH_CRED, 0);
+    major = init_leg(g, cbp, GSS_C_NO_BUFFER, &otok, &mech, &flags, &minor);
+    gss_release_buffer(&m, &otok);
+    if (g->ctx != GSS_C_NO_CONTEXT)
+        gss_delete_sec_context(&m, &g->ctx, GSS_C_NO_BUFFER);
+    g->ctx = GSS_C_NO_CONTEXT;
+    if (GSS_ERROR(major)) {
+        OM_uint32 dminor, dmajor = krb5_direct(g, cbp, &dminor);
+        if (GSS_ERROR(dmajor)) {
+            major = dmajor;
+            minor = dminor;
+        }
+    }
+    if (!GSS_ERROR(major)) {
+        g->krb5_checked = 1;
+    } else if (krb5_fallback_ok(minor)) {
+        if ((hr = keep_krb5_reason(g, major, minor, PH_HANDSHAKE)))
+            return hr;
+        g->offer &= ~OFFER_KRB5;
+    } else {
+        return gss_fail(g, detail, "Kerberos authentication failed", major, minor, PH_HANDSHAKE, 0);
+    }
+    return 0;
+}
+
+/* Negotiate, first leg: the mechanisms SPNEGO may offer. */
+static int32_t negotiate_first(struct wsm_gss *g, gss_channel_bindings_t cbp, char **detail)
+{
+    OM_uint32 major, minor;
+    int32_t hr;
+    if ((g->offer & OFFER_KRB5) && (g->offer & OFFER_NTLM) && !g->krb5_checked &&
+        (hr = krb5_first(g, cbp, detail)))
+        return hr;
+    major = set_offer(g, g->offer, &minor);
+    if (GSS_ERROR(major))
+        return gss_fail(g, detail, "the Negotiate mechanisms cannot be set", major, minor, PH_CRED, 0);
+    return 0;
+}
+
+/* A failed gss_init_sec_context: the context is forgotten; on the first leg of a Negotiate that still offers
+ * krb5 unchecked, krb5 alone tells why (krb5_direct). */
+static int32_t leg_failed(struct wsm_gss *g, int first, gss_channel_bindings_t cbp, OM_uint32 major,
+                          OM_uint32 minor, char **detail)
+{
+    wsm_gss_reset(g);
+    if (first && g->scheme == WSM_GSS_NEGOTIATE && (g->offer & OFFER_KRB5) && !g->krb5_checked) {
+        OM_uint32 dminor, dmajor = krb5_direct(g, cbp, &dminor);
+        if (GSS_ERROR(dmajor)) {
+            major = dmajor;
+            minor = dminor;
+        }
+    }
+    const char *what = g->scheme == WSM_GSS_KERBEROS ? "Kerberos authentication failed"
+                       : g->offer == OFFER_NTLM      ? "Negotiate (NTLM) authentication failed"
+                                                     : "Negotiate authentication failed";
+    return gss_fail(g, detail, what, major, minor, PH_HANDSHAKE, 0);
+}
+
+/* The context is established: it must seal (confidentiality and integrity) with krb5 or NTLM. */
+static int32_t leg_complete(struct wsm_gss *g, OM_uint32 flags, gss_OID mech, char **detail)
+{
+    if ((flags & (GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG)) != (GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG))
+        return wsm_fail(detail, WSM_SEC_E_UNSUPPORTED_FUNCTION,
+                        "message encryption not available: the security context with SPN %s lacks %s", g->spn,
+                        (flags & GSS_C_CONF_FLAG) ? "integrity" : "confidentiality");
+    g->mech = oid_is_krb5(mech)                        ? WSM_GSS_MECH_KRB5
+              : mech && gss_oid_equal(mech, &oid_ntlm) ? WSM_GSS_MECH_NTLM
+                                                       : WSM_GSS_MECH_NONE;
+    if (g->mech == WSM_GSS_MECH_NONE)
+        return wsm_fail(detail, WSM_SEC_E_UNSUPPORTED_FUNCTION,
+                        "message encryption not available: the server chose a mechanism other than Kerberos "
+                        "and NTLM (SPN %s)",
+                        g->spn);
+    g->complete = 1;
+    return 0;
+}
+
+/* One gss_init_sec_context with the server's token (none on the first leg); *out gets the token to send. */
+static int32_t run_leg(struct wsm_gss *g, gss_buffer_t itok, gss_channel_bindings_t cbp, unsigned char **out,
+                       size_t *out_len, int *complete, char **detail)
+{
+    OM_uint32 major, minor, m, flags = 0;
+    gss_OID mech = GSS_C_NO_OID;
+    gss_buffer_desc otok = GSS_C_EMPTY_BUFFER;
+    int32_t hr = 0;
+    int first = g->ctx == GSS_C_NO_CONTEXT;
+
+    major = init_leg(g, cbp, itok->length ? itok : GSS_C_NO_BUFFER, &otok, &mech, &flags, &minor);
+    if (GSS_ERROR(major)) {
+        gss_release_buffer(&m, &otok);
+        return leg_failed(g, first, cbp, major, minor, detail);
+    }
+    if (major == GSS_S_COMPLETE && !(hr = leg_complete(g, flags, mech, detail)))
+        *complete = 1;
+    if (!hr && otok.length) {
+        if ((*out = malloc(otok.length)) != NULL) {
+            memcpy(*out, otok.value, otok.length);
+            *out_len = otok.length;
+        } else {
+            hr = WSM_E_OUTOFMEMORY;
+        }
+    }
+    gss_release_buffer(&m, &otok);
+    if (hr) {
+        wsm_gss_reset(g);
+        *complete = 0;
+    }
+    return hr;
+}
+
+int32_t wsm_gss_step(struct wsm_gss *g, const void *in, size_t in_len, const void *cb, size_t cb_len,
+                     unsigned char **out, size_t *out_len, int *complete, char **detail)
+{
     gss_buffer_desc itok = {in ? in_len : 0, (void *)in};
     struct gss_channel_bindings_struct bindings;
     gss_channel_bindings_t cbp = GSS_C_NO_CHANNEL_BINDINGS;
     int32_t hr;
 
-    if (detail)
-        *detail = NULL;
-    if (out)
-        *out = NULL;
-    if (out_len)
-        *out_len = 0;
-    if (complete)
-        *complete = 0;
-    if (!g || !out || !out_len || !complete || (in_len && !in) || (cb_len && !cb))
-        return WSM_E_INVALIDARG;
-    if (!in)
-        itok.length = 0;
-
-    if (g->complete) {
-        if (itok.length)
-            return wsm_fail(
-                detail, WSM_SEC_E_INVALID_TOKEN,
-                "the server sent another authentication token after the security context for SPN %s "
-                "was complete",
-                g->spn);
-        *complete = 1;
-        return 0;
-    }
-    if (g->ctx == GSS_C_NO_CONTEXT && itok.length)
-        return wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN,
-                        "the server sent an authentication token but no handshake with SPN %s is in progress",
-                        g->spn);
-    if (g->ctx != GSS_C_NO_CONTEXT && !itok.length) {
-        wsm_gss_reset(g);
-        return wsm_fail(
-            detail, WSM_SEC_E_MUTUAL_AUTH_FAILED,
-            "the server ended the handshake for SPN %s without its final token, so it did not prove "
-            "its identity (mutual authentication)",
-            g->spn);
-    }
+    int args_ok = g && out && out_len && complete && !(in_len && !in) && !(cb_len && !cb);
+    enum wsm_mech_leg leg =
+        wsm_mech_step_begin(args_ok, g ? g->spn : NULL, g && g->complete, g && g->ctx != GSS_C_NO_CONTEXT,
+                            itok.length, out, out_len, complete, &hr, detail);
+    if (leg == WSM_LEG_NO_FINAL)
+        wsm_gss_reset(g); /* the server dropped the context */
+    if (leg != WSM_LEG_FIRST && leg != WSM_LEG_NEXT)
+        return hr;
     if (cb) {
         memset(&bindings, 0, sizeof(bindings));
         bindings.initiator_addrtype = GSS_C_AF_UNSPEC;
@@ -584,94 +646,10 @@ int32_t wsm_gss_step(struct wsm_gss *g, const void *in, size_t in_len, const voi
         bindings.application_data.value = (void *)cb;
         cbp = &bindings;
     }
-
-    if (g->ctx == GSS_C_NO_CONTEXT && g->scheme == WSM_GSS_NEGOTIATE) {
-        if ((g->offer & OFFER_KRB5) && (g->offer & OFFER_NTLM) && !g->krb5_checked) {
-            /* krb5 alone first, to learn why it fails (see the top of the file). */
-            major = set_offer(g, OFFER_KRB5, &minor);
-            if (GSS_ERROR(major))
-                return gss_fail(g, detail, "the Negotiate mechanisms cannot be set", major, minor, PH_CRED,
-                                0);
-            major = init_leg(g, cbp, GSS_C_NO_BUFFER, &otok, &mech, &flags, &minor);
-            gss_release_buffer(&m, &otok);
-            if (g->ctx != GSS_C_NO_CONTEXT)
-                gss_delete_sec_context(&m, &g->ctx, GSS_C_NO_BUFFER);
-            g->ctx = GSS_C_NO_CONTEXT;
-            if (GSS_ERROR(major)) {
-                OM_uint32 dminor, dmajor = krb5_direct(g, cbp, &dminor);
-                if (GSS_ERROR(dmajor)) {
-                    major = dmajor;
-                    minor = dminor;
-                }
-            }
-            if (!GSS_ERROR(major)) {
-                g->krb5_checked = 1;
-            } else if (krb5_fallback_ok(minor)) {
-                if ((hr = keep_krb5_reason(g, major, minor, PH_HANDSHAKE)))
-                    return hr;
-                g->offer &= ~OFFER_KRB5;
-            } else {
-                return gss_fail(g, detail, "Kerberos authentication failed", major, minor, PH_HANDSHAKE, 0);
-            }
-        }
-        major = set_offer(g, g->offer, &minor);
-        if (GSS_ERROR(major))
-            return gss_fail(g, detail, "the Negotiate mechanisms cannot be set", major, minor, PH_CRED, 0);
-    }
-
-    int first = g->ctx == GSS_C_NO_CONTEXT;
-    major = init_leg(g, cbp, itok.length ? &itok : GSS_C_NO_BUFFER, &otok, &mech, &flags, &minor);
-    if (GSS_ERROR(major)) {
-        gss_release_buffer(&m, &otok);
-        wsm_gss_reset(g);
-        if (first && g->scheme == WSM_GSS_NEGOTIATE && (g->offer & OFFER_KRB5) && !g->krb5_checked) {
-            OM_uint32 dminor, dmajor = krb5_direct(g, cbp, &dminor);
-            if (GSS_ERROR(dmajor)) {
-                major = dmajor;
-                minor = dminor;
-            }
-        }
-        const char *what = g->scheme == WSM_GSS_KERBEROS ? "Kerberos authentication failed"
-                           : g->offer == OFFER_NTLM      ? "Negotiate (NTLM) authentication failed"
-                                                         : "Negotiate authentication failed";
-        return gss_fail(g, detail, what, major, minor, PH_HANDSHAKE, 0);
-    }
-    if (major == GSS_S_COMPLETE) {
-        if ((flags & (GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG)) != (GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG)) {
-            gss_release_buffer(&m, &otok);
-            wsm_gss_reset(g);
-            return wsm_fail(detail, WSM_SEC_E_UNSUPPORTED_FUNCTION,
-                            "message encryption not available: the security context with SPN %s lacks %s",
-                            g->spn, (flags & GSS_C_CONF_FLAG) ? "integrity" : "confidentiality");
-        }
-        g->complete = 1;
-        g->mech = oid_is_krb5(mech)                        ? WSM_GSS_MECH_KRB5
-                  : mech && gss_oid_equal(mech, &oid_ntlm) ? WSM_GSS_MECH_NTLM
-                                                           : WSM_GSS_MECH_NONE;
-        if (g->mech == WSM_GSS_MECH_NONE) {
-            gss_release_buffer(&m, &otok);
-            wsm_gss_reset(g);
-            return wsm_fail(
-                detail, WSM_SEC_E_UNSUPPORTED_FUNCTION,
-                "message encryption not available: the server chose a mechanism other than Kerberos "
-                "and NTLM (SPN %s)",
-                g->spn);
-        }
-        *complete = 1;
-    }
-    if (otok.length) {
-        *out = malloc(otok.length);
-        if (!*out) {
-            gss_release_buffer(&m, &otok);
-            wsm_gss_reset(g);
-            *complete = 0;
-            return WSM_E_OUTOFMEMORY;
-        }
-        memcpy(*out, otok.value, otok.length);
-        *out_len = otok.length;
-    }
-    gss_release_buffer(&m, &otok);
-    return 0;
+    if (g->ctx == GSS_C_NO_CONTEXT && g->scheme == WSM_GSS_NEGOTIATE &&
+        (hr = negotiate_first(g, cbp, detail)))
+        return hr;
+    return run_leg(g, &itok, cbp, out, out_len, complete, detail);
 }
 
 enum wsm_gss_mech wsm_gss_mech(const struct wsm_gss *g)
@@ -696,23 +674,11 @@ int32_t wsm_gss_wrap(struct wsm_gss *g, const void *plain, size_t len, unsigned 
 {
     OM_uint32 major, minor, m;
     int conf = 0;
-
-    if (detail)
-        *detail = NULL;
-    if (out)
-        *out = NULL;
-    if (out_len)
-        *out_len = 0;
-    if (hdr_len)
-        *hdr_len = 0;
-    if (orig_len)
-        *orig_len = 0;
-    if (!g || !out || !out_len || !hdr_len || !orig_len || (len && !plain))
-        return WSM_E_INVALIDARG;
-    if (!g->complete)
-        return wsm_fail(detail, WSM_SEC_E_INTERNAL_ERROR,
-                        "cannot encrypt a message: the security context with SPN %s is not established",
-                        g->spn);
+    int32_t hr =
+        wsm_mech_msg_begin(g && out && out_len && hdr_len && orig_len && !(len && !plain), g ? g->spn : NULL,
+                           g && g->complete, out, out_len, hdr_len, orig_len, detail);
+    if (hr)
+        return hr;
 
     if (g->mech == WSM_GSS_MECH_NTLM) {
         gss_buffer_desc ib = {len, (void *)plain}, ob = GSS_C_EMPTY_BUFFER;
@@ -752,7 +718,6 @@ int32_t wsm_gss_wrap(struct wsm_gss *g, const void *plain, size_t len, unsigned 
     iov[1].buffer.value = buf;
     iov[2].type = GSS_IOV_BUFFER_TYPE_PADDING | GSS_IOV_BUFFER_FLAG_ALLOCATE;
     major = gss_wrap_iov(&minor, g->ctx, 1, GSS_C_QOP_DEFAULT, &conf, iov, 3);
-    int32_t hr = 0;
     if (GSS_ERROR(major)) {
         hr = gss_fail(g, detail, "Kerberos could not encrypt the message", major, minor, PH_MESSAGE, 0);
     } else if (!conf) {
@@ -873,19 +838,11 @@ int32_t wsm_gss_unwrap(struct wsm_gss *g, const void *hdr, size_t hdr_len, const
 {
     unsigned char *buf;
     size_t rrc = 0;
-
-    if (detail)
-        *detail = NULL;
-    if (plain)
-        *plain = NULL;
-    if (plain_len)
-        *plain_len = 0;
-    if (!g || !plain || !plain_len || (hdr_len && !hdr) || (data_len && !data))
-        return WSM_E_INVALIDARG;
-    if (!g->complete)
-        return wsm_fail(detail, WSM_SEC_E_INTERNAL_ERROR,
-                        "cannot decrypt a message: the security context with SPN %s is not established",
-                        g->spn);
+    int32_t hr =
+        wsm_mech_msg_begin(g && plain && plain_len && !(hdr_len && !hdr) && !(data_len && !data),
+                           g ? g->spn : NULL, g && g->complete, plain, plain_len, NULL, NULL, detail);
+    if (hr)
+        return hr;
     if (!hdr_len || hdr_len > SIZE_MAX / 2 || data_len > SIZE_MAX / 2)
         return wsm_fail(detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
                         "the encrypted message from SPN %s has no encryption header", g->spn);
@@ -906,8 +863,8 @@ int32_t wsm_gss_unwrap(struct wsm_gss *g, const void *hdr, size_t hdr_len, const
     int cfx = wsm_mech_cfx_token(buf, hdr_len + data_len, NULL, &rrc);
     if (cfx && (rrc == 0 || hdr_len < 16 + rrc)) {
         char *why = NULL;
-        int32_t hr = unwrap_whole(g, buf, hdr_len + data_len, "the reply could not be decrypted", plain,
-                                  plain_len, detail ? &why : NULL);
+        hr = unwrap_whole(g, buf, hdr_len + data_len, "the reply could not be decrypted", plain, plain_len,
+                          detail ? &why : NULL);
         if (hr && detail)
             *detail =
                 wsm_asprintf("%s; read as a plain wrap token (RRC %zu) because the Windows layout cannot "
@@ -917,7 +874,7 @@ int32_t wsm_gss_unwrap(struct wsm_gss *g, const void *hdr, size_t hdr_len, const
         return hr;
     }
     char *why_iov = NULL, *why_whole = NULL;
-    int32_t hr = unwrap_iov(g, buf, hdr_len, data_len, plain, plain_len, detail ? &why_iov : NULL);
+    hr = unwrap_iov(g, buf, hdr_len, data_len, plain, plain_len, detail ? &why_iov : NULL);
     if (!hr || !cfx) {
         if (detail)
             *detail = why_iov;
@@ -948,7 +905,6 @@ int32_t wsm_gss_unwrap(struct wsm_gss *g, const void *hdr, size_t hdr_len, const
 int32_t wsm_gss_cbt_tls_server_end_point(const unsigned char *der, size_t der_len, unsigned char **out,
                                          size_t *out_len, char **detail)
 {
-    static const char prefix[] = "tls-server-end-point:";
     const unsigned char *p = der;
     int md_nid = NID_undef, pk_nid = NID_undef;
 
@@ -979,12 +935,5 @@ int32_t wsm_gss_cbt_tls_server_end_point(const unsigned char *der, size_t der_le
     X509_free(x);
     if (!okd)
         return wsm_fail(detail, WSM_SEC_E_INTERNAL_ERROR, "the server certificate could not be hashed");
-    size_t n = sizeof(prefix) - 1 + hlen;
-    *out = malloc(n);
-    if (!*out)
-        return WSM_E_OUTOFMEMORY;
-    memcpy(*out, prefix, sizeof(prefix) - 1);
-    memcpy(*out + sizeof(prefix) - 1, hash, hlen);
-    *out_len = n;
-    return 0;
+    return wsm_mech_cbt_data(hash, hlen, out, out_len);
 }

@@ -123,3 +123,107 @@ int32_t wsm_mech_cause(enum wsm_cause cause, const char *spn, char *buf, size_t 
     snprintf(buf, size, causes[cause].text, spn ? spn : "");
     return causes[cause].hr;
 }
+
+int32_t wsm_mech_negotiate_target(const struct wsm_gss_config *cfg, int *ip, char **reason, char **detail)
+{
+    struct wsm_quoted q;
+    *ip = wsm_mech_is_ip_literal(cfg->host);
+    if (!*ip)
+        return WSM_S_OK;
+    if (!cfg->allow_ntlm)
+        return wsm_fail(detail, WSM_SEC_E_TARGET_UNKNOWN,
+                        "Negotiate to the IP address %s cannot use Kerberos (no ticket can name an address) "
+                        "and NTLM is not allowed",
+                        wsm_quote_str(&q, cfg->host));
+    return wsm_fail(reason, 0, "the target \"%s\" is an IP address", wsm_quote_str(&q, cfg->host));
+}
+
+int32_t wsm_mech_new_begin(const struct wsm_gss_config *cfg, struct wsm_gss **out, char **spn, char **detail)
+{
+    if (detail)
+        *detail = NULL;
+    *spn = NULL;
+    if (!out)
+        return WSM_E_INVALIDARG;
+    *out = NULL;
+    return wsm_mech_spn(cfg, spn, detail);
+}
+
+enum wsm_mech_leg wsm_mech_step_begin(int args_ok, const char *spn, int complete, int in_progress,
+                                      size_t in_len, unsigned char **out, size_t *out_len, int *done,
+                                      int32_t *hr, char **detail)
+{
+    if (detail)
+        *detail = NULL;
+    if (out)
+        *out = NULL;
+    if (out_len)
+        *out_len = 0;
+    if (done)
+        *done = 0;
+    *hr = WSM_S_OK;
+    if (!args_ok) {
+        *hr = WSM_E_INVALIDARG;
+        return WSM_LEG_REFUSED;
+    }
+    if (complete) {
+        if (!in_len) {
+            *done = 1;
+            return WSM_LEG_DONE;
+        }
+        *hr = wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN,
+                       "the server sent another authentication token after the security context for SPN %s "
+                       "was complete",
+                       spn);
+        return WSM_LEG_REFUSED;
+    }
+    if (!in_progress && in_len) {
+        *hr = wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN,
+                       "the server sent an authentication token but no handshake with SPN %s is in progress",
+                       spn);
+        return WSM_LEG_REFUSED;
+    }
+    if (in_progress && !in_len) {
+        *hr =
+            wsm_fail(detail, WSM_SEC_E_MUTUAL_AUTH_FAILED,
+                     "the server ended the handshake for SPN %s without its final token, so it did not prove "
+                     "its identity (mutual authentication)",
+                     spn);
+        return WSM_LEG_NO_FINAL;
+    }
+    return in_progress ? WSM_LEG_NEXT : WSM_LEG_FIRST;
+}
+
+int32_t wsm_mech_msg_begin(int args_ok, const char *spn, int complete, unsigned char **out, size_t *out_len,
+                           size_t *hdr_len, size_t *orig_len, char **detail)
+{
+    if (detail)
+        *detail = NULL;
+    if (out)
+        *out = NULL;
+    if (out_len)
+        *out_len = 0;
+    if (hdr_len)
+        *hdr_len = 0;
+    if (orig_len)
+        *orig_len = 0;
+    if (!args_ok)
+        return WSM_E_INVALIDARG;
+    if (!complete)
+        return wsm_fail(detail, WSM_SEC_E_INTERNAL_ERROR,
+                        "cannot %s a message: the security context with SPN %s is not established",
+                        hdr_len ? "encrypt" : "decrypt", spn);
+    return WSM_S_OK;
+}
+
+int32_t wsm_mech_cbt_data(const unsigned char *hash, size_t hash_len, unsigned char **out, size_t *out_len)
+{
+    static const char prefix[] = "tls-server-end-point:";
+    size_t n = sizeof(prefix) - 1 + hash_len;
+    if (!(*out = malloc(n)))
+        return WSM_E_OUTOFMEMORY;
+    memcpy(*out, prefix, sizeof(prefix) - 1);
+    memcpy(*out + sizeof(prefix) - 1, hash, hash_len);
+    *out_len = n;
+    return WSM_S_OK;
+}

@@ -66,4 +66,38 @@ enum wsm_cause {
 /* The cause's sentence into buf (spn for those that name it) and its HRESULT (WSM_SEC_E_*). */
 int32_t wsm_mech_cause(enum wsm_cause cause, const char *spn, char *buf, size_t size);
 
+/* Negotiate to host: 1 in *ip when it is an IP literal (wsm_mech_is_ip_literal), and then *reason (malloc'd)
+ * says why Kerberos is not used; when NTLM is not allowed either, the failure WSM_SEC_E_TARGET_UNKNOWN. */
+int32_t wsm_mech_negotiate_target(const struct wsm_gss_config *cfg, int *ip, char **reason, char **detail);
+
+/* The start of wsm_gss_new: clears *detail, checks out (WSM_E_INVALIDARG) and builds the SPN (wsm_mech_spn).
+ */
+int32_t wsm_mech_new_begin(const struct wsm_gss_config *cfg, struct wsm_gss **out, char **spn, char **detail);
+
+/* Where a handshake stands when wsm_gss_step is called. */
+enum wsm_mech_leg {
+    WSM_LEG_FIRST,   /* no context yet and no token in: the first leg */
+    WSM_LEG_NEXT,    /* a handshake in progress and the server's next token */
+    WSM_LEG_DONE,    /* the context is established and nothing came in: *done = 1 again */
+    WSM_LEG_REFUSED, /* a missing argument or a token out of place: the failure is in *hr */
+    WSM_LEG_NO_FINAL /* the server ended the handshake without its final token: the failure is in *hr and the
+                      * caller forgets the context */
+};
+
+/* The start of wsm_gss_step: clears its outputs (those not NULL) and tells the leg. args_ok: the caller's
+ * checks of its arguments passed (else WSM_E_INVALIDARG); spn is only read when they did. */
+enum wsm_mech_leg wsm_mech_step_begin(int args_ok, const char *spn, int complete, int in_progress,
+                                      size_t in_len, unsigned char **out, size_t *out_len, int *done,
+                                      int32_t *hr, char **detail);
+
+/* The start of wsm_gss_wrap (hdr_len and orig_len given) and wsm_gss_unwrap (both NULL): clears the outputs
+ * (those not NULL); WSM_E_INVALIDARG unless args_ok; WSM_SEC_E_INTERNAL_ERROR naming the SPN when the context
+ * is not complete. */
+int32_t wsm_mech_msg_begin(int args_ok, const char *spn, int complete, unsigned char **out, size_t *out_len,
+                           size_t *hdr_len, size_t *orig_len, char **detail);
+
+/* RFC 5929 4.1 tls-server-end-point channel binding data: "tls-server-end-point:" followed by hash; *out
+ * malloc'd. */
+int32_t wsm_mech_cbt_data(const unsigned char *hash, size_t hash_len, unsigned char **out, size_t *out_len);
+
 #endif
