@@ -132,6 +132,14 @@ static void wipe_free_w(WCHAR *w)
     }
 }
 
+/* One SecBuffer of the given type over n bytes at p. */
+static void sec_buffer(SecBuffer *b, unsigned long type, void *p, size_t n)
+{
+    b->BufferType = type;
+    b->cbBuffer = (unsigned long)n;
+    b->pvBuffer = p;
+}
+
 static const char *package_name(enum package p)
 {
     return p == PKG_KERBEROS ? "Kerberos" : p == PKG_NTLM ? "NTLM" : "Negotiate";
@@ -590,17 +598,11 @@ done:
 
 int32_t wsm_gss_new(const struct wsm_gss_config *cfg, struct wsm_gss **out, char **detail)
 {
-    struct wsm_quoted q;
     int32_t hr;
-    int bad;
+    int bad, ip;
+    char *spn;
 
-    if (detail)
-        *detail = NULL;
-    if (!out)
-        return WSM_E_INVALIDARG;
-    *out = NULL;
-    char *spn = NULL;
-    if ((hr = wsm_mech_spn(cfg, &spn, detail)))
+    if ((hr = wsm_mech_new_begin(cfg, out, &spn, detail)))
         return hr;
 
     struct wsm_gss *g = calloc(1, sizeof(*g));
@@ -626,24 +628,11 @@ int32_t wsm_gss_new(const struct wsm_gss_config *cfg, struct wsm_gss **out, char
     }
     if (g->scheme == WSM_GSS_KERBEROS) {
         g->pkg = PKG_KERBEROS;
-    } else if (wsm_mech_is_ip_literal(cfg->host)) {
-        if (!cfg->allow_ntlm) {
-            hr =
-                wsm_fail(detail, WSM_SEC_E_TARGET_UNKNOWN,
-                         "Negotiate to the IP address %s cannot use Kerberos (no ticket can name an address) "
-                         "and NTLM is not allowed",
-                         wsm_quote_str(&q, cfg->host));
-            wsm_gss_free(g);
-            return hr;
-        }
-        g->pkg = PKG_NTLM;
-        if ((hr = wsm_fail(&g->krb5_reason, 0, "the target \"%s\" is an IP address",
-                           wsm_quote_str(&q, cfg->host))) != 0) {
-            wsm_gss_free(g);
-            return hr;
-        }
+    } else if ((hr = wsm_mech_negotiate_target(cfg, &ip, &g->krb5_reason, detail)) != 0) {
+        wsm_gss_free(g);
+        return hr;
     } else {
-        g->pkg = PKG_NEGOTIATE;
+        g->pkg = ip ? PKG_NTLM : PKG_NEGOTIATE;
     }
     if ((hr = acquire(g, cfg, detail)) != 0) {
         wsm_gss_free(g);
@@ -665,12 +654,8 @@ static int32_t verify_mic(struct wsm_gss *g, const unsigned char *mic, size_t mi
         return WSM_E_OUTOFMEMORY;
     memcpy(data, mech_types, sizeof(data));
     memcpy(sig, mic, mic_len);
-    b[0].BufferType = SECBUFFER_DATA;
-    b[0].cbBuffer = sizeof(data);
-    b[0].pvBuffer = data;
-    b[1].BufferType = SECBUFFER_TOKEN;
-    b[1].cbBuffer = (unsigned long)mic_len;
-    b[1].pvBuffer = sig;
+    sec_buffer(&b[0], SECBUFFER_DATA, data, sizeof(data));
+    sec_buffer(&b[1], SECBUFFER_TOKEN, sig, mic_len);
     SECURITY_STATUS st = VerifySignature(&g->ctx, &desc, 0, &qop);
     free(sig);
     if (st != SEC_E_OK)
@@ -704,49 +689,193 @@ static enum wsm_gss_mech negotiated_mech(struct wsm_gss *g)
     return m;
 }
 
+/* Wine + SPNEGO: the server's NegTokenResp carries the Kerberos token; *itok and *ilen become that token. */
+static int32_t spnego_unpack(struct wsm_gss *g, const unsigned char **itok, size_t *ilen,
+                             struct neg_resp *resp, char **detail)
+{
+    memset(resp, 0, sizeof(*resp));
+    resp->state = -1;
+    if (!g->have_ctx || !g->spnego || !*ilen || (*itok)[0] != 0xa1)
+        return 0;
+    if (!spnego_parse_resp(*itok, *ilen, resp))
+        return wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN,
+                        "the server's SPNEGO answer (SPN %s) is not a valid NegTokenResp", g->spn);
+    if (resp->state == 2) {
+        wsm_gss_reset(g);
+        return wsm_fail(detail, WSM_SEC_E_LOGON_DENIED,
+                        "the server rejected the Kerberos authentication (SPNEGO reject, SPN %s)", g->spn);
+    }
+    if (resp->mech_other) {
+        wsm_gss_reset(g);
+        return wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN,
+                        "the server chose a SPNEGO mechanism other than the offered Kerberos (SPN %s)",
+                        g->spn);
+    }
+    if (!resp->token_len) {
+        wsm_gss_reset(g);
+        return wsm_fail(detail, WSM_SEC_E_MUTUAL_AUTH_FAILED,
+                        "the server's SPNEGO answer carries no Kerberos token, so it did not prove its "
+                        "identity (mutual authentication, SPN %s)",
+                        g->spn);
+    }
+    *itok = resp->token;
+    *ilen = resp->token_len;
+    return 0;
+}
+
+/* The input buffers of a leg: a copy of the server's token (SSPI takes writable buffers) and the channel
+ * bindings as SEC_CHANNEL_BINDINGS with only the application data (RFC 5929 4.1). */
+struct leg_input {
+    SecBuffer b[2];
+    SecBufferDesc desc;
+    unsigned char *tok, *cb;
+};
+
+static int32_t leg_input(struct leg_input *li, const unsigned char *itok, size_t ilen, const void *cb,
+                         size_t cb_len)
+{
+    memset(li, 0, sizeof(*li));
+    li->desc.ulVersion = SECBUFFER_VERSION;
+    li->desc.pBuffers = li->b;
+    if (ilen) {
+        if (!(li->tok = malloc(ilen)))
+            return WSM_E_OUTOFMEMORY;
+        memcpy(li->tok, itok, ilen);
+        sec_buffer(&li->b[li->desc.cBuffers++], SECBUFFER_TOKEN, li->tok, ilen);
+    }
+    if (cb) {
+        size_t n = sizeof(SEC_CHANNEL_BINDINGS) + cb_len;
+        if (!(li->cb = calloc(1, n))) {
+            free(li->tok);
+            return WSM_E_OUTOFMEMORY;
+        }
+        SEC_CHANNEL_BINDINGS *b = (SEC_CHANNEL_BINDINGS *)li->cb;
+        b->cbApplicationDataLength = (unsigned long)cb_len;
+        b->dwApplicationDataOffset = sizeof(SEC_CHANNEL_BINDINGS);
+        memcpy(li->cb + sizeof(SEC_CHANNEL_BINDINGS), cb, cb_len);
+        sec_buffer(&li->b[li->desc.cBuffers++], SECBUFFER_CHANNEL_BINDINGS, li->cb, n);
+    }
+    return 0;
+}
+
+/* One InitializeSecurityContext (and CompleteAuthToken when the package asks for it) into obuf (MAX_TOKEN
+ * bytes): *olen and *attrs; *st SEC_E_OK or SEC_I_CONTINUE_NEEDED. A failure forgets the context. */
+static int32_t isc_leg(struct wsm_gss *g, struct leg_input *li, unsigned char *obuf, size_t *olen,
+                       ULONG *attrs, SECURITY_STATUS *st, char **detail)
+{
+    SecBuffer outb;
+    SecBufferDesc out_desc = {SECBUFFER_VERSION, 1, &outb};
+    sec_buffer(&outb, SECBUFFER_TOKEN, obuf, MAX_TOKEN);
+    int first = !g->have_ctx;
+    TimeStamp expiry;
+    *attrs = 0;
+    *st = InitializeSecurityContextW(
+        &g->cred, first ? NULL : &g->ctx, g->wspn, REQ_FLAGS | (g->delegate ? ISC_REQ_DELEGATE : 0), 0,
+        SECURITY_NATIVE_DREP, li->desc.cBuffers ? &li->desc : NULL, 0, &g->ctx, &out_desc, attrs, &expiry);
+    if (first && (*st == SEC_E_OK || *st == SEC_I_CONTINUE_NEEDED || *st == SEC_I_COMPLETE_NEEDED ||
+                  *st == SEC_I_COMPLETE_AND_CONTINUE))
+        g->have_ctx = 1;
+    if (*st == SEC_I_COMPLETE_NEEDED || *st == SEC_I_COMPLETE_AND_CONTINUE) {
+        SECURITY_STATUS cst = CompleteAuthToken(&g->ctx, &out_desc);
+        if (cst != SEC_E_OK)
+            *st = cst;
+        else
+            *st = *st == SEC_I_COMPLETE_NEEDED ? SEC_E_OK : SEC_I_CONTINUE_NEEDED;
+    }
+    if (*st != SEC_E_OK && *st != SEC_I_CONTINUE_NEEDED) {
+        const char *what = g->scheme == WSM_GSS_KERBEROS ? "Kerberos authentication failed"
+                           : g->pkg == PKG_NTLM          ? "Negotiate (NTLM) authentication failed"
+                                                         : "Negotiate authentication failed";
+        wsm_gss_reset(g);
+        return sspi_fail(g, detail, what, *st, PH_HANDSHAKE, 0);
+    }
+    *olen = outb.cbBuffer <= MAX_TOKEN ? outb.cbBuffer : 0;
+    return 0;
+}
+
+/* The first token tells what the package speaks: raw NTLMSSP, or (Wine, Negotiate) a raw Kerberos token
+ * that this module carries in SPNEGO. */
+static int32_t note_first_token(struct wsm_gss *g, const unsigned char *tok, size_t n)
+{
+    if (is_ntlmssp(tok, n)) {
+        g->raw_ntlm = 1;
+        if (g->pkg == PKG_NEGOTIATE && !g->krb5_reason &&
+            !(g->krb5_reason = wsm_asprintf("the Negotiate package chose NTLM (no Kerberos ticket could be "
+                                            "had for the SPN %s)",
+                                            g->spn)))
+            return WSM_E_OUTOFMEMORY;
+    } else if (g->pkg == PKG_NEGOTIATE && is_raw_krb5(tok, n)) {
+        g->spnego = 1; /* Wine: carry it in SPNEGO (see the top of the file) */
+    }
+    return 0;
+}
+
+/* The context is established: its mechanism must seal, and Kerberos must have authenticated the server. */
+static int32_t leg_complete(struct wsm_gss *g, int first, ULONG attrs, const struct neg_resp *resp,
+                            char **detail)
+{
+    if (g->pkg == PKG_KERBEROS || g->spnego)
+        g->mech = WSM_GSS_MECH_KRB5;
+    else if (g->pkg == PKG_NTLM || g->raw_ntlm)
+        g->mech = WSM_GSS_MECH_NTLM;
+    else
+        g->mech = negotiated_mech(g);
+    if (g->mech == WSM_GSS_MECH_NONE)
+        return wsm_fail(detail, WSM_SEC_E_UNSUPPORTED_FUNCTION,
+                        "message encryption not available: the server chose a mechanism other than Kerberos "
+                        "and NTLM (SPN %s)",
+                        g->spn);
+    if (!(g->wine && g->mech == WSM_GSS_MECH_NTLM) &&
+        (attrs & (ISC_RET_CONFIDENTIALITY | ISC_RET_INTEGRITY)) !=
+            (ISC_RET_CONFIDENTIALITY | ISC_RET_INTEGRITY))
+        /* (Wine's NTLM package reports no attributes at all; wsm_gss_wrap checks that it seals.) */
+        return wsm_fail(detail, WSM_SEC_E_UNSUPPORTED_FUNCTION,
+                        "message encryption not available: the security context with SPN %s lacks %s", g->spn,
+                        (attrs & ISC_RET_CONFIDENTIALITY) ? "integrity" : "confidentiality");
+    if (g->mech == WSM_GSS_MECH_KRB5 && (first || !(attrs & ISC_RET_MUTUAL_AUTH)))
+        return wsm_fail(
+            detail, WSM_SEC_E_MUTUAL_AUTH_FAILED,
+            "the Kerberos context with SPN %s was completed without the server proving its identity "
+            "(mutual authentication)",
+            g->spn);
+    if (g->spnego && resp->mic_len)
+        return verify_mic(g, resp->mic, resp->mic_len, detail);
+    return 0;
+}
+
+/* The token to send: the package's own, or (g->spnego) carried in a NegTokenInit / NegTokenResp. */
+static int32_t hand_out(const struct wsm_gss *g, int first, const unsigned char *tok, size_t n,
+                        unsigned char **out, size_t *out_len)
+{
+    if (g->spnego)
+        *out = first ? spnego_init(tok, n, out_len) : spnego_resp(tok, n, out_len);
+    else if ((*out = malloc(n)) != NULL) {
+        memcpy(*out, tok, n);
+        *out_len = n;
+    }
+    if (!*out) {
+        *out_len = 0;
+        return WSM_E_OUTOFMEMORY;
+    }
+    return 0;
+}
+
 int32_t wsm_gss_step(struct wsm_gss *g, const void *in, size_t in_len, const void *cb, size_t cb_len,
                      unsigned char **out, size_t *out_len, int *complete, char **detail)
 {
     struct neg_resp resp;
     const unsigned char *itok = in;
-    size_t ilen = in ? in_len : 0;
-    unsigned char *cbbuf = NULL, *obuf = NULL;
-    int32_t hr = 0;
+    size_t ilen = in ? in_len : 0, olen = 0;
+    int32_t hr;
 
-    if (detail)
-        *detail = NULL;
-    if (out)
-        *out = NULL;
-    if (out_len)
-        *out_len = 0;
-    if (complete)
-        *complete = 0;
-    if (!g || !out || !out_len || !complete || (in_len && !in) || (cb_len && !cb) || in_len > 0x7fffffff ||
-        cb_len > 0x7fffffff)
-        return WSM_E_INVALIDARG;
-
-    if (g->complete) {
-        if (ilen)
-            return wsm_fail(
-                detail, WSM_SEC_E_INVALID_TOKEN,
-                "the server sent another authentication token after the security context for SPN %s "
-                "was complete",
-                g->spn);
-        *complete = 1;
-        return 0;
-    }
-    if (!g->have_ctx && ilen)
-        return wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN,
-                        "the server sent an authentication token but no handshake with SPN %s is in progress",
-                        g->spn);
-    if (g->have_ctx && !ilen) {
-        wsm_gss_reset(g);
-        return wsm_fail(
-            detail, WSM_SEC_E_MUTUAL_AUTH_FAILED,
-            "the server ended the handshake for SPN %s without its final token, so it did not prove "
-            "its identity (mutual authentication)",
-            g->spn);
-    }
+    int args_ok = g && out && out_len && complete && !(in_len && !in) && !(cb_len && !cb) &&
+                  in_len <= 0x7fffffff && cb_len <= 0x7fffffff;
+    enum wsm_mech_leg leg = wsm_mech_step_begin(args_ok, g ? g->spn : NULL, g && g->complete,
+                                                g && g->have_ctx, ilen, out, out_len, complete, &hr, detail);
+    if (leg == WSM_LEG_NO_FINAL)
+        wsm_gss_reset(g); /* the server dropped the context */
+    if (leg != WSM_LEG_FIRST && leg != WSM_LEG_NEXT)
+        return hr;
     if (cb && g->wine)
         return wsm_fail(
             detail, WSM_SEC_E_UNSUPPORTED_FUNCTION,
@@ -755,165 +884,32 @@ int32_t wsm_gss_step(struct wsm_gss *g, const void *in, size_t in_len, const voi
             "NTLM security packages ignore SECBUFFER_CHANNEL_BINDINGS, so no unbound token is sent. "
             "Use HTTP (the messages are encrypted) or Basic/a client certificate over HTTPS",
             g->scheme == WSM_GSS_KERBEROS ? "Kerberos" : "Negotiate", g->spn);
+    if ((hr = spnego_unpack(g, &itok, &ilen, &resp, detail)))
+        return hr;
 
-    /* Wine + SPNEGO: the server's NegTokenResp carries the Kerberos token. */
-    memset(&resp, 0, sizeof(resp));
-    resp.state = -1;
-    if (g->have_ctx && g->spnego && ilen && itok[0] == 0xa1) {
-        if (!spnego_parse_resp(itok, ilen, &resp))
-            return wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN,
-                            "the server's SPNEGO answer (SPN %s) is not a valid NegTokenResp", g->spn);
-        if (resp.state == 2) {
-            wsm_gss_reset(g);
-            return wsm_fail(detail, WSM_SEC_E_LOGON_DENIED,
-                            "the server rejected the Kerberos authentication (SPNEGO reject, SPN %s)",
-                            g->spn);
-        }
-        if (resp.mech_other) {
-            wsm_gss_reset(g);
-            return wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN,
-                            "the server chose a SPNEGO mechanism other than the offered Kerberos (SPN %s)",
-                            g->spn);
-        }
-        if (!resp.token_len) {
-            wsm_gss_reset(g);
-            return wsm_fail(detail, WSM_SEC_E_MUTUAL_AUTH_FAILED,
-                            "the server's SPNEGO answer carries no Kerberos token, so it did not prove its "
-                            "identity (mutual authentication, SPN %s)",
-                            g->spn);
-        }
-        itok = resp.token;
-        ilen = resp.token_len;
-    }
-
-    SecBuffer inb[2], outb;
-    SecBufferDesc in_desc = {SECBUFFER_VERSION, 0, inb}, out_desc = {SECBUFFER_VERSION, 1, &outb};
-    unsigned char *itok_copy = NULL;
-    if (ilen) {
-        if (!(itok_copy = malloc(ilen)))
-            return WSM_E_OUTOFMEMORY;
-        memcpy(itok_copy, itok, ilen);
-        inb[in_desc.cBuffers].BufferType = SECBUFFER_TOKEN;
-        inb[in_desc.cBuffers].cbBuffer = (unsigned long)ilen;
-        inb[in_desc.cBuffers].pvBuffer = itok_copy;
-        in_desc.cBuffers++;
-    }
-    if (cb) {
-        /* SEC_CHANNEL_BINDINGS with only the application data (RFC 5929 4.1; SSPI docs). */
-        size_t n = sizeof(SEC_CHANNEL_BINDINGS) + cb_len;
-        if (!(cbbuf = calloc(1, n))) {
-            free(itok_copy);
-            return WSM_E_OUTOFMEMORY;
-        }
-        SEC_CHANNEL_BINDINGS *b = (SEC_CHANNEL_BINDINGS *)cbbuf;
-        b->cbApplicationDataLength = (unsigned long)cb_len;
-        b->dwApplicationDataOffset = sizeof(SEC_CHANNEL_BINDINGS);
-        memcpy(cbbuf + sizeof(SEC_CHANNEL_BINDINGS), cb, cb_len);
-        inb[in_desc.cBuffers].BufferType = SECBUFFER_CHANNEL_BINDINGS;
-        inb[in_desc.cBuffers].cbBuffer = (unsigned long)n;
-        inb[in_desc.cBuffers].pvBuffer = cbbuf;
-        in_desc.cBuffers++;
-    }
+    struct leg_input li;
+    unsigned char *obuf;
+    if ((hr = leg_input(&li, itok, ilen, cb, cb_len)))
+        return hr;
     if (!(obuf = malloc(MAX_TOKEN))) {
-        free(itok_copy);
-        free(cbbuf);
+        free(li.tok);
+        free(li.cb);
         return WSM_E_OUTOFMEMORY;
     }
-    outb.BufferType = SECBUFFER_TOKEN;
-    outb.cbBuffer = MAX_TOKEN;
-    outb.pvBuffer = obuf;
-
     int first = !g->have_ctx;
-    ULONG attrs = 0;
-    TimeStamp expiry;
-    SECURITY_STATUS st = InitializeSecurityContextW(
-        &g->cred, first ? NULL : &g->ctx, g->wspn, REQ_FLAGS | (g->delegate ? ISC_REQ_DELEGATE : 0), 0,
-        SECURITY_NATIVE_DREP, in_desc.cBuffers ? &in_desc : NULL, 0, &g->ctx, &out_desc, &attrs, &expiry);
-    free(itok_copy);
-    free(cbbuf);
-    if (first && (st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED || st == SEC_I_COMPLETE_NEEDED ||
-                  st == SEC_I_COMPLETE_AND_CONTINUE))
-        g->have_ctx = 1;
-    if (st == SEC_I_COMPLETE_NEEDED || st == SEC_I_COMPLETE_AND_CONTINUE) {
-        SECURITY_STATUS cst = CompleteAuthToken(&g->ctx, &out_desc);
-        if (cst != SEC_E_OK)
-            st = cst;
-        else
-            st = st == SEC_I_COMPLETE_NEEDED ? SEC_E_OK : SEC_I_CONTINUE_NEEDED;
+    ULONG attrs;
+    SECURITY_STATUS st;
+    hr = isc_leg(g, &li, obuf, &olen, &attrs, &st, detail);
+    free(li.tok);
+    free(li.cb);
+    if (!hr && first && olen)
+        hr = note_first_token(g, obuf, olen);
+    if (!hr && st == SEC_E_OK && !(hr = leg_complete(g, first, attrs, &resp, detail))) {
+        g->complete = 1;
+        *complete = 1;
     }
-    if (st != SEC_E_OK && st != SEC_I_CONTINUE_NEEDED) {
-        const char *what = g->scheme == WSM_GSS_KERBEROS ? "Kerberos authentication failed"
-                           : g->pkg == PKG_NTLM          ? "Negotiate (NTLM) authentication failed"
-                                                         : "Negotiate authentication failed";
-        wsm_gss_reset(g);
-        free(obuf);
-        return sspi_fail(g, detail, what, st, PH_HANDSHAKE, 0);
-    }
-    size_t olen = outb.cbBuffer <= MAX_TOKEN ? outb.cbBuffer : 0;
-
-    if (first && olen) {
-        if (is_ntlmssp(obuf, olen)) {
-            g->raw_ntlm = 1;
-            if (g->pkg == PKG_NEGOTIATE && !g->krb5_reason &&
-                !(g->krb5_reason =
-                      wsm_asprintf("the Negotiate package chose NTLM (no Kerberos ticket could be "
-                                   "had for the SPN %s)",
-                                   g->spn)))
-                hr = WSM_E_OUTOFMEMORY;
-        } else if (g->pkg == PKG_NEGOTIATE && is_raw_krb5(obuf, olen)) {
-            g->spnego = 1; /* Wine: carry it in SPNEGO (see the top of the file) */
-        }
-    }
-    if (!hr && st == SEC_E_OK) {
-        if (g->pkg == PKG_KERBEROS || g->spnego)
-            g->mech = WSM_GSS_MECH_KRB5;
-        else if (g->pkg == PKG_NTLM || g->raw_ntlm)
-            g->mech = WSM_GSS_MECH_NTLM;
-        else
-            g->mech = negotiated_mech(g);
-        if (g->mech == WSM_GSS_MECH_NONE) {
-            hr =
-                wsm_fail(detail, WSM_SEC_E_UNSUPPORTED_FUNCTION,
-                         "message encryption not available: the server chose a mechanism other than Kerberos "
-                         "and NTLM (SPN %s)",
-                         g->spn);
-        } else if (!(g->wine && g->mech == WSM_GSS_MECH_NTLM) &&
-                   (attrs & (ISC_RET_CONFIDENTIALITY | ISC_RET_INTEGRITY)) !=
-                       (ISC_RET_CONFIDENTIALITY | ISC_RET_INTEGRITY)) {
-            /* (Wine's NTLM package reports no attributes at all; wsm_gss_wrap checks that it seals.) */
-            hr = wsm_fail(detail, WSM_SEC_E_UNSUPPORTED_FUNCTION,
-                          "message encryption not available: the security context with SPN %s lacks %s",
-                          g->spn, (attrs & ISC_RET_CONFIDENTIALITY) ? "integrity" : "confidentiality");
-        } else if (g->mech == WSM_GSS_MECH_KRB5 && (first || !(attrs & ISC_RET_MUTUAL_AUTH))) {
-            hr = wsm_fail(
-                detail, WSM_SEC_E_MUTUAL_AUTH_FAILED,
-                "the Kerberos context with SPN %s was completed without the server proving its identity "
-                "(mutual authentication)",
-                g->spn);
-        } else if (g->spnego && resp.mic_len) {
-            hr = verify_mic(g, resp.mic, resp.mic_len, detail);
-        }
-        if (!hr) {
-            g->complete = 1;
-            *complete = 1;
-        }
-    }
-    if (!hr && olen) {
-        unsigned char *wrapped = NULL;
-        size_t wlen = 0;
-        if (g->spnego) {
-            wrapped = first ? spnego_init(obuf, olen, &wlen) : spnego_resp(obuf, olen, &wlen);
-            if (!wrapped)
-                hr = WSM_E_OUTOFMEMORY;
-        } else if ((wrapped = malloc(olen)) != NULL) {
-            memcpy(wrapped, obuf, olen);
-            wlen = olen;
-        } else {
-            hr = WSM_E_OUTOFMEMORY;
-        }
-        *out = wrapped;
-        *out_len = wrapped ? wlen : 0;
-    }
+    if (!hr && olen)
+        hr = hand_out(g, first, obuf, olen, out, out_len);
     free(obuf);
     if (hr) {
         free(*out);
@@ -961,117 +957,130 @@ static void rotate_right(unsigned char *p, size_t n, size_t r)
     reverse(p + r, n - r);
 }
 
+/* Where wsm_gss_wrap puts its results. */
+struct wrap_out {
+    unsigned char **out;
+    size_t *out_len, *hdr_len, *orig_len;
+};
+
+/* *out = the t header bytes ‖ the len bytes of encrypted data. */
+static int32_t wrap_join(const struct wrap_out *w, const unsigned char *tok, size_t t,
+                         const unsigned char *data, size_t len)
+{
+    if ((*w->out = malloc(t + len ? t + len : 1)) == NULL)
+        return WSM_E_OUTOFMEMORY;
+    memcpy(*w->out, tok, t);
+    memcpy(*w->out + t, data, len);
+    *w->out_len = t + len;
+    *w->hdr_len = t;
+    *w->orig_len = len;
+    return 0;
+}
+
+/* EncryptMessage(TOKEN of room bytes, DATA in place); *t: the token length it wrote. */
+static int32_t seal(struct wsm_gss *g, unsigned char *tok, size_t room, unsigned char *data, size_t len,
+                    size_t *t, char **detail)
+{
+    SecBuffer b[2];
+    SecBufferDesc desc = {SECBUFFER_VERSION, 2, b};
+    sec_buffer(&b[0], SECBUFFER_TOKEN, tok, room);
+    sec_buffer(&b[1], SECBUFFER_DATA, data, len);
+    SECURITY_STATUS st = EncryptMessage(&g->ctx, 0, &desc, 0);
+    *t = b[0].cbBuffer;
+    if (st != SEC_E_OK)
+        return sspi_fail(g, detail,
+                         g->mech == WSM_GSS_MECH_NTLM ? "NTLM could not encrypt the message"
+                                                      : "Kerberos could not encrypt the message",
+                         st, PH_MESSAGE, 0);
+    if (b[1].cbBuffer != len || *t > room)
+        return wsm_fail(
+            detail, WSM_SEC_E_UNSUPPORTED_FUNCTION,
+            "message encryption not available: EncryptMessage changed the data length (%lu for %zu) "
+            "for SPN %s",
+            (unsigned long)b[1].cbBuffer, len, g->spn);
+    return 0;
+}
+
+/* NTLM: the 16-byte signature, then the sealed data (MS-NLMP 3.4.3). */
+static int32_t wrap_ntlm(struct wsm_gss *g, const struct wrap_out *w, const unsigned char *tok, size_t t,
+                         const unsigned char *data, const void *plain, size_t len, char **detail)
+{
+    if (t != NTLM_SIGNATURE)
+        return wsm_fail(detail, WSM_SEC_E_UNSUPPORTED_FUNCTION,
+                        "message encryption not available: NTLM gave a %zu-byte signature for SPN %s", t,
+                        g->spn);
+    if (len >= 16 && !memcmp(data, plain, len))
+        /* Signed only: NTLM did not negotiate sealing (NTLMSSP_NEGOTIATE_SEAL, MS-NLMP 2.2.2.5). */
+        return wsm_fail(detail, WSM_SEC_E_UNSUPPORTED_FUNCTION,
+                        "message encryption not available: NTLM did not seal the message for SPN %s", g->spn);
+    return wrap_join(w, tok, t, data, len);
+}
+
+/* Wine: DATA ‖ TOKEN is one RRC-0 token H ‖ C; rotate C right by RRC = EC + 16 + checksum so that the header
+ * H ‖ C[..RRC + 16] is followed by exactly the len bytes of encrypted data (RFC 4121 4.2.5). */
+static int32_t wrap_wine_krb5(struct wsm_gss *g, const struct wrap_out *w, const unsigned char *tok, size_t t,
+                              const unsigned char *data, size_t len, size_t ec)
+{
+    size_t n = len + t;
+    unsigned char *o = malloc(n);
+    if (!o)
+        return WSM_E_OUTOFMEMORY;
+    memcpy(o, data, len);
+    memcpy(o + len, tok, t);
+    size_t r = n - 32 - len;
+    /* t = 48 + EC + the checksum (header, confounder, header copy): for unwrap of whole tokens */
+    size_t k = t >= 48 + ec ? t - 48 - ec : 0;
+    if (k == 12 || k == 16 || k == 24)
+        g->krb_cksum = k;
+    o[6] = (unsigned char)(r >> 8);
+    o[7] = (unsigned char)r;
+    rotate_right(o + 16, n - 16, r);
+    *w->out = o;
+    *w->out_len = n;
+    *w->hdr_len = n - len;
+    *w->orig_len = len;
+    return 0;
+}
+
+/* Kerberos: Windows' layout, TOKEN = the header with the rotated trailer, DATA = the encrypted data
+ * (MS-KILE 3.4.5.4.1), put together from Wine's when needed. */
+static int32_t wrap_krb5(struct wsm_gss *g, const struct wrap_out *w, const unsigned char *tok, size_t t,
+                         const unsigned char *data, size_t len, char **detail)
+{
+    size_t ec, rrc;
+    if (wsm_mech_cfx_token(tok, t, &ec, &rrc) && rrc)
+        return wrap_join(w, tok, t, data, len);
+    if (g->wine && len >= 16 && wsm_mech_cfx_token(data, len, &ec, &rrc) && rrc == 0 && t >= 28)
+        return wrap_wine_krb5(g, w, tok, t, data, len, ec);
+    return wsm_fail(
+        detail, WSM_SEC_E_UNSUPPORTED_FUNCTION,
+        "message encryption not available: the Kerberos package sealed the message for SPN %s in a "
+        "layout this module cannot put into Windows' (%s)",
+        g->spn,
+        g->wine ? "Wine, not an RFC 4121 token: RC4-HMAC keys are not supported under Wine"
+                : "no RFC 4121 token header");
+}
+
 int32_t wsm_gss_wrap(struct wsm_gss *g, const void *plain, size_t len, unsigned char **out, size_t *out_len,
                      size_t *hdr_len, size_t *orig_len, char **detail)
 {
-    if (detail)
-        *detail = NULL;
-    if (out)
-        *out = NULL;
-    if (out_len)
-        *out_len = 0;
-    if (hdr_len)
-        *hdr_len = 0;
-    if (orig_len)
-        *orig_len = 0;
-    if (!g || !out || !out_len || !hdr_len || !orig_len || (len && !plain) || len > 0x7fff0000)
-        return WSM_E_INVALIDARG;
-    if (!g->complete)
-        return wsm_fail(detail, WSM_SEC_E_INTERNAL_ERROR,
-                        "cannot encrypt a message: the security context with SPN %s is not established",
-                        g->spn);
-
+    int32_t hr = wsm_mech_msg_begin(
+        g && out && out_len && hdr_len && orig_len && !(len && !plain) && len <= 0x7fff0000,
+        g ? g->spn : NULL, g && g->complete, out, out_len, hdr_len, orig_len, detail);
+    if (hr)
+        return hr;
+    struct wrap_out w = {out, out_len, hdr_len, orig_len};
     int ntlm = g->mech == WSM_GSS_MECH_NTLM;
-    size_t room = ntlm ? NTLM_SIGNATURE : KRB_TOKEN_ROOM;
+    size_t room = ntlm ? NTLM_SIGNATURE : KRB_TOKEN_ROOM, t = 0;
     unsigned char *buf = malloc(room + len + 1);
     if (!buf)
         return WSM_E_OUTOFMEMORY;
     unsigned char *tok = buf, *data = buf + room;
     if (len)
         memcpy(data, plain, len);
-    SecBuffer b[2];
-    SecBufferDesc desc = {SECBUFFER_VERSION, 2, b};
-    b[0].BufferType = SECBUFFER_TOKEN;
-    b[0].cbBuffer = (unsigned long)room;
-    b[0].pvBuffer = tok;
-    b[1].BufferType = SECBUFFER_DATA;
-    b[1].cbBuffer = (unsigned long)len;
-    b[1].pvBuffer = data;
-    SECURITY_STATUS st = EncryptMessage(&g->ctx, 0, &desc, 0);
-    int32_t hr = 0;
-    size_t t = b[0].cbBuffer, ec, rrc;
-    if (st != SEC_E_OK) {
-        hr = sspi_fail(g, detail,
-                       ntlm ? "NTLM could not encrypt the message" : "Kerberos could not encrypt the message",
-                       st, PH_MESSAGE, 0);
-    } else if (b[1].cbBuffer != len || t > room) {
-        hr = wsm_fail(
-            detail, WSM_SEC_E_UNSUPPORTED_FUNCTION,
-            "message encryption not available: EncryptMessage changed the data length (%lu for %zu) for "
-            "SPN %s",
-            (unsigned long)b[1].cbBuffer, len, g->spn);
-    } else if (ntlm) {
-        if (t != NTLM_SIGNATURE)
-            hr = wsm_fail(detail, WSM_SEC_E_UNSUPPORTED_FUNCTION,
-                          "message encryption not available: NTLM gave a %zu-byte signature for SPN %s", t,
-                          g->spn);
-        else if (len >= 16 && !memcmp(data, plain, len))
-            /* Signed only: NTLM did not negotiate sealing (NTLMSSP_NEGOTIATE_SEAL, MS-NLMP 2.2.2.5). */
-            hr = wsm_fail(detail, WSM_SEC_E_UNSUPPORTED_FUNCTION,
-                          "message encryption not available: NTLM did not seal the message for SPN %s",
-                          g->spn);
-        else if ((*out = malloc(t + len ? t + len : 1)) == NULL)
-            hr = WSM_E_OUTOFMEMORY;
-        else {
-            memcpy(*out, tok, t);
-            memcpy(*out + t, data, len);
-            *out_len = t + len;
-            *hdr_len = t;
-            *orig_len = len;
-        }
-    } else if (wsm_mech_cfx_token(tok, t, &ec, &rrc) && rrc) {
-        /* Windows: TOKEN is the header with the rotated trailer, DATA the encrypted data (MS-KILE 3.4.5.4.1).
-         */
-        if ((*out = malloc(t + len ? t + len : 1)) == NULL)
-            hr = WSM_E_OUTOFMEMORY;
-        else {
-            memcpy(*out, tok, t);
-            memcpy(*out + t, data, len);
-            *out_len = t + len;
-            *hdr_len = t;
-            *orig_len = len;
-        }
-    } else if (g->wine && len >= 16 && wsm_mech_cfx_token(data, len, &ec, &rrc) && rrc == 0 && t >= 28) {
-        /* Wine: DATA ‖ TOKEN is one RRC-0 token H ‖ C; rotate C right by RRC = EC + 16 + checksum so that the
-         * header H ‖ C[..RRC + 16] is followed by exactly the len bytes of encrypted data (RFC 4121 4.2.5).
-         */
-        size_t n = len + t;
-        if ((*out = malloc(n)) == NULL) {
-            hr = WSM_E_OUTOFMEMORY;
-        } else {
-            memcpy(*out, data, len);
-            memcpy(*out + len, tok, t);
-            size_t r = n - 32 - len;
-            /* t = 48 + EC + the checksum (header, confounder, header copy): for unwrap of whole tokens */
-            size_t k = t >= 48 + ec ? t - 48 - ec : 0;
-            if (k == 12 || k == 16 || k == 24)
-                g->krb_cksum = k;
-            (*out)[6] = (unsigned char)(r >> 8);
-            (*out)[7] = (unsigned char)r;
-            rotate_right(*out + 16, n - 16, r);
-            *out_len = n;
-            *hdr_len = n - len;
-            *orig_len = len;
-        }
-    } else {
-        hr = wsm_fail(
-            detail, WSM_SEC_E_UNSUPPORTED_FUNCTION,
-            "message encryption not available: the Kerberos package sealed the message for SPN %s in a "
-            "layout this module cannot put into Windows' (%s)",
-            g->spn,
-            g->wine ? "Wine, not an RFC 4121 token: RC4-HMAC keys are not supported under Wine"
-                    : "no RFC 4121 token header");
-    }
+    if (!(hr = seal(g, tok, room, data, len, &t, detail)))
+        hr = ntlm ? wrap_ntlm(g, &w, tok, t, data, plain, len, detail)
+                  : wrap_krb5(g, &w, tok, t, data, len, detail);
     wsm_wipe(buf, room + len);
     free(buf);
     return hr;
@@ -1101,173 +1110,176 @@ static int32_t take_plain(const void *p, size_t n, unsigned char **plain, size_t
     return 0;
 }
 
-int32_t wsm_gss_unwrap(struct wsm_gss *g, const void *hdr, size_t hdr_len, const void *data, size_t data_len,
-                       unsigned char **plain, size_t *plain_len, char **detail)
+/* The parts of a reply wsm_gss_unwrap was given, and buf: header ‖ data, a copy the package decrypts in. */
+struct reply {
+    const void *hdr, *data;
+    size_t hdr_len, data_len, n;
+    unsigned char *buf;
+};
+
+static int32_t unwrap_ntlm(struct wsm_gss *g, const struct reply *r, unsigned char **plain, size_t *plain_len,
+                           char **detail)
 {
     SecBuffer b[2];
-    size_t ec = 0, rrc = 0;
-    int32_t hr;
-
-    if (detail)
-        *detail = NULL;
-    if (plain)
-        *plain = NULL;
-    if (plain_len)
-        *plain_len = 0;
-    if (!g || !plain || !plain_len || (hdr_len && !hdr) || (data_len && !data))
-        return WSM_E_INVALIDARG;
-    if (!g->complete)
-        return wsm_fail(detail, WSM_SEC_E_INTERNAL_ERROR,
-                        "cannot decrypt a message: the security context with SPN %s is not established",
-                        g->spn);
-    if (!hdr_len || hdr_len > 0x7fff0000 || data_len > 0x7fff0000 - hdr_len)
+    if (r->hdr_len != NTLM_SIGNATURE)
         return wsm_fail(detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
-                        "the encrypted message from SPN %s has no encryption header", g->spn);
-    size_t n = hdr_len + data_len;
-    unsigned char *buf = malloc(n + 1);
-    if (!buf)
-        return WSM_E_OUTOFMEMORY;
-    memcpy(buf, hdr, hdr_len);
-    if (data_len)
-        memcpy(buf + hdr_len, data, data_len);
+                        "the NTLM-encrypted reply from SPN %s has a %zu-byte header instead of the 16-byte "
+                        "signature",
+                        g->spn, r->hdr_len);
+    sec_buffer(&b[0], SECBUFFER_TOKEN, r->buf, NTLM_SIGNATURE);
+    sec_buffer(&b[1], SECBUFFER_DATA, r->buf + r->hdr_len, r->data_len);
+    int32_t hr = decrypt(g, b, 2, "the reply could not be decrypted", detail);
+    return hr ? hr : take_plain(b[1].pvBuffer, b[1].cbBuffer, plain, plain_len);
+}
 
-    if (g->mech == WSM_GSS_MECH_NTLM) {
-        if (hdr_len != NTLM_SIGNATURE) {
-            hr = wsm_fail(detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
-                          "the NTLM-encrypted reply from SPN %s has a %zu-byte header instead of the 16-byte "
-                          "signature",
-                          g->spn, hdr_len);
-        } else {
-            b[0].BufferType = SECBUFFER_TOKEN;
-            b[0].cbBuffer = NTLM_SIGNATURE;
-            b[0].pvBuffer = buf;
-            b[1].BufferType = SECBUFFER_DATA;
-            b[1].cbBuffer = (unsigned long)data_len;
-            b[1].pvBuffer = buf + hdr_len;
-            hr = decrypt(g, b, 2, "the reply could not be decrypted", detail);
-            if (!hr)
-                hr = take_plain(b[1].pvBuffer, b[1].cbBuffer, plain, plain_len);
-        }
-        wsm_wipe(buf, n);
-        free(buf);
-        return hr;
+/* Wine, a whole wrap token (CredSSP's pubKeyAuth and authInfo: the caller cannot tell the plaintext's
+ * length): the plaintext is what the header, confounder, EC, header copy and checksum leave. The checksum
+ * size is that of our own wrap tokens (same key), else the trailer an RRC of Windows' (16 + EC + checksum,
+ * RRC 28 for AES-SHA1) says. Else data_len as given. */
+static size_t wine_data_len(const struct wsm_gss *g, size_t n, size_t ec, size_t rrc, size_t data_len)
+{
+    if (rrc > n - 16 || n >= 48 + ec + data_len)
+        return data_len;
+    size_t c = g->krb_cksum;
+    if (!c && rrc >= 16 + ec && (rrc - 16 - ec == 12 || rrc - 16 - ec == 16 || rrc - 16 - ec == 24))
+        c = rrc - 16 - ec;
+    return c && n >= 48 + ec + c ? n - 48 - ec - c : data_len;
+}
+
+/* Wine: a reply that failed its check with a sequence number an earlier reply already had was replayed
+ * (Wine reports a replayed token, GSS_S_DUPLICATE_TOKEN or GSS_S_OLD_TOKEN, and a garbled one alike). */
+static int32_t wine_replayed(const struct wsm_gss *g, uint64_t seq, char **detail)
+{
+    if (detail) {
+        free(*detail);
+        *detail = NULL;
     }
-
-    int cfx = wsm_mech_cfx_token(buf, n, &ec, &rrc);
-    if (g->wine) {
-        /* Wine's DecryptMessage unwraps DATA ‖ TOKEN as one token and copies DATA's length of plaintext back:
-         * rotate the token to RRC 0 and split it after the plaintext's length, which is data_len in both
-         * layouts (Windows': the data part; OMI's: the 4-byte field says how much longer the token is). */
-        size_t k = 0;
-        if (cfx && rrc <= n - 16 && n < 48 + ec + data_len) {
-            /* A whole wrap token (CredSSP's pubKeyAuth and authInfo: the caller cannot tell the plaintext's
-             * length): the plaintext is what the header, confounder, EC, header copy and checksum leave. The
-             * checksum size is that of our own wrap tokens (same key), else the trailer an RRC of Windows'
-             * (16 + EC + checksum, RRC 28 for AES-SHA1) says. */
-            size_t c = g->krb_cksum;
-            if (!c && rrc >= 16 + ec && (rrc - 16 - ec == 12 || rrc - 16 - ec == 16 || rrc - 16 - ec == 24))
-                c = rrc - 16 - ec;
-            if (c && n >= 48 + ec + c)
-                data_len = n - 48 - ec - c;
-        }
-        if (!cfx) {
-            hr = wsm_fail(
-                detail, WSM_SEC_E_UNSUPPORTED_FUNCTION,
-                "the Kerberos-encrypted reply from SPN %s is not an RFC 4121 token (RC4-HMAC keys are not "
-                "supported under Wine)",
-                g->spn);
-        } else if (rrc > n - 16 || n < 48 + ec + data_len ||
-                   ((k = n - 48 - ec - data_len) != 12 && k != 16 && k != 24)) {
-            hr = wsm_fail(
-                detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
-                "the Kerberos-encrypted reply from SPN %s does not add up: a %zu-byte token (RRC %zu, EC "
-                "%zu) cannot hold %zu bytes of data",
-                g->spn, n, rrc, ec, data_len);
-        } else {
-            /* SND_SEQ of the token header (RFC 4121 4.2.6.2), in the clear. */
-            uint64_t seq = 0;
-            for (int i = 8; i < 16; i++)
-                seq = seq << 8 | buf[i];
-            rotate_right(buf + 16, n - 16, (n - 16) - rrc);
-            buf[6] = buf[7] = 0;
-            b[0].BufferType = SECBUFFER_DATA;
-            b[0].cbBuffer = (unsigned long)data_len;
-            b[0].pvBuffer = buf;
-            b[1].BufferType = SECBUFFER_TOKEN;
-            b[1].cbBuffer = (unsigned long)(n - data_len);
-            b[1].pvBuffer = buf + data_len;
-            hr = decrypt(g, b, 2, "the reply could not be decrypted", detail);
-            if (!hr) {
-                if (!g->krb_recv_any || seq > g->krb_recv_seq)
-                    g->krb_recv_seq = seq;
-                g->krb_recv_any = 1;
-                hr = take_plain(buf, data_len, plain, plain_len);
-            } else if (hr == WSM_SEC_E_MESSAGE_ALTERED && g->krb_recv_any && seq <= g->krb_recv_seq) {
-                /* Wine reports a replayed token (GSS_S_DUPLICATE_TOKEN, GSS_S_OLD_TOKEN) and a garbled one
-                 * alike; this one carries a sequence number that an earlier reply already had. */
-                if (detail) {
-                    free(*detail);
-                    *detail = NULL;
-                }
-                hr = wsm_fail(
-                    detail, WSM_SEC_E_OUT_OF_SEQUENCE,
+    return wsm_fail(detail, WSM_SEC_E_OUT_OF_SEQUENCE,
                     "the Kerberos-encrypted reply from SPN %s carries the sequence number %llu, which "
                     "an earlier reply already had (the highest so far: %llu): it was replayed or "
                     "forged, and is not used",
                     g->spn, (unsigned long long)seq, (unsigned long long)g->krb_recv_seq);
-            }
-        }
-        wsm_wipe(buf, n);
-        free(buf);
-        return hr;
-    }
+}
 
-    /* Windows: the DCE layout (TOKEN = header with the rotated trailer, DATA) unless the token can only be a
-     * plain one (RRC 0, or a trailer that cannot fit the header: OMI), which goes in whole as a stream. */
-    int stream = cfx && (rrc == 0 || hdr_len < 16 + rrc);
-    if (!stream) {
-        b[0].BufferType = SECBUFFER_TOKEN;
-        b[0].cbBuffer = (unsigned long)hdr_len;
-        b[0].pvBuffer = buf;
-        b[1].BufferType = SECBUFFER_DATA;
-        b[1].cbBuffer = (unsigned long)data_len;
-        b[1].pvBuffer = buf + hdr_len;
-        hr = decrypt(g, b, 2, "the reply could not be decrypted", detail);
-        if (!hr || !cfx) {
-            if (!hr)
-                hr = take_plain(b[1].pvBuffer, b[1].cbBuffer, plain, plain_len);
-            wsm_wipe(buf, n);
-            free(buf);
-            return hr;
-        }
-        if (detail) {
-            free(*detail);
-            *detail = NULL;
-        }
-        memcpy(buf, hdr, hdr_len); /* the failed attempt may have changed the buffer */
-        if (data_len)
-            memcpy(buf + hdr_len, data, data_len);
+/* Wine's DecryptMessage unwraps DATA ‖ TOKEN as one token and copies DATA's length of plaintext back: rotate
+ * the token to RRC 0 and split it after the plaintext's length, which is data_len in both layouts (Windows':
+ * the data part; OMI's: the 4-byte field says how much longer the token is). */
+static int32_t unwrap_wine(struct wsm_gss *g, const struct reply *r, unsigned char **plain, size_t *plain_len,
+                           char **detail)
+{
+    SecBuffer b[2];
+    size_t ec = 0, rrc = 0, n = r->n, k = 0;
+    unsigned char *buf = r->buf;
+    if (!wsm_mech_cfx_token(buf, n, &ec, &rrc))
+        return wsm_fail(
+            detail, WSM_SEC_E_UNSUPPORTED_FUNCTION,
+            "the Kerberos-encrypted reply from SPN %s is not an RFC 4121 token (RC4-HMAC keys are not "
+            "supported under Wine)",
+            g->spn);
+    size_t data_len = wine_data_len(g, n, ec, rrc, r->data_len);
+    if (rrc > n - 16 || n < 48 + ec + data_len || ((k = n - 48 - ec - data_len) != 12 && k != 16 && k != 24))
+        return wsm_fail(
+            detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
+            "the Kerberos-encrypted reply from SPN %s does not add up: a %zu-byte token (RRC %zu, EC "
+            "%zu) cannot hold %zu bytes of data",
+            g->spn, n, rrc, ec, data_len);
+    /* SND_SEQ of the token header (RFC 4121 4.2.6.2), in the clear. */
+    uint64_t seq = 0;
+    for (int i = 8; i < 16; i++)
+        seq = seq << 8 | buf[i];
+    rotate_right(buf + 16, n - 16, (n - 16) - rrc);
+    buf[6] = buf[7] = 0;
+    sec_buffer(&b[0], SECBUFFER_DATA, buf, data_len);
+    sec_buffer(&b[1], SECBUFFER_TOKEN, buf + data_len, n - data_len);
+    int32_t hr = decrypt(g, b, 2, "the reply could not be decrypted", detail);
+    if (hr == WSM_SEC_E_MESSAGE_ALTERED && g->krb_recv_any && seq <= g->krb_recv_seq)
+        return wine_replayed(g, seq, detail);
+    if (hr)
+        return hr;
+    if (!g->krb_recv_any || seq > g->krb_recv_seq)
+        g->krb_recv_seq = seq;
+    g->krb_recv_any = 1;
+    return take_plain(buf, data_len, plain, plain_len);
+}
+
+/* Windows, the DCE layout: TOKEN = the header with the rotated trailer, DATA (MS-KILE 3.4.5.4.1). */
+static int32_t unwrap_dce(struct wsm_gss *g, const struct reply *r, unsigned char **plain, size_t *plain_len,
+                          char **detail)
+{
+    SecBuffer b[2];
+    sec_buffer(&b[0], SECBUFFER_TOKEN, r->buf, r->hdr_len);
+    sec_buffer(&b[1], SECBUFFER_DATA, r->buf + r->hdr_len, r->data_len);
+    int32_t hr = decrypt(g, b, 2, "the reply could not be decrypted", detail);
+    return hr ? hr : take_plain(b[1].pvBuffer, b[1].cbBuffer, plain, plain_len);
+}
+
+/* Windows, one whole wrap token as SECBUFFER_STREAM. */
+static int32_t unwrap_stream(struct wsm_gss *g, const struct reply *r, const char *what,
+                             unsigned char **plain, size_t *plain_len, char **detail)
+{
+    SecBuffer b[2];
+    sec_buffer(&b[0], SECBUFFER_STREAM, r->buf, r->n);
+    sec_buffer(&b[1], SECBUFFER_DATA, NULL, 0);
+    int32_t hr = decrypt(g, b, 2, what, detail);
+    if (hr)
+        return hr;
+    if (!b[1].pvBuffer || (unsigned char *)b[1].pvBuffer < r->buf ||
+        (unsigned char *)b[1].pvBuffer + b[1].cbBuffer > r->buf + r->n)
+        return wsm_fail(detail, WSM_SEC_E_DECRYPT_FAILURE,
+                        "DecryptMessage returned no data for the reply from SPN %s", g->spn);
+    return take_plain(b[1].pvBuffer, b[1].cbBuffer, plain, plain_len);
+}
+
+/* Windows: the DCE layout unless the token can only be a plain one (RRC 0, or a trailer that cannot fit the
+ * header: OMI), which goes in whole as a stream; a CFX token that fails in the DCE layout is tried whole. */
+static int32_t unwrap_windows(struct wsm_gss *g, const struct reply *r, unsigned char **plain,
+                              size_t *plain_len, char **detail)
+{
+    size_t rrc = 0;
+    int cfx = wsm_mech_cfx_token(r->buf, r->n, NULL, &rrc);
+    if (cfx && (rrc == 0 || r->hdr_len < 16 + rrc))
+        return unwrap_stream(g, r, "the reply could not be decrypted as a plain wrap token", plain, plain_len,
+                             detail);
+    int32_t hr = unwrap_dce(g, r, plain, plain_len, detail);
+    if (!hr || !cfx)
+        return hr;
+    if (detail) {
+        free(*detail);
+        *detail = NULL;
     }
-    b[0].BufferType = SECBUFFER_STREAM;
-    b[0].cbBuffer = (unsigned long)n;
-    b[0].pvBuffer = buf;
-    b[1].BufferType = SECBUFFER_DATA;
-    b[1].cbBuffer = 0;
-    b[1].pvBuffer = NULL;
-    hr = decrypt(g, b, 2,
-                 stream ? "the reply could not be decrypted as a plain wrap token"
-                        : "the reply could not be decrypted, in the Windows layout nor as a plain wrap token",
-                 detail);
-    if (!hr) {
-        if (!b[1].pvBuffer || (unsigned char *)b[1].pvBuffer < buf ||
-            (unsigned char *)b[1].pvBuffer + b[1].cbBuffer > buf + n)
-            hr = wsm_fail(detail, WSM_SEC_E_DECRYPT_FAILURE,
-                          "DecryptMessage returned no data for the reply from SPN %s", g->spn);
-        else
-            hr = take_plain(b[1].pvBuffer, b[1].cbBuffer, plain, plain_len);
-    }
-    wsm_wipe(buf, n);
-    free(buf);
+    memcpy(r->buf, r->hdr, r->hdr_len); /* the failed attempt may have changed the buffer */
+    if (r->data_len)
+        memcpy(r->buf + r->hdr_len, r->data, r->data_len);
+    return unwrap_stream(g, r,
+                         "the reply could not be decrypted, in the Windows layout nor as a plain wrap token",
+                         plain, plain_len, detail);
+}
+
+int32_t wsm_gss_unwrap(struct wsm_gss *g, const void *hdr, size_t hdr_len, const void *data, size_t data_len,
+                       unsigned char **plain, size_t *plain_len, char **detail)
+{
+    int32_t hr =
+        wsm_mech_msg_begin(g && plain && plain_len && !(hdr_len && !hdr) && !(data_len && !data),
+                           g ? g->spn : NULL, g && g->complete, plain, plain_len, NULL, NULL, detail);
+    if (hr)
+        return hr;
+    if (!hdr_len || hdr_len > 0x7fff0000 || data_len > 0x7fff0000 - hdr_len)
+        return wsm_fail(detail, WSM_SEC_E_INCOMPLETE_MESSAGE,
+                        "the encrypted message from SPN %s has no encryption header", g->spn);
+    struct reply r = {hdr, data, hdr_len, data_len, hdr_len + data_len, NULL};
+    if (!(r.buf = malloc(r.n + 1)))
+        return WSM_E_OUTOFMEMORY;
+    memcpy(r.buf, hdr, hdr_len);
+    if (data_len)
+        memcpy(r.buf + hdr_len, data, data_len);
+    if (g->mech == WSM_GSS_MECH_NTLM)
+        hr = unwrap_ntlm(g, &r, plain, plain_len, detail);
+    else if (g->wine)
+        hr = unwrap_wine(g, &r, plain, plain_len, detail);
+    else
+        hr = unwrap_windows(g, &r, plain, plain_len, detail);
+    wsm_wipe(r.buf, r.n);
+    free(r.buf);
     return hr;
 }
 
@@ -1310,7 +1322,6 @@ static const WCHAR *cbt_hash(const CERT_INFO *ci)
 int32_t wsm_gss_cbt_tls_server_end_point(const unsigned char *der, size_t der_len, unsigned char **out,
                                          size_t *out_len, char **detail)
 {
-    static const char prefix[] = "tls-server-end-point:";
     BCRYPT_ALG_HANDLE alg = NULL;
     UCHAR hash[64];
     DWORD hlen = 0, got = 0;
@@ -1340,13 +1351,5 @@ int32_t wsm_gss_cbt_tls_server_end_point(const unsigned char *der, size_t der_le
         BCryptDestroyHash(h);
     if (alg)
         BCryptCloseAlgorithmProvider(alg, 0);
-    if (hr)
-        return hr;
-    size_t n = sizeof(prefix) - 1 + hlen;
-    if (!(*out = malloc(n)))
-        return WSM_E_OUTOFMEMORY;
-    memcpy(*out, prefix, sizeof(prefix) - 1);
-    memcpy(*out + sizeof(prefix) - 1, hash, hlen);
-    *out_len = n;
-    return 0;
+    return hr ? hr : wsm_mech_cbt_data(hash, hlen, out, out_len);
 }
