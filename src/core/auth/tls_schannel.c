@@ -531,6 +531,35 @@ static int32_t learn_connection(struct wsm_tls *t, char **detail)
     return WSM_S_OK;
 }
 
+/* One SecBuffer of the given type over n bytes at p. */
+static void sec_buffer(SecBuffer *b, unsigned long type, void *p, size_t n)
+{
+    b->BufferType = type;
+    b->pvBuffer = p;
+    b->cbBuffer = (unsigned long)n;
+}
+
+/* One InitializeSecurityContext on in (no input when the context is new), ISC_REQ_ALLOCATE_MEMORY: *token is
+ * what Schannel wrote to send (the caller frees it with FreeContextBuffer), *extra the number of input bytes
+ * it left for the next call (SECBUFFER_EXTRA). */
+static SECURITY_STATUS isc_call(struct wsm_tls *t, unsigned char *in, size_t in_len, SecBuffer *token,
+                                size_t *extra)
+{
+    SecBuffer ib[2];
+    SecBufferDesc idesc = {SECBUFFER_VERSION, 2, ib}, odesc = {SECBUFFER_VERSION, 1, token};
+    sec_buffer(&ib[0], SECBUFFER_TOKEN, in, in_len);
+    sec_buffer(&ib[1], SECBUFFER_EMPTY, NULL, 0);
+    sec_buffer(token, SECBUFFER_TOKEN, NULL, 0);
+    ULONG attrs = 0;
+    TimeStamp expiry;
+    int first = !t->have_ctx;
+    SECURITY_STATUS st =
+        InitializeSecurityContextW(&t->cred, first ? NULL : &t->ctx, t->whost, t->isc_flags, 0, 0,
+                                   first ? NULL : &idesc, 0, first ? &t->ctx : NULL, &odesc, &attrs, &expiry);
+    *extra = ib[1].BufferType == SECBUFFER_EXTRA ? ib[1].cbBuffer : 0;
+    return st;
+}
+
 int32_t wsm_tls_handshake(struct wsm_tls *t, const void *in, size_t in_len, unsigned char **out,
                           size_t *out_len, int *done, char **detail)
 {
@@ -563,23 +592,10 @@ int32_t wsm_tls_handshake(struct wsm_tls *t, const void *in, size_t in_len, unsi
             wsm_quote_str(&q, t->host), wsm_quote(&b, (const char *)t->in, t->in_len < 24 ? t->in_len : 24));
     }
     for (;;) {
-        SecBuffer ib[2], obuf[1];
-        SecBufferDesc idesc = {SECBUFFER_VERSION, 2, ib}, odesc = {SECBUFFER_VERSION, 1, obuf};
-        ib[0].BufferType = SECBUFFER_TOKEN;
-        ib[0].pvBuffer = t->in;
-        ib[0].cbBuffer = (unsigned long)t->in_len;
-        ib[1].BufferType = SECBUFFER_EMPTY;
-        ib[1].pvBuffer = NULL;
-        ib[1].cbBuffer = 0;
-        obuf[0].BufferType = SECBUFFER_TOKEN;
-        obuf[0].pvBuffer = NULL;
-        obuf[0].cbBuffer = 0;
-        ULONG attrs = 0;
-        TimeStamp expiry;
+        SecBuffer obuf[1];
+        size_t extra = 0;
         int first = !t->have_ctx;
-        SECURITY_STATUS st = InitializeSecurityContextW(&t->cred, first ? NULL : &t->ctx, t->whost,
-                                                        t->isc_flags, 0, 0, first ? NULL : &idesc, 0,
-                                                        first ? &t->ctx : NULL, &odesc, &attrs, &expiry);
+        SECURITY_STATUS st = isc_call(t, t->in, t->in_len, obuf, &extra);
         if (first && (st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED))
             t->have_ctx = 1;
         int ok = st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED;
@@ -605,12 +621,8 @@ int32_t wsm_tls_handshake(struct wsm_tls *t, const void *in, size_t in_len, unsi
             }
             return rc;
         }
-        if (!first) {
-            if (ib[1].BufferType == SECBUFFER_EXTRA && ib[1].cbBuffer)
-                keep_tail(t, ib[1].cbBuffer);
-            else
-                keep_tail(t, 0);
-        }
+        if (!first)
+            keep_tail(t, extra);
         if (st == SEC_E_OK) {
             t->done = 1;
             int32_t rc = learn_connection(t, detail);
@@ -693,18 +705,10 @@ int32_t wsm_tls_encrypt(struct wsm_tls *t, const void *in, size_t in_len, unsign
         SecBuffer b[4];
         SecBufferDesc desc = {SECBUFFER_VERSION, 4, b};
         memcpy(rec + hdr, p + off, n);
-        b[0].BufferType = SECBUFFER_STREAM_HEADER;
-        b[0].pvBuffer = rec;
-        b[0].cbBuffer = (unsigned long)hdr;
-        b[1].BufferType = SECBUFFER_DATA;
-        b[1].pvBuffer = rec + hdr;
-        b[1].cbBuffer = (unsigned long)n;
-        b[2].BufferType = SECBUFFER_STREAM_TRAILER;
-        b[2].pvBuffer = rec + hdr + n;
-        b[2].cbBuffer = (unsigned long)trl;
-        b[3].BufferType = SECBUFFER_EMPTY;
-        b[3].pvBuffer = NULL;
-        b[3].cbBuffer = 0;
+        sec_buffer(&b[0], SECBUFFER_STREAM_HEADER, rec, hdr);
+        sec_buffer(&b[1], SECBUFFER_DATA, rec + hdr, n);
+        sec_buffer(&b[2], SECBUFFER_STREAM_TRAILER, rec + hdr + n, trl);
+        sec_buffer(&b[3], SECBUFFER_EMPTY, NULL, 0);
         SECURITY_STATUS st = EncryptMessage(&t->ctx, 0, &desc, 0);
         if (st != SEC_E_OK) {
             rc = tls_fail(t, detail, "Schannel could not encrypt a TLS record", st, NULL, 0);
@@ -739,21 +743,9 @@ int32_t wsm_tls_encrypt(struct wsm_tls *t, const void *in, size_t in_len, unsign
 static int32_t post_handshake(struct wsm_tls *t, unsigned char *rest, size_t rest_len, size_t *left,
                               char **detail)
 {
-    SecBuffer ib[2], obuf[1];
-    SecBufferDesc idesc = {SECBUFFER_VERSION, 2, ib}, odesc = {SECBUFFER_VERSION, 1, obuf};
-    ib[0].BufferType = SECBUFFER_TOKEN;
-    ib[0].pvBuffer = rest;
-    ib[0].cbBuffer = (unsigned long)rest_len;
-    ib[1].BufferType = SECBUFFER_EMPTY;
-    ib[1].pvBuffer = NULL;
-    ib[1].cbBuffer = 0;
-    obuf[0].BufferType = SECBUFFER_TOKEN;
-    obuf[0].pvBuffer = NULL;
-    obuf[0].cbBuffer = 0;
-    ULONG attrs = 0;
-    TimeStamp expiry;
-    SECURITY_STATUS st = InitializeSecurityContextW(&t->cred, &t->ctx, t->whost, t->isc_flags, 0, 0, &idesc,
-                                                    0, NULL, &odesc, &attrs, &expiry);
+    SecBuffer obuf[1];
+    size_t extra = 0;
+    SECURITY_STATUS st = isc_call(t, rest, rest_len, obuf, &extra);
     size_t sent = obuf[0].pvBuffer ? obuf[0].cbBuffer : 0;
     if (obuf[0].pvBuffer)
         FreeContextBuffer(obuf[0].pvBuffer);
@@ -764,7 +756,73 @@ static int32_t post_handshake(struct wsm_tls *t, unsigned char *rest, size_t res
         return fail_text(
             t, detail, WSM_SEC_E_UNSUPPORTED_FUNCTION,
             "the server asked for a TLS renegotiation or key update, which CredSSP does not allow");
-    *left = ib[1].BufferType == SECBUFFER_EXTRA ? ib[1].cbBuffer : 0;
+    *left = extra;
+    return WSM_S_OK;
+}
+
+/* The plaintext wsm_tls_decrypt collects. */
+struct plain_buf {
+    unsigned char *p;
+    size_t len, cap;
+};
+
+/* A failed DecryptMessage of a record whose outer content type is type, in words (Wine's statuses mapped). */
+static int32_t decrypt_failed(struct wsm_tls *t, SECURITY_STATUS st, unsigned char type,
+                              const unsigned char *rec, size_t rec_len, char **detail)
+{
+    if (t->wine && st == SEC_E_INTERNAL_ERROR && type == 21)
+        return fail_text(t, detail, WSM_SEC_E_INTERNAL_ERROR, "the server sent an encrypted TLS alert");
+    if (t->wine && st == SEC_E_INTERNAL_ERROR)
+        /* WINE: Wine 8 reports every failure of gnutls_record_recv as SEC_E_INTERNAL_ERROR, a record that
+         * fails its integrity check (GNUTLS_E_DECRYPTION_FAILED) included; the records given are complete
+         * (plausible_record, and SEC_E_INCOMPLETE_MESSAGE otherwise), so that is what it means here. */
+        st = SEC_E_MESSAGE_ALTERED;
+    if (st == SEC_I_CONTEXT_EXPIRED)
+        return tls_fail(t, detail, "the TLS channel ended", st, NULL, 0);
+    return tls_fail(t, detail, "a TLS record from the server could not be decrypted", st, rec, rec_len);
+}
+
+/* Decrypts the record at buf[pos..len) in place and appends its data to pl; *next: where the next record
+ * starts (after the post-handshake messages of SEC_I_RENEGOTIATE, if any). */
+static int32_t decrypt_record(struct wsm_tls *t, unsigned char *buf, size_t len, size_t pos,
+                              struct plain_buf *pl, size_t *next, char **detail)
+{
+    if (!plausible_record(buf + pos, len - pos))
+        return fail_text(t, detail, WSM_SEC_E_INVALID_TOKEN, "the server's bytes are no TLS record");
+    SecBuffer b[4];
+    SecBufferDesc desc = {SECBUFFER_VERSION, 4, b};
+    sec_buffer(&b[0], SECBUFFER_DATA, buf + pos, len - pos);
+    for (int i = 1; i < 4; i++) {
+        sec_buffer(&b[i], SECBUFFER_EMPTY, NULL, 0);
+    }
+    unsigned char type = buf[pos]; /* the outer content type: 21 = alert (TLS 1.2) */
+    SECURITY_STATUS st = DecryptMessage(&t->ctx, &desc, 0, NULL);
+    if (st != SEC_E_OK && st != SEC_I_RENEGOTIATE)
+        return decrypt_failed(t, st, type, buf + pos, len - pos, detail);
+    size_t extra = 0;
+    for (int i = 0; i < 4; i++) {
+        if (b[i].BufferType == SECBUFFER_DATA && b[i].cbBuffer &&
+            !append(&pl->p, &pl->len, &pl->cap, b[i].pvBuffer, b[i].cbBuffer))
+            return WSM_E_OUTOFMEMORY;
+        if (b[i].BufferType == SECBUFFER_EXTRA)
+            extra = b[i].cbBuffer;
+    }
+    if (st == SEC_E_OK && type == 21)
+        /* WINE: Wine 8 answers the server's close_notify with SEC_E_OK and no data (gnutls_record_recv's end
+         * of stream), where Windows returns SEC_I_CONTEXT_EXPIRED. An alert record is never data. */
+        return tls_fail(t, detail, "the TLS channel ended", SEC_I_CONTEXT_EXPIRED, NULL, 0);
+    if (extra > len - pos)
+        return fail_text(t, detail, WSM_SEC_E_INTERNAL_ERROR, "Schannel reported more bytes left than given");
+    *next = len - extra;
+    if (st == SEC_I_RENEGOTIATE) {
+        size_t left = 0;
+        int32_t rc = post_handshake(t, buf + *next, extra, &left, detail);
+        if (rc != WSM_S_OK)
+            return rc;
+        *next = len - left;
+    } else if (*next <= pos) {
+        return fail_text(t, detail, WSM_SEC_E_INTERNAL_ERROR, "Schannel consumed no TLS record");
+    }
     return WSM_S_OK;
 }
 
@@ -777,99 +835,30 @@ int32_t wsm_tls_decrypt(struct wsm_tls *t, const void *in, size_t in_len, unsign
     if ((hr = channel_ready(t, detail)))
         return hr;
     /* What the last handshake step left, then the new records: decrypted in place in this copy. */
-    unsigned char *buf = NULL, *pb = NULL;
-    size_t len = 0, cap = 0, plen = 0, pcap = 0;
+    unsigned char *buf = NULL;
+    size_t len = 0, cap = 0;
+    struct plain_buf pl = {NULL, 0, 0};
     if (!append(&buf, &len, &cap, t->in, t->in_len) || !append(&buf, &len, &cap, in, in_len)) {
         free(buf);
         return WSM_E_OUTOFMEMORY;
     }
     keep_tail(t, 0);
     int32_t rc = WSM_S_OK;
-    size_t pos = 0;
-    while (pos < len) {
-        if (!plausible_record(buf + pos, len - pos)) {
-            rc = fail_text(t, detail, WSM_SEC_E_INVALID_TOKEN, "the server's bytes are no TLS record");
-            break;
-        }
-        SecBuffer b[4];
-        SecBufferDesc desc = {SECBUFFER_VERSION, 4, b};
-        b[0].BufferType = SECBUFFER_DATA;
-        b[0].pvBuffer = buf + pos;
-        b[0].cbBuffer = (unsigned long)(len - pos);
-        for (int i = 1; i < 4; i++) {
-            b[i].BufferType = SECBUFFER_EMPTY;
-            b[i].pvBuffer = NULL;
-            b[i].cbBuffer = 0;
-        }
-        unsigned char type = buf[pos]; /* the outer content type: 21 = alert (TLS 1.2) */
-        SECURITY_STATUS st = DecryptMessage(&t->ctx, &desc, 0, NULL);
-        if (t->wine && st == SEC_E_INTERNAL_ERROR && type != 21)
-            /* WINE: Wine 8 reports every failure of gnutls_record_recv as SEC_E_INTERNAL_ERROR, a record that
-             * fails its integrity check (GNUTLS_E_DECRYPTION_FAILED) included; the records given are complete
-             * (plausible_record, and SEC_E_INCOMPLETE_MESSAGE otherwise), so that is what it means here. */
-            st = SEC_E_MESSAGE_ALTERED;
-        if (t->wine && st == SEC_E_INTERNAL_ERROR && type == 21) {
-            rc = fail_text(t, detail, WSM_SEC_E_INTERNAL_ERROR, "the server sent an encrypted TLS alert");
-            break;
-        }
-        if (st != SEC_E_OK && st != SEC_I_RENEGOTIATE) {
-            if (st == SEC_I_CONTEXT_EXPIRED)
-                rc = tls_fail(t, detail, "the TLS channel ended", st, NULL, 0);
-            else
-                rc = tls_fail(t, detail, "a TLS record from the server could not be decrypted", st, buf + pos,
-                              len - pos);
-            break;
-        }
-        size_t extra = 0;
-        for (int i = 0; i < 4; i++) {
-            if (b[i].BufferType == SECBUFFER_DATA && b[i].cbBuffer &&
-                !append(&pb, &plen, &pcap, b[i].pvBuffer, b[i].cbBuffer)) {
-                rc = WSM_E_OUTOFMEMORY;
-                break;
-            }
-            if (b[i].BufferType == SECBUFFER_EXTRA)
-                extra = b[i].cbBuffer;
-        }
-        if (rc != WSM_S_OK)
-            break;
-        if (st == SEC_E_OK && type == 21) {
-            /* WINE: Wine 8 answers the server's close_notify with SEC_E_OK and no data (gnutls_record_recv's
-             * end of stream), where Windows returns SEC_I_CONTEXT_EXPIRED. An alert record is never data. */
-            rc = tls_fail(t, detail, "the TLS channel ended", SEC_I_CONTEXT_EXPIRED, NULL, 0);
-            break;
-        }
-        if (extra > len - pos) {
-            rc = fail_text(t, detail, WSM_SEC_E_INTERNAL_ERROR,
-                           "Schannel reported more bytes left than given");
-            break;
-        }
-        size_t next = len - extra;
-        if (st == SEC_I_RENEGOTIATE) {
-            size_t left = 0;
-            rc = post_handshake(t, buf + next, extra, &left, detail);
-            if (rc != WSM_S_OK)
-                break;
-            next = len - left;
-        }
-        if (next <= pos && st != SEC_I_RENEGOTIATE) {
-            rc = fail_text(t, detail, WSM_SEC_E_INTERNAL_ERROR, "Schannel consumed no TLS record");
-            break;
-        }
-        pos = next;
-    }
+    for (size_t pos = 0; pos < len && rc == WSM_S_OK;)
+        rc = decrypt_record(t, buf, len, pos, &pl, &pos, detail);
     wsm_wipe(buf, cap);
     free(buf);
     if (rc != WSM_S_OK) {
-        if (pb) {
-            wsm_wipe(pb, pcap);
-            free(pb);
+        if (pl.p) {
+            wsm_wipe(pl.p, pl.cap);
+            free(pl.p);
         }
         return rc;
     }
-    if (!pb && !(pb = malloc(1)))
+    if (!pl.p && !(pl.p = malloc(1)))
         return WSM_E_OUTOFMEMORY;
-    *out = pb;
-    *out_len = plen;
+    *out = pl.p;
+    *out_len = pl.len;
     return WSM_S_OK;
 }
 
