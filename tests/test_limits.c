@@ -40,6 +40,7 @@
 #include "serverctl.h"
 #include "test.h"
 #include "transport.h"
+#include "endpoint.h"
 
 #define MISBEHAVE "http://wsmauto.test/misbehave/"
 #define SPOOLER "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/Win32_Service?Name=Spooler"
@@ -128,7 +129,7 @@ static void test_transport(void)
         ok(0, "the server did not start");
         return;
     }
-    cfg.url = srv.url;
+    cfg.endpoint = test_endpoint(srv.url);
     cfg.auth = WSM_AUTH_BASIC;
     cfg.user = "wsmuser";
     cfg.password = "wsmpass";

@@ -35,6 +35,7 @@
 #include "serverctl.h"
 #include "test.h"
 #include "transport.h"
+#include "endpoint.h"
 
 #ifndef WSMAUTO_SOURCE_DIR
 #define WSMAUTO_SOURCE_DIR "."
@@ -222,7 +223,8 @@ static struct wsm_transport *new_transport(const struct wsm_transport_config *cf
     struct wsm_transport *t = NULL;
     char *detail = NULL;
     int32_t hr = wsm_transport_new(cfg, &t, &detail);
-    ok(hr == 0 && t, "wsm_transport_new(%s): 0x%08x %s", cfg->url, (unsigned)hr, detail ? detail : "");
+    ok(hr == 0 && t, "wsm_transport_new(%s): 0x%08x %s", cfg->endpoint ? cfg->endpoint->host : "(none)",
+       (unsigned)hr, detail ? detail : "");
     free(detail);
     return t;
 }
@@ -230,7 +232,7 @@ static struct wsm_transport *new_transport(const struct wsm_transport_config *cf
 static struct wsm_transport_config basic_cfg(const char *url)
 {
     struct wsm_transport_config cfg = {0};
-    cfg.url = url;
+    cfg.endpoint = test_endpoint(url);
     cfg.auth = WSM_AUTH_BASIC;
     cfg.user = "wsmuser";
     cfg.password = "wsmpass";
@@ -480,16 +482,19 @@ static void test_arguments(void)
     ok(t == NULL && detail != NULL, "no URL: out NULL, detail %s", detail ? detail : "(null)");
     free(detail);
 
-    cfg.url = "ftp://127.0.0.1/wsman";
+    /* Endpoints the connection string parser would never make. */
+    struct wsm_endpoint bad_host = test_endpoint_of(0, "not a host", 80, "wsman");
+    cfg.endpoint = &bad_host;
     ok_hr(WSM_E_INVALIDARG, wsm_transport_new(&cfg, &t, &detail));
-    ok(t == NULL && contains(detail, "ftp://"), "ftp: detail %s", detail ? detail : "(null)");
+    ok(t == NULL && contains(detail, "not a host"), "bad host: detail %s", detail ? detail : "(null)");
     free(detail);
 
-    cfg.url = "not a url";
+    struct wsm_endpoint no_port = test_endpoint_of(0, "127.0.0.1", 0, "wsman");
+    cfg.endpoint = &no_port;
     ok_hr(WSM_E_INVALIDARG, wsm_transport_new(&cfg, &t, &detail));
     free(detail);
 
-    cfg.url = "http://127.0.0.1:1/wsman";
+    cfg.endpoint = test_endpoint("http://127.0.0.1:1/wsman");
     cfg.proxy_mode = WSM_PROXY_EXPLICIT;
     ok_hr(WSM_E_INVALIDARG, wsm_transport_new(&cfg, &t, &detail));
     ok(t == NULL, "explicit proxy without URL fails");
@@ -511,7 +516,7 @@ static void test_arguments(void)
         wsm_transport_free(t);
     }
     /* an IPv6 literal: nobody listens on port 1 */
-    cfg.url = "http://[::1]:1/wsman";
+    cfg.endpoint = test_endpoint("http://[::1]:1/wsman");
     t = new_transport(&cfg);
     if (t) {
         struct wsm_http_reply r;
@@ -613,7 +618,7 @@ static void test_cert_store(void)
     /* the transport loads the certificate when it is created */
     struct wsm_transport_config cfg = {0};
     struct wsm_transport *t = (struct wsm_transport *)1;
-    cfg.url = "https://localhost:1/wsman";
+    cfg.endpoint = test_endpoint("https://localhost:1/wsman");
     cfg.auth = WSM_AUTH_CERTIFICATE;
     cfg.cert_dir = dir;
     cfg.cert_thumbprint = tp_expired;
@@ -1226,7 +1231,7 @@ static void test_client_cert(void)
     if (start(&s, args))
         return;
     struct wsm_transport_config cfg = {0};
-    cfg.url = s.url;
+    cfg.endpoint = test_endpoint(s.url);
     cfg.auth = WSM_AUTH_CERTIFICATE;
     cfg.cert_dir = dir;
     cfg.cert_thumbprint = tp_client;

@@ -222,7 +222,7 @@ static int32_t prepare(struct wsm_client *c, struct wsm_failure *f)
                                                &c->ep, &c->policy_detail);
 
     memset(&tc, 0, sizeof(tc));
-    tc.url = c->url;
+    tc.endpoint = &c->ep;
     if (c->flags & WSM_FLAG_USE_NO_AUTHENTICATION)
         tc.auth = WSM_AUTH_NONE;
     else if (c->flags & WSM_FLAG_USE_BASIC)

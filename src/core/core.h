@@ -95,6 +95,8 @@ int32_t wsm_parse_connection(const char *conn, int use_ssl, struct wsm_endpoint 
 void wsm_endpoint_free(struct wsm_endpoint *ep);
 /* "http://host:5985/wsman", IPv6 hosts in brackets; malloc'd. */
 char *wsm_endpoint_url(const struct wsm_endpoint *ep);
+/* "/wsman": the request target of the endpoint's URL (its path, RFC 7230 section 5.3.1); malloc'd. */
+char *wsm_endpoint_path(const struct wsm_endpoint *ep);
 
 /* ---- resource.c: resource URIs, aliases, selectors ---- */
 

@@ -30,6 +30,7 @@
 #include "names.h"
 #include "test.h"
 #include "transport.h"
+#include "endpoint.h"
 
 #define CT_UTF8 "application/soap+xml;charset=UTF-8"
 #define MISBEHAVE "http://wsmauto.test/misbehave/"
@@ -179,7 +180,7 @@ static struct wsm_transport_config make_cfg(const char *url, enum wsm_auth_kind 
 {
     struct wsm_transport_config cfg;
     memset(&cfg, 0, sizeof(cfg));
-    cfg.url = url;
+    cfg.endpoint = test_endpoint(url);
     cfg.auth = auth;
     cfg.user = "wsmuser";
     cfg.password = password;
@@ -192,7 +193,8 @@ static struct wsm_transport *new_transport(const struct wsm_transport_config *cf
     struct wsm_transport *t = NULL;
     char *detail = NULL;
     int32_t hr = wsm_transport_new(cfg, &t, &detail);
-    ok(hr == 0 && t, "wsm_transport_new(%s): 0x%08x %s", cfg->url, (unsigned)hr, detail ? detail : "");
+    ok(hr == 0 && t, "wsm_transport_new(%s): 0x%08x %s", cfg->endpoint ? cfg->endpoint->host : "(none)",
+       (unsigned)hr, detail ? detail : "");
     free(detail);
     return t;
 }
@@ -203,22 +205,34 @@ static void test_config_errors(void)
 {
     struct wsm_transport *t = (struct wsm_transport *)1;
     char *detail = NULL;
-    struct wsm_transport_config cfg = make_cfg("ftp://localhost/wsman", WSM_AUTH_BASIC, "x");
+    struct wsm_endpoint local = {0};
+    local.local = 1;
+    struct wsm_transport_config cfg = make_cfg(NULL, WSM_AUTH_BASIC, "x");
+    cfg.endpoint = &local;
     int32_t hr = wsm_transport_new(&cfg, &t, &detail);
     ok_hr(WSM_E_INVALIDARG, hr);
-    ok(!t && contains(detail, "ftp://"), "ftp URL: %s", detail ? detail : "(null)");
+    ok(!t && contains(detail, "endpoint"), "local endpoint: %s", detail ? detail : "(null)");
     free(detail);
 
-    const char *bad[] = {
-        "http://",           "http://[::1/wsman", "http://host:0/wsman", "http://host:99999/",
-        "https://host:12x/", "http://ho st/"};
+    /* Endpoints the connection string parser would never make. */
+    const struct {
+        const char *what;
+        struct wsm_endpoint ep;
+    } bad[] = {
+        {"no host", test_endpoint_of(0, "", 80, "wsman")},
+        {"IPv6 not flagged", test_endpoint_of(0, "::1", 80, "wsman")},
+        {"port 0", test_endpoint_of(0, "host", 0, "wsman")},
+        {"port 99999", test_endpoint_of(0, "host", 99999, "wsman")},
+        {"space in the prefix", test_endpoint_of(1, "host", 443, "ws man")},
+        {"space in the host", test_endpoint_of(0, "ho st", 80, "wsman")},
+    };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         detail = NULL;
-        cfg.url = bad[i];
+        cfg.endpoint = &bad[i].ep;
         hr = wsm_transport_new(&cfg, &t, &detail);
-        ok(hr == WSM_E_INVALIDARG && !t && detail, "URL %s: 0x%08x %s", bad[i], (unsigned)hr,
+        ok(hr == WSM_E_INVALIDARG && !t && detail, "%s: 0x%08x %s", bad[i].what, (unsigned)hr,
            detail ? detail : "(null)");
-        show(bad[i], hr, detail);
+        show(bad[i].what, hr, detail);
         free(detail);
     }
 
@@ -425,7 +439,7 @@ static void test_digest_stale(const char *port, const char *log)
 static void expect_failure(const char *what, const char *url, struct wsm_transport_config cfg,
                            int32_t expected, const char *detail_part, const char *log)
 {
-    cfg.url = url;
+    cfg.endpoint = test_endpoint(url);
     struct wsm_transport *t = new_transport(&cfg);
     struct wsm_http_reply r;
     char *detail = NULL;
@@ -465,7 +479,7 @@ static void test_failures(void)
 
     if (arg("server")) {
         snprintf(url, sizeof(url), "https://localhost:%s/wsman", arg("server"));
-        cfg.url = url;
+        cfg.endpoint = test_endpoint(url);
         if (arg("trusted"))
             /* Revocation checked: the test CA's certificates name no revocation list. First, while no
              * connection to this server is pooled: Wine's WinHTTP pools connections per process, not per
@@ -496,7 +510,7 @@ static void test_failures(void)
         if (arg("trusted")) {
             /* ca.pem is in the Root store: every check on except revocation. */
             cfg.skip_revocation_check = 1;
-            cfg.url = url;
+            cfg.endpoint = test_endpoint(url);
             t = new_transport(&cfg);
             if (t) {
                 int32_t hr = post_identify(t, &r, &detail);
@@ -528,7 +542,7 @@ static void test_failures(void)
         cfg.skip_cn_check = 1;
         cfg.skip_revocation_check = arg("trusted") != NULL;
         struct wsm_transport *t = NULL;
-        cfg.url = url;
+        cfg.endpoint = test_endpoint(url);
         if ((t = new_transport(&cfg))) {
             struct wsm_http_reply r;
             char *detail = NULL;
@@ -827,7 +841,7 @@ static void pool_mix(const char *what, const char *url, struct wsm_transport_con
     long off = log ? log_size(log) : 0;
     int lax_ok = 0;
 
-    lax.url = strict.url = url;
+    lax.endpoint = strict.endpoint = test_endpoint(url);
     for (int round = 0; round < 4; round++) {
         /* Rounds 0 and 2: lax first; 1 and 3: checking first. Each round with new transports, each used
          * twice. */
@@ -886,7 +900,7 @@ static void test_pool_policies(void)
 
         /* EXTERNAL (Negotiate over HTTPS) after a lax session: the channel binding is never computed for the
          * certificate of a connection its own checks refuse; the hook does not run. */
-        lax.url = strict.url = url;
+        lax.endpoint = strict.endpoint = test_endpoint(url);
         strict.auth = WSM_AUTH_EXTERNAL;
         strict.skip_ca_check = 1;
         for (int i = 0; i < 2; i++) {
@@ -925,7 +939,7 @@ static void test_pool_policies(void)
         /* Two sessions with the same policy share a connection without a probe (under Wine across their
          * session handles, as the pool is the process's): b's request goes over a's. */
         const char *log = arg("untrustedlog");
-        lax.url = url;
+        lax.endpoint = test_endpoint(url);
         struct wsm_transport *a = new_transport(&lax), *b = new_transport(&lax);
         if (a && b && log) {
             pool_post(a, "same policy, session a", 0, NULL);

@@ -320,3 +320,10 @@ char *wsm_endpoint_url(const struct wsm_endpoint *ep)
     return wsm_asprintf("%s://%s%s%s:%u/%s", ep->https ? "https" : "http", ep->ipv6 ? "[" : "", ep->host,
                         ep->ipv6 ? "]" : "", ep->port, ep->prefix ? ep->prefix : DEFAULT_PREFIX);
 }
+
+char *wsm_endpoint_path(const struct wsm_endpoint *ep)
+{
+    if (!ep || ep->local)
+        return NULL;
+    return wsm_asprintf("/%s", ep->prefix ? ep->prefix : DEFAULT_PREFIX);
+}

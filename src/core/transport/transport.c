@@ -637,45 +637,17 @@ static CURLcode on_ssl_ctx(CURL *curl, void *sslctx, void *userp)
 
 /* ---- configuration ---- */
 
-static int32_t parse_url(struct wsm_transport *t, const char *url, char **detail)
+/* Where the transport goes, from the parsed endpoint: libcurl's URL (built once, an IPv6 literal in
+ * brackets), and the host for the certificate name check and the details. */
+static int32_t take_endpoint(struct wsm_transport *t, const struct wsm_endpoint *ep)
 {
-    struct wsm_quoted q;
-    CURLU *u = curl_url();
-    char *scheme = NULL, *host = NULL;
-    int32_t hr = WSM_S_OK;
+    struct in_addr v4;
 
-    if (!u)
+    t->https = !!ep->https;
+    if (!(t->url = wsm_endpoint_url(ep)) || !(t->host = wsm_strdup(ep->host)))
         return WSM_E_OUTOFMEMORY;
-    CURLUcode uc = curl_url_set(u, CURLUPART_URL, url, 0);
-    if (!uc && !(uc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0)))
-        uc = curl_url_get(u, CURLUPART_HOST, &host, 0);
-    if (uc == CURLUE_OUT_OF_MEMORY) {
-        hr = WSM_E_OUTOFMEMORY;
-    } else if (uc) {
-        hr = wsm_fail(detail, WSM_E_INVALIDARG,
-                      "The transport URL \"%s\" is not a valid http:// or https:// URL.",
-                      wsm_quote_str(&q, url));
-    } else if (wsm_strcasecmp_ascii(scheme, "http") && wsm_strcasecmp_ascii(scheme, "https")) {
-        hr = wsm_fail(detail, WSM_E_INVALIDARG, "The transport URL \"%s\" is neither http:// nor https://.",
-                      wsm_quote_str(&q, url));
-    } else {
-        t->https = !wsm_strcasecmp_ascii(scheme, "https");
-        size_t n = strlen(host);
-        if (n >= 2 && host[0] == '[' && host[n - 1] == ']')
-            t->host = wsm_strndup(host + 1, n - 2);
-        else
-            t->host = wsm_strdup(host);
-        if (!t->host) {
-            hr = WSM_E_OUTOFMEMORY;
-        } else {
-            unsigned char addr[sizeof(struct in6_addr)];
-            t->host_is_ip = inet_pton(AF_INET, t->host, addr) == 1 || inet_pton(AF_INET6, t->host, addr) == 1;
-        }
-    }
-    curl_free(scheme);
-    curl_free(host);
-    curl_url_cleanup(u);
-    return hr;
+    t->host_is_ip = ep->ipv6 || inet_pton(AF_INET, t->host, &v4) == 1;
+    return WSM_S_OK;
 }
 
 static int32_t copy_config(struct wsm_transport *t, const struct wsm_transport_config *cfg)
@@ -685,7 +657,6 @@ static int32_t copy_config(struct wsm_transport *t, const struct wsm_transport_c
         if (cfg->field && !(t->field = wsm_strdup(cfg->field)))                                              \
             return WSM_E_OUTOFMEMORY;                                                                        \
     } while (0)
-    COPY(url);
     COPY(ca_file);
     COPY(ca_path);
     COPY(crl_file);
@@ -828,17 +799,8 @@ int32_t wsm_transport_new(const struct wsm_transport_config *cfg, struct wsm_tra
     if (!out)
         return WSM_E_INVALIDARG;
     *out = NULL;
-    if (!cfg || !cfg->url || !*cfg->url)
-        return wsm_fail(detail, WSM_E_INVALIDARG, "No URL was given to the transport.");
-    if ((unsigned)cfg->auth > WSM_AUTH_EXTERNAL)
-        return wsm_fail(detail, WSM_E_INVALIDARG, "The transport authentication kind %d is not known.",
-                        (int)cfg->auth);
-    if ((unsigned)cfg->proxy_mode > WSM_PROXY_EXPLICIT)
-        return wsm_fail(detail, WSM_E_INVALIDARG, "The proxy mode %d is not known.", (int)cfg->proxy_mode);
-    if (cfg->proxy_mode == WSM_PROXY_EXPLICIT && (!cfg->proxy_url || !*cfg->proxy_url))
-        return wsm_fail(detail, WSM_E_INVALIDARG, "An explicit proxy was asked for without a proxy URL.");
-    if (wsm_has_crlf(cfg->url) || wsm_has_crlf(cfg->proxy_url))
-        return wsm_fail(detail, WSM_E_INVALIDARG, "The transport URL or proxy URL contains a line break.");
+    if ((hr = wsm_transport_check_config(cfg, detail)))
+        return hr;
 
     pthread_once(&init_once, global_init);
     if (init_result != CURLE_OK || ctx_index < 0)
@@ -854,7 +816,7 @@ int32_t wsm_transport_new(const struct wsm_transport_config *cfg, struct wsm_tra
     t->tls_alert = -1;
     for (size_t i = 0; i < MAX_SOCKETS; i++)
         t->sockets[i] = CURL_SOCKET_BAD;
-    if ((hr = copy_config(t, cfg)) || (hr = parse_url(t, cfg->url, detail)))
+    if ((hr = copy_config(t, cfg)) || (hr = take_endpoint(t, cfg->endpoint)))
         goto fail;
     if (t->https && !curl_is_openssl) {
         /* on_ssl_ctx() treats libcurl's TLS context as OpenSSL's SSL_CTX. */

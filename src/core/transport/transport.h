@@ -50,7 +50,10 @@ enum wsm_auth_kind {
 enum wsm_proxy_mode { WSM_PROXY_DIRECT, WSM_PROXY_ENVIRONMENT, WSM_PROXY_EXPLICIT };
 
 struct wsm_transport_config {
-    const char *url; /* http(s)://host:port/prefix (IPv6 in brackets) */
+    /* Where to: the endpoint wsm_parse_connection made (https, host with an IPv6 literal unbracketed and
+     * flagged ipv6, port, prefix: the request path without its leading '/'). Not copied: only read by
+     * wsm_transport_new. The transports never parse a URL string. */
+    const struct wsm_endpoint *endpoint;
     enum wsm_auth_kind auth;
     const char *user, *password; /* BASIC / DIGEST */
     const char *cert_thumbprint; /* CERTIFICATE: 40 upper-case hex digits (SHA-1 of the DER) */
@@ -95,8 +98,9 @@ typedef int32_t (*wsm_auth_hook)(void *ctx, const struct wsm_conn_info *ci, char
 
 /* Copies everything it needs from cfg (secrets are wiped on free). Loads the client certificate now, so a
  * missing one fails here: ERROR_WSMAN_CERT_NOT_FOUND (no file in the store has that thumbprint; detail names
- * the directory), ERROR_WSMAN_CLIENT_INVALID_CERT (found, but no matching private key, or unreadable). A URL
- * that is not http(s)://host... → WSM_E_INVALIDARG. *out is NULL on failure. */
+ * the directory), ERROR_WSMAN_CLIENT_INVALID_CERT (found, but no matching private key, or unreadable). No
+ * endpoint, or one that is local or unusable (wsm_transport_check_config) → WSM_E_INVALIDARG. *out is NULL on
+ * failure. */
 int32_t wsm_transport_new(const struct wsm_transport_config *cfg, struct wsm_transport **out, char **detail);
 void wsm_transport_free(struct wsm_transport *t);
 
@@ -144,6 +148,13 @@ unsigned long wsm_transport_connections(const struct wsm_transport *t);
 const char *wsm_transport_trace_label(const struct wsm_transport *t);
 
 /* ---- transport_common.c: shared by both transports ---- */
+
+/* The checks both transports make of a configuration before using it, each failure WSM_E_INVALIDARG with a
+ * sentence: an endpoint is there, is remote, has a host name without characters that cannot stand in a URL
+ * authority (RFC 3986 section 3.2.2), a port from 1 to 65535 and a prefix without white space, control
+ * characters, '?' or '#'; the authentication kind and proxy mode are known ones; an explicit proxy has a URL;
+ * the proxy URL holds no line break. */
+int32_t wsm_transport_check_config(const struct wsm_transport_config *cfg, char **detail);
 
 /* Printable form of a host name, a path or a library's message for a detail sentence: non-printable and
  * non-ASCII bytes become '?', '"' becomes '\'', trailing dots and spaces go (the sentence adds its own), and

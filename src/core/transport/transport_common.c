@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detail.h"
 #include "transport.h"
 
 const char *wsm_clean(struct wsm_clean_text *c, const char *s)
@@ -72,4 +73,62 @@ int wsm_is_soap_type(const char *type)
 {
     return type && !wsm_strncasecmp_ascii(type, "application/soap+xml", 20) &&
            (!type[20] || type[20] == ';' || type[20] == ' ');
+}
+
+/* A character that cannot stand in the host part of a URL (RFC 3986 section 3.2.2): white space, controls,
+ * non-ASCII bytes and the delimiters of the other parts; ':' only inside an IPv6 literal. */
+static int bad_host_char(unsigned char c, int ipv6)
+{
+    return c <= 0x20 || c >= 0x7F || strchr("@\\/?#[]", c) || (c == ':' && !ipv6);
+}
+
+/* A character the path of the request cannot carry as it is: white space, controls, and '?' and '#', which
+ * would start a query or fragment (RFC 3986 section 3.3). */
+static int bad_path_char(unsigned char c)
+{
+    return c <= 0x20 || c == 0x7F || c == '?' || c == '#';
+}
+
+static int32_t check_endpoint(const struct wsm_endpoint *ep, char **detail)
+{
+    struct wsm_quoted q;
+
+    if (!ep || ep->local || !ep->host || !*ep->host)
+        return wsm_fail(detail, WSM_E_INVALIDARG,
+                        "No remote endpoint (host name) was given to the transport.");
+    for (const char *c = ep->host; *c; c++) {
+        if (bad_host_char((unsigned char)*c, ep->ipv6))
+            return wsm_fail(detail, WSM_E_INVALIDARG,
+                            "The host name \"%s\" given to the transport cannot be used in a URL.",
+                            wsm_quote_str(&q, ep->host));
+    }
+    if (ep->port < 1 || ep->port > 65535)
+        return wsm_fail(detail, WSM_E_INVALIDARG,
+                        "The port %u given to the transport is not from 1 to 65535.", ep->port);
+    for (const char *c = ep->prefix; c && *c; c++) {
+        if (bad_path_char((unsigned char)*c))
+            return wsm_fail(detail, WSM_E_INVALIDARG,
+                            "The URL prefix \"%s\" given to the transport contains a character that is not "
+                            "allowed there.",
+                            wsm_quote_str(&q, ep->prefix));
+    }
+    return WSM_S_OK;
+}
+
+int32_t wsm_transport_check_config(const struct wsm_transport_config *cfg, char **detail)
+{
+    int32_t hr = check_endpoint(cfg ? cfg->endpoint : NULL, detail);
+
+    if (hr)
+        return hr;
+    if ((unsigned)cfg->auth > WSM_AUTH_EXTERNAL)
+        return wsm_fail(detail, WSM_E_INVALIDARG, "The transport authentication kind %d is not known.",
+                        (int)cfg->auth);
+    if ((unsigned)cfg->proxy_mode > WSM_PROXY_EXPLICIT)
+        return wsm_fail(detail, WSM_E_INVALIDARG, "The proxy mode %d is not known.", (int)cfg->proxy_mode);
+    if (cfg->proxy_mode == WSM_PROXY_EXPLICIT && (!cfg->proxy_url || !*cfg->proxy_url))
+        return wsm_fail(detail, WSM_E_INVALIDARG, "An explicit proxy was asked for without a proxy URL.");
+    if (wsm_has_crlf(cfg->proxy_url))
+        return wsm_fail(detail, WSM_E_INVALIDARG, "The proxy URL contains a line break.");
+    return WSM_S_OK;
 }

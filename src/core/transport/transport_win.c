@@ -372,66 +372,22 @@ void wsm_transport_free(struct wsm_transport *t)
 
 /* ---- configuration ---- */
 
-static int32_t parse_url(struct wsm_transport *t, const char *url, char **detail)
+/* Where the transport goes, from the parsed endpoint: WinHttpConnect's host (an IPv6 literal without
+ * brackets) and port, and the request target. */
+static int32_t take_endpoint(struct wsm_transport *t, const struct wsm_endpoint *ep, char **detail)
 {
     struct wsm_quoted q;
-    const char *p;
     int bad = 0;
 
-    if (!_strnicmp(url, "https://", 8)) {
-        t->https = 1;
-        p = url + 8;
-    } else if (!_strnicmp(url, "http://", 7)) {
-        p = url + 7;
-    } else {
-        return wsm_fail(detail, WSM_E_INVALIDARG, "The transport URL \"%s\" is neither http:// nor https://.",
-                        wsm_quote_str(&q, url));
-    }
-    const char *host = p, *host_end;
-    if (*p == '[') {
-        host = p + 1;
-        if (!(host_end = strchr(host, ']')) || host_end == host)
-            goto invalid;
-        p = host_end + 1;
-    } else {
-        host_end = p + strcspn(p, ":/?#");
-        p = host_end;
-    }
-    if (host_end == host)
-        goto invalid;
-    for (const char *c = host; c < host_end; c++) {
-        if ((unsigned char)*c <= 0x20 || *c == '@' || *c == '\\' || (*c == '[' || *c == ']'))
-            goto invalid;
-    }
-    unsigned long port = t->https ? 443 : 80;
-    if (*p == ':') {
-        char *end;
-        if (p[1] < '0' || p[1] > '9')
-            goto invalid;
-        port = strtoul(p + 1, &end, 10);
-        if (port < 1 || port > 65535)
-            goto invalid;
-        p = end;
-    }
-    if (*p && *p != '/' && *p != '?')
-        goto invalid;
-    if (strpbrk(p, " \t#"))
-        goto invalid;
-    t->port = (INTERNET_PORT)port;
-    if (!(t->host = wsm_strndup(host, (size_t)(host_end - host))))
+    t->https = !!ep->https;
+    t->port = (INTERNET_PORT)ep->port;
+    if (!(t->host = wsm_strdup(ep->host)) || !(t->path = wsm_endpoint_path(ep)))
         return WSM_E_OUTOFMEMORY;
-    t->path = *p == '/' ? wsm_strdup(p) : wsm_asprintf("/%s", p);
-    if (!t->path || !(t->whost = to_wide(t->host, &bad)) || !(t->wpath = to_wide(t->path, &bad)))
-        return bad ? wsm_fail(detail, WSM_E_INVALIDARG, "The transport URL \"%s\" is not valid UTF-8.",
-                              wsm_quote_str(&q, url))
+    if (!(t->whost = to_wide(t->host, &bad)) || !(t->wpath = to_wide(t->path, &bad)))
+        return bad ? wsm_fail(detail, WSM_E_INVALIDARG, "The URL path \"%s\" is not valid UTF-8.",
+                              wsm_quote_str(&q, t->path))
                    : WSM_E_OUTOFMEMORY;
     return WSM_S_OK;
-
-invalid:
-    return wsm_fail(detail, WSM_E_INVALIDARG,
-                    "The transport URL \"%s\" is not a valid http:// or https:// URL "
-                    "(http[s]://host[:port][/path], an IPv6 address in brackets).",
-                    wsm_quote_str(&q, url));
 }
 
 /* "http://host:port[/]" (or "host:port") → WinHTTP's proxy string "host:port". */
@@ -524,17 +480,8 @@ int32_t wsm_transport_new(const struct wsm_transport_config *cfg, struct wsm_tra
     if (!out)
         return WSM_E_INVALIDARG;
     *out = NULL;
-    if (!cfg || !cfg->url || !*cfg->url)
-        return wsm_fail(detail, WSM_E_INVALIDARG, "No URL was given to the transport.");
-    if ((unsigned)cfg->auth > WSM_AUTH_EXTERNAL)
-        return wsm_fail(detail, WSM_E_INVALIDARG, "The transport authentication kind %d is not known.",
-                        (int)cfg->auth);
-    if ((unsigned)cfg->proxy_mode > WSM_PROXY_EXPLICIT)
-        return wsm_fail(detail, WSM_E_INVALIDARG, "The proxy mode %d is not known.", (int)cfg->proxy_mode);
-    if (cfg->proxy_mode == WSM_PROXY_EXPLICIT && (!cfg->proxy_url || !*cfg->proxy_url))
-        return wsm_fail(detail, WSM_E_INVALIDARG, "An explicit proxy was asked for without a proxy URL.");
-    if (wsm_has_crlf(cfg->url) || wsm_has_crlf(cfg->proxy_url))
-        return wsm_fail(detail, WSM_E_INVALIDARG, "The transport URL or proxy URL contains a line break.");
+    if ((hr = wsm_transport_check_config(cfg, detail)))
+        return hr;
     if ((cfg->auth == WSM_AUTH_BASIC || cfg->auth == WSM_AUTH_DIGEST) &&
         (wsm_has_crlf(cfg->user) || wsm_has_crlf(cfg->password)))
         return wsm_fail(detail, WSM_E_INVALIDARG, "The user name or the password contains a line break.");
@@ -551,7 +498,7 @@ int32_t wsm_transport_new(const struct wsm_transport_config *cfg, struct wsm_tra
     t->maybe_dropped = 1;
     wsm_trace_init();
     snprintf(t->trace_label, sizeof(t->trace_label), "s%u", wsm_trace_new_id());
-    if ((hr = parse_url(t, cfg->url, detail)))
+    if ((hr = take_endpoint(t, cfg->endpoint, detail)))
         goto fail;
     if (cfg->auth == WSM_AUTH_BASIC || cfg->auth == WSM_AUTH_DIGEST) {
         if ((cfg->user && !(t->user = wsm_strdup(cfg->user))) ||
