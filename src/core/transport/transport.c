@@ -950,12 +950,10 @@ static int descriptor_shortage(struct wsm_transport *t, CURLcode rc)
     return wsm_errno_is_fd_exhaustion(errno) ? errno : 0;
 }
 
-static int32_t map_failure(struct wsm_transport *t, CURLcode rc, char **detail)
+/* A reply whose headers were refused (over WSM_MAX_HEADER_LINE or WSM_MAX_REPLY_HEADERS in our header
+ * callback, or over libcurl's own line limit); WSM_S_OK when that is not what happened. */
+static int32_t header_failure(struct wsm_transport *t, CURLcode rc, const char *host, char **detail)
 {
-    struct wsm_clean_text ch, ce, cf;
-    const char *host = wsm_clean(&ch, t->host);
-    const char *why = wsm_clean(&ce, t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc));
-
     if (t->header_overflow == 1)
         return wsm_fail(
             detail, WSM_E_WINHTTP_HEADER_SIZE_OVERFLOW,
@@ -975,36 +973,17 @@ static int32_t map_failure(struct wsm_transport *t, CURLcode rc, char **detail)
             "one), more than the limit of %u bytes for one header line; the reply was not used and the "
             "connection was closed.",
             host, (unsigned)CURL_MAX_HTTP_HEADER, (unsigned)WSM_MAX_HEADER_LINE);
-    int fd_err = descriptor_shortage(t, rc);
-    if (fd_err) {
-        char limit[128];
-        return wsm_fail(detail, WSM_E_TOO_MANY_OPEN_FILES,
-                        "Cannot connect to \"%s\": too many open files: %s; the host itself may be fine "
-                        "(%s).",
-                        host, wsm_fd_exhaustion_text(fd_err, limit, sizeof(limit)), why);
-    }
+    return WSM_S_OK;
+}
+
+/* The failures of the TLS handshake and of the certificate checks, and any other failure of the connection.
+ */
+static int32_t tls_or_connection_failure(struct wsm_transport *t, CURLcode rc, const char *host,
+                                         const char *why, char **detail)
+{
+    struct wsm_clean_text cf;
+
     switch (rc) {
-    case CURLE_OUT_OF_MEMORY:
-        return WSM_E_OUTOFMEMORY;
-    case CURLE_WRITE_ERROR:
-    case CURLE_FILESIZE_EXCEEDED:
-        if (t->oom)
-            return WSM_E_OUTOFMEMORY;
-        return wsm_fail(detail, ERROR_WSMAN_MAX_ENVELOPE_SIZE_EXCEEDED,
-                        "The reply from \"%s\" is larger than the limit of %zu bytes; it was cut off and the "
-                        "connection closed.",
-                        host, t->max_reply);
-    case CURLE_COULDNT_CONNECT:
-        return wsm_fail(detail, ERROR_WSMAN_DESTINATION_UNREACHABLE, "Cannot connect to \"%s\"%s: %s.", host,
-                        t->proxy_mode == WSM_PROXY_DIRECT ? "" : " (or to the proxy)", why);
-    case CURLE_COULDNT_RESOLVE_HOST:
-        return wsm_fail(detail, WSM_E_WINHTTP_NAME_NOT_RESOLVED,
-                        "The host name \"%s\" cannot be resolved: %s.", host, why);
-    case CURLE_COULDNT_RESOLVE_PROXY:
-        return wsm_fail(detail, WSM_E_WINHTTP_NAME_NOT_RESOLVED,
-                        "The proxy name cannot be resolved (while connecting to \"%s\"): %s.", host, why);
-    case CURLE_OPERATION_TIMEDOUT:
-        return wsm_fail(detail, WSM_E_TIMEOUT, "The request to \"%s\" timed out: %s.", host, why);
     case CURLE_PEER_FAILED_VERIFICATION: {
         int err = t->tls_verify_error;
         if (!err) {
@@ -1072,6 +1051,50 @@ static int32_t map_failure(struct wsm_transport *t, CURLcode rc, char **detail)
     }
 }
 
+static int32_t map_failure(struct wsm_transport *t, CURLcode rc, char **detail)
+{
+    struct wsm_clean_text ch, ce;
+    const char *host = wsm_clean(&ch, t->host);
+    const char *why = wsm_clean(&ce, t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc));
+    int32_t hr;
+
+    if ((hr = header_failure(t, rc, host, detail)))
+        return hr;
+    int fd_err = descriptor_shortage(t, rc);
+    if (fd_err) {
+        char limit[128];
+        return wsm_fail(detail, WSM_E_TOO_MANY_OPEN_FILES,
+                        "Cannot connect to \"%s\": too many open files: %s; the host itself may be fine "
+                        "(%s).",
+                        host, wsm_fd_exhaustion_text(fd_err, limit, sizeof(limit)), why);
+    }
+    switch (rc) {
+    case CURLE_OUT_OF_MEMORY:
+        return WSM_E_OUTOFMEMORY;
+    case CURLE_WRITE_ERROR:
+    case CURLE_FILESIZE_EXCEEDED:
+        if (t->oom)
+            return WSM_E_OUTOFMEMORY;
+        return wsm_fail(detail, ERROR_WSMAN_MAX_ENVELOPE_SIZE_EXCEEDED,
+                        "The reply from \"%s\" is larger than the limit of %zu bytes; it was cut off and the "
+                        "connection closed.",
+                        host, t->max_reply);
+    case CURLE_COULDNT_CONNECT:
+        return wsm_fail(detail, ERROR_WSMAN_DESTINATION_UNREACHABLE, "Cannot connect to \"%s\"%s: %s.", host,
+                        t->proxy_mode == WSM_PROXY_DIRECT ? "" : " (or to the proxy)", why);
+    case CURLE_COULDNT_RESOLVE_HOST:
+        return wsm_fail(detail, WSM_E_WINHTTP_NAME_NOT_RESOLVED,
+                        "The host name \"%s\" cannot be resolved: %s.", host, why);
+    case CURLE_COULDNT_RESOLVE_PROXY:
+        return wsm_fail(detail, WSM_E_WINHTTP_NAME_NOT_RESOLVED,
+                        "The proxy name cannot be resolved (while connecting to \"%s\"): %s.", host, why);
+    case CURLE_OPERATION_TIMEDOUT:
+        return wsm_fail(detail, WSM_E_TIMEOUT, "The request to \"%s\" timed out: %s.", host, why);
+    default:
+        return tls_or_connection_failure(t, rc, host, why, detail);
+    }
+}
+
 /* ---- requests ---- */
 
 static int32_t add_header(struct curl_slist **list, const char *line)
@@ -1086,21 +1109,13 @@ static int32_t add_header(struct curl_slist **list, const char *line)
 static int32_t build_headers(struct wsm_transport *t, const char *content_type, const char *const *extra,
                              int unauthenticated, struct curl_slist **out, char **detail)
 {
-    struct wsm_quoted q;
     struct curl_slist *list = NULL;
     int32_t hr = WSM_S_OK;
     char *ct = NULL;
 
     *out = NULL;
-    if (wsm_has_crlf(content_type))
-        return wsm_fail(detail, WSM_E_INVALIDARG, "The Content-Type \"%s\" contains a line break.",
-                        wsm_quote_str(&q, content_type));
-    for (const char *const *h = extra; h && *h; h++) {
-        if (wsm_has_crlf(*h) || !strchr(*h, ':'))
-            return wsm_fail(detail, WSM_E_INVALIDARG,
-                            "The extra header \"%s\" is not one line of the form \"Name: value\".",
-                            wsm_quote_str(&q, *h));
-    }
+    if ((hr = wsm_check_request_headers(content_type, extra, detail)))
+        return hr;
     /* "Content-Type:" with no value stops libcurl from adding application/x-www-form-urlencoded; "Expect:"
      * stops the 100-continue round trip libcurl does for large bodies. */
     if (content_type && !(ct = wsm_asprintf("Content-Type: %s", content_type)))
@@ -1230,26 +1245,9 @@ static CURLcode run_transfer(struct wsm_transport *t)
     return rc;
 }
 
-int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len, const char *content_type,
-                           const char *const *extra_headers, int unauthenticated, uint32_t timeout_ms,
-                           size_t max_reply, struct wsm_http_reply *reply, char **detail)
+/* Forgets what the last request left behind, before a new one goes out. */
+static void reset_request_state(struct wsm_transport *t, size_t max_reply)
 {
-    struct curl_slist *headers = NULL, *send = NULL; /* headers: this request's own list, if any */
-    int32_t hr;
-
-    if (detail)
-        *detail = NULL;
-    if (reply)
-        memset(reply, 0, sizeof(*reply));
-    if (!t || !reply || (!body && len))
-        return wsm_fail(detail, WSM_E_INVALIDARG, "The transport, the reply or the request body is missing.");
-    /* Only a cancellation from now on stops this request. */
-    t->generation = current_generation();
-    t->cancelled = 0;
-    if ((hr = request_headers(t, content_type, extra_headers, unauthenticated, &headers, &send, detail)))
-        return hr;
-
-    CURL *c = t->curl;
     t->len = 0;
     t->max_reply = max_reply;
     t->overflow = t->oom = 0;
@@ -1269,7 +1267,14 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
     wsm_free_strv(t->www);
     t->www = NULL;
     t->n_www = 0;
+}
 
+/* The options of one request: its header lines (send), body, timeout, reply limit, trace and whether it
+ * carries the host credentials. */
+static CURLcode set_request_options(struct wsm_transport *t, struct curl_slist *send, const char *body,
+                                    size_t len, uint32_t timeout_ms, size_t max_reply, int unauthenticated)
+{
+    CURL *c = t->curl;
     CURLcode rc = CURLE_OK;
 #define SET(opt, val)                                                                                        \
     do {                                                                                                     \
@@ -1295,58 +1300,65 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
             t->authenticated_now = !unauthenticated;
     }
 #undef SET
-    if (rc) {
-        curl_slist_free_all(headers);
-        return rc == CURLE_OUT_OF_MEMORY
-                   ? WSM_E_OUTOFMEMORY
-                   : wsm_fail(detail, WSM_E_INVALIDARG, "libcurl refused a request setting: %s.",
-                              curl_easy_strerror(rc));
-    }
+    return rc;
+}
 
-    rc = run_transfer(t);
+/* After the transfer, whatever its outcome: the trace gets the bodies, the connections are counted, and
+ * libcurl lets go of this request's header list and body. */
+static void end_transfer(struct wsm_transport *t, struct curl_slist *headers)
+{
+    long connects = 0;
+
     if (t->verbose) {
         trace_flush(t, &t->trace_out, '>', "request body");
         trace_flush(t, &t->trace_in, '<', "reply body");
     }
-    long connects = 0;
-    if (curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK && connects > 0)
+    if (curl_easy_getinfo(t->curl, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK && connects > 0)
         t->connections += (unsigned long)connects;
     /* The list must outlive the transfer only; do not leave libcurl pointing at freed memory. */
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+    curl_easy_setopt(t->curl, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(t->curl, CURLOPT_POSTFIELDS, "");
     curl_slist_free_all(headers);
     t->auth_line = NULL;
+}
 
-    if (rc != CURLE_OK) {
-        t->len = 0;
-        wsm_free_strv(t->www);
-        t->www = NULL;
-        t->n_www = 0;
-        if (rc == CURLE_ABORTED_BY_CALLBACK && t->hook_hr) {
-            if (detail) {
-                *detail = t->hook_detail;
-                t->hook_detail = NULL;
-            }
-            return t->hook_hr;
+/* A transfer that failed: the auth hook's failure as it gave it, a cancellation, or map_failure()'s HRESULT.
+ */
+static int32_t transfer_failure(struct wsm_transport *t, CURLcode rc, char **detail)
+{
+    t->len = 0;
+    wsm_free_strv(t->www);
+    t->www = NULL;
+    t->n_www = 0;
+    if (rc == CURLE_ABORTED_BY_CALLBACK && t->hook_hr) {
+        if (detail) {
+            *detail = t->hook_detail;
+            t->hook_detail = NULL;
         }
-        if (t->verbose)
-            wsm_trace_note(t->trace_label, '*', "the request failed: libcurl %d (%s)%s", (int)rc,
-                           t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc),
-                           t->header_overflow ? "; the reply headers are over the limit" : "");
-        if (t->cancelled) {
-            struct wsm_clean_text ch;
-            return wsm_fail(detail, WSM_E_ABORT,
-                            "The request to \"%s\" was cancelled (WSManAutoCancelRequests) before it was "
-                            "answered; its connection was closed.",
-                            wsm_clean(&ch, t->host));
-        }
-        return map_failure(t, rc, detail);
+        return t->hook_hr;
     }
+    if (t->verbose)
+        wsm_trace_note(t->trace_label, '*', "the request failed: libcurl %d (%s)%s", (int)rc,
+                       t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc),
+                       t->header_overflow ? "; the reply headers are over the limit" : "");
+    if (t->cancelled) {
+        struct wsm_clean_text ch;
+        return wsm_fail(detail, WSM_E_ABORT,
+                        "The request to \"%s\" was cancelled (WSManAutoCancelRequests) before it was "
+                        "answered; its connection was closed.",
+                        wsm_clean(&ch, t->host));
+    }
+    return map_failure(t, rc, detail);
+}
 
+/* Hands the reply of a transfer that succeeded over to *reply. */
+static int32_t take_reply(struct wsm_transport *t, struct wsm_http_reply *reply)
+{
     long status = 0;
     char *type = NULL;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &type);
+
+    curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(t->curl, CURLINFO_CONTENT_TYPE, &type);
     if (type && !(reply->content_type = wsm_strdup(type)))
         return WSM_E_OUTOFMEMORY;
     if (t->buf) {
@@ -1366,4 +1378,39 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
     reply->connection_close = t->connection_close;
     reply->new_connection = t->new_connection;
     return WSM_S_OK;
+}
+
+int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len, const char *content_type,
+                           const char *const *extra_headers, int unauthenticated, uint32_t timeout_ms,
+                           size_t max_reply, struct wsm_http_reply *reply, char **detail)
+{
+    struct curl_slist *headers = NULL, *send = NULL; /* headers: this request's own list, if any */
+    int32_t hr;
+
+    if (detail)
+        *detail = NULL;
+    if (reply)
+        memset(reply, 0, sizeof(*reply));
+    if (!t || !reply || (!body && len))
+        return wsm_fail(detail, WSM_E_INVALIDARG, "The transport, the reply or the request body is missing.");
+    /* Only a cancellation from now on stops this request. */
+    t->generation = current_generation();
+    t->cancelled = 0;
+    if ((hr = request_headers(t, content_type, extra_headers, unauthenticated, &headers, &send, detail)))
+        return hr;
+
+    reset_request_state(t, max_reply);
+    CURLcode rc = set_request_options(t, send, body, len, timeout_ms, max_reply, unauthenticated);
+    if (rc) {
+        curl_slist_free_all(headers);
+        return rc == CURLE_OUT_OF_MEMORY
+                   ? WSM_E_OUTOFMEMORY
+                   : wsm_fail(detail, WSM_E_INVALIDARG, "libcurl refused a request setting: %s.",
+                              curl_easy_strerror(rc));
+    }
+    rc = run_transfer(t);
+    end_transfer(t, headers);
+    if (rc != CURLE_OK)
+        return transfer_failure(t, rc, detail);
+    return take_reply(t, reply);
 }

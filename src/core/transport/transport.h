@@ -155,6 +155,9 @@ const char *wsm_transport_trace_label(const struct wsm_transport *t);
  * characters, '?' or '#'; the authentication kind and proxy mode are known ones; an explicit proxy has a URL;
  * the proxy URL holds no line break. */
 int32_t wsm_transport_check_config(const struct wsm_transport_config *cfg, char **detail);
+/* The checks both transports make of a request's own header lines: a Content-Type without a line break, and
+ * extra lines that are each one "Name: value" line; WSM_E_INVALIDARG with a sentence otherwise. */
+int32_t wsm_check_request_headers(const char *content_type, const char *const *extra, char **detail);
 
 /* Printable form of a host name, a path or a library's message for a detail sentence: non-printable and
  * non-ASCII bytes become '?', '"' becomes '\'', trailing dots and spaces go (the sentence adds its own), and

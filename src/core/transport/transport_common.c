@@ -132,3 +132,19 @@ int32_t wsm_transport_check_config(const struct wsm_transport_config *cfg, char 
         return wsm_fail(detail, WSM_E_INVALIDARG, "The proxy URL contains a line break.");
     return WSM_S_OK;
 }
+
+int32_t wsm_check_request_headers(const char *content_type, const char *const *extra, char **detail)
+{
+    struct wsm_quoted q;
+
+    if (wsm_has_crlf(content_type))
+        return wsm_fail(detail, WSM_E_INVALIDARG, "The Content-Type \"%s\" contains a line break.",
+                        wsm_quote_str(&q, content_type));
+    for (const char *const *h = extra; h && *h; h++) {
+        if (wsm_has_crlf(*h) || !strchr(*h, ':'))
+            return wsm_fail(detail, WSM_E_INVALIDARG,
+                            "The extra header \"%s\" is not one line of the form \"Name: value\".",
+                            wsm_quote_str(&q, *h));
+    }
+    return WSM_S_OK;
+}

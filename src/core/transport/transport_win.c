@@ -621,80 +621,72 @@ static int send_all(SOCKET s, const void *data, ULONG len)
     return 1;
 }
 
-/* A bare Schannel handshake with the server (direct connections only): returns its certificate, or NULL. No
- * application data is sent. Used only to explain a TLS failure WinHTTP did not explain. */
-static PCCERT_CONTEXT fetch_server_cert(struct wsm_transport *t, uint32_t timeout_ms)
+/* A TCP connection to the transport's host and port (timeouts set), or INVALID_SOCKET. */
+static SOCKET connect_to_server(const struct wsm_transport *t, uint32_t timeout_ms)
 {
-    HMODULE secur32 = LoadLibraryW(L"secur32.dll");
-    init_security_fn init =
-        secur32 ? (init_security_fn)(void (*)(void))GetProcAddress(secur32, "InitSecurityInterfaceW") : NULL;
-    PSecurityFunctionTableW sspi = init ? init() : NULL;
-    PCCERT_CONTEXT cert = NULL;
-    SOCKET s = INVALID_SOCKET;
     struct addrinfo hints, *ai = NULL;
-    CredHandle cred;
-    CtxtHandle ctx;
-    int have_cred = 0, have_ctx = 0;
+    SOCKET s = INVALID_SOCKET;
     char port[8];
-    unsigned char *buf = NULL;
-    size_t buf_len = 0, buf_cap = 32768;
-    WSADATA wsa;
-    int wsa_ok = 0;
 
-    if (!sspi)
-        goto done;
-    wsa_ok = !WSAStartup(MAKEWORD(2, 2), &wsa);
     memset(&hints, 0, sizeof(hints));
     hints.ai_socktype = SOCK_STREAM;
     snprintf(port, sizeof(port), "%u", (unsigned)t->port);
-    if (getaddrinfo(t->host, port, &hints, &ai) || !ai)
-        goto done;
-    if ((s = socket(ai->ai_family, SOCK_STREAM, IPPROTO_TCP)) == INVALID_SOCKET)
-        goto done;
-    DWORD tmo = timeout_ms ? timeout_ms : 30000;
-    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, (const char *)&tmo, sizeof(tmo));
-    setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, (const char *)&tmo, sizeof(tmo));
-    if (connect(s, ai->ai_addr, (int)ai->ai_addrlen))
-        goto done;
+    if (getaddrinfo(t->host, port, &hints, &ai) || !ai) {
+        if (ai)
+            freeaddrinfo(ai);
+        return INVALID_SOCKET;
+    }
+    if ((s = socket(ai->ai_family, SOCK_STREAM, IPPROTO_TCP)) != INVALID_SOCKET) {
+        DWORD tmo = timeout_ms ? timeout_ms : 30000;
+        setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, (const char *)&tmo, sizeof(tmo));
+        setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, (const char *)&tmo, sizeof(tmo));
+        if (connect(s, ai->ai_addr, (int)ai->ai_addrlen)) {
+            closesocket(s);
+            s = INVALID_SOCKET;
+        }
+    }
+    freeaddrinfo(ai);
+    return s;
+}
 
-    SCHANNEL_CRED sc;
-    memset(&sc, 0, sizeof(sc));
-    sc.dwVersion = SCHANNEL_CRED_VERSION;
-    sc.dwFlags = SCH_CRED_MANUAL_CRED_VALIDATION | SCH_CRED_NO_DEFAULT_CREDS;
-    if (sspi->AcquireCredentialsHandleW(NULL, (SEC_WCHAR *)UNISP_NAME_W, SECPKG_CRED_OUTBOUND, NULL, &sc,
-                                        NULL, NULL, &cred, NULL) != SEC_E_OK)
-        goto done;
-    have_cred = 1;
-    if (!(buf = malloc(buf_cap)))
-        goto done;
-
+/* The client side of a TLS handshake over s with Schannel's credentials cred, up to the point where the
+ * server's certificate is known: returns it, or NULL. */
+static PCCERT_CONTEXT handshake_for_cert(PSecurityFunctionTableW sspi, CredHandle *cred, SOCKET s,
+                                         const WCHAR *target)
+{
     const ULONG req = ISC_REQ_ALLOCATE_MEMORY | ISC_REQ_CONFIDENTIALITY | ISC_REQ_SEQUENCE_DETECT |
                       ISC_REQ_REPLAY_DETECT | ISC_REQ_STREAM | ISC_REQ_MANUAL_CRED_VALIDATION |
                       ISC_REQ_USE_SUPPLIED_CREDS;
-    for (int round = 0; round < 64; round++) {
+    PCCERT_CONTEXT cert = NULL;
+    CtxtHandle ctx;
+    int have_ctx = 0;
+    size_t buf_len = 0, buf_cap = 32768;
+    unsigned char *buf = malloc(buf_cap);
+
+    for (int round = 0; buf && round < 64; round++) {
         SecBuffer in[2] = {{(ULONG)buf_len, SECBUFFER_TOKEN, buf}, {0, SECBUFFER_EMPTY, NULL}};
         SecBuffer outb = {0, SECBUFFER_TOKEN, NULL};
         SecBufferDesc in_desc = {SECBUFFER_VERSION, 2, in}, out_desc = {SECBUFFER_VERSION, 1, &outb};
         ULONG attrs = 0;
         SECURITY_STATUS st = sspi->InitializeSecurityContextW(
-            &cred, have_ctx ? &ctx : NULL, t->whost, req, 0, 0, have_ctx ? &in_desc : NULL, 0,
+            cred, have_ctx ? &ctx : NULL, (SEC_WCHAR *)target, req, 0, 0, have_ctx ? &in_desc : NULL, 0,
             have_ctx ? NULL : &ctx, &out_desc, &attrs, NULL);
         have_ctx = 1;
         if (outb.pvBuffer) {
             int sent = !outb.cbBuffer || send_all(s, outb.pvBuffer, outb.cbBuffer);
             sspi->FreeContextBuffer(outb.pvBuffer);
             if (!sent)
-                goto done;
+                break;
         }
         if (st == SEC_E_OK || st == SEC_I_INCOMPLETE_CREDENTIALS) {
             /* The server's certificate is known by now (a client certificate request is no matter here). */
             if (sspi->QueryContextAttributesW(&ctx, SECPKG_ATTR_REMOTE_CERT_CONTEXT, (void *)&cert) !=
                 SEC_E_OK)
                 cert = NULL;
-            goto done;
+            break;
         }
         if (st != SEC_I_CONTINUE_NEEDED && st != SEC_E_INCOMPLETE_MESSAGE)
-            goto done;
+            break;
         if (st == SEC_I_CONTINUE_NEEDED) {
             /* Keep what Schannel did not consume. */
             if (in[1].BufferType == SECBUFFER_EXTRA && in[1].cbBuffer <= buf_len) {
@@ -705,22 +697,49 @@ static PCCERT_CONTEXT fetch_server_cert(struct wsm_transport *t, uint32_t timeou
             }
         }
         if (buf_len == buf_cap)
-            goto done;
+            break;
         int n = recv(s, (char *)buf + buf_len, (int)(buf_cap - buf_len), 0);
         if (n <= 0)
-            goto done;
+            break;
         buf_len += (size_t)n;
     }
-done:
     free(buf);
     if (have_ctx)
         sspi->DeleteSecurityContext(&ctx);
-    if (have_cred)
-        sspi->FreeCredentialsHandle(&cred);
+    return cert;
+}
+
+/* A bare Schannel handshake with the server (direct connections only): returns its certificate, or NULL. No
+ * application data is sent. Used only to explain a TLS failure WinHTTP did not explain. */
+static PCCERT_CONTEXT fetch_server_cert(struct wsm_transport *t, uint32_t timeout_ms)
+{
+    HMODULE secur32 = LoadLibraryW(L"secur32.dll");
+    init_security_fn init =
+        secur32 ? (init_security_fn)(void (*)(void))GetProcAddress(secur32, "InitSecurityInterfaceW") : NULL;
+    PSecurityFunctionTableW sspi = init ? init() : NULL;
+    PCCERT_CONTEXT cert = NULL;
+    SOCKET s = INVALID_SOCKET;
+    CredHandle cred;
+    SCHANNEL_CRED sc;
+    WSADATA wsa;
+    int wsa_ok = 0;
+
+    if (!sspi)
+        goto done;
+    wsa_ok = !WSAStartup(MAKEWORD(2, 2), &wsa);
+    if ((s = connect_to_server(t, timeout_ms)) == INVALID_SOCKET)
+        goto done;
+    memset(&sc, 0, sizeof(sc));
+    sc.dwVersion = SCHANNEL_CRED_VERSION;
+    sc.dwFlags = SCH_CRED_MANUAL_CRED_VALIDATION | SCH_CRED_NO_DEFAULT_CREDS;
+    if (sspi->AcquireCredentialsHandleW(NULL, (SEC_WCHAR *)UNISP_NAME_W, SECPKG_CRED_OUTBOUND, NULL, &sc,
+                                        NULL, NULL, &cred, NULL) != SEC_E_OK)
+        goto done;
+    cert = handshake_for_cert(sspi, &cred, s, t->whost);
+    sspi->FreeCredentialsHandle(&cred);
+done:
     if (s != INVALID_SOCKET)
         closesocket(s);
-    if (ai)
-        freeaddrinfo(ai);
     if (wsa_ok)
         WSACleanup();
     if (secur32)
@@ -1093,25 +1112,13 @@ static int set_dword(HINTERNET h, DWORD option, DWORD value)
     return WinHttpSetOption(h, option, &value, sizeof(value));
 }
 
-/* One request and its response, read completely. On failure the request handle is closed (which drops a
- * connection that has not been read to the end) and the HRESULT returned. */
-static int32_t exchange(struct wsm_transport *t, const char *body, size_t len, const WCHAR *headers,
-                        uint32_t timeout_ms, ULONGLONG deadline, size_t max_reply, struct exchange *x,
-                        int *rejected, char **detail)
+/* Opens the request handle of one exchange with this transport's options (time-outs, no redirects, no
+ * automatic logon, the TLS checks and client certificate), or fails with the HRESULT. */
+static int32_t open_request(struct wsm_transport *t, uint32_t timeout_ms, HINTERNET *out, char **detail)
 {
-    HINTERNET h = NULL;
-    DWORD err = 0;
-    int32_t hr = WSM_S_OK;
-    int oom = 0;
-    size_t cap = 0;
-
-    memset(x, 0, sizeof(*x));
-    if (rejected)
-        *rejected = 0;
-    t->secure_flags = 0;
-    t->conn_opened = 0;
-    h = WinHttpOpenRequest(t->connect, L"POST", t->wpath, NULL, WINHTTP_NO_REFERER,
-                           WINHTTP_DEFAULT_ACCEPT_TYPES, t->https ? WINHTTP_FLAG_SECURE : 0);
+    HINTERNET h = WinHttpOpenRequest(t->connect, L"POST", t->wpath, NULL, WINHTTP_NO_REFERER,
+                                     WINHTTP_DEFAULT_ACCEPT_TYPES, t->https ? WINHTTP_FLAG_SECURE : 0);
+    *out = NULL;
     if (!h)
         return map_failure(t, GetLastError(), timeout_ms, detail);
 
@@ -1137,42 +1144,73 @@ static int32_t exchange(struct wsm_transport *t, const char *body, size_t len, c
          !WinHttpSetOption(h, WINHTTP_OPTION_CLIENT_CERT_CONTEXT,
                            t->client_cert ? (void *)t->client_cert : WINHTTP_NO_CLIENT_CERT_CONTEXT,
                            t->client_cert ? sizeof(CERT_CONTEXT) : 0))) {
-        err = GetLastError();
+        DWORD err = GetLastError();
         WinHttpCloseHandle(h);
         return wsm_fail(detail, WSM_E_NOTIMPL, "WinHTTP refused a request setting (error %lu).",
                         (unsigned long)err);
     }
     set_dword(h, WINHTTP_OPTION_MAX_RESPONSE_HEADER_SIZE,
               WSM_MAX_REPLY_HEADERS); /* WinHTTP's default anyway */
-    if (wsm_trace_enabled()) {
-        char *text = headers ? from_wide(headers, -1) : NULL;
-        wsm_trace_note(t->trace_label, '>', "POST %s HTTP/1.1 (to %s port %u%s)", t->path ? t->path : "/",
-                       t->host ? t->host : "", (unsigned)t->port, t->https ? ", TLS" : "");
-        if (text) {
-            wsm_trace_headers(t->trace_label, '>', text, strlen(text));
-            wsm_wipe_free(text);
-        }
-        wsm_trace_body(t->trace_label, '>', "request body", body, len);
-    }
+    *out = h;
+    return WSM_S_OK;
+}
 
+static void trace_request(struct wsm_transport *t, const WCHAR *headers, const char *body, size_t len)
+{
+    if (!wsm_trace_enabled())
+        return;
+    char *text = headers ? from_wide(headers, -1) : NULL;
+    wsm_trace_note(t->trace_label, '>', "POST %s HTTP/1.1 (to %s port %u%s)", t->path ? t->path : "/",
+                   t->host ? t->host : "", (unsigned)t->port, t->https ? ", TLS" : "");
+    if (text) {
+        wsm_trace_headers(t->trace_label, '>', text, strlen(text));
+        wsm_wipe_free(text);
+    }
+    wsm_trace_body(t->trace_label, '>', "request body", body, len);
+}
+
+/* How a step of an exchange ended: on to the next step, or the failure that ends the exchange (FAILED: with
+ * the Win32 error in *err). */
+enum step { STEP_OK, STEP_FAILED, STEP_TOO_LARGE, STEP_OUT_OF_MEMORY };
+
+/* The proxy answered 407: lets WinHTTP answer its challenge (Negotiate, Digest or Basic, as allowed) with the
+ * proxy credentials. 0: there is nothing to answer it with. */
+static int answer_proxy(struct wsm_transport *t, HINTERNET h)
+{
+    DWORD schemes = 0, first = 0, target = 0, scheme = 0;
+
+    if (!WinHttpQueryAuthSchemes(h, &schemes, &first, &target))
+        return 0;
+    if ((t->proxy_auth & 1) && (schemes & WINHTTP_AUTH_SCHEME_NEGOTIATE))
+        scheme = WINHTTP_AUTH_SCHEME_NEGOTIATE;
+    else if ((t->proxy_auth & 4) && (schemes & WINHTTP_AUTH_SCHEME_DIGEST))
+        scheme = WINHTTP_AUTH_SCHEME_DIGEST;
+    else if ((t->proxy_auth & 2) && (schemes & WINHTTP_AUTH_SCHEME_BASIC))
+        scheme = WINHTTP_AUTH_SCHEME_BASIC;
+    return scheme && WinHttpSetCredentials(h, WINHTTP_AUTH_TARGET_PROXY, scheme, t->proxy_user,
+                                           t->proxy_password, NULL);
+}
+
+/* Sends the request and waits for the status of its response (once more after a proxy's 407 when there are
+ * proxy credentials). */
+static enum step send_request(struct wsm_transport *t, HINTERNET h, const WCHAR *headers, const char *body,
+                              size_t len, struct exchange *x, DWORD *err)
+{
     int proxy_auth_done = 0;
     for (;;) {
+        DWORD status = 0, size = sizeof(status);
         if (!WinHttpSendRequest(h, headers, (DWORD)-1L, len ? (void *)body : WINHTTP_NO_REQUEST_DATA,
                                 (DWORD)len, (DWORD)len, 0) ||
-            !WinHttpReceiveResponse(h, NULL)) {
-            err = GetLastError();
-            goto failed;
-        }
-        DWORD status = 0, size = sizeof(status);
-        if (!WinHttpQueryHeaders(h, WINHTTP_QUERY_STATUS_CODE | WINHTTP_QUERY_FLAG_NUMBER,
+            !WinHttpReceiveResponse(h, NULL) ||
+            !WinHttpQueryHeaders(h, WINHTTP_QUERY_STATUS_CODE | WINHTTP_QUERY_FLAG_NUMBER,
                                  WINHTTP_HEADER_NAME_BY_INDEX, &status, &size, WINHTTP_NO_HEADER_INDEX)) {
-            err = GetLastError();
-            goto failed;
+            *err = GetLastError();
+            return STEP_FAILED;
         }
         x->status = (long)status;
         if (wsm_trace_enabled()) {
+            int oom = 0;
             char *raw = query_header(h, WINHTTP_QUERY_RAW_HEADERS_CRLF, WINHTTP_NO_HEADER_INDEX, &oom);
-            oom = 0;
             if (raw) {
                 wsm_trace_headers(t->trace_label, '<', raw, strlen(raw));
                 free(raw);
@@ -1180,35 +1218,20 @@ static int32_t exchange(struct wsm_transport *t, const char *body, size_t len, c
         }
         if (status != 407 || proxy_auth_done || !t->proxy_auth || !t->proxy_user ||
             t->proxy_mode == WSM_PROXY_DIRECT)
-            break;
-        /* The proxy wants credentials: WinHTTP answers its challenge (Basic/Digest/Negotiate as allowed). */
-        DWORD schemes = 0, first = 0, target = 0, scheme = 0;
+            return STEP_OK;
         proxy_auth_done = 1;
-        if (!WinHttpQueryAuthSchemes(h, &schemes, &first, &target))
-            break;
-        if ((t->proxy_auth & 1) && (schemes & WINHTTP_AUTH_SCHEME_NEGOTIATE))
-            scheme = WINHTTP_AUTH_SCHEME_NEGOTIATE;
-        else if ((t->proxy_auth & 4) && (schemes & WINHTTP_AUTH_SCHEME_DIGEST))
-            scheme = WINHTTP_AUTH_SCHEME_DIGEST;
-        else if ((t->proxy_auth & 2) && (schemes & WINHTTP_AUTH_SCHEME_BASIC))
-            scheme = WINHTTP_AUTH_SCHEME_BASIC;
-        if (!scheme || !WinHttpSetCredentials(h, WINHTTP_AUTH_TARGET_PROXY, scheme, t->proxy_user,
-                                              t->proxy_password, NULL))
-            break;
+        if (!answer_proxy(t, h))
+            return STEP_OK;
     }
-    x->new_connection = note_connection(t, h);
-    if (t->https) {
-        /* Before anything of the reply is used (see the top). */
-        int refused = 0;
-        if ((hr = check_connection(t, h, x, &refused, detail)) != WSM_S_OK) {
-            if (rejected)
-                *rejected = refused;
-            goto fail_closed;
-        }
-    }
+}
+
+/* The reply's Content-Type, WWW-Authenticate values and "Connection: close". */
+static enum step read_reply_headers(HINTERNET h, struct exchange *x)
+{
+    int oom = 0;
+    size_t n_www = 0;
 
     x->content_type = query_header(h, WINHTTP_QUERY_CONTENT_TYPE, WINHTTP_NO_HEADER_INDEX, &oom);
-    size_t n_www = 0;
     for (DWORD index = 0;;) {
         DWORD before = index;
         char *v = query_header(h, WINHTTP_QUERY_WWW_AUTHENTICATE, &index, &oom);
@@ -1238,33 +1261,37 @@ static int32_t exchange(struct wsm_transport *t, const char *body, size_t len, c
         }
         free(conn);
     }
-    if (oom) {
-        hr = WSM_E_OUTOFMEMORY;
-        goto fail_closed;
-    }
+    return oom ? STEP_OUT_OF_MEMORY : STEP_OK;
+}
+
+/* Reads the reply body into x (NUL-terminated), up to max_reply bytes (0: no limit) and until the deadline
+ * (0: none). */
+static enum step read_reply_body(HINTERNET h, struct exchange *x, size_t max_reply, ULONGLONG deadline,
+                                 DWORD *err)
+{
+    size_t cap = 0;
+    WCHAR clen_text[32];
+    DWORD clen_text_size = sizeof(clen_text);
 
     /* A Content-Length over the limit is refused before reading. */
-    DWORD clen_text_size = 0;
-    WCHAR clen_text[32];
-    clen_text_size = sizeof(clen_text);
     if (max_reply && WinHttpQueryHeaders(h, WINHTTP_QUERY_CONTENT_LENGTH, WINHTTP_HEADER_NAME_BY_INDEX,
                                          clen_text, &clen_text_size, WINHTTP_NO_HEADER_INDEX)) {
         unsigned long long clen = wcstoull(clen_text, NULL, 10);
         if (clen > max_reply)
-            goto too_large;
+            return STEP_TOO_LARGE;
     }
     for (;;) {
         DWORD avail = 0, got = 0;
         if (deadline && GetTickCount64() >= deadline) {
-            err = ERROR_WINHTTP_TIMEOUT;
-            goto failed;
+            *err = ERROR_WINHTTP_TIMEOUT;
+            return STEP_FAILED;
         }
         if (!WinHttpQueryDataAvailable(h, &avail)) {
-            err = GetLastError();
-            goto failed;
+            *err = GetLastError();
+            return STEP_FAILED;
         }
         if (max_reply && avail > max_reply - x->len)
-            goto too_large;
+            return STEP_TOO_LARGE;
         /* Read even when nothing is announced: the read that returns 0 bytes is what tells WinHTTP the
          * response is complete, so that it keeps the connection (Wine drops it otherwise, e.g. after an
          * empty 401). */
@@ -1275,51 +1302,95 @@ static int32_t exchange(struct wsm_transport *t, const char *body, size_t len, c
             while (ncap < x->len + avail + 1)
                 ncap *= 2;
             char *nb = realloc(x->body, ncap);
-            if (!nb) {
-                hr = WSM_E_OUTOFMEMORY;
-                goto fail_closed;
-            }
+            if (!nb)
+                return STEP_OUT_OF_MEMORY;
             x->body = nb;
             cap = ncap;
         }
         if (!WinHttpReadData(h, x->body + x->len, avail, &got)) {
-            err = GetLastError();
-            goto failed;
+            *err = GetLastError();
+            return STEP_FAILED;
         }
         if (!got)
             break;
         x->len += got;
         if (max_reply && x->len > max_reply)
-            goto too_large;
+            return STEP_TOO_LARGE;
     }
-    if (!x->body && !(x->body = malloc(1))) {
-        hr = WSM_E_OUTOFMEMORY;
-        goto fail_closed;
-    }
+    if (!x->body && !(x->body = malloc(1)))
+        return STEP_OUT_OF_MEMORY;
     x->body[x->len] = '\0';
-    if (wsm_trace_enabled())
-        wsm_trace_body(t->trace_label, '<', "reply body", x->body, x->len);
-    WinHttpCloseHandle(h);
-    if (x->connection_close)
-        t->maybe_dropped = 1;
-    if (t->https)
-        pool_note(t);
-    return WSM_S_OK;
-
-too_large : {
-    struct wsm_clean_text ch;
-    hr = wsm_fail(detail, ERROR_WSMAN_MAX_ENVELOPE_SIZE_EXCEEDED,
-                  "The reply from \"%s\" is larger than the limit of %zu bytes; it was cut off and the "
-                  "connection closed.",
-                  wsm_clean(&ch, t->host), max_reply);
-    goto fail_closed;
+    return STEP_OK;
 }
-failed:
-    /* Wine reports a receive time-out as a garbled or closed connection; the deadline says what it was. */
-    if (deadline && GetTickCount64() >= deadline)
-        err = ERROR_WINHTTP_TIMEOUT;
-    hr = map_failure(t, err, timeout_ms, detail);
-fail_closed:
+
+/* The HRESULT of a step that failed. */
+static int32_t step_failure(struct wsm_transport *t, enum step step, DWORD err, uint32_t timeout_ms,
+                            ULONGLONG deadline, size_t max_reply, char **detail)
+{
+    struct wsm_clean_text ch;
+
+    switch (step) {
+    case STEP_TOO_LARGE:
+        return wsm_fail(detail, ERROR_WSMAN_MAX_ENVELOPE_SIZE_EXCEEDED,
+                        "The reply from \"%s\" is larger than the limit of %zu bytes; it was cut off and the "
+                        "connection closed.",
+                        wsm_clean(&ch, t->host), max_reply);
+    case STEP_OUT_OF_MEMORY:
+        return WSM_E_OUTOFMEMORY;
+    default:
+        /* Wine reports a receive time-out as a garbled or closed connection; the deadline says what it was.
+         */
+        if (deadline && GetTickCount64() >= deadline)
+            err = ERROR_WINHTTP_TIMEOUT;
+        return map_failure(t, err, timeout_ms, detail);
+    }
+}
+
+/* One request and its response, read completely. On failure the request handle is closed (which drops a
+ * connection that has not been read to the end) and the HRESULT returned. *rejected: the reply came over a
+ * connection check_connection() refused. */
+static int32_t exchange(struct wsm_transport *t, const char *body, size_t len, const WCHAR *headers,
+                        uint32_t timeout_ms, ULONGLONG deadline, size_t max_reply, struct exchange *x,
+                        int *rejected, char **detail)
+{
+    HINTERNET h = NULL;
+    DWORD err = 0;
+    int32_t hr = WSM_S_OK;
+    int refused = 0;
+
+    memset(x, 0, sizeof(*x));
+    if (rejected)
+        *rejected = 0;
+    t->secure_flags = 0;
+    t->conn_opened = 0;
+    if ((hr = open_request(t, timeout_ms, &h, detail)))
+        return hr;
+    trace_request(t, headers, body, len);
+    enum step step = send_request(t, h, headers, body, len, x, &err);
+    if (step == STEP_OK) {
+        x->new_connection = note_connection(t, h);
+        /* HTTPS: before anything of the reply is used (see the top). */
+        if (t->https && (hr = check_connection(t, h, x, &refused, detail)) != WSM_S_OK) {
+            if (rejected)
+                *rejected = refused;
+        } else {
+            step = read_reply_headers(h, x);
+        }
+    }
+    if (!hr && step == STEP_OK)
+        step = read_reply_body(h, x, max_reply, deadline, &err);
+    if (!hr && step == STEP_OK) {
+        if (wsm_trace_enabled())
+            wsm_trace_body(t->trace_label, '<', "reply body", x->body, x->len);
+        WinHttpCloseHandle(h);
+        if (x->connection_close)
+            t->maybe_dropped = 1;
+        if (t->https)
+            pool_note(t);
+        return WSM_S_OK;
+    }
+    if (!hr)
+        hr = step_failure(t, step, err, timeout_ms, deadline, max_reply, detail);
     if (wsm_trace_enabled())
         wsm_trace_note(t->trace_label, '*', "the request failed: 0x%08lX", (unsigned long)(uint32_t)hr);
     /* Closing a request whose response was not read to the end drops its connection. */
@@ -1385,14 +1456,154 @@ static int32_t probe_connection(struct wsm_transport *t, uint32_t timeout_ms, UL
     return WSM_S_OK;
 }
 
+static char *basic_authorization(const struct wsm_transport *t)
+{
+    char *plain = wsm_asprintf("%s:%s", t->user ? t->user : "", t->password ? t->password : "");
+    char *b64 = plain ? wsm_base64_encode(plain, strlen(plain)) : NULL;
+    char *authorization = b64 ? wsm_asprintf("Basic %s", b64) : NULL;
+
+    if (plain)
+        wsm_wipe_free(plain);
+    if (b64)
+        wsm_wipe_free(b64);
+    return authorization;
+}
+
+/* The auth hook's Authorization for the connection the request goes over (probed: probe_connection() ran
+ * first and said whether its connection was new). */
+static int32_t hook_authorization(struct wsm_transport *t, int probed, int probe_fresh, char **out,
+                                  char **detail)
+{
+    struct wsm_conn_info ci;
+    char *hook_detail = NULL;
+    int32_t hr;
+
+    memset(&ci, 0, sizeof(ci));
+    ci.new_connection = t->maybe_dropped;
+    if (t->https) {
+        if (probed)
+            ci.new_connection = probe_fresh || t->maybe_dropped;
+        ci.peer_cert = t->peer_cert;
+        ci.peer_cert_len = t->peer_cert_len;
+    }
+    if ((hr = t->hook(t->hook_ctx, &ci, out, &hook_detail))) {
+        wsm_wipe_free(*out);
+        *out = NULL;
+        if (detail)
+            *detail = hook_detail;
+        else
+            free(hook_detail);
+        return hr;
+    }
+    free(hook_detail);
+    if (*out && wsm_has_crlf(*out)) {
+        wsm_wipe_free(*out);
+        *out = NULL;
+        return wsm_fail(detail, WSM_E_INVALIDARG,
+                        "The authentication module produced an Authorization value with a line break.");
+    }
+    return WSM_S_OK;
+}
+
+/* The Authorization of one attempt (*out NULL: none): Basic every time, Digest once a challenge is known,
+ * the mutual-TLS secprofile, or the hook's (external). */
+static int32_t attempt_authorization(struct wsm_transport *t, int authenticate, int external, int probed,
+                                     int probe_fresh, char **out, char **detail)
+{
+    *out = NULL;
+    if (authenticate && t->auth == WSM_AUTH_BASIC)
+        *out = basic_authorization(t);
+    else if (authenticate && t->auth == WSM_AUTH_DIGEST && wsm_digest_ready(t->digest))
+        *out = wsm_digest_authorization(t->digest, t->user, "POST", t->path);
+    else if (authenticate && t->auth == WSM_AUTH_CERTIFICATE)
+        *out = wsm_strdup(WSM_SECPROFILE_HTTPS_MUTUAL);
+    else if (external)
+        return hook_authorization(t, probed, probe_fresh, out, detail);
+    else
+        return WSM_S_OK;
+    return *out ? WSM_S_OK : WSM_E_OUTOFMEMORY;
+}
+
+/* Keeps the server certificate of the reply's connection; fails (SEC_E_BAD_BINDINGS) when an EXTERNAL
+ * Authorization was bound to another one (bound, NULL: none). */
+static int32_t take_reply_cert(struct wsm_transport *t, struct exchange *x, const unsigned char *bound,
+                               size_t bound_len, char **detail)
+{
+    if (!x->cert)
+        return WSM_S_OK;
+    int mismatch = bound && (x->cert_len != bound_len || memcmp(x->cert, bound, bound_len));
+    free(t->peer_cert);
+    t->peer_cert = x->cert;
+    t->peer_cert_len = x->cert_len;
+    x->cert = NULL;
+    if (!mismatch)
+        return WSM_S_OK;
+    struct wsm_clean_text ch;
+    exchange_clear(x);
+    t->maybe_dropped = 1;
+    return wsm_fail(detail, (int32_t)0x80090346u, /* SEC_E_BAD_BINDINGS */
+                    "The authenticated request to \"%s\" went over a new connection whose server "
+                    "certificate is not the one its channel binding was computed for; the reply is "
+                    "not used.",
+                    wsm_clean(&ch, t->host));
+}
+
+/* Sends one attempt with the given Authorization (wiped and freed here) and reads its reply into *x. */
+static int32_t send_attempt(struct wsm_transport *t, const char *body, size_t len, const char *content_type,
+                            const char *const *extra_headers, char *authorization, uint32_t timeout_ms,
+                            ULONGLONG deadline, size_t max_reply, struct exchange *x, char **detail)
+{
+    WCHAR *headers = header_block(content_type, extra_headers, authorization);
+    /* The certificate an EXTERNAL Authorization was bound to (checked against the reply's). */
+    unsigned char *bound = NULL;
+    size_t bound_len = 0;
+    int32_t hr;
+
+    if (authorization && t->auth == WSM_AUTH_EXTERNAL && t->https && t->peer_cert) {
+        if (!(bound = malloc(t->peer_cert_len))) {
+            wsm_wipe_free(authorization);
+            free(headers);
+            return WSM_E_OUTOFMEMORY;
+        }
+        memcpy(bound, t->peer_cert, t->peer_cert_len);
+        bound_len = t->peer_cert_len;
+    }
+    wsm_wipe_free(authorization);
+    if (!headers)
+        return WSM_E_OUTOFMEMORY;
+    hr = exchange(t, body, len, headers, timeout_ms, deadline, max_reply, x, NULL, detail);
+    wsm_wipe(headers, wcslen(headers) * sizeof(WCHAR));
+    free(headers);
+    if (!hr)
+        hr = take_reply_cert(t, x, bound, bound_len, detail);
+    free(bound);
+    return hr;
+}
+
+/* What a reply means for Digest: the end of the post, or a challenge to answer with another attempt. */
+enum digest_next { DIGEST_DONE, DIGEST_ANSWER, DIGEST_OUT_OF_MEMORY };
+
+/* Digest answers a 401's challenge once (or a stale=true one after our own credentials); a refusal of our
+ * own credentials starts afresh next time. */
+static enum digest_next digest_next(struct wsm_transport *t, const struct exchange *x, int sent_digest)
+{
+    int stale = 0, r = wsm_digest_take(t->digest, x->www, t->user, t->password, NULL, &stale);
+
+    if (r < 0)
+        return DIGEST_OUT_OF_MEMORY;
+    if (r > 0 && (!sent_digest || stale))
+        return DIGEST_ANSWER;
+    if (sent_digest)
+        wsm_digest_forget(t->digest);
+    return DIGEST_DONE;
+}
+
 int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len, const char *content_type,
                            const char *const *extra_headers, int unauthenticated, uint32_t timeout_ms,
                            size_t max_reply, struct wsm_http_reply *reply, char **detail)
 {
-    struct wsm_quoted q;
     struct exchange x;
     char *authorization = NULL;
-    WCHAR *headers = NULL;
     int32_t hr;
 
     if (detail)
@@ -1401,15 +1612,8 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
         memset(reply, 0, sizeof(*reply));
     if (!t || !reply || (!body && len) || len > 0xFFFFFFFFu)
         return wsm_fail(detail, WSM_E_INVALIDARG, "The transport, the reply or the request body is missing.");
-    if (wsm_has_crlf(content_type))
-        return wsm_fail(detail, WSM_E_INVALIDARG, "The Content-Type \"%s\" contains a line break.",
-                        wsm_quote_str(&q, content_type));
-    for (const char *const *h = extra_headers; h && *h; h++) {
-        if (wsm_has_crlf(*h) || !strchr(*h, ':'))
-            return wsm_fail(detail, WSM_E_INVALIDARG,
-                            "The extra header \"%s\" is not one line of the form \"Name: value\".",
-                            wsm_quote_str(&q, *h));
-    }
+    if ((hr = wsm_check_request_headers(content_type, extra_headers, detail)))
+        return hr;
     /* timeout_ms bounds the whole request: WinHTTP's own time-outs are per step (resolve, connect, send,
      * each receive), so the body loop also checks a deadline (a server that trickles data forever). */
     ULONGLONG deadline = timeout_ms ? GetTickCount64() + timeout_ms : 0;
@@ -1426,113 +1630,21 @@ int32_t wsm_transport_post(struct wsm_transport *t, const char *body, size_t len
     }
 
     for (int attempt = 0;; attempt++) {
-        /* The Authorization of this attempt. */
-        if (authenticate && t->auth == WSM_AUTH_BASIC) {
-            char *plain = wsm_asprintf("%s:%s", t->user ? t->user : "", t->password ? t->password : "");
-            char *b64 = plain ? wsm_base64_encode(plain, strlen(plain)) : NULL;
-            if (plain)
-                wsm_wipe_free(plain);
-            authorization = b64 ? wsm_asprintf("Basic %s", b64) : NULL;
-            if (b64)
-                wsm_wipe_free(b64);
-            if (!authorization)
-                return WSM_E_OUTOFMEMORY;
-        } else if (authenticate && t->auth == WSM_AUTH_DIGEST && wsm_digest_ready(t->digest)) {
-            if (!(authorization = wsm_digest_authorization(t->digest, t->user, "POST", t->path)))
-                return WSM_E_OUTOFMEMORY;
-        } else if (authenticate && t->auth == WSM_AUTH_CERTIFICATE) {
-            if (!(authorization = wsm_strdup(WSM_SECPROFILE_HTTPS_MUTUAL)))
-                return WSM_E_OUTOFMEMORY;
-        } else if (external) {
-            struct wsm_conn_info ci;
-            char *hook_detail = NULL;
-            memset(&ci, 0, sizeof(ci));
-            ci.new_connection = t->maybe_dropped;
-            if (t->https) {
-                if (probed)
-                    ci.new_connection = probe_fresh || t->maybe_dropped;
-                ci.peer_cert = t->peer_cert;
-                ci.peer_cert_len = t->peer_cert_len;
-            }
-            hr = t->hook(t->hook_ctx, &ci, &authorization, &hook_detail);
-            if (hr) {
-                wsm_wipe_free(authorization);
-                if (detail)
-                    *detail = hook_detail;
-                else
-                    free(hook_detail);
-                return hr;
-            }
-            free(hook_detail);
-            if (authorization && wsm_has_crlf(authorization)) {
-                wsm_wipe_free(authorization);
-                return wsm_fail(
-                    detail, WSM_E_INVALIDARG,
-                    "The authentication module produced an Authorization value with a line break.");
-            }
-        }
-        headers = header_block(content_type, extra_headers, authorization);
-        int sent_digest = authorization && t->auth == WSM_AUTH_DIGEST;
-        /* The certificate an EXTERNAL Authorization was bound to (checked against the reply's below). */
-        unsigned char *bound = NULL;
-        size_t bound_len = 0;
-        if (authorization && t->auth == WSM_AUTH_EXTERNAL && t->https && t->peer_cert) {
-            if (!(bound = malloc(t->peer_cert_len))) {
-                wsm_wipe_free(authorization);
-                free(headers);
-                return WSM_E_OUTOFMEMORY;
-            }
-            memcpy(bound, t->peer_cert, t->peer_cert_len);
-            bound_len = t->peer_cert_len;
-        }
-        wsm_wipe_free(authorization);
-        authorization = NULL;
-        if (!headers)
-            return WSM_E_OUTOFMEMORY;
-        hr = exchange(t, body, len, headers, timeout_ms, deadline, max_reply, &x, NULL, detail);
-        wsm_wipe(headers, wcslen(headers) * sizeof(WCHAR));
-        free(headers);
-        headers = NULL;
-        if (hr) {
-            free(bound);
+        if ((hr = attempt_authorization(t, authenticate, external, probed, probe_fresh, &authorization,
+                                        detail)))
             return hr;
-        }
-        if (x.cert) {
-            int mismatch = bound && (x.cert_len != bound_len || memcmp(x.cert, bound, bound_len));
-            free(t->peer_cert);
-            t->peer_cert = x.cert;
-            t->peer_cert_len = x.cert_len;
-            x.cert = NULL;
-            if (mismatch) {
-                struct wsm_clean_text ch;
-                free(bound);
-                exchange_clear(&x);
-                t->maybe_dropped = 1;
-                return wsm_fail(
-                    detail, (int32_t)0x80090346u, /* SEC_E_BAD_BINDINGS */
-                    "The authenticated request to \"%s\" went over a new connection whose server "
-                    "certificate is not the one its channel binding was computed for; the reply is "
-                    "not used.",
-                    wsm_clean(&ch, t->host));
-            }
-        }
-        free(bound);
-
-        /* Digest: answer a challenge once (or a stale=true one after our own credentials). */
-        if (x.status == 401 && authenticate && t->auth == WSM_AUTH_DIGEST && attempt == 0) {
-            int stale = 0, r = wsm_digest_take(t->digest, x.www, t->user, t->password, NULL, &stale);
-            if (r < 0) {
-                exchange_clear(&x);
-                return WSM_E_OUTOFMEMORY;
-            }
-            if (r > 0 && (!sent_digest || stale)) {
-                exchange_clear(&x);
-                continue;
-            }
-            if (sent_digest)
-                wsm_digest_forget(t->digest); /* refused: start afresh next time */
-        }
-        break;
+        int sent_digest = authorization && t->auth == WSM_AUTH_DIGEST;
+        if ((hr = send_attempt(t, body, len, content_type, extra_headers, authorization, timeout_ms, deadline,
+                               max_reply, &x, detail)))
+            return hr;
+        if (x.status != 401 || !authenticate || t->auth != WSM_AUTH_DIGEST || attempt != 0)
+            break;
+        enum digest_next next = digest_next(t, &x, sent_digest);
+        if (next == DIGEST_DONE)
+            break;
+        exchange_clear(&x);
+        if (next == DIGEST_OUT_OF_MEMORY)
+            return WSM_E_OUTOFMEMORY;
     }
 
     reply->status = x.status;
