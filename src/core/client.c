@@ -169,19 +169,13 @@ static enum wsm_proxy_mode proxy_mode(const struct wsm_client *c)
     return is_set(c->cfg.proxy) ? WSM_PROXY_EXPLICIT : WSM_PROXY_DIRECT;
 }
 
-/* The first operation reads the client configuration, settles the port,
- * judges the policy and creates the transport. A failure leaves nothing
- * behind, so a later operation tries again. */
-static int32_t prepare(struct wsm_client *c, struct wsm_failure *f)
+/* The client configuration, and the port and URL it settles (the configured HTTP or HTTPS port when the
+ * connection string named neither a port nor a scheme). */
+static int32_t load_config(struct wsm_client *c, struct wsm_failure *f)
 {
-    struct wsm_transport_config tc;
     char *detail = NULL;
-    uint32_t auth;
-    int explicit_creds;
     int32_t hr;
 
-    if (c->ready)
-        return WSM_S_OK;
     wsm_client_config_free(&c->cfg);
     if ((hr = wsm_client_config_load(&c->cfg, &detail)))
         return fail_detail(f, hr, detail);
@@ -190,11 +184,17 @@ static int32_t prepare(struct wsm_client *c, struct wsm_failure *f)
     free(c->url);
     if (!(c->url = wsm_endpoint_url(&c->ep)))
         return failf(f, WSM_E_OUTOFMEMORY, "Out of memory.");
+    return WSM_S_OK;
+}
+
+/* The client policy's verdict on sending credentials (c->policy_hr, c->policy_detail) for the
+ * authentication flag auth; returns auth, the documented default when the session named none. */
+static uint32_t judge_policy(struct wsm_client *c, int explicit_creds)
+{
+    uint32_t auth = c->flags & WSM_AUTH_FLAGS;
 
     free(c->policy_detail);
     c->policy_detail = NULL;
-    explicit_creds = c->has_creds && (is_set(c->creds.user) || is_set(c->creds.password));
-    auth = c->flags & WSM_AUTH_FLAGS;
     if (!auth) {
         /* The documented default: Negotiate for explicit credentials to a trusted host and for the local
          * machine, Kerberos otherwise. */
@@ -216,13 +216,80 @@ static int32_t prepare(struct wsm_client *c, struct wsm_failure *f)
             c->ep.https ? " or with SessionFlagAllowNegotiateImplicitCredentials" : "",
             c->ep.host ? c->ep.host : "");
     }
-
     if (!c->policy_hr)
         c->policy_hr = wsm_client_policy_check(&c->cfg, (c->flags & ~WSM_AUTH_FLAGS) | auth, explicit_creds,
                                                &c->ep, &c->policy_detail);
+    return auth;
+}
+
+/* Negotiate, Kerberos and CredSSP ([MS-CSSP]: TLS, then SPNEGO inside it, then the password delegated) all
+ * go through the authentication seam (auth/handshake.h): sets it up in c->auth. */
+static int32_t new_auth_seam(struct wsm_client *c, uint32_t auth, int explicit_creds)
+{
+    int credssp = !!(c->flags & WSM_FLAG_USE_CREDSSP);
+    struct wsm_auth_params ap;
+
+    memset(&ap, 0, sizeof(ap));
+    ap.mech = credssp ? &wsm_mech_credssp : &wsm_mech_gss;
+    ap.cfg.scheme = auth == WSM_FLAG_USE_KERBEROS ? WSM_GSS_KERBEROS : WSM_GSS_NEGOTIATE;
+    ap.cfg.host = c->ep.host;
+    ap.cfg.port = c->ep.port;
+    ap.cfg.spn_port = !!(c->flags & WSM_FLAG_ENABLE_SPN_SERVER_PORT);
+    ap.cfg.user = explicit_creds ? c->creds.user : NULL;
+    ap.cfg.password = explicit_creds ? c->creds.password : NULL;
+    ap.cfg.allow_ntlm = 1;
+    ap.scheme = credssp ? "CredSSP" : ap.cfg.scheme == WSM_GSS_KERBEROS ? "Kerberos" : "Negotiate";
+    ap.protocol = credssp                             ? WSM_ENC_PROTOCOL_CREDSSP
+                  : ap.cfg.scheme == WSM_GSS_KERBEROS ? WSM_ENC_PROTOCOL_KERBEROS
+                                                      : WSM_ENC_PROTOCOL_SPNEGO;
+    ap.encrypt = !c->ep.https && !(c->flags & WSM_FLAG_NO_ENCRYPTION);
+    ap.url = c->url;
+    wsm_auth_free(c->auth);
+    c->auth = NULL;
+    return wsm_auth_new(&ap, &c->auth);
+}
+
+/* Everything of the transport's configuration but its authentication kind. */
+static void transport_config(const struct wsm_client *c, struct wsm_transport_config *tc)
+{
+    tc->endpoint = &c->ep;
+    tc->user = c->creds.user;
+    tc->password = c->creds.password;
+    tc->cert_thumbprint = c->creds.thumbprint;
+    tc->cert_dir = is_set(c->cfg.cert_store) ? c->cfg.cert_store : NULL;
+    tc->skip_ca_check = !!(c->flags & WSM_FLAG_SKIP_CA_CHECK);
+    tc->skip_cn_check = !!(c->flags & WSM_FLAG_SKIP_CN_CHECK);
+    tc->skip_revocation_check = !!(c->flags & WSM_FLAG_SKIP_REVOCATION_CHECK);
+    tc->ca_file = is_set(c->cfg.ca_file) ? c->cfg.ca_file : NULL;
+    tc->ca_path = is_set(c->cfg.ca_path) ? c->cfg.ca_path : NULL;
+    tc->crl_file = is_set(c->cfg.crl_file) ? c->cfg.crl_file : NULL;
+    tc->proxy_mode = proxy_mode(c);
+    tc->proxy_url = c->cfg.proxy;
+    if (c->creds.proxy_set) {
+        tc->proxy_auth = c->creds.proxy_auth;
+        tc->proxy_user = c->creds.proxy_user;
+        tc->proxy_password = c->creds.proxy_password;
+    }
+}
+
+/* The first operation reads the client configuration, settles the port,
+ * judges the policy and creates the transport. A failure leaves nothing
+ * behind, so a later operation tries again. */
+static int32_t prepare(struct wsm_client *c, struct wsm_failure *f)
+{
+    struct wsm_transport_config tc;
+    char *detail = NULL;
+    int32_t hr;
+
+    if (c->ready)
+        return WSM_S_OK;
+    if ((hr = load_config(c, f)))
+        return hr;
+    int explicit_creds = c->has_creds && (is_set(c->creds.user) || is_set(c->creds.password));
+    uint32_t auth = judge_policy(c, explicit_creds);
 
     memset(&tc, 0, sizeof(tc));
-    tc.endpoint = &c->ep;
+    transport_config(c, &tc);
     if (c->flags & WSM_FLAG_USE_NO_AUTHENTICATION)
         tc.auth = WSM_AUTH_NONE;
     else if (c->flags & WSM_FLAG_USE_BASIC)
@@ -231,49 +298,10 @@ static int32_t prepare(struct wsm_client *c, struct wsm_failure *f)
         tc.auth = WSM_AUTH_DIGEST;
     else if (c->flags & WSM_FLAG_USE_CLIENT_CERTIFICATE)
         tc.auth = WSM_AUTH_CERTIFICATE;
-    else {
-        /* Negotiate, Kerberos and CredSSP ([MS-CSSP]: TLS, then SPNEGO inside it, then the password
-         * delegated) all go through the authentication seam. */
-        int credssp = !!(c->flags & WSM_FLAG_USE_CREDSSP);
-        struct wsm_auth_params ap;
-        memset(&ap, 0, sizeof(ap));
-        ap.mech = credssp ? &wsm_mech_credssp : &wsm_mech_gss;
-        ap.cfg.scheme = auth == WSM_FLAG_USE_KERBEROS ? WSM_GSS_KERBEROS : WSM_GSS_NEGOTIATE;
-        ap.cfg.host = c->ep.host;
-        ap.cfg.port = c->ep.port;
-        ap.cfg.spn_port = !!(c->flags & WSM_FLAG_ENABLE_SPN_SERVER_PORT);
-        ap.cfg.user = explicit_creds ? c->creds.user : NULL;
-        ap.cfg.password = explicit_creds ? c->creds.password : NULL;
-        ap.cfg.allow_ntlm = 1;
-        ap.scheme = credssp ? "CredSSP" : ap.cfg.scheme == WSM_GSS_KERBEROS ? "Kerberos" : "Negotiate";
-        ap.protocol = credssp                             ? WSM_ENC_PROTOCOL_CREDSSP
-                      : ap.cfg.scheme == WSM_GSS_KERBEROS ? WSM_ENC_PROTOCOL_KERBEROS
-                                                          : WSM_ENC_PROTOCOL_SPNEGO;
-        ap.encrypt = !c->ep.https && !(c->flags & WSM_FLAG_NO_ENCRYPTION);
-        ap.url = c->url;
-        wsm_auth_free(c->auth);
-        c->auth = NULL;
-        if ((hr = wsm_auth_new(&ap, &c->auth)))
-            return failf(f, hr, "Out of memory.");
+    else if ((hr = new_auth_seam(c, auth, explicit_creds)))
+        return failf(f, hr, "Out of memory.");
+    else
         tc.auth = WSM_AUTH_EXTERNAL;
-    }
-    tc.user = c->creds.user;
-    tc.password = c->creds.password;
-    tc.cert_thumbprint = c->creds.thumbprint;
-    tc.cert_dir = is_set(c->cfg.cert_store) ? c->cfg.cert_store : NULL;
-    tc.skip_ca_check = !!(c->flags & WSM_FLAG_SKIP_CA_CHECK);
-    tc.skip_cn_check = !!(c->flags & WSM_FLAG_SKIP_CN_CHECK);
-    tc.skip_revocation_check = !!(c->flags & WSM_FLAG_SKIP_REVOCATION_CHECK);
-    tc.ca_file = is_set(c->cfg.ca_file) ? c->cfg.ca_file : NULL;
-    tc.ca_path = is_set(c->cfg.ca_path) ? c->cfg.ca_path : NULL;
-    tc.crl_file = is_set(c->cfg.crl_file) ? c->cfg.crl_file : NULL;
-    tc.proxy_mode = proxy_mode(c);
-    tc.proxy_url = c->cfg.proxy;
-    if (c->creds.proxy_set) {
-        tc.proxy_auth = c->creds.proxy_auth;
-        tc.proxy_user = c->creds.proxy_user;
-        tc.proxy_password = c->creds.proxy_password;
-    }
     if ((hr = wsm_transport_new(&tc, &c->transport, &detail)))
         return fail_detail(f, hr, detail);
     if (c->auth)
@@ -379,6 +407,83 @@ static int32_t check_transfer_action(enum wsm_op op, const struct wsm_reply *rep
                  url, wsm_quote_str(&qg, got), wsm_quote_str(&qw, want));
 }
 
+/* The failure for an HTTP 401: which credentials the server did not take. */
+static int32_t unauthorized(const struct wsm_client *c, int unauth, struct wsm_failure *f)
+{
+    if (unauth || (c->flags & WSM_FLAG_USE_NO_AUTHENTICATION))
+        return failf(f, WSM_E_ACCESSDENIED,
+                     "The server at %s requires authentication (HTTP 401) and the request was sent without "
+                     "credentials.",
+                     c->url);
+    if (c->flags & WSM_FLAG_USE_CLIENT_CERTIFICATE)
+        return failf(f, WSM_E_ACCESSDENIED,
+                     "The server at %s did not accept the client certificate (HTTP 401).", c->url);
+    return failf(f, WSM_E_ACCESSDENIED,
+                 "The server at %s rejected the %s credentials of user \"%s\" (HTTP 401).", c->url,
+                 auth_name(c->flags), c->creds.user ? c->creds.user : "");
+}
+
+/* Parses a SOAP reply body (*reply stays NULL for a body that is not SOAP, or that could not be read while
+ * the status says why anyway). */
+static int32_t parse_reply(const struct wsm_client *c, const struct wsm_http_reply *http, uint32_t limit,
+                           struct wsm_reply **reply, struct wsm_failure *f)
+{
+    char *detail = NULL, charset[32];
+    int32_t hr;
+
+    content_charset(http->content_type, charset, sizeof(charset));
+    if (!http->len || !wsm_is_soap_type(http->content_type))
+        return WSM_S_OK;
+    hr = wsm_reply_parse(http->body, http->len, *charset ? charset : NULL, limit, reply, &detail);
+    /* Out of memory reading a fault is out of memory, not the bare HTTP status. */
+    if (hr && (http->status == 200 || hr == WSM_E_OUTOFMEMORY)) {
+        char *text = wsm_asprintf("The reply from %s could not be read: %s", c->url, detail ? detail : "");
+        free(detail);
+        return fail_detail(f, hr, text);
+    }
+    free(detail);
+    return WSM_S_OK;
+}
+
+/* The failure a reply carries: its SOAP fault, an HTTP status other than 200, no body, or a body that is
+ * not SOAP. */
+static int32_t reply_failure(const struct wsm_client *c, const struct wsm_http_reply *http,
+                             const struct wsm_reply *reply, struct wsm_failure *f)
+{
+    struct wsm_fault fault = {0};
+    int is_fault;
+
+    if (reply) {
+        if ((is_fault = wsm_reply_get_fault(reply, c->ep.host, &fault)) < 0)
+            return failf(f, WSM_E_OUTOFMEMORY, "Out of memory.");
+        if (is_fault) {
+            wsm_failure_clear(f);
+            f->hr = fault.hr;
+            f->text = fault.text;
+            f->fault_xml = fault.xml;
+            fault.text = fault.xml = NULL;
+            wsm_fault_clear(&fault);
+            return f->hr;
+        }
+    }
+    if (http->status != 200)
+        return failf(f, wsm_http_status_hr(http->status), "The server at %s answered with HTTP status %ld%s.",
+                     c->url, http->status,
+                     !http->len ? " and no body"
+                     : reply    ? " without a SOAP fault"
+                                : " and a body that is not a SOAP envelope");
+    if (!http->len)
+        return failf(f, ERROR_WSMAN_HTTP_NO_RESPONSE_DATA,
+                     "The server at %s answered HTTP 200 with an empty body.", c->url);
+    if (!wsm_is_soap_type(http->content_type)) {
+        struct wsm_quoted q;
+        return failf(f, ERROR_WSMAN_HTTP_INVALID_CONTENT_TYPE_IN_RESPONSE_DATA,
+                     "The server at %s answered with Content-Type \"%s\" instead of application/soap+xml.",
+                     c->url, wsm_quote_str(&q, http->content_type ? http->content_type : ""));
+    }
+    return WSM_S_OK;
+}
+
 /* One request/reply exchange. unauth: an unauthenticated Identify. On
  * success *out holds the parsed reply, which is not a fault. */
 static int32_t exchange(struct wsm_client *c, struct wsm_request *req, uint32_t timeout_ms, int unauth,
@@ -386,12 +491,10 @@ static int32_t exchange(struct wsm_client *c, struct wsm_request *req, uint32_t 
 {
     struct wsm_http_reply http = {0};
     struct wsm_reply *reply = NULL;
-    struct wsm_fault fault = {0};
-    char *body = NULL, *message_id = NULL, *detail = NULL, charset[32];
+    char *body = NULL, *message_id = NULL, *detail = NULL;
     size_t len = 0;
     uint32_t limit;
     int32_t hr;
-    int is_fault;
 
     *out = NULL;
     if ((hr = prepare(c, f)))
@@ -410,86 +513,19 @@ static int32_t exchange(struct wsm_client *c, struct wsm_request *req, uint32_t 
 
     hr = post_message(c, body, len, req->utf16, unauth, timeout_ms, limit, &http, f);
     free(body);
-    if (hr) {
-        free(message_id);
-        return hr;
-    }
-
-    if (http.status == 401) {
-        if (unauth || (c->flags & WSM_FLAG_USE_NO_AUTHENTICATION))
-            hr = failf(f, WSM_E_ACCESSDENIED,
-                       "The server at %s requires authentication (HTTP 401) and the request was sent without "
-                       "credentials.",
-                       c->url);
-        else if (c->flags & WSM_FLAG_USE_CLIENT_CERTIFICATE)
-            hr = failf(f, WSM_E_ACCESSDENIED,
-                       "The server at %s did not accept the client certificate (HTTP 401).", c->url);
-        else
-            hr = failf(f, WSM_E_ACCESSDENIED,
-                       "The server at %s rejected the %s credentials of user \"%s\" (HTTP 401).", c->url,
-                       auth_name(c->flags), c->creds.user ? c->creds.user : "");
-        goto done;
-    }
-
-    content_charset(http.content_type, charset, sizeof(charset));
-    if (http.len && wsm_is_soap_type(http.content_type)) {
-        hr = wsm_reply_parse(http.body, http.len, *charset ? charset : NULL, limit, &reply, &detail);
-        /* Out of memory reading a fault is out of memory, not the bare HTTP status. */
-        if (hr && (http.status == 200 || hr == WSM_E_OUTOFMEMORY)) {
-            char *text =
-                wsm_asprintf("The reply from %s could not be read: %s", c->url, detail ? detail : "");
-            free(detail);
-            fail_detail(f, hr, text);
-            goto done;
-        }
-        free(detail);
-        detail = NULL;
-    }
-    if (reply) {
-        if ((is_fault = wsm_reply_get_fault(reply, c->ep.host, &fault)) < 0) {
-            hr = failf(f, WSM_E_OUTOFMEMORY, "Out of memory.");
-            goto done;
-        }
-        if (is_fault) {
-            wsm_failure_clear(f);
-            f->hr = hr = fault.hr;
-            f->text = fault.text;
-            f->fault_xml = fault.xml;
-            fault.text = fault.xml = NULL;
-            wsm_fault_clear(&fault);
-            goto done;
-        }
-    }
-    if (http.status != 200) {
-        hr = failf(f, wsm_http_status_hr(http.status), "The server at %s answered with HTTP status %ld%s.",
-                   c->url, http.status,
-                   !http.len ? " and no body"
-                   : reply   ? " without a SOAP fault"
-                             : " and a body that is not a SOAP envelope");
-        goto done;
-    }
-    if (!http.len) {
-        hr = failf(f, ERROR_WSMAN_HTTP_NO_RESPONSE_DATA,
-                   "The server at %s answered HTTP 200 with an empty body.", c->url);
-        goto done;
-    }
-    if (!wsm_is_soap_type(http.content_type)) {
-        struct wsm_quoted q;
-        hr = failf(f, ERROR_WSMAN_HTTP_INVALID_CONTENT_TYPE_IN_RESPONSE_DATA,
-                   "The server at %s answered with Content-Type \"%s\" instead of application/soap+xml.",
-                   c->url, wsm_quote_str(&q, http.content_type ? http.content_type : ""));
-        goto done;
-    }
+    if (!hr && http.status == 401)
+        hr = unauthorized(c, unauth, f);
+    if (!hr)
+        hr = parse_reply(c, &http, limit, &reply, f);
+    if (!hr)
+        hr = reply_failure(c, &http, reply, f);
     /* Identify carries no MessageID, so its reply relates to nothing. */
-    if (message_id && (hr = wsm_reply_check_relates_to(reply, message_id, &detail))) {
+    if (!hr && message_id && (hr = wsm_reply_check_relates_to(reply, message_id, &detail)))
         fail_detail(f, hr, detail);
-        goto done;
+    if (!hr && !(hr = check_transfer_action(req->op, reply, f, c->url))) {
+        *out = reply;
+        reply = NULL;
     }
-    if ((hr = check_transfer_action(req->op, reply, f, c->url)))
-        goto done;
-    *out = reply;
-    reply = NULL;
-done:
     wsm_reply_free(reply);
     wsm_http_reply_clear(&http);
     free(message_id);
@@ -581,13 +617,26 @@ int32_t wsm_client_invoke(struct wsm_client *c, const char *action, const struct
     return simple(c, &req, timeout_ms, 0, wsm_reply_body, result, f);
 }
 
+/* One Enumerate (pull 0) or Pull exchange, its reply read into st. */
+static int32_t enumeration_exchange(struct wsm_client *c, struct wsm_request *req, uint32_t timeout_ms,
+                                    int pull, struct wsm_enum_state *st, struct wsm_failure *f)
+{
+    struct wsm_reply *reply;
+    char *detail = NULL;
+    int32_t hr;
+
+    if ((hr = exchange(c, req, timeout_ms, 0, &reply, f)))
+        return hr;
+    hr = wsm_reply_enumeration(reply, pull, st, &detail);
+    wsm_reply_free(reply);
+    return hr ? fail_detail(f, hr, detail) : WSM_S_OK;
+}
+
 int32_t wsm_client_enumerate(struct wsm_client *c, const struct wsm_locator *target, const char *filter,
                              const char *dialect, uint32_t flags, uint32_t timeout_ms, uint32_t batch_items,
                              struct wsm_enum_state *st, struct wsm_failure *f)
 {
     struct wsm_request req;
-    struct wsm_reply *reply;
-    char *detail = NULL;
     int32_t hr;
 
     wsm_enum_init(st);
@@ -596,13 +645,9 @@ int32_t wsm_client_enumerate(struct wsm_client *c, const struct wsm_locator *tar
     req.dialect = dialect;
     req.enum_flags = flags;
     req.max_elements = batch_items;
-    if ((hr = exchange(c, &req, timeout_ms, 0, &reply, f)))
-        return hr;
-    hr = wsm_reply_enumeration(reply, 0, st, &detail);
-    wsm_reply_free(reply);
-    if (hr) {
+    if ((hr = enumeration_exchange(c, &req, timeout_ms, 0, st, f))) {
         wsm_enum_clear(st);
-        return fail_detail(f, hr, detail);
+        return hr;
     }
     if (!(st->target = wsm_locator_copy(target))) {
         wsm_client_release(c, timeout_ms, st);
@@ -616,22 +661,13 @@ int32_t wsm_client_pull(struct wsm_client *c, uint32_t timeout_ms, uint32_t batc
                         struct wsm_enum_state *st, struct wsm_failure *f)
 {
     struct wsm_request req;
-    struct wsm_reply *reply;
-    char *detail = NULL;
-    int32_t hr;
 
     if (!st->context || st->end_of_sequence)
         return failf(f, ERROR_WSMAN_ENUMERATION_CLOSED, "The enumeration has no more items to pull.");
     request_init(&req, WSM_OP_PULL, st->target);
     req.context = st->context;
     req.max_elements = batch_items;
-    if ((hr = exchange(c, &req, timeout_ms, 0, &reply, f)))
-        return hr;
-    hr = wsm_reply_enumeration(reply, 1, st, &detail);
-    wsm_reply_free(reply);
-    if (hr)
-        return fail_detail(f, hr, detail);
-    return WSM_S_OK;
+    return enumeration_exchange(c, &req, timeout_ms, 1, st, f);
 }
 
 void wsm_client_release(struct wsm_client *c, uint32_t timeout_ms, struct wsm_enum_state *st)

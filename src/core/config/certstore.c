@@ -205,13 +205,129 @@ static char *key_file_path(const char *dir, const char *name)
     return wsm_asprintf("%s/%.*s.key", dir, (int)base, name);
 }
 
+/* What the search of the store found: the certificate with a usable key, or else the first file that had the
+ * certificate and why its key was not usable. */
+struct search {
+    X509 *cert;
+    EVP_PKEY *key;
+    char *first_hit;
+    enum key_result first_why;
+};
+
+/* Looks for the key of x in <name without .pem/.crt>.key; *why becomes that file's verdict when it says
+ * more than the first file's. */
+static int32_t search_key_file(const char *dir, const char *name, X509 *x, EVP_PKEY **key,
+                               enum key_result *why)
+{
+    char *key_path = key_file_path(dir, name), *data = NULL;
+    size_t len = 0;
+
+    if (!key_path)
+        return WSM_E_OUTOFMEMORY;
+    if (read_small_file(key_path, &data, &len) == 0) {
+        enum key_result why2 = find_key_in_pem(data, len, x, key);
+        wipe_free_buf(data, len);
+        if (why2 != KEY_NONE || *why == KEY_NONE)
+            *why = why2;
+    }
+    free(key_path);
+    return WSM_S_OK;
+}
+
+/* Looks at one candidate file of the store; WSM_S_OK whether or not it has the certificate. */
+static int32_t search_file(const char *dir, const char *name, const unsigned char *want, struct search *s)
+{
+    char *path = wsm_asprintf("%s/%s", dir, name), *data = NULL;
+    size_t len = 0;
+    struct stat st;
+    int32_t hr = WSM_S_OK;
+
+    if (!path)
+        return WSM_E_OUTOFMEMORY;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || read_small_file(path, &data, &len) != 0) {
+        free(path);
+        return WSM_S_OK; /* unreadable files are not ours (or not for this user) */
+    }
+    X509 *x = find_cert_in_pem(data, len, want);
+    if (!x) {
+        wipe_free_buf(data, len);
+        free(path);
+        return WSM_S_OK;
+    }
+    enum key_result why = find_key_in_pem(data, len, x, &s->key);
+    wipe_free_buf(data, len);
+    if (!s->key && why != KEY_ENCRYPTED)
+        hr = search_key_file(dir, name, x, &s->key, &why);
+    if (s->key) {
+        s->cert = x;
+        free(path);
+        return WSM_S_OK;
+    }
+    X509_free(x);
+    if (!hr && !s->first_hit) {
+        s->first_hit = path;
+        s->first_why = why;
+    } else {
+        free(path);
+    }
+    return hr;
+}
+
+/* The failure when no file had the certificate with a usable key. */
+static int32_t not_found(const char *dir, const char *thumbprint, const struct search *s, char **detail)
+{
+    struct wsm_quoted qd, qt, qf;
+
+    if (s->first_hit) {
+        const char *why = s->first_why == KEY_ENCRYPTED ? "its private key is encrypted with a pass phrase, "
+                                                          "which is not supported"
+                          : s->first_why == KEY_MISMATCH
+                              ? "the private key found does not belong to it"
+                              : "no private key was found in the file or in the .key "
+                                "file of the same name";
+        return wsm_fail(detail, ERROR_WSMAN_CLIENT_INVALID_CERT,
+                        "The client certificate with thumbprint %s was found in \"%s\", but %s.",
+                        wsm_quote_str(&qt, thumbprint), wsm_quote_str(&qf, s->first_hit), why);
+    }
+    return wsm_fail(detail, ERROR_WSMAN_CERT_NOT_FOUND,
+                    "No certificate with thumbprint %s was found in the *.pem and *.crt files of the "
+                    "certificate store directory \"%s\".",
+                    wsm_quote_str(&qt, thumbprint), wsm_quote_str(&qd, dir));
+}
+
+/* Hands both out as PEM for CURLOPT_SSLCERT_BLOB/SSLKEY_BLOB. The key goes through secure heap memory that
+ * OpenSSL clears when the BIO is freed. */
+static int32_t export_pem(X509 *cert, EVP_PKEY *key, char **cert_pem, char **key_pem)
+{
+    BIO *cbio = BIO_new(BIO_s_mem()), *kbio = BIO_new(BIO_s_secmem());
+    int32_t hr = WSM_E_OUTOFMEMORY;
+
+    if (cbio && kbio && PEM_write_bio_X509(cbio, cert) &&
+        PEM_write_bio_PrivateKey(kbio, key, NULL, NULL, 0, NULL, NULL)) {
+        *cert_pem = bio_to_string(cbio);
+        *key_pem = bio_to_string(kbio);
+        if (*cert_pem && *key_pem) {
+            hr = WSM_S_OK;
+        } else {
+            free(*cert_pem);
+            wsm_wipe_free(*key_pem);
+            *cert_pem = *key_pem = NULL;
+        }
+    }
+    BIO_free(cbio);
+    BIO_free(kbio);
+    ERR_clear_error();
+    return hr;
+}
+
 int32_t wsm_cert_store_find(const char *dir, const char *thumbprint, char **cert_pem, char **key_pem,
                             char **detail)
 {
-    struct wsm_quoted qd, qt, qf;
+    struct wsm_quoted qd, qt;
     unsigned char want[20];
     struct dirent **names = NULL;
-    int32_t hr;
+    struct search found = {NULL, NULL, NULL, KEY_NONE};
+    int32_t hr = WSM_S_OK;
 
     if (cert_pem)
         *cert_pem = NULL;
@@ -238,114 +354,19 @@ int32_t wsm_cert_store_find(const char *dir, const char *thumbprint, char **cert
                         "cannot be read (%s).",
                         wsm_quote_str(&qt, thumbprint), wsm_quote_str(&qd, dir), strerror(err));
     }
-
     /* The first file holding the certificate with a usable key wins; if no file has a key, the sentence names
      * the first file that had the certificate and why its key was not usable. */
-    X509 *cert = NULL;
-    EVP_PKEY *key = NULL;
-    char *first_hit = NULL;
-    enum key_result first_why = KEY_NONE;
-    hr = ERROR_WSMAN_CERT_NOT_FOUND;
-    for (int i = 0; i < n && !key; i++) {
-        const char *name = names[i]->d_name;
-        char *path = wsm_asprintf("%s/%s", dir, name);
-        if (!path) {
-            hr = WSM_E_OUTOFMEMORY;
-            break;
-        }
-        struct stat st;
-        char *data = NULL;
-        size_t len = 0;
-        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || read_small_file(path, &data, &len) != 0) {
-            free(path);
-            continue; /* unreadable files are not ours (or not for this user) */
-        }
-        X509 *x = find_cert_in_pem(data, len, want);
-        if (!x) {
-            wipe_free_buf(data, len);
-            free(path);
-            continue;
-        }
-        enum key_result why = find_key_in_pem(data, len, x, &key);
-        wipe_free_buf(data, len);
-        if (!key && why != KEY_ENCRYPTED) {
-            char *key_path = key_file_path(dir, name);
-            if (!key_path) {
-                X509_free(x);
-                free(path);
-                hr = WSM_E_OUTOFMEMORY;
-                break;
-            }
-            if (read_small_file(key_path, &data, &len) == 0) {
-                enum key_result why2 = find_key_in_pem(data, len, x, &key);
-                wipe_free_buf(data, len);
-                if (why2 != KEY_NONE || why == KEY_NONE)
-                    why = why2;
-            }
-            free(key_path);
-        }
-        if (key) {
-            cert = x;
-            free(path);
-            break;
-        }
-        X509_free(x);
-        if (!first_hit) {
-            first_hit = path;
-            first_why = why;
-        } else {
-            free(path);
-        }
-    }
+    for (int i = 0; i < n && !found.key && !hr; i++)
+        hr = search_file(dir, names[i]->d_name, want, &found);
     for (int i = 0; i < n; i++)
         free(names[i]);
     free(names);
 
-    if (hr == WSM_E_OUTOFMEMORY)
-        goto done;
-    if (!cert) {
-        if (first_hit) {
-            const char *why = first_why == KEY_ENCRYPTED ? "its private key is encrypted with a pass phrase, "
-                                                           "which is not supported"
-                              : first_why == KEY_MISMATCH
-                                  ? "the private key found does not belong to it"
-                                  : "no private key was found in the file or in the .key "
-                                    "file of the same name";
-            hr = wsm_fail(detail, ERROR_WSMAN_CLIENT_INVALID_CERT,
-                          "The client certificate with thumbprint %s was found in \"%s\", but %s.",
-                          wsm_quote_str(&qt, thumbprint), wsm_quote_str(&qf, first_hit), why);
-        } else {
-            hr = wsm_fail(detail, ERROR_WSMAN_CERT_NOT_FOUND,
-                          "No certificate with thumbprint %s was found in the *.pem and *.crt files of the "
-                          "certificate store directory \"%s\".",
-                          wsm_quote_str(&qt, thumbprint), wsm_quote_str(&qd, dir));
-        }
-        goto done;
-    }
-
-    /* Hand both out as PEM for CURLOPT_SSLCERT_BLOB/SSLKEY_BLOB. The key goes through secure heap memory that
-     * OpenSSL clears when the BIO is freed. */
-    BIO *cbio = BIO_new(BIO_s_mem()), *kbio = BIO_new(BIO_s_secmem());
-    hr = WSM_E_OUTOFMEMORY;
-    if (cbio && kbio && PEM_write_bio_X509(cbio, cert) &&
-        PEM_write_bio_PrivateKey(kbio, key, NULL, NULL, 0, NULL, NULL)) {
-        *cert_pem = bio_to_string(cbio);
-        *key_pem = bio_to_string(kbio);
-        if (*cert_pem && *key_pem) {
-            hr = WSM_S_OK;
-        } else {
-            free(*cert_pem);
-            wsm_wipe_free(*key_pem);
-            *cert_pem = *key_pem = NULL;
-        }
-    }
-    BIO_free(cbio);
-    BIO_free(kbio);
-    ERR_clear_error();
-
-done:
-    free(first_hit);
-    X509_free(cert);
-    EVP_PKEY_free(key);
+    if (!hr)
+        hr = found.cert ? export_pem(found.cert, found.key, cert_pem, key_pem)
+                        : not_found(dir, thumbprint, &found, detail);
+    free(found.first_hit);
+    X509_free(found.cert);
+    EVP_PKEY_free(found.key);
     return hr;
 }

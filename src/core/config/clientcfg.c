@@ -296,24 +296,25 @@ oom:
 /* An IP literal of at most this many bytes; anything longer is a name. */
 #define IP_TEXT_MAX 64
 
-static int parse_ipv4(const char *s, size_t n, unsigned char out[4])
+/* The n bytes at s as an address of the family (AF_INET: 4 bytes into out, AF_INET6: 16). */
+static int parse_ip(int family, const char *s, size_t n, unsigned char *out)
 {
     char buf[IP_TEXT_MAX];
     if (n == 0 || n >= sizeof(buf))
         return 0;
     memcpy(buf, s, n);
     buf[n] = '\0';
-    return inet_pton(AF_INET, buf, out) == 1;
+    return inet_pton(family, buf, out) == 1;
+}
+
+static int parse_ipv4(const char *s, size_t n, unsigned char out[4])
+{
+    return parse_ip(AF_INET, s, n, out);
 }
 
 static int parse_ipv6(const char *s, size_t n, unsigned char out[16])
 {
-    char buf[IP_TEXT_MAX];
-    if (n == 0 || n >= sizeof(buf))
-        return 0;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    return inet_pton(AF_INET6, buf, out) == 1;
+    return parse_ip(AF_INET6, s, n, out);
 }
 
 /* "192.168.1.*" style: 1 to 3 leading octets, then ".*". Fills the octets
