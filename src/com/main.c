@@ -1,6 +1,6 @@
 /*
- * The in-process server: class factories for WSMan and WSManInternal,
- * DllGetClassObject and DllCanUnloadNow.
+ * The in-process server: class factories for WSMan and WSManInternal and
+ * the count of live objects and locks (dllmain.c has the entry points).
  *
  * SPDX-License-Identifier: MIT
  */
@@ -88,25 +88,16 @@ static const IClassFactoryVtbl class_factory_vtbl = {
 static struct class_factory wsman_factory = {{&class_factory_vtbl}, wsman_create};
 static struct class_factory wsman_internal_factory = {{&class_factory_vtbl}, wsman_internal_create};
 
-STDAPI DllGetClassObject(REFCLSID rclsid, REFIID riid, LPVOID *ppv)
+IClassFactory *com_class_factory(REFCLSID rclsid)
 {
-    IClassFactory *factory;
-
-    if (!ppv)
-        return E_POINTER;
-    *ppv = NULL;
-    if (!rclsid || !riid)
-        return E_INVALIDARG;
     if (IsEqualCLSID(rclsid, &CLSID_WSMan))
-        factory = &wsman_factory.IClassFactory_iface;
-    else if (IsEqualCLSID(rclsid, &CLSID_WSManInternal))
-        factory = &wsman_internal_factory.IClassFactory_iface;
-    else
-        return CLASS_E_CLASSNOTAVAILABLE;
-    return IClassFactory_QueryInterface(factory, riid, ppv);
+        return &wsman_factory.IClassFactory_iface;
+    if (IsEqualCLSID(rclsid, &CLSID_WSManInternal))
+        return &wsman_internal_factory.IClassFactory_iface;
+    return NULL;
 }
 
-STDAPI DllCanUnloadNow(void)
+int com_server_in_use(void)
 {
-    return atomic_load(&live_objects) == 0 && atomic_load(&server_locks) == 0 ? S_OK : S_FALSE;
+    return atomic_load(&live_objects) != 0 || atomic_load(&server_locks) != 0;
 }

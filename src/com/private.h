@@ -44,13 +44,21 @@ typedef pthread_mutex_t wsm_lock;
 #endif
 
 #ifdef _WIN32
-/* register.c: this DLL's full path (for registration and its TYPELIB resource). */
+/* ---- register.c: self-registration (dllmain.c's DllRegisterServer and DllUnregisterServer) ---- */
+/* This DLL's full path (for registration and its TYPELIB resource). */
 HRESULT com_module_path(WCHAR *path, DWORD chars);
+HRESULT com_register(void);
+HRESULT com_unregister(void);
 #endif
 
-/* ---- object accounting (DllCanUnloadNow) ---- */
+/* ---- main.c: the class factories and object accounting (dllmain.c's DllGetClassObject and
+ * DllCanUnloadNow) ---- */
 void com_object_created(void);
 void com_object_destroyed(void);
+/* The factory of a class this server implements, NULL for another. */
+IClassFactory *com_class_factory(REFCLSID rclsid);
+/* Objects or server locks (LockServer, factory references) are alive. */
+int com_server_in_use(void);
 
 #include "strconv.h"
 

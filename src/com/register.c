@@ -1,6 +1,5 @@
 /*
- * The Windows DLL's entry point and self-registration (regsvr32):
- * DllMain, DllRegisterServer and DllUnregisterServer.
+ * The Windows DLL's self-registration (regsvr32), for DllRegisterServer and DllUnregisterServer (dllmain.c).
  *
  * Registration writes, under HKEY_CLASSES_ROOT:
  *   CLSID\{WSMan}          "WSMan Class"; InprocServer32 = this DLL, ThreadingModel Both; ProgID
@@ -31,11 +30,6 @@
 
 #include <olectl.h> /* SELFREG_E_* */
 
-/* libxml2's threads.h declares it only when compiled with HAVE_WIN32_THREADS, i.e. inside libxml2 itself. */
-extern int xmlDllMain(void *instance, unsigned long reason, void *reserved);
-
-static HINSTANCE module_instance;
-
 #ifdef _WIN64
 #define OWN_SYSKIND SYS_WIN64
 #define OWN_TYPELIB_SUBKEY L"win64"
@@ -48,31 +42,20 @@ static HINSTANCE module_instance;
 #define OTHER_VIEW KEY_WOW64_64KEY /* ignored on 32-bit Windows: there the question is about the one view */
 #endif
 
+/* The module this code is in, found by an address inside it (no DllMain state needed). */
 HRESULT com_module_path(WCHAR *path, DWORD chars)
 {
-    DWORD len = GetModuleFileNameW(module_instance, path, chars);
+    HMODULE module = NULL;
+    DWORD len;
 
+    if (!GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS |
+                                GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                            (LPCWSTR)(void *)com_module_path, &module))
+        return HRESULT_FROM_WIN32(GetLastError());
+    len = GetModuleFileNameW(module, path, chars);
     if (!len || len >= chars)
         return HRESULT_FROM_WIN32(len ? ERROR_FILENAME_EXCED_RANGE : GetLastError());
     return S_OK;
-}
-
-/* Thread notifications stay on: the static libxml2 inside (built with LIBXML_STATIC_FOR_DLL) frees a
- * thread's parser state in xmlDllMain when the thread ends. */
-BOOL WINAPI DllMain(HINSTANCE instance, DWORD reason, void *reserved)
-{
-    switch (reason) {
-    case DLL_PROCESS_ATTACH:
-        module_instance = instance;
-        break;
-    case DLL_PROCESS_DETACH:
-        /* At process exit (reserved != NULL) other DLLs may already be gone: only an explicit unload
-         * (FreeLibrary after DllCanUnloadNow) releases the cached type infos. */
-        if (!reserved)
-            disp_release_type_infos();
-        break;
-    }
-    return xmlDllMain(instance, reason, reserved) ? TRUE : FALSE;
 }
 
 struct progid {
@@ -234,9 +217,7 @@ static void unregister_server(const struct progid *p)
     delete_if_ours(p->versioned, path, clsid);
 }
 
-STDAPI DllUnregisterServer(void);
-
-STDAPI DllRegisterServer(void)
+HRESULT com_register(void)
 {
     WCHAR module[MAX_PATH], libid[39];
     ITypeLib *lib;
@@ -256,14 +237,14 @@ STDAPI DllRegisterServer(void)
     for (size_t i = 0; i < ARRAY_SIZE(servers); i++) {
         if (FAILED(hr = register_server(&servers[i], module, libid))) {
             /* All or nothing: a half-registered server would fail later with a confusing error. */
-            DllUnregisterServer();
+            com_unregister();
             return SELFREG_E_CLASS;
         }
     }
     return S_OK;
 }
 
-STDAPI DllUnregisterServer(void)
+HRESULT com_unregister(void)
 {
     WCHAR libid[39], path[80];
     HRESULT hr;
