@@ -348,7 +348,7 @@ def t_framing(env):
     check('framing: hand-written §5.2 body is 272 bytes', len(hand) == 272, len(hand))
     check('framing: self-test framing = hand-written bytes', frame(P_SPNEGO, 19, b'HHHH', b'C' * 28) == hand)
     sys.path.insert(0, HERE)
-    import wsman_server as ws
+    from wsmserver import gss as ws
     check('framing: server framing = hand-written bytes',
           ws.encrypted_body(P_SPNEGO, [(19, 'utf-8', b'HHHH', b'C' * 28)]) == hand)
     parsed = ws.parse_encrypted('Encrypted Boundary', hand)

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""CredSSP acceptor of wsman_server.py (`--auth credssp`), written from [MS-CSSP] and [MS-WSMV].
+"""CredSSP acceptor of the test server (`--auth credssp`), written from [MS-CSSP] and [MS-WSMV].
 
 Over HTTP(S) every CredSSP message travels base64-encoded in `Authorization: CredSSP …` (client) and
 `WWW-Authenticate: CredSSP …` (server, on 401 legs) on one kept-alive connection:
