@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""CredSSP part of the wsman_server.py self-test (`--auth credssp`, tests/server/credssp_server.py).
+"""CredSSP part of the wsman_server.py self-test (`--auth credssp`, tests/server/wsmserver/credssp.py).
 
 `credssp_selftest.py [-v]` → "credssp_selftest: N passed, N failed", exit 0 = all passed. Needs /usr/bin/python3
 with python3-gssapi, MIT krb5 (krb5-kdc, kadmin.local, kinit), gss-ntlmssp and the openssl CLI. The realm comes
-from WSM_KDC_DIR (ctest's kdc fixture) or is started here with tests/kdc/kdc.sh (gss_selftest.Env).
+from WSM_KDC_DIR (ctest's kdc fixture) or is started here with tests/kdc/kdc.sh (selftests.gss_common.Env).
 
 The client here is written apart from the server's acceptor: Python's ssl client over MemoryBIO for the inner
 TLS session, its own DER codec for TSRequest/TSCredentials ([MS-CSSP] 2.2.1), the server's SubjectPublicKey
@@ -27,8 +27,8 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import gss_selftest  # noqa: E402 - the KDC environment helper and envelopes
-from gss_selftest import ECHO, KUSER, KPW, NUSER, NPW, OS_URI, envelope, MAKE_CERTS  # noqa: E402
+# The KDC environment helper and envelopes of the GSS self-tests (imported after the sys.path change).
+from selftests.gss_common import Env, ECHO, KUSER, KPW, NUSER, NPW, OS_URI, envelope, MAKE_CERTS  # noqa: E402
 
 PROTO = 'application/HTTP-CredSSP-session-encrypted'
 LAST = 'http://wsmauto.test/credssp/last'
@@ -678,7 +678,7 @@ def run_all(check, server_proc, run, verbose=False):
     if importlib.util.find_spec('gssapi') is None:
         check('credssp: python3-gssapi installed', False)
         return
-    env = gss_selftest.Env(check, server_proc, verbose)
+    env = Env(check, server_proc, verbose)
     try:
         env.start_kdc()
     except (subprocess.SubprocessError, OSError) as e:
@@ -693,10 +693,10 @@ def run_all(check, server_proc, run, verbose=False):
 
 
 def main():
-    import selftest
-    run_all(selftest.check, selftest.ServerProc, selftest.run, selftest.VERBOSE)
-    print('credssp_selftest: %d passed, %d failed' % (selftest.PASSED, selftest.FAILED))
-    return 0 if selftest.FAILED == 0 else 1
+    from selftests import common
+    run_all(common.check, common.ServerProc, common.run, common.VERBOSE)
+    print('credssp_selftest: %d passed, %d failed' % (common.PASSED, common.FAILED))
+    return 0 if common.FAILED == 0 else 1
 
 
 if __name__ == '__main__':
