@@ -4,9 +4,7 @@
 import threading
 import time
 
-from .names import (
-    CIMV2, DMTF_ALL, ECHO_URI, MUTUAL_AUTH, NS_CFG, NS_S, NS_WSMID, OMI_VENDOR, OMI_VERSION,
-    PROTOCOL_VERSION, SECPROFILE, WMI_PREFIX)
+from .names import CIMV2, DMTF_ALL, ECHO_URI, NS_CFG, WMI_PREFIX
 from .faults import f_filter, f_unreachable
 from .store import CLASSES, Store
 from .wql import WqlError, WqlQuery
@@ -16,6 +14,7 @@ from .shell import SHELL_CMD_URI, ShellResource
 from .soap import Soap
 from .auth import Auth
 from .gss import GSS_SCHEMES, gss_module
+from .envelope import render_identify
 
 
 class App:
@@ -139,38 +138,8 @@ class App:
 
     # -- identify --
     def identify_xml(self, authenticated, tls):
-        omi = self.args.flavor == 'omi'
-        if omi:
-            # OMI 1.0.8: the response element is in the SOAP envelope namespace (same prefix as the
-            # envelope), its children are the usual wsmid: ones.
-            parts = ['<s:Envelope xml:lang="en-US" xmlns:s="%s" xmlns:wsmid="%s"><s:Header/><s:Body>'
-                     '<s:IdentifyResponse><wsmid:ProtocolVersion>%s</wsmid:ProtocolVersion>'
-                     '<wsmid:ProductVendor>%s</wsmid:ProductVendor>'
-                     '<wsmid:ProductVersion>%s</wsmid:ProductVersion>'
-                     % (NS_S, NS_WSMID, PROTOCOL_VERSION, OMI_VENDOR, OMI_VERSION)]
-        else:
-            parts = ['<s:Envelope xml:lang="en-US" xmlns:s="%s"><s:Header/><s:Body><wsmid:IdentifyResponse '
-                     'xmlns:wsmid="%s"><wsmid:ProtocolVersion>%s</wsmid:ProtocolVersion>'
-                     '<wsmid:ProductVendor>wsmauto test server</wsmid:ProductVendor>'
-                     '<wsmid:ProductVersion>%s</wsmid:ProductVersion>'
-                     % (NS_S, NS_WSMID, PROTOCOL_VERSION,
-                        'OS: 10.0.20348 SP: 0.0 Stack: 3.0' if authenticated
-                        else 'OS: 0.0.0 SP: 0.0 Stack: 3.0')]
-        if authenticated:
-            parts.append('<wsmid:SecurityProfiles>')
-            scheme = 'https/' if tls else 'http/'
-            for s in self.args.auth:
-                if s in ('basic', 'digest'):
-                    parts.append('<wsmid:SecurityProfileName>%s%s%s</wsmid:SecurityProfileName>'
-                                 % (SECPROFILE, scheme, s))
-                elif s == 'certificate' and tls:
-                    parts.append('<wsmid:SecurityProfileName>%s</wsmid:SecurityProfileName>' % MUTUAL_AUTH)
-            if any(s in GSS_SCHEMES for s in self.args.auth):
-                parts.append('<wsmid:SecurityProfileName>%s%sspnego-kerberos</wsmid:SecurityProfileName>'
-                             % (SECPROFILE, scheme))
-            parts.append('</wsmid:SecurityProfiles>')
-        parts.append('</%s:IdentifyResponse></s:Body></s:Envelope>' % ('s' if omi else 'wsmid'))
-        return ''.join(parts)
+        return render_identify(self.args.flavor, authenticated, tls, self.args.auth,
+                               any(s in GSS_SCHEMES for s in self.args.auth))
 
     def new_acceptor(self, tls):
         """A GSS acceptor context with the default credentials (keytab from $KRB5_KTNAME, NTLM users from

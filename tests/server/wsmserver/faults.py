@@ -82,11 +82,13 @@ class Fault(Exception):
     """A SOAP fault to send back (HTTP 500 unless status says otherwise)."""
 
     def __init__(self, subcode, reason, code, message, detail=None, action=FAULT_WSMAN, value='s:Sender',
-                 extra_header='', subcode_decl=''):
+                 extra_header='', subcode_nsmap=None):
         Exception.__init__(self, message)
         self.subcode, self.reason, self.code, self.message = subcode, reason, code, message
         self.detail, self.action, self.value = detail, action, value
-        self.extra_header, self.subcode_decl = extra_header, subcode_decl
+        # extra_header: header elements (lxml) or XML text (envelope.split_headers); subcode_nsmap: namespace
+        # declarations on the subcode's s:Value (for a prefix other than the envelope's)
+        self.extra_header, self.subcode_nsmap = extra_header, subcode_nsmap
 
 
 def f_selectors(msg, detail='UnexpectedSelectors'):

@@ -118,7 +118,7 @@ def encrypted_ctype(protocol, lenient=False):
 
 
 def encrypted_body(protocol, parts, lenient=False, omi=False):
-    """The §5.2 body. parts = [(length, charset, header, cipher)]. The strict form is what Windows writes;
+    """The [MS-WSMV] 2.2.9.1 body. parts = [(length, charset, header, cipher)]. The strict form is what Windows writes;
     the lenient form is how other servers write it (no tabs, '-- Encrypted Boundary', 'length=', an extra
     CRLF at the end); the omi form is OMI 1.0.8's (no tabs, an extra CRLF after the closing delimiter)."""
     tab = b'' if lenient or omi else b'\t'
@@ -152,7 +152,7 @@ def encrypted_params(ctype):
 
 
 def parse_encrypted(boundary, body, strict=False):
-    """§5.2 body → EncParts [(length, charset, header, cipher)]. Works on bytes: the ciphertext may hold
+    """[MS-WSMV] 2.2.9.1 body → EncParts [(length, charset, header, cipher)]. Works on bytes: the ciphertext may hold
     anything. The ciphertext of a part is `Length` bytes (M = N for NTLM and Kerberos, padding included in N);
     when the next delimiter is not there, a single-part body may still be cut at its closing delimiter (the
     Length check after the unwrap then decides). The part header lines may start with blanks (Windows writes

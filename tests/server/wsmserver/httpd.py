@@ -16,7 +16,7 @@ from .names import (
     A_ACTION, MISBEHAVE_PREFIX, MUTUAL_AUTH, S_BODY, S_ENVELOPE, S_HEADER, WSMID_IDENTIFY, W_RESOURCEURI)
 from .faults import E_ENCODING_LIMIT, f_encoding
 from .xmlutil import (
-    _ACTION_RE, _MSGID_RE, _RESURI_RE, decode_body, encode_xml, first_child, parse_xml,
+    ACTION_RE, MSGID_RE, RESURI_RE, decode_body, encode_xml, first_child, parse_xml,
     soap_content_charset, text_of)
 from .request import HttpCtx
 from .gss import (
@@ -371,8 +371,8 @@ class Handler(GssHandlerMixin, MisbehaveMixin, http.server.BaseHTTPRequestHandle
                 head = decode_body(body[:131072], charset)[:65536]
             except ValueError:
                 head = ''
-            m = _MSGID_RE.search(head)
-            for key, rx in (('action', _ACTION_RE), ('resource', _RESURI_RE)):
+            m = MSGID_RE.search(head)
+            for key, rx in (('action', ACTION_RE), ('resource', RESURI_RE)):
                 hit = rx.search(head)
                 if hit:
                     info[key] = hit.group(1)

@@ -81,5 +81,3 @@ SINGLE_HEADERS = (A_TO, A_ACTION, A_MESSAGEID, A_REPLYTO, W_RESOURCEURI, W_MAXEN
                   W_OPTIONSET, W_FRAGMENT)
 GENERIC_OPTIONS = frozenset(['wsmauto:delay_ms', 'wsmauto:echo'])
 
-ENV_OPEN = ('<s:Envelope xml:lang="en-US" xmlns:s="%s" xmlns:a="%s" xmlns:x="%s" xmlns:e="%s" xmlns:n="%s" '
-            'xmlns:w="%s" xmlns:p="%s">' % (NS_S, NS_A, NS_X, NS_EV, NS_N, NS_W, NS_P))

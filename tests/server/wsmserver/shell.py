@@ -17,7 +17,7 @@ from .faults import (
     f_selectors, f_timedout)
 from .xmlutil import children, esc, esc_attr, parse_duration_ms, text_of
 from .resources import Resource
-from .soap import render_reply
+from .envelope import render_reply
 
 
 NS_RSP = 'http://schemas.microsoft.com/wbem/wsman/1/windows/shell'

@@ -151,9 +151,9 @@ def parse_xml(text):
     return root
 
 
-_MSGID_RE = re.compile(r'<(?:[\w.-]+:)?MessageID\b[^>]*>\s*([^<\s]+)\s*<')
-_ACTION_RE = re.compile(r'<(?:[\w.-]+:)?Action\b[^>]*>\s*([^<\s]+)\s*<')
-_RESURI_RE = re.compile(r'<(?:[\w.-]+:)?ResourceURI\b[^>]*>\s*([^<\s]+)\s*<')
+MSGID_RE = re.compile(r'<(?:[\w.-]+:)?MessageID\b[^>]*>\s*([^<\s]+)\s*<')
+ACTION_RE = re.compile(r'<(?:[\w.-]+:)?Action\b[^>]*>\s*([^<\s]+)\s*<')
+RESURI_RE = re.compile(r'<(?:[\w.-]+:)?ResourceURI\b[^>]*>\s*([^<\s]+)\s*<')
 
 
 def big_token(n):
