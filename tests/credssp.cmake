@@ -5,8 +5,9 @@ add_executable(test_credssp test_credssp.c comutil.c serverctl.c)
 target_compile_definitions(test_credssp PRIVATE ${SERVER_DEFS})
 target_link_libraries(test_credssp PRIVATE wsmauto_static OpenSSL::SSL OpenSSL::Crypto)
 add_test(NAME credssp_unit COMMAND test_credssp)
-# End to end through the COM API against the bundled server's CredSSP acceptor (tests/server/credssp_server.py),
-# with Kerberos inside (credssp) and NTLM inside (credssp_ntlm), over the test realm.
+# End to end through the COM API against the bundled server's CredSSP acceptor
+# (tests/server/wsmserver/credssp.py), with Kerberos inside (credssp) and NTLM inside (credssp_ntlm), over the
+# test realm.
 add_test(NAME credssp COMMAND test_credssp e2e)
 add_test(NAME credssp_ntlm COMMAND test_credssp e2e ntlm)
 set_tests_properties(credssp credssp_ntlm PROPERTIES FIXTURES_REQUIRED kdc ENVIRONMENT "${KDC_ENV}")

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""wsmanctl -a:CredSSP against the bundled server's CredSSP acceptor (tests/server/credssp_server.py), with
+"""wsmanctl -a:CredSSP against the bundled server's CredSSP acceptor (tests/server/wsmserver/credssp.py), with
 Kerberos and NTLM inside, over HTTP with message encryption and over HTTPS; the delegation policy of the
 client configuration ([Client/Auth] CredSSP, AllowFreshCredentials).
 
