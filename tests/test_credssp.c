@@ -7,10 +7,10 @@
  *                       encframe.c; no network.
  *   test_credssp e2e [ntlm]
  *                       end to end through the public COM API against the bundled server's CredSSP acceptor
- *                       (tests/server/credssp_server.py) with Kerberos (or NTLM) inside, over the test realm
- *                       (ctest's kdc fixture): HTTP with encryption and HTTPS, big bodies both ways, every
- *                       TSRequest version, the delegation policy, and every bad-input switch of the server
- *                       with its HRESULT and no credential delegated.
+ *                       (tests/server/wsmserver/credssp.py) with Kerberos (or NTLM) inside, over the test
+ * realm (ctest's kdc fixture): HTTP with encryption and HTTPS, big bodies both ways, every TSRequest version,
+ * the delegation policy, and every bad-input switch of the server with its HRESULT and no credential
+ * delegated.
  *
  * SPDX-License-Identifier: MIT
  */
