@@ -35,6 +35,8 @@
 #include "args.h"
 #include "cli.h"
 #include "input.h"
+#include "names.h"
+#include "strutil.h"
 #include "test.h"
 
 static char tmpdir[256];
@@ -151,7 +153,7 @@ static char *element_text(xmlDocPtr doc, const char *name)
 static int is_nil(xmlDocPtr doc, const char *name)
 {
     xmlNodePtr e = find_element(xmlDocGetRootElement(doc), name);
-    xmlChar *v = e ? xmlGetNsProp(e, (const xmlChar *)"nil", (const xmlChar *)CLI_XSI_NS) : NULL;
+    xmlChar *v = e ? xmlGetNsProp(e, (const xmlChar *)"nil", (const xmlChar *)WSM_NS_XSI) : NULL;
     int nil = v && !strcmp((const char *)v, "true");
 
     xmlFree(v);
@@ -351,7 +353,7 @@ static int c_filter(const struct cli_opts *o)
 }
 static int c_dialect(const struct cli_opts *o)
 {
-    return o->dialect && !strcmp(o->dialect, CLI_DIALECT_WQL) && o->filter;
+    return o->dialect && !strcmp(o->dialect, WSM_DIALECT_WQL) && o->filter;
 }
 static int c_return_type(const struct cli_opts *o)
 {
@@ -592,11 +594,11 @@ static void test_keywords(void)
     const struct {
         const char *sw, *uri;
     } dialects[] = {
-        {"-dialect:wql", CLI_DIALECT_WQL},
-        {"-dialect:Selector", CLI_DIALECT_SELECTOR},
-        {"-dialect:ASSOCIATION", CLI_DIALECT_ASSOCIATION},
-        {"-dialect:xpath", CLI_DIALECT_XPATH},
-        {"-dialect:cql", CLI_DIALECT_CQL},
+        {"-dialect:wql", WSM_DIALECT_WQL},
+        {"-dialect:Selector", WSM_DIALECT_SELECTOR},
+        {"-dialect:ASSOCIATION", WSM_DIALECT_ASSOCIATION},
+        {"-dialect:xpath", WSM_DIALECT_XPATH},
+        {"-dialect:cql", WSM_DIALECT_CQL},
         {"-dialect:http://example.com/my/dialect", "http://example.com/my/dialect"},
         {"-dialect:urn:x-dialect", "urn:x-dialect"},
     };
@@ -606,11 +608,11 @@ static void test_keywords(void)
             cli_opts_free(&o);
         }
     }
-    ok(!strcmp(CLI_DIALECT_WQL, "http://schemas.microsoft.com/wbem/wsman/1/WQL") &&
-           !strcmp(CLI_DIALECT_SELECTOR, "http://schemas.dmtf.org/wbem/wsman/1/wsman/SelectorFilter") &&
-           !strcmp(CLI_DIALECT_ASSOCIATION,
+    ok(!strcmp(WSM_DIALECT_WQL, "http://schemas.microsoft.com/wbem/wsman/1/WQL") &&
+           !strcmp(WSM_DIALECT_SELECTOR, "http://schemas.dmtf.org/wbem/wsman/1/wsman/SelectorFilter") &&
+           !strcmp(WSM_DIALECT_ASSOCIATION,
                    "http://schemas.dmtf.org/wbem/wsman/1/cimbinding/associationFilter") &&
-           !strcmp(CLI_DIALECT_XPATH, "http://www.w3.org/TR/1999/REC-xpath-19991116"),
+           !strcmp(WSM_DIALECT_XPATH, "http://www.w3.org/TR/1999/REC-xpath-19991116"),
        "dialect URIs");
     const struct {
         const char *sw;
@@ -957,7 +959,7 @@ static void test_duplicates(void)
     /* Equal values in other spellings are no contradiction: the canonical forms are compared. */
     {
         struct cli_opts o;
-        if (parse_ok(&o, "enumerate", "wmi/x", "-filter:f", "-dialect:wql", "-dialect:" CLI_DIALECT_WQL,
+        if (parse_ok(&o, "enumerate", "wmi/x", "-filter:f", "-dialect:wql", "-dialect:" WSM_DIALECT_WQL,
                      "-format:#xml", "-format:XML", "-encoding:utf-16", "-encoding:UTF16", "-timeout:0100",
                      "-timeout:100", "-shallow", "-shallow:yes"))
             cli_opts_free(&o);
@@ -1238,7 +1240,7 @@ static void test_cli_words(void)
         char *msg, *worded;
         if (FAILED(IWSManEx3_GetErrorMessage(wsman, (DWORD)code, &b)))
             continue;
-        msg = utf8_from_olestr(b);
+        msg = cli_utf8_from_olestr(b);
         worded = cli_words((HRESULT)code, msg);
         ok(worded && !api_name_in(worded), "helpmsg 0x%08lX: \"%s\" names %s", code,
            worded ? worded : "(null)", worded ? api_name_in(worded) : "");
@@ -2229,7 +2231,7 @@ static void test_quote(void)
     memcpy(long_text + 63, "\xc3\xb6zz", 5);
     cli_quote_str(&q, long_text);
     ok(strlen(q.text) == 66 && !strcmp(q.text + 63, "..."), "cut before a character: %s", q.text);
-    ok(cli_strieq("ABC", "abc") && !cli_strieq("ab", "abc"), "cli_strieq");
+    ok(!wsm_strcasecmp_ascii("ABC", "abc") && wsm_strcasecmp_ascii("ab", "abc"), "wsm_strcasecmp_ascii");
 }
 
 /* ---- the password prompt, on a pseudo-terminal ---- */

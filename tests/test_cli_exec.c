@@ -19,8 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base64.h"
 #include "comedge.h"
 #include "exec.h"
+#include "names.h"
 #include "wsmerror.h"
 
 #include "serverctl.h"
@@ -158,10 +160,10 @@ static int log_count(const struct test_server *srv, const char *a, const char *b
     return n;
 }
 
-#define SHELL_RES "resource=" CLI_SHELL_CMD_URI " "
+#define SHELL_RES "resource=" WSM_URI_SHELL_CMD " "
 #define CREATE_ACT "action=http://schemas.xmlsoap.org/ws/2004/09/transfer/Create "
 #define DELETE_ACT "action=http://schemas.xmlsoap.org/ws/2004/09/transfer/Delete "
-#define SIGNAL_ACT "action=" CLI_SHELL_ACTION_SIGNAL " "
+#define SIGNAL_ACT "action=" WSM_ACTION_SHELL_SIGNAL " "
 
 /* True while a (non-zombie) process of the process group exists (Linux /proc). */
 static int group_alive(long pgid)
@@ -227,7 +229,7 @@ static void test_base64(void)
     unsigned char buf[64];
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        long n = cli_base64_decode(cases[i].in, buf);
+        long n = wsm_base64_decode_into(cases[i].in, strlen(cases[i].in), buf, WSM_BASE64_LENIENT);
         ok(n == cases[i].len && (n < 0 || !memcmp(buf, cases[i].out, (size_t)n)), "base64 \"%s\": %ld",
            cases[i].in, n);
     }
@@ -407,7 +409,7 @@ struct watcher {
     volatile int finished; /* the run is over: give up */
 };
 
-#define RECEIVE_ACT "action=" CLI_SHELL_ACTION_RECEIVE " "
+#define RECEIVE_ACT "action=" WSM_ACTION_SHELL_RECEIVE " "
 
 static void *watcher_main(void *arg)
 {

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #ifdef _WIN32
 #include <windows.h>
@@ -31,16 +30,10 @@
 
 #include "args.h"
 #include "input.h"
-
-/* The values of WSManProxyAccessTypeFlags and WSManProxyAuthenticationFlags (wsmandisp.h): the parser does
- * not need the COM headers; tests/test_cli_args.c checks that they match. */
-#define PROXY_IE_CONFIG 0x1
-#define PROXY_WINHTTP_CONFIG 0x2
-#define PROXY_AUTO_DETECT 0x4
-#define PROXY_NO_PROXY_SERVER 0x8
-#define PROXY_AUTH_NEGOTIATE 0x1
-#define PROXY_AUTH_BASIC 0x2
-#define PROXY_AUTH_DIGEST 0x4
+#include "iplit.h"
+#include "names.h"
+#include "strutil.h"
+#include "wsmandisp.h" /* WSManProxyAccessTypeFlags, WSManProxyAuthenticationFlags */
 
 #define HOSTS_FILE_MAX ((size_t)16 << 20)
 
@@ -200,8 +193,9 @@ static int lookup_op(const char *word, enum cli_op *op)
 {
     for (size_t i = 0; i < sizeof(op_defs) / sizeof(op_defs[0]); i++) {
         const struct op_def *d = &op_defs[i];
-        if (cli_strieq(word, d->name) || (d->aliases[0] && cli_strieq(word, d->aliases[0])) ||
-            (d->aliases[1] && cli_strieq(word, d->aliases[1]))) {
+        if (!wsm_strcasecmp_ascii(word, d->name) ||
+            (d->aliases[0] && !wsm_strcasecmp_ascii(word, d->aliases[0])) ||
+            (d->aliases[1] && !wsm_strcasecmp_ascii(word, d->aliases[1]))) {
             *op = d->op;
             return 1;
         }
@@ -348,7 +342,7 @@ static const struct switch_def *lookup_switch(const char *name, size_t len)
     for (size_t i = 0; i < sizeof(switch_defs) / sizeof(switch_defs[0]); i++) {
         for (int k = 0; k < 3 && switch_defs[i].names[k]; k++) {
             const char *n = switch_defs[i].names[k];
-            if (strlen(n) == len && !strncasecmp(n, name, len))
+            if (wsm_span_eq_nocase(name, len, n))
                 return &switch_defs[i];
         }
     }
@@ -395,86 +389,12 @@ static int parse_bool(const char *v)
     static const char *const yes[] = {"true", "yes", "on", "1"}, *const no[] = {"false", "no", "off", "0"};
 
     for (size_t i = 0; i < 4; i++) {
-        if (cli_strieq(v, yes[i]))
+        if (!wsm_strcasecmp_ascii(v, yes[i]))
             return 1;
-        if (cli_strieq(v, no[i]))
+        if (!wsm_strcasecmp_ascii(v, no[i]))
             return 0;
     }
     return -1;
-}
-
-static int valid_ipv4(const char *s, size_t n)
-{
-    size_t i = 0;
-
-    for (int part = 0; part < 4; part++) {
-        size_t start = i;
-        unsigned int v = 0;
-        if (part && (i >= n || s[i++] != '.'))
-            return 0;
-        start = i;
-        while (i < n && s[i] >= '0' && s[i] <= '9' && i - start < 4)
-            v = v * 10 + (unsigned)(s[i++] - '0');
-        if (i == start || i - start > 3 || v > 255 || (i - start > 1 && s[start] == '0'))
-            return 0;
-    }
-    return i == n;
-}
-
-/* An IPv6 address (RFC 4291 text form, optionally with a trailing IPv4 part and a %zone). */
-static int valid_ipv6(const char *s, size_t n)
-{
-    const char *pct = memchr(s, '%', n);
-    size_t i = 0, groups = 0;
-    int compressed = 0;
-
-    if (pct) {
-        size_t zl = n - (size_t)(pct - s) - 1;
-        if (!zl)
-            return 0;
-        for (size_t k = 1; k <= zl; k++)
-            if (!isalnum((unsigned char)pct[k]) && !strchr("._-", pct[k]))
-                return 0;
-        n = (size_t)(pct - s);
-    }
-    if (n >= 2 && s[0] == ':' && s[1] == ':') {
-        compressed = 1;
-        i = 2;
-        if (i == n)
-            return 1;
-    } else if (n && s[0] == ':') {
-        return 0;
-    }
-    while (i < n) {
-        size_t j = i;
-        while (j < n && isxdigit((unsigned char)s[j]))
-            j++;
-        if (j < n && s[j] == '.') { /* ::ffff:192.0.2.1 */
-            if (!valid_ipv4(s + i, n - i))
-                return 0;
-            groups += 2;
-            i = n;
-            break;
-        }
-        if (j == i || j - i > 4)
-            return 0;
-        groups++;
-        i = j;
-        if (i == n)
-            break;
-        if (s[i] != ':')
-            return 0;
-        i++;
-        if (i < n && s[i] == ':') {
-            if (compressed)
-                return 0;
-            compressed = 1;
-            i++;
-        } else if (i == n) {
-            return 0; /* a single trailing ':' */
-        }
-    }
-    return compressed ? groups <= 7 : groups == 8;
 }
 
 static int valid_dns_name(const char *s, size_t n)
@@ -509,9 +429,9 @@ static const char *check_remote(const char *r)
         return "it is empty";
     if (has_control_or_space(r))
         return "it contains white space or control characters";
-    if (!strncasecmp(p, "http://", 7))
+    if (wsm_has_prefix_nocase(p, "http://"))
         p += 7;
-    else if (!strncasecmp(p, "https://", 8))
+    else if (wsm_has_prefix_nocase(p, "https://"))
         p += 8;
     else if (strstr(r, "://"))
         return "only http:// and https:// are supported";
@@ -524,7 +444,7 @@ static const char *check_remote(const char *r)
             return "'[' without a closing ']'";
         host = p + 1;
         host_end = close;
-        if (!valid_ipv6(host, (size_t)(host_end - host)))
+        if (!wsm_ipv6_parse_zoned(host, (size_t)(host_end - host), NULL))
             return "the IPv6 address in brackets is not valid";
         if (close + 1 < end) {
             if (close[1] != ':')
@@ -542,7 +462,7 @@ static const char *check_remote(const char *r)
             return "the host name is empty";
         hn = (size_t)(host_end - host);
         if (strspn(host, "0123456789.") >= hn) {
-            if (!valid_ipv4(host, hn))
+            if (!wsm_ipv4_parse(host, hn, NULL))
                 return "the IPv4 address is not valid";
         } else if (hn > 253 + (host[hn - 1] == '.')) {
             return "the host name is longer than 253 characters";
@@ -702,7 +622,7 @@ static int add_remote(struct parser *ps, const char *value, size_t len)
         o->remotes = grown;
         ps->remote_cap = cap;
     }
-    if (!(copy = cli_strndup(value, len)))
+    if (!(copy = wsm_strndup(value, len)))
         return cli_fail(ps->err, CLI_EXIT_USAGE, "out of memory");
     o->remotes[o->remote_count++] = copy;
     o->remotes[o->remote_count] = NULL;
@@ -785,7 +705,7 @@ static int set_keyword(struct parser *ps, const struct sw_use *u, const struct k
     char num[16];
 
     for (const struct keyword *k = table; k->word; k++) {
-        if (cli_strieq(u->value, k->word)) {
+        if (!wsm_strcasecmp_ascii(u->value, k->word)) {
             snprintf(num, sizeof(num), "%d", k->value);
             *field = k->value;
             return note_value(ps, u, num);
@@ -820,27 +740,27 @@ static const struct keyword return_type_words[] = {
     {NULL, 0},
 };
 static const struct keyword proxy_access_words[] = {
-    {"ie", PROXY_IE_CONFIG},
-    {"winhttp", PROXY_WINHTTP_CONFIG},
-    {"autodetect", PROXY_AUTO_DETECT},
-    {"none", PROXY_NO_PROXY_SERVER},
+    {"ie", WSManProxyIEConfig},
+    {"winhttp", WSManProxyWinHttpConfig},
+    {"autodetect", WSManProxyAutoDetect},
+    {"none", WSManProxyNoProxyServer},
     {NULL, 0},
 };
 static const struct keyword proxy_auth_words[] = {
-    {"negotiate", PROXY_AUTH_NEGOTIATE},
-    {"basic", PROXY_AUTH_BASIC},
-    {"digest", PROXY_AUTH_DIGEST},
+    {"negotiate", WSManFlagProxyAuthenticationUseNegotiate},
+    {"basic", WSManFlagProxyAuthenticationUseBasic},
+    {"digest", WSManFlagProxyAuthenticationUseDigest},
     {NULL, 0},
 };
 
 static const struct {
     const char *name, *uri;
 } dialects[] = {
-    {"wql", CLI_DIALECT_WQL},
-    {"selector", CLI_DIALECT_SELECTOR},
-    {"association", CLI_DIALECT_ASSOCIATION},
-    {"xpath", CLI_DIALECT_XPATH},
-    {"cql", CLI_DIALECT_CQL},
+    {"wql", WSM_DIALECT_WQL},
+    {"selector", WSM_DIALECT_SELECTOR},
+    {"association", WSM_DIALECT_ASSOCIATION},
+    {"xpath", WSM_DIALECT_XPATH},
+    {"cql", WSM_DIALECT_CQL},
 };
 
 /* A SHA-1 thumbprint as the library takes it: 40 hexadecimal digits, blanks allowed between them. */
@@ -851,7 +771,7 @@ static int is_thumbprint(const char *s)
     for (; *s; s++) {
         if (*s == ' ' || *s == '\t')
             continue;
-        if (!isxdigit((unsigned char)*s))
+        if (wsm_hex_value((unsigned char)*s) < 0)
             return 0;
         digits++;
     }
@@ -870,136 +790,190 @@ static int is_absolute_uri(const char *s)
     return *c == ':' && c[1] && !has_control_or_space(s);
 }
 
-static int apply_switch(struct parser *ps, const struct sw_use *u)
+/* 0 when u's switch applies to the operation, else the usage error naming the operations it is for. */
+static int check_switch_applies(struct parser *ps, const struct sw_use *u)
+{
+    char only[128] = "";
+
+    if (u->def->ops & OPB(ps->o->op))
+        return CLI_EXIT_OK;
+    if ((u->def->ops & OPS_NET) != OPS_NET) { /* name the few operations it is for */
+        for (size_t i = 0; i < sizeof(op_defs) / sizeof(op_defs[0]); i++) {
+            if (u->def->ops & OPB(op_defs[i].op))
+                snprintf(only + strlen(only), sizeof(only) - strlen(only), "%s%s",
+                         *only ? ", " : " (only to ", op_defs[i].name);
+        }
+        if (*only)
+            snprintf(only + strlen(only), sizeof(only) - strlen(only), ")");
+    }
+    return cli_fail(ps->err, CLI_EXIT_USAGE, "%.*s does not apply to %s%s", u->typed_len, u->typed,
+                    cli_op_name(ps->o->op), only);
+}
+
+/* The option a flag switch (one without a value) sets; NULL for one that sets none of its own (-help). */
+static int *flag_field(struct cli_opts *o, enum sw_id id)
+{
+    switch (id) {
+    case SW_USESSL:
+        return &o->usessl;
+    case SW_UNENCRYPTED:
+        return &o->unencrypted;
+    case SW_SPNPORT:
+        return &o->spn_port;
+    case SW_SKIPCA:
+        return &o->skip_ca;
+    case SW_SKIPCN:
+        return &o->skip_cn;
+    case SW_SKIPREV:
+        return &o->skip_revocation;
+    case SW_ASSOCIATIONS:
+        return &o->associations;
+    case SW_SHALLOW:
+        return &o->shallow;
+    case SW_BASEPROPS:
+        return &o->base_properties_only;
+    case SW_QUIET:
+        return &o->quiet;
+    case SW_DEBUG:
+        return &o->debug;
+    default:
+        return NULL;
+    }
+}
+
+/* A flag: "-usessl", or "-usessl:false". */
+static int apply_flag(struct parser *ps, const struct sw_use *u)
+{
+    struct cli_quoted q;
+    int b = 1, *flag;
+
+    if (u->value && (b = parse_bool(u->value)) < 0)
+        return cli_fail(ps->err, CLI_EXIT_USAGE, "%.*s does not take a value (only true or false): '%s'",
+                        u->typed_len, u->typed, cli_quote_str(&q, u->value));
+    if ((flag = flag_field(ps->o, u->def->id)))
+        *flag = b;
+    return note_value(ps, u, b ? "true" : "false");
+}
+
+/* -timeout and -concurrency: a whole number from 1 to max into *field; the error says the value "is not
+ * <before>max<after>". */
+static int apply_number(struct parser *ps, const struct sw_use *u, long long max, const char *before,
+                        const char *after, long *field)
+{
+    struct cli_quoted q;
+    char num[32];
+    long long n = parse_number(u->value, max);
+
+    if (n < 1)
+        return cli_fail(ps->err, CLI_EXIT_USAGE, "%.*s: '%s' is not %s%d%s", u->typed_len, u->typed,
+                        cli_quote_str(&q, u->value), before, (int)max, after);
+    *field = (long)n;
+    snprintf(num, sizeof(num), "%lld", n);
+    return note_value(ps, u, num);
+}
+
+/* A switch whose value is one of a few words (-a, -format, -returntype, -encoding, -proxyaccess...). */
+static int apply_keyword(struct parser *ps, const struct sw_use *u)
 {
     struct cli_opts *o = ps->o;
-    struct cli_quoted q;
-    const char *v = u->value;
-    char num[32];
-    int *flag = NULL;
-    int rc;
+    int v = 0, rc;
 
-    if (!(u->def->ops & OPB(o->op))) {
-        char only[128] = "";
-        if ((u->def->ops & OPS_NET) != OPS_NET) { /* name the few operations it is for */
-            for (size_t i = 0; i < sizeof(op_defs) / sizeof(op_defs[0]); i++) {
-                if (u->def->ops & OPB(op_defs[i].op))
-                    snprintf(only + strlen(only), sizeof(only) - strlen(only), "%s%s",
-                             *only ? ", " : " (only to ", op_defs[i].name);
-            }
-            if (*only)
-                snprintf(only + strlen(only), sizeof(only) - strlen(only), ")");
-        }
-        return cli_fail(ps->err, CLI_EXIT_USAGE, "%.*s does not apply to %s%s", u->typed_len, u->typed,
-                        cli_op_name(o->op), only);
-    }
-    if (!u->def->arg) {
-        int b = 1;
-        if (v && (b = parse_bool(v)) < 0)
-            return cli_fail(ps->err, CLI_EXIT_USAGE, "%.*s does not take a value (only true or false): '%s'",
-                            u->typed_len, u->typed, cli_quote_str(&q, v));
-        switch (u->def->id) {
-        case SW_USESSL:
-            flag = &o->usessl;
-            break;
-        case SW_UNENCRYPTED:
-            flag = &o->unencrypted;
-            break;
-        case SW_SPNPORT:
-            flag = &o->spn_port;
-            break;
-        case SW_SKIPCA:
-            flag = &o->skip_ca;
-            break;
-        case SW_SKIPCN:
-            flag = &o->skip_cn;
-            break;
-        case SW_SKIPREV:
-            flag = &o->skip_revocation;
-            break;
-        case SW_ASSOCIATIONS:
-            flag = &o->associations;
-            break;
-        case SW_SHALLOW:
-            flag = &o->shallow;
-            break;
-        case SW_BASEPROPS:
-            flag = &o->base_properties_only;
-            break;
-        case SW_QUIET:
-            flag = &o->quiet;
-            break;
-        case SW_DEBUG:
-            flag = &o->debug;
-            break;
-        default:
-            break;
-        }
-        if (flag)
-            *flag = b;
-        return note_value(ps, u, b ? "true" : "false");
-    }
-
-    /* A switch with a value: only the passwords may be empty. */
-    if (!*v && u->def->id != SW_PASSWORD && u->def->id != SW_PROXYPASSWORD)
-        return cli_fail(ps->err, CLI_EXIT_USAGE, "%.*s needs a value (%.*s:%s)", u->typed_len, u->typed,
-                        u->typed_len, u->typed, u->def->arg);
     switch (u->def->id) {
-    case SW_REMOTE: {
-        const char *why = check_remote(v);
-        if (why)
-            return cli_fail(ps->err, CLI_EXIT_USAGE, "%.*s: '%s' is not a valid remote: %s", u->typed_len,
-                            u->typed, cli_quote_str(&q, v), why);
-        if (!ps->first[SW_REMOTE])
-            ps->first[SW_REMOTE] = u;
-        return add_remote(ps, v, strlen(v));
-    }
-    case SW_TIMEOUT: {
-        long long ms = parse_number(v, INT_MAX);
-        if (ms <= 0)
-            return cli_fail(ps->err, CLI_EXIT_USAGE,
-                            "%.*s: '%s' is not a positive number of milliseconds (at most %d)", u->typed_len,
-                            u->typed, cli_quote_str(&q, v), INT_MAX);
-        o->timeout_ms = (long)ms;
-        snprintf(num, sizeof(num), "%lld", ms);
-        return note_value(ps, u, num);
-    }
-    case SW_CONCURRENCY: {
-        long long n = parse_number(v, CLI_MAX_CONCURRENCY);
-        if (n < 1)
-            return cli_fail(ps->err, CLI_EXIT_USAGE, "%.*s: '%s' is not a number from 1 to %d", u->typed_len,
-                            u->typed, cli_quote_str(&q, v), CLI_MAX_CONCURRENCY);
-        o->concurrency = (int)n;
-        snprintf(num, sizeof(num), "%lld", n);
-        return note_value(ps, u, num);
-    }
     case SW_ENCODING:
         return set_keyword(ps, u, encoding_words, "utf-8, utf-16", &o->utf16);
-    case SW_AUTH: {
-        int a = 0;
-        rc = set_keyword(ps, u, auth_words, "None, Basic, Digest, Negotiate, Kerberos, Certificate, CredSSP",
-                         &a);
-        o->auth = (enum cli_auth)a;
-        return rc;
-    }
-    case SW_FORMAT: {
-        int f = 0;
-        rc = set_keyword(ps, u, format_words, "text, pretty, xml", &f);
-        o->format = (enum cli_format)f;
-        return rc;
-    }
-    case SW_RETURNTYPE: {
-        int t = 0;
-        rc = set_keyword(ps, u, return_type_words, "object, epr, objectandepr", &t);
-        o->return_type = (enum cli_return_type)t;
-        return rc;
-    }
     case SW_PROXYACCESS:
         return set_keyword(ps, u, proxy_access_words, "ie, winhttp, autodetect, none", &o->proxy_access);
     case SW_PROXYAUTH:
         return set_keyword(ps, u, proxy_auth_words, "negotiate, basic, digest", &o->proxy_auth);
+    case SW_AUTH:
+        rc = set_keyword(ps, u, auth_words, "None, Basic, Digest, Negotiate, Kerberos, Certificate, CredSSP",
+                         &v);
+        o->auth = (enum cli_auth)v;
+        return rc;
+    case SW_FORMAT:
+        rc = set_keyword(ps, u, format_words, "text, pretty, xml", &v);
+        o->format = (enum cli_format)v;
+        return rc;
+    default: /* SW_RETURNTYPE */
+        rc = set_keyword(ps, u, return_type_words, "object, epr, objectandepr", &v);
+        o->return_type = (enum cli_return_type)v;
+        return rc;
+    }
+}
+
+/* -remote: checked, then added to the list of remotes. */
+static int apply_remote(struct parser *ps, const struct sw_use *u)
+{
+    struct cli_quoted q;
+    const char *why = check_remote(u->value);
+
+    if (why)
+        return cli_fail(ps->err, CLI_EXIT_USAGE, "%.*s: '%s' is not a valid remote: %s", u->typed_len,
+                        u->typed, cli_quote_str(&q, u->value), why);
+    if (!ps->first[SW_REMOTE])
+        ps->first[SW_REMOTE] = u;
+    return add_remote(ps, u->value, strlen(u->value));
+}
+
+/* -dialect: a short name (wql, selector...) or an absolute URI. */
+static int apply_dialect(struct parser *ps, const struct sw_use *u)
+{
+    struct cli_quoted q;
+    const char *v = u->value, *uri = NULL;
+    int rc;
+
+    for (size_t i = 0; i < sizeof(dialects) / sizeof(dialects[0]); i++)
+        if (!wsm_strcasecmp_ascii(v, dialects[i].name))
+            uri = dialects[i].uri;
+    if (!uri && !is_absolute_uri(v))
+        return cli_fail(ps->err, CLI_EXIT_USAGE,
+                        "%.*s: '%s' is neither wql, selector, association, xpath, cql nor an absolute URI",
+                        u->typed_len, u->typed, cli_quote_str(&q, v));
+    if ((rc = note_value(ps, u, uri ? uri : v)) || ps->o->dialect)
+        return rc;
+    if (!(ps->o->dialect = strdup(uri ? uri : v)))
+        return cli_fail(ps->err, CLI_EXIT_USAGE, "out of memory");
+    return CLI_EXIT_OK;
+}
+
+/* -options:@{name=value;...}: plain values only. */
+static int apply_options(struct parser *ps, const struct sw_use *u)
+{
+    struct cli_quoted q;
+    struct cli_props *props;
+    char *perr = NULL;
+    int rc;
+
+    if ((rc = note_value(ps, u, u->value)) || ps->o->options)
+        return rc;
+    if (cli_parse_options(u->value, &props, &perr)) {
+        rc = cli_fail(ps->err, CLI_EXIT_USAGE, "%.*s: %s", u->typed_len, u->typed, perr);
+        free(perr);
+        return rc;
+    }
+    for (size_t i = 0; i < props->count; i++) {
+        if (props->items[i].children || !props->items[i].value) {
+            rc = cli_fail(ps->err, CLI_EXIT_USAGE,
+                          "%.*s: the option '%s' needs a plain value (no @{...}, "
+                          "no $null)",
+                          u->typed_len, u->typed, cli_quote_str(&q, props->items[i].name));
+            cli_props_free(props);
+            return rc;
+        }
+    }
+    ps->o->options = props;
+    return CLI_EXIT_OK;
+}
+
+/* A switch that takes a string as it is (after the checks a few of them have). */
+static int apply_string(struct parser *ps, const struct sw_use *u)
+{
+    struct cli_opts *o = ps->o;
+    struct cli_quoted q;
+
+    switch (u->def->id) {
     case SW_USERNAME:
-        if (has_control(v))
+        if (has_control(u->value))
             return cli_fail(ps->err, CLI_EXIT_USAGE, "%.*s: the user name contains control characters",
                             u->typed_len, u->typed);
         return set_string(ps, u, &o->username);
@@ -1007,11 +981,11 @@ static int apply_switch(struct parser *ps, const struct sw_use *u)
         o->password_given = 1;
         return set_string(ps, u, &o->password);
     case SW_CERT:
-        if (!is_thumbprint(v))
+        if (!is_thumbprint(u->value))
             return cli_fail(ps->err, CLI_EXIT_USAGE,
                             "%.*s: '%s' is not a certificate thumbprint (the certificate's SHA-1 hash: 40 "
                             "hexadecimal digits)",
-                            u->typed_len, u->typed, cli_quote_str(&q, v));
+                            u->typed_len, u->typed, cli_quote_str(&q, u->value));
         return set_string(ps, u, &o->cert_thumbprint);
     case SW_FRAGMENT:
         return set_string(ps, u, &o->fragment);
@@ -1025,49 +999,51 @@ static int apply_switch(struct parser *ps, const struct sw_use *u)
         return set_string(ps, u, &o->proxy_user);
     case SW_PROXYPASSWORD:
         return set_string(ps, u, &o->proxy_password);
-    case SW_DIALECT: {
-        const char *uri = NULL;
-        for (size_t i = 0; i < sizeof(dialects) / sizeof(dialects[0]); i++)
-            if (cli_strieq(v, dialects[i].name))
-                uri = dialects[i].uri;
-        if (!uri && !is_absolute_uri(v))
-            return cli_fail(
-                ps->err, CLI_EXIT_USAGE,
-                "%.*s: '%s' is neither wql, selector, association, xpath, cql nor an absolute URI",
-                u->typed_len, u->typed, cli_quote_str(&q, v));
-        if ((rc = note_value(ps, u, uri ? uri : v)) || o->dialect)
-            return rc;
-        if (!(o->dialect = strdup(uri ? uri : v)))
-            return cli_fail(ps->err, CLI_EXIT_USAGE, "out of memory");
-        return CLI_EXIT_OK;
-    }
-    case SW_OPTIONS: {
-        struct cli_props *props;
-        char *perr = NULL;
-        if ((rc = note_value(ps, u, v)) || o->options)
-            return rc;
-        if (cli_parse_options(v, &props, &perr)) {
-            rc = cli_fail(ps->err, CLI_EXIT_USAGE, "%.*s: %s", u->typed_len, u->typed, perr);
-            free(perr);
-            return rc;
-        }
-        for (size_t i = 0; i < props->count; i++) {
-            if (props->items[i].children || !props->items[i].value) {
-                rc = cli_fail(ps->err, CLI_EXIT_USAGE,
-                              "%.*s: the option '%s' needs a plain value (no @{...}, "
-                              "no $null)",
-                              u->typed_len, u->typed, cli_quote_str(&q, props->items[i].name));
-                cli_props_free(props);
-                return rc;
-            }
-        }
-        o->options = props;
-        return CLI_EXIT_OK;
-    }
     default:
-        break;
+        return CLI_EXIT_OK;
     }
-    return CLI_EXIT_OK;
+}
+
+static int apply_switch(struct parser *ps, const struct sw_use *u)
+{
+    struct cli_opts *o = ps->o;
+    long n;
+    int rc;
+
+    if ((rc = check_switch_applies(ps, u)))
+        return rc;
+    if (!u->def->arg)
+        return apply_flag(ps, u);
+    /* A switch with a value: only the passwords may be empty. */
+    if (!*u->value && u->def->id != SW_PASSWORD && u->def->id != SW_PROXYPASSWORD)
+        return cli_fail(ps->err, CLI_EXIT_USAGE, "%.*s needs a value (%.*s:%s)", u->typed_len, u->typed,
+                        u->typed_len, u->typed, u->def->arg);
+    switch (u->def->id) {
+    case SW_REMOTE:
+        return apply_remote(ps, u);
+    case SW_TIMEOUT:
+        return apply_number(ps, u, INT_MAX, "a positive number of milliseconds (at most ", ")",
+                            &o->timeout_ms);
+    case SW_CONCURRENCY:
+        n = 0;
+        rc = apply_number(ps, u, CLI_MAX_CONCURRENCY, "a number from 1 to ", "", &n);
+        if (n)
+            o->concurrency = (int)n;
+        return rc;
+    case SW_ENCODING:
+    case SW_AUTH:
+    case SW_FORMAT:
+    case SW_RETURNTYPE:
+    case SW_PROXYACCESS:
+    case SW_PROXYAUTH:
+        return apply_keyword(ps, u);
+    case SW_DIALECT:
+        return apply_dialect(ps, u);
+    case SW_OPTIONS:
+        return apply_options(ps, u);
+    default:
+        return apply_string(ps, u);
+    }
 }
 
 static int read_hosts_file(struct parser *ps)
@@ -1307,7 +1283,7 @@ static int auth_checks(struct parser *ps)
     if (o->proxy_password && !o->proxy_user)
         return cli_fail(ps->err, CLI_EXIT_USAGE, "%s needs -proxyuser",
                         said_name(ps, SW_PROXYPASSWORD, "-proxypassword", &n1));
-    if (o->proxy_access == PROXY_NO_PROXY_SERVER && (o->proxy_auth || o->proxy_user))
+    if (o->proxy_access == WSManProxyNoProxyServer && (o->proxy_auth || o->proxy_user))
         return cli_fail(ps->err, CLI_EXIT_USAGE, "%s cannot be used with %s, which connects without a proxy",
                         o->proxy_auth ? said(ps, SW_PROXYAUTH, "-proxyauth", &n1)
                                       : said_name(ps, SW_PROXYUSER, "-proxyuser", &n1),
@@ -1315,7 +1291,7 @@ static int auth_checks(struct parser *ps)
     if (o->proxy_user && !o->proxy_auth)
         return cli_fail(ps->err, CLI_EXIT_USAGE, "%s needs -proxyauth (how to authenticate to the proxy)",
                         said_name(ps, SW_PROXYUSER, "-proxyuser", &n1));
-    if (o->proxy_access && o->proxy_access != PROXY_NO_PROXY_SERVER &&
+    if (o->proxy_access && o->proxy_access != WSManProxyNoProxyServer &&
         (o->auth == CLI_AUTH_KERBEROS || o->auth == CLI_AUTH_CREDSSP))
         return cli_fail(ps->err, CLI_EXIT_USAGE,
                         "%s cannot be used with %s: a proxy works with the other mechanisms only",
@@ -1333,8 +1309,8 @@ static int transport_checks(struct parser *ps)
 
     for (size_t i = 0; i < count; i++) {
         const char *remote = o->remote_count ? o->remotes[i] : "localhost";
-        int http_scheme = !strncasecmp(remote, "http://", 7);
-        int https = o->usessl || !strncasecmp(remote, "https://", 8);
+        int http_scheme = wsm_has_prefix_nocase(remote, "http://");
+        int https = o->usessl || wsm_has_prefix_nocase(remote, "https://");
 
         if (o->usessl && http_scheme)
             return cli_fail(ps->err, CLI_EXIT_USAGE, "%s cannot be used with %s, which is http://",
@@ -1360,7 +1336,7 @@ static int transport_checks(struct parser *ps)
                             "AllowUnencrypted = true in the client configuration)",
                             said(ps, SW_AUTH, "-a", &a), said_remote(ps, i, &r),
                             o->auth == CLI_AUTH_BASIC ? "Basic" : "Digest");
-        if (o->proxy_access && o->proxy_access != PROXY_NO_PROXY_SERVER)
+        if (o->proxy_access && o->proxy_access != WSManProxyNoProxyServer)
             return cli_fail(ps->err, CLI_EXIT_USAGE,
                             "%s needs HTTPS, but %s is HTTP: use an https:// remote or -usessl",
                             said(ps, SW_PROXYACCESS, "-proxyaccess", &a), said_remote(ps, i, &r));
@@ -1408,30 +1384,25 @@ static void split_switch(const char *w, const char **name, size_t *name_len, int
     *value = n[len] ? n + len + 1 : NULL;
 }
 
-static int parse(struct parser *ps, int argc, char **argv)
+/* The command line split into words: switches (with their values), positional arguments, and what follows
+ * "--". */
+struct words {
+    struct sw_use *uses;
+    int nuses;
+    char **pos;
+    int npos;
+    char **tail; /* after "--", or NULL */
+    int ntail;
+    int help;          /* -help, -? or -h was given */
+    char *first_error; /* the first bad word, reported once we know -help is absent */
+};
+
+/* Pass 1: words into switches and positional arguments. Errors wait until we know --help is absent:
+ * `wsmanctl get -bogus -?` prints get's help. */
+static void split_words(int argc, char **argv, struct words *ws)
 {
-    struct cli_opts *o = ps->o;
-    struct sw_use *uses = NULL;
-    char **pos = NULL, **tail = NULL;
-    int nuses = 0, npos = 0, ntail = 0, rc = CLI_EXIT_OK, help = 0;
-    char *first_error = NULL;
     struct cli_quoted q;
 
-    for (int i = 1; i < argc; i++)
-        if (strlen(argv[i]) > CLI_MAX_ARG)
-            return cli_fail(ps->err, CLI_EXIT_USAGE, "argument %d is longer than %zu MiB", i,
-                            CLI_MAX_ARG >> 20);
-    if (argc < 2)
-        return cli_fail(ps->err, CLI_EXIT_USAGE, "no operation given");
-    uses = calloc((size_t)argc, sizeof(*uses));
-    pos = calloc((size_t)argc, sizeof(*pos));
-    if (!uses || !pos) {
-        rc = cli_fail(ps->err, CLI_EXIT_USAGE, "out of memory");
-        goto done;
-    }
-
-    /* Pass 1: words into switches and positional arguments. Errors wait until we know --help is absent:
-     * `wsmanctl get -bogus -?` prints get's help. */
     for (int i = 1; i < argc; i++) {
         const char *w = argv[i], *name, *value;
         const struct switch_def *def;
@@ -1439,116 +1410,149 @@ static int parse(struct parser *ps, int argc, char **argv)
         int typed_len;
 
         if (!strcmp(w, "--")) {
-            tail = argv + i + 1;
-            ntail = argc - i - 1;
+            ws->tail = argv + i + 1;
+            ws->ntail = argc - i - 1;
             break;
         }
         if (!is_switch_word(w)) {
-            pos[npos++] = argv[i];
+            ws->pos[ws->npos++] = argv[i];
             continue;
         }
         split_switch(w, &name, &name_len, &typed_len, &value);
         if (!(def = lookup_switch(name, name_len))) {
-            if (!first_error)
-                cli_fail(&first_error, CLI_EXIT_USAGE, "unknown switch '%s'",
+            if (!ws->first_error)
+                cli_fail(&ws->first_error, CLI_EXIT_USAGE, "unknown switch '%s'",
                          cli_quote(&q, w, (size_t)typed_len));
             continue;
         }
         if (def->id == SW_HELP) {
-            help = 1;
+            ws->help = 1;
             continue;
         }
         if (def->arg && !value) {
             if (i + 1 < argc && strcmp(argv[i + 1], "--")) {
                 value = argv[++i];
             } else {
-                if (!first_error)
-                    cli_fail(&first_error, CLI_EXIT_USAGE, "%.*s needs a value (%.*s:%s)", typed_len, w,
+                if (!ws->first_error)
+                    cli_fail(&ws->first_error, CLI_EXIT_USAGE, "%.*s needs a value (%.*s:%s)", typed_len, w,
                              typed_len, w, def->arg);
                 continue;
             }
         }
-        uses[nuses].def = def;
-        uses[nuses].typed = w;
-        uses[nuses].typed_len = typed_len;
-        uses[nuses].value = value;
-        nuses++;
+        ws->uses[ws->nuses].def = def;
+        ws->uses[ws->nuses].typed = w;
+        ws->uses[ws->nuses].typed_len = typed_len;
+        ws->uses[ws->nuses].value = value;
+        ws->nuses++;
     }
+}
 
-    /* The operation: the first positional word ("help OP" asks for OP's help). */
-    if (npos && cli_strieq(pos[0], "help")) {
-        o->op_name = pos[0];
+/* The operation: the first positional word ("help OP" asks for OP's help). Sets *done when nothing more is to
+ * be parsed (help was asked for, or an error). */
+static int take_operation(struct parser *ps, struct words *ws, int *done)
+{
+    struct cli_opts *o = ps->o;
+    struct cli_quoted q;
+
+    *done = 1;
+    if (ws->npos && !wsm_strcasecmp_ascii(ws->pos[0], "help")) {
+        o->op_name = ws->pos[0];
         o->help = 1;
-        if (npos > 1 && !cli_strieq(pos[1], "help") && !lookup_op(pos[1], &o->op)) {
-            rc = cli_fail(ps->err, CLI_EXIT_USAGE, "help: unknown operation '%s'", cli_quote_str(&q, pos[1]));
-        } else if (npos > 2) {
-            rc = cli_fail(ps->err, CLI_EXIT_USAGE, "help: unexpected argument '%s'",
-                          cli_quote_str(&q, pos[2]));
-        }
-        goto done;
+        if (ws->npos > 1 && wsm_strcasecmp_ascii(ws->pos[1], "help") && !lookup_op(ws->pos[1], &o->op))
+            return cli_fail(ps->err, CLI_EXIT_USAGE, "help: unknown operation '%s'",
+                            cli_quote_str(&q, ws->pos[1]));
+        if (ws->npos > 2)
+            return cli_fail(ps->err, CLI_EXIT_USAGE, "help: unexpected argument '%s'",
+                            cli_quote_str(&q, ws->pos[2]));
+        return CLI_EXIT_OK;
     }
-    if (npos && !lookup_op(pos[0], &o->op)) {
-        rc = cli_fail(ps->err, CLI_EXIT_USAGE, "unknown operation '%s'", cli_quote_str(&q, pos[0]));
-        goto done;
-    }
-    if (npos)
-        o->op_name = pos[0];
-    if (help) {
+    if (ws->npos && !lookup_op(ws->pos[0], &o->op))
+        return cli_fail(ps->err, CLI_EXIT_USAGE, "unknown operation '%s'", cli_quote_str(&q, ws->pos[0]));
+    if (ws->npos)
+        o->op_name = ws->pos[0];
+    if (ws->help) {
         o->help = 1;
-        goto done;
+        return CLI_EXIT_OK;
     }
-    if (first_error) {
+    if (ws->first_error) {
         if (ps->err) {
-            *ps->err = first_error;
-            first_error = NULL;
+            *ps->err = ws->first_error;
+            ws->first_error = NULL;
         }
-        rc = CLI_EXIT_USAGE;
-        goto done;
+        return CLI_EXIT_USAGE;
     }
-    if (!npos) {
-        rc = cli_fail(ps->err, CLI_EXIT_USAGE,
-                      "no operation given (get, set, create, delete, enumerate, invoke, "
-                      "identify, helpmsg, exec or help)");
-        goto done;
-    }
+    if (!ws->npos)
+        return cli_fail(ps->err, CLI_EXIT_USAGE,
+                        "no operation given (get, set, create, delete, enumerate, invoke, "
+                        "identify, helpmsg, exec or help)");
+    *done = 0;
+    return CLI_EXIT_OK;
+}
 
-    for (int i = 0; i < nuses && !rc; i++)
-        rc = apply_switch(ps, &uses[i]);
+/* exec: the command and its arguments, after "--". */
+static int take_exec_command(struct parser *ps, char **tail, int ntail)
+{
+    struct cli_opts *o = ps->o;
+
+    if (!tail || !ntail)
+        return cli_fail(
+            ps->err, CLI_EXIT_USAGE,
+            "exec: missing the command: give it after '--' (wsmanctl exec -r:HOST -- COMMAND [ARGS])");
+    if (!(o->exec_argv = calloc((size_t)ntail + 1, sizeof(char *))))
+        return cli_fail(ps->err, CLI_EXIT_USAGE, "out of memory");
+    for (int i = 0; i < ntail; i++) {
+        if (!(o->exec_argv[i] = strdup(tail[i])))
+            return cli_fail(ps->err, CLI_EXIT_USAGE, "out of memory");
+        o->exec_argc = i + 1;
+    }
+    return CLI_EXIT_OK;
+}
+
+static int parse_words(struct parser *ps, struct words *ws)
+{
+    struct cli_opts *o = ps->o;
+    int rc, done;
+
+    if ((rc = take_operation(ps, ws, &done)) || done)
+        return rc;
+    for (int i = 0; i < ws->nuses && !rc; i++)
+        rc = apply_switch(ps, &ws->uses[i]);
     if (rc)
-        goto done;
-
-    if (tail && o->op != CLI_OP_EXEC) {
+        return rc;
+    if (ws->tail && o->op != CLI_OP_EXEC) {
         /* "--" ends the switches: what follows are arguments even when they start with '-'. */
-        for (int i = 0; i < ntail; i++)
-            pos[npos++] = tail[i];
+        for (int i = 0; i < ws->ntail; i++)
+            ws->pos[ws->npos++] = ws->tail[i];
     }
-    if ((rc = take_positionals(ps, pos + 1, npos - 1)))
-        goto done;
-    if (o->op == CLI_OP_EXEC) {
-        if (!tail || !ntail) {
-            rc = cli_fail(
-                ps->err, CLI_EXIT_USAGE,
-                "exec: missing the command: give it after '--' (wsmanctl exec -r:HOST -- COMMAND [ARGS])");
-            goto done;
-        }
-        if (!(o->exec_argv = calloc((size_t)ntail + 1, sizeof(char *)))) {
-            rc = cli_fail(ps->err, CLI_EXIT_USAGE, "out of memory");
-            goto done;
-        }
-        for (int i = 0; i < ntail; i++) {
-            if (!(o->exec_argv[i] = strdup(tail[i]))) {
-                rc = cli_fail(ps->err, CLI_EXIT_USAGE, "out of memory");
-                goto done;
-            }
-            o->exec_argc = i + 1;
-        }
-    }
-    rc = cross_checks(ps);
+    if ((rc = take_positionals(ps, ws->pos + 1, ws->npos - 1)))
+        return rc;
+    if (o->op == CLI_OP_EXEC && (rc = take_exec_command(ps, ws->tail, ws->ntail)))
+        return rc;
+    return cross_checks(ps);
+}
 
-done:
-    free(first_error);
-    free(uses);
-    free(pos);
+static int parse(struct parser *ps, int argc, char **argv)
+{
+    struct words ws = {0};
+    int rc;
+
+    for (int i = 1; i < argc; i++)
+        if (strlen(argv[i]) > CLI_MAX_ARG)
+            return cli_fail(ps->err, CLI_EXIT_USAGE, "argument %d is longer than %zu MiB", i,
+                            CLI_MAX_ARG >> 20);
+    if (argc < 2)
+        return cli_fail(ps->err, CLI_EXIT_USAGE, "no operation given");
+    ws.uses = calloc((size_t)argc, sizeof(*ws.uses));
+    ws.pos = calloc((size_t)argc, sizeof(*ws.pos));
+    if (!ws.uses || !ws.pos) {
+        rc = cli_fail(ps->err, CLI_EXIT_USAGE, "out of memory");
+    } else {
+        split_words(argc, argv, &ws);
+        rc = parse_words(ps, &ws);
+    }
+    free(ws.first_error);
+    free(ws.uses);
+    free(ws.pos);
     return rc;
 }
 
@@ -1808,11 +1812,93 @@ static void prompt_on_signal(int sig)
 static const int prompt_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 #define N_PROMPT_SIGNALS ((int)(sizeof(prompt_signals) / sizeof(prompt_signals[0])))
 
+/* The prompt's signal handling: saved_mask and the previous dispositions to restore; wait_mask is what
+ * pselect() waits with (the prompt's signals unblocked where this process handles them). */
+struct prompt_sigs {
+    struct sigaction old[N_PROMPT_SIGNALS];
+    int handled[N_PROMPT_SIGNALS];
+    sigset_t saved_mask, wait_mask;
+};
+
+/* The signals that end a prompt are blocked except while waiting in pselect(), which unblocks them
+ * atomically: a ^C is either seen there (EINTR, then echo goes back on and the signal is re-raised) or
+ * after the terminal is restored. Job-control stops stay blocked until then, so a stopped job never
+ * leaves the terminal without echo. */
+static void prompt_sigs_install(struct prompt_sigs *ps)
+{
+    struct sigaction sa;
+    sigset_t block;
+
+    prompt_signal = 0;
+    sigemptyset(&block);
+    for (int i = 0; i < N_PROMPT_SIGNALS; i++)
+        sigaddset(&block, prompt_signals[i]);
+    sigaddset(&block, SIGTSTP);
+    sigaddset(&block, SIGTTIN);
+    sigaddset(&block, SIGTTOU);
+    sigprocmask(SIG_BLOCK, &block, &ps->saved_mask);
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = prompt_on_signal;
+    sigemptyset(&sa.sa_mask);
+    ps->wait_mask = ps->saved_mask;
+    sigaddset(&ps->wait_mask, SIGTSTP);
+    sigaddset(&ps->wait_mask, SIGTTIN);
+    sigaddset(&ps->wait_mask, SIGTTOU);
+    for (int i = 0; i < N_PROMPT_SIGNALS; i++) {
+        ps->handled[i] = 0;
+        if (sigaction(prompt_signals[i], NULL, &ps->old[i]) == 0 && ps->old[i].sa_handler != SIG_IGN) {
+            sigaction(prompt_signals[i], &sa, NULL);
+            ps->handled[i] = 1;
+            sigdelset(&ps->wait_mask, prompt_signals[i]);
+        }
+    }
+}
+
+static void prompt_sigs_restore_handlers(const struct prompt_sigs *ps)
+{
+    for (int i = 0; i < N_PROMPT_SIGNALS; i++)
+        if (ps->handled[i])
+            sigaction(prompt_signals[i], &ps->old[i], NULL);
+}
+
+/* Reads one line from fd into buf (at most PASSWORD_MAX bytes kept) until '\n', the end of input, an error
+ * or a prompt signal. *eol: the line ended with '\n'; *too_long: it had more than PASSWORD_MAX bytes. */
+static size_t read_password_line(int fd, const sigset_t *wait_mask, char *buf, int *eol, int *too_long)
+{
+    size_t n = 0;
+
+    while (!prompt_signal) {
+        fd_set rfds;
+        char c;
+        ssize_t r;
+
+        FD_ZERO(&rfds);
+        FD_SET(fd, &rfds);
+        if (pselect(fd + 1, &rfds, NULL, NULL, NULL, wait_mask) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        r = read(fd, &c, 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        if (c == '\n') {
+            *eol = 1;
+            break;
+        }
+        if (n < PASSWORD_MAX)
+            buf[n++] = c;
+        else
+            *too_long = 1; /* read on to the end of the line, then fail */
+    }
+    return n;
+}
+
 int cli_prompt_password(const char *prompt, char **out)
 {
-    struct sigaction sa, old[N_PROMPT_SIGNALS];
-    int handled[N_PROMPT_SIGNALS] = {0};
-    sigset_t block, saved_mask, wait_mask;
+    struct prompt_sigs sigs;
     struct termios saved, quiet;
     char *buf;
     size_t n = 0;
@@ -1830,73 +1916,19 @@ int cli_prompt_password(const char *prompt, char **out)
             close(fd);
         return -1;
     }
-
-    /* The signals that end a prompt are blocked except while waiting in pselect(), which unblocks them
-     * atomically: a ^C is either seen there (EINTR, then echo goes back on and the signal is re-raised) or
-     * after the terminal is restored. Job-control stops stay blocked until then, so a stopped job never
-     * leaves the terminal without echo. */
-    prompt_signal = 0;
-    sigemptyset(&block);
-    for (int i = 0; i < N_PROMPT_SIGNALS; i++)
-        sigaddset(&block, prompt_signals[i]);
-    sigaddset(&block, SIGTSTP);
-    sigaddset(&block, SIGTTIN);
-    sigaddset(&block, SIGTTOU);
-    sigprocmask(SIG_BLOCK, &block, &saved_mask);
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = prompt_on_signal;
-    sigemptyset(&sa.sa_mask);
-    wait_mask = saved_mask;
-    sigaddset(&wait_mask, SIGTSTP);
-    sigaddset(&wait_mask, SIGTTIN);
-    sigaddset(&wait_mask, SIGTTOU);
-    for (int i = 0; i < N_PROMPT_SIGNALS; i++) {
-        if (sigaction(prompt_signals[i], NULL, &old[i]) == 0 && old[i].sa_handler != SIG_IGN) {
-            sigaction(prompt_signals[i], &sa, NULL);
-            handled[i] = 1;
-            sigdelset(&wait_mask, prompt_signals[i]);
-        }
-    }
-
+    prompt_sigs_install(&sigs);
     quiet = saved;
     quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
     quiet.c_lflag |= ICANON;
     if (tcsetattr(fd, TCSAFLUSH, &quiet) == 0) {
         fputs(prompt, stderr);
         fflush(stderr);
-        while (!prompt_signal) {
-            fd_set rfds;
-            char c;
-            ssize_t r;
-
-            FD_ZERO(&rfds);
-            FD_SET(fd, &rfds);
-            if (pselect(fd + 1, &rfds, NULL, NULL, NULL, &wait_mask) < 0) {
-                if (errno == EINTR)
-                    continue;
-                break;
-            }
-            r = read(fd, &c, 1);
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r <= 0)
-                break;
-            if (c == '\n') {
-                eol = 1;
-                break;
-            }
-            if (n < PASSWORD_MAX)
-                buf[n++] = c;
-            else
-                too_long = 1; /* read on to the end of the line, then fail */
-        }
+        n = read_password_line(fd, &sigs.wait_mask, buf, &eol, &too_long);
         tcsetattr(fd, TCSAFLUSH, &saved);
         fputc('\n', stderr);
     }
     sig = prompt_signal;
-    for (int i = 0; i < N_PROMPT_SIGNALS; i++)
-        if (handled[i])
-            sigaction(prompt_signals[i], &old[i], NULL);
+    prompt_sigs_restore_handlers(&sigs);
     if (own_fd)
         close(fd);
     if (n && buf[n - 1] == '\r')
@@ -1911,7 +1943,7 @@ int cli_prompt_password(const char *prompt, char **out)
     }
     if (sig)
         raise(sig); /* pending until the mask is restored: then the previous disposition acts */
-    sigprocmask(SIG_SETMASK, &saved_mask, NULL);
+    sigprocmask(SIG_SETMASK, &sigs.saved_mask, NULL);
     return rc;
 }
 

@@ -14,13 +14,6 @@
 
 #include "cli.h"
 
-/* -dialect: short names and what they become. */
-#define CLI_DIALECT_WQL "http://schemas.microsoft.com/wbem/wsman/1/WQL"
-#define CLI_DIALECT_SELECTOR "http://schemas.dmtf.org/wbem/wsman/1/wsman/SelectorFilter"
-#define CLI_DIALECT_ASSOCIATION "http://schemas.dmtf.org/wbem/wsman/1/cimbinding/associationFilter"
-#define CLI_DIALECT_XPATH "http://www.w3.org/TR/1999/REC-xpath-19991116"
-#define CLI_DIALECT_CQL "http://schemas.dmtf.org/wbem/cql/1/dsp0202.pdf"
-
 #define CLI_DEFAULT_CONCURRENCY 32
 #define CLI_MAX_CONCURRENCY 1024
 

@@ -3,11 +3,13 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "comedge.h"
+#include "utf.h"
 
 /* Wipes a copy of a password before it is freed (not optimised away). */
 static void wipe_bstr(BSTR b)
@@ -16,6 +18,21 @@ static void wipe_bstr(BSTR b)
 
     for (UINT i = 0, n = b ? SysStringLen(b) : 0; i < n; i++)
         p[i] = 0;
+}
+
+char *cli_utf8_from_olestr(const OLECHAR *s)
+{
+    return wsm_utf8_from_utf16z((const uint16_t *)s);
+}
+
+static uint16_t *cli_bstr_alloc(size_t units)
+{
+    return (uint16_t *)SysAllocStringLen(NULL, (UINT)units);
+}
+
+BSTR cli_bstr_from_utf8(const char *s)
+{
+    return (BSTR)wsm_utf16_from_utf8z(s, cli_bstr_alloc);
 }
 
 void cli_failure_clear(struct cli_failure *f)
@@ -79,11 +96,11 @@ HRESULT cli_failure_set(struct cli_failure *f, HRESULT hr, IUnknown *obj)
         IErrorInfo_Release(info);
     }
     if (desc && SysStringLen(desc))
-        f->text = utf8_from_olestr(desc);
+        f->text = cli_utf8_from_olestr(desc);
     SysFreeString(desc);
     if ((xml = error_property(obj))) {
         if (SysStringLen(xml))
-            f->fault_xml = utf8_from_olestr(xml);
+            f->fault_xml = cli_utf8_from_olestr(xml);
         SysFreeString(xml);
     }
     if (!f->text)
@@ -375,7 +392,8 @@ static HRESULT connection_options(IWSManEx3 *wsman, const struct cli_opts *o, ID
     if (FAILED(hr))
         return cli_failure_set(f, hr, NULL);
     if (o->username) {
-        if (!(a = bstr_from_utf8(o->username)) || !(b = bstr_from_utf8(o->password ? o->password : "")))
+        if (!(a = cli_bstr_from_utf8(o->username)) ||
+            !(b = cli_bstr_from_utf8(o->password ? o->password : "")))
             hr = E_OUTOFMEMORY;
         else if (SUCCEEDED(hr = IWSManConnectionOptionsEx2_put_UserName(opts, a)))
             hr = IWSManConnectionOptionsEx2_put_Password(opts, b);
@@ -387,7 +405,7 @@ static HRESULT connection_options(IWSManEx3 *wsman, const struct cli_opts *o, ID
             goto fail;
     }
     if (o->cert_thumbprint) {
-        if (!(a = bstr_from_utf8(o->cert_thumbprint)))
+        if (!(a = cli_bstr_from_utf8(o->cert_thumbprint)))
             hr = E_OUTOFMEMORY;
         else
             hr = IWSManConnectionOptionsEx2_put_CertificateThumbprint(opts, a);
@@ -397,8 +415,8 @@ static HRESULT connection_options(IWSManEx3 *wsman, const struct cli_opts *o, ID
             goto fail;
     }
     if (o->proxy_access || o->proxy_auth) {
-        if (!(a = bstr_from_utf8(o->proxy_user ? o->proxy_user : "")) ||
-            !(b = bstr_from_utf8(o->proxy_password ? o->proxy_password : "")))
+        if (!(a = cli_bstr_from_utf8(o->proxy_user ? o->proxy_user : "")) ||
+            !(b = cli_bstr_from_utf8(o->proxy_password ? o->proxy_password : "")))
             hr = E_OUTOFMEMORY;
         else
             hr = IWSManConnectionOptionsEx2_SetProxy(opts, o->proxy_access, o->proxy_auth, a, b);
@@ -427,7 +445,7 @@ HRESULT cli_session_open(IWSManEx3 *wsman, const struct cli_opts *o, const char 
     *out = NULL;
     if (FAILED(hr = connection_options(wsman, o, &opts, f)))
         return hr;
-    if (!(connection = bstr_from_utf8(remote ? remote : ""))) {
+    if (!(connection = cli_bstr_from_utf8(remote ? remote : ""))) {
         hr = cli_failure_text(f, E_OUTOFMEMORY, "Out of memory.");
         goto done;
     }
@@ -457,7 +475,7 @@ static HRESULT put_text(IWSManResourceLocator *loc,
                         HRESULT(STDMETHODCALLTYPE *put)(IWSManResourceLocator *, BSTR), const char *text,
                         struct cli_failure *f)
 {
-    BSTR b = bstr_from_utf8(text);
+    BSTR b = cli_bstr_from_utf8(text);
     HRESULT hr;
 
     if (!b)
@@ -470,13 +488,13 @@ static HRESULT put_text(IWSManResourceLocator *loc,
 HRESULT cli_locator_add_selector(IWSManResourceLocator *loc, const char *name, const char *value,
                                  struct cli_failure *f)
 {
-    BSTR n = bstr_from_utf8(name);
+    BSTR n = cli_bstr_from_utf8(name);
     VARIANT v;
     HRESULT hr;
 
     VariantInit(&v);
     V_VT(&v) = VT_BSTR;
-    V_BSTR(&v) = bstr_from_utf8(value);
+    V_BSTR(&v) = cli_bstr_from_utf8(value);
     if (!n || !V_BSTR(&v))
         hr = cli_failure_text(f, E_OUTOFMEMORY, "Out of memory.");
     else if (FAILED(hr = IWSManResourceLocator_AddSelector(loc, n, v)))
@@ -489,13 +507,13 @@ HRESULT cli_locator_add_selector(IWSManResourceLocator *loc, const char *name, c
 HRESULT cli_locator_add_option(IWSManResourceLocator *loc, const char *name, const char *value,
                                int must_comply, struct cli_failure *f)
 {
-    BSTR n = bstr_from_utf8(name);
+    BSTR n = cli_bstr_from_utf8(name);
     VARIANT v;
     HRESULT hr;
 
     VariantInit(&v);
     V_VT(&v) = VT_BSTR;
-    V_BSTR(&v) = bstr_from_utf8(value ? value : "");
+    V_BSTR(&v) = cli_bstr_from_utf8(value ? value : "");
     if (!n || !V_BSTR(&v))
         hr = cli_failure_text(f, E_OUTOFMEMORY, "Out of memory.");
     else if (FAILED(hr = IWSManResourceLocator_AddOption(loc, n, v, must_comply ? TRUE : FALSE)))
@@ -509,7 +527,7 @@ HRESULT cli_locator_create(IWSManEx3 *wsman, const struct cli_opts *o, const cha
                            IWSManResourceLocator **out, struct cli_failure *f)
 {
     IDispatch *disp = NULL;
-    BSTR text = bstr_from_utf8(resource ? resource : "");
+    BSTR text = cli_bstr_from_utf8(resource ? resource : "");
     HRESULT hr;
 
     *out = NULL;
@@ -552,7 +570,7 @@ char *cli_locator_uri(IWSManResourceLocator *loc)
 
     if (FAILED(IWSManResourceLocator_get_ResourceURI(loc, &uri)))
         return NULL;
-    s = utf8_from_olestr(uri);
+    s = cli_utf8_from_olestr(uri);
     SysFreeString(uri);
     return s;
 }
@@ -576,7 +594,7 @@ static HRESULT take_result(HRESULT hr, BSTR b, char **result, IWSManSession *s, 
         return cli_failure_set(f, hr, (IUnknown *)s);
     }
     if (result) {
-        *result = utf8_from_olestr(b);
+        *result = cli_utf8_from_olestr(b);
         if (!*result) {
             SysFreeString(b);
             return cli_failure_text(f, E_OUTOFMEMORY, "Out of memory.");
@@ -589,7 +607,7 @@ static HRESULT take_result(HRESULT hr, BSTR b, char **result, IWSManSession *s, 
 HRESULT cli_session_invoke(IWSManSession *s, const char *action, IWSManResourceLocator *loc, const char *xml,
                            char **result, struct cli_failure *f)
 {
-    BSTR a = bstr_from_utf8(action), body = bstr_from_utf8(xml ? xml : ""), out = NULL;
+    BSTR a = cli_bstr_from_utf8(action), body = cli_bstr_from_utf8(xml ? xml : ""), out = NULL;
     HRESULT hr;
 
     *result = NULL;
@@ -607,7 +625,7 @@ HRESULT cli_session_invoke(IWSManSession *s, const char *action, IWSManResourceL
 HRESULT cli_session_create(IWSManSession *s, IWSManResourceLocator *loc, const char *xml, char **result,
                            struct cli_failure *f)
 {
-    BSTR body = bstr_from_utf8(xml ? xml : ""), out = NULL;
+    BSTR body = cli_bstr_from_utf8(xml ? xml : ""), out = NULL;
     HRESULT hr;
 
     *result = NULL;
@@ -639,7 +657,7 @@ HRESULT cli_session_get(IWSManSession *s, IWSManResourceLocator *loc, long flags
 HRESULT cli_session_put(IWSManSession *s, IWSManResourceLocator *loc, const char *xml, char **result,
                         struct cli_failure *f)
 {
-    BSTR body = bstr_from_utf8(xml ? xml : ""), out = NULL;
+    BSTR body = cli_bstr_from_utf8(xml ? xml : ""), out = NULL;
     HRESULT hr;
 
     *result = NULL;

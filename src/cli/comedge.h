@@ -14,8 +14,13 @@
 #include <oleauto.h>
 
 #include "wsmandisp.h"
-#include "strconv.h" /* utf8_from_olestr, bstr_from_utf8 (src/com/strconv.c) */
 #include "cli.h"
+
+/* UTF-16 -> UTF-8 (src/util/utf.h): NULL gives "", unpaired surrogates become U+FFFD; malloc'd, NULL only
+ * when out of memory. */
+char *cli_utf8_from_olestr(const OLECHAR *s);
+/* UTF-8 -> BSTR: NULL gives an empty BSTR, malformed UTF-8 becomes U+FFFD; NULL only when out of memory. */
+BSTR cli_bstr_from_utf8(const char *s);
 
 /* A failed call as the CLI reports it. */
 struct cli_failure {

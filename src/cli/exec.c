@@ -21,20 +21,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
-#include "../util/xmlsafe.h"
+#include "base64.h"
+#include "names.h"
+#include "strutil.h"
+#include "utf.h"
+#include "xmlsafe.h"
 #include "wsmerror.h"
 #include "exec.h"
-#include "input.h" /* cli_utf8_decode */
+#include "input.h"
 #include "wsmauto_cancel.h"
-
-#define NS_ADDRESSING "http://schemas.xmlsoap.org/ws/2004/08/addressing"
-#define NS_WSMAN "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"
 
 /* The largest reply cli_exec parses (a Receive reply is bounded by MaxEnvelopeSize, 500 KB by default). */
 #define MAX_REPLY (64u << 20)
@@ -99,9 +99,9 @@ static uint32_t bad_xml_char(const char *text)
     size_t n = strlen(text), k;
 
     for (size_t i = 0; i < n; i += k) {
-        unsigned int c;
+        uint32_t c;
 
-        if (!(k = cli_utf8_decode(s + i, n - i, &c)))
+        if (!(k = wsm_utf8_char(s + i, n - i, &c)))
             return 0xFFFFFFFFu;
         if ((c < 0x20 && c != 0x9 && c != 0xA && c != 0xD) || c == 0xFFFE || c == 0xFFFF)
             return c;
@@ -140,7 +140,7 @@ static xmlDocPtr new_body(const char *name, xmlNodePtr *root, xmlNsPtr *ns)
     if (!doc)
         return NULL;
     if (!(*root = xmlNewDocNode(doc, NULL, BAD_CAST name, NULL)) ||
-        !(*ns = xmlNewNs(*root, BAD_CAST CLI_SHELL_NS, BAD_CAST "rsp"))) {
+        !(*ns = xmlNewNs(*root, BAD_CAST WSM_NS_SHELL, BAD_CAST "rsp"))) {
         xmlFreeNode(*root);
         xmlFreeDoc(doc);
         return NULL;
@@ -278,17 +278,17 @@ static HRESULT find_shell_id(const char *epr, char **shell_id, struct cli_failur
 {
     xmlDocPtr doc = parse_reply(epr);
     xmlNodePtr sels =
-        doc ? child_elem(child_elem(xmlDocGetRootElement(doc), NS_ADDRESSING, "ReferenceParameters"),
-                         NS_WSMAN, "SelectorSet")
+        doc ? child_elem(child_elem(xmlDocGetRootElement(doc), WSM_NS_ADDRESSING, "ReferenceParameters"),
+                         WSM_NS_WSMAN, "SelectorSet")
             : NULL;
     HRESULT hr = S_OK;
 
     *shell_id = NULL;
     for (xmlNodePtr s = sels ? sels->children : NULL; s && !*shell_id; s = s->next) {
         xmlChar *name;
-        if (!is_elem(s, NS_WSMAN, "Selector") || !(name = xmlGetNoNsProp(s, BAD_CAST "Name")))
+        if (!is_elem(s, WSM_NS_WSMAN, "Selector") || !(name = xmlGetNoNsProp(s, BAD_CAST "Name")))
             continue;
-        if (!strcasecmp((const char *)name, "ShellId") && !(*shell_id = trimmed_text(s)))
+        if (!wsm_strcasecmp_ascii((const char *)name, "ShellId") && !(*shell_id = trimmed_text(s)))
             hr = out_of_memory(f);
         xmlFree(name);
     }
@@ -310,8 +310,8 @@ static HRESULT find_command_id(const char *reply, char **command_id, struct cli_
     HRESULT hr = S_OK;
 
     *command_id = NULL;
-    if (is_elem(root, CLI_SHELL_NS, "CommandResponse"))
-        id = child_elem(root, CLI_SHELL_NS, "CommandId");
+    if (is_elem(root, WSM_NS_SHELL, "CommandResponse"))
+        id = child_elem(root, WSM_NS_SHELL, "CommandId");
     if (id && !(*command_id = trimmed_text(id)))
         hr = out_of_memory(f);
     else if (!*command_id || !**command_id) {
@@ -322,50 +322,6 @@ static HRESULT find_command_id(const char *reply, char **command_id, struct cli_
     }
     xmlFreeDoc(doc);
     return hr;
-}
-
-long cli_base64_decode(const char *text, unsigned char *out)
-{
-    uint32_t acc = 0;
-    long n = 0;
-    int bits = 0, pad = 0;
-
-    for (const char *p = text; *p; p++) {
-        int v;
-        char c = *p;
-
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
-            continue;
-        if (c == '=') {
-            pad++;
-            continue;
-        }
-        if (pad)
-            return -1; /* data after padding */
-        if (c >= 'A' && c <= 'Z')
-            v = c - 'A';
-        else if (c >= 'a' && c <= 'z')
-            v = c - 'a' + 26;
-        else if (c >= '0' && c <= '9')
-            v = c - '0' + 52;
-        else if (c == '+')
-            v = 62;
-        else if (c == '/')
-            v = 63;
-        else
-            return -1;
-        acc = (acc << 6) | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[n++] = (unsigned char)(acc >> bits);
-            acc &= (1u << bits) - 1;
-        }
-    }
-    /* Leftover bits: 0 (complete), 2 (one '='-worth) or 4 (two) of zero filler; 6 means a lone character. */
-    if (bits >= 6 || pad > 2 || (acc && bits))
-        return -1;
-    return n;
 }
 
 /* Writes one chunk and flushes it, so the output streams as it arrives. */
@@ -386,7 +342,7 @@ static HRESULT take_output(struct run *r, const char *reply, int *done, int *exi
     HRESULT hr = S_OK;
 
     *done = 0;
-    if (!is_elem(root, CLI_SHELL_NS, "ReceiveResponse")) {
+    if (!is_elem(root, WSM_NS_SHELL, "ReceiveResponse")) {
         xmlFreeDoc(doc);
         return fail(f, ERROR_WSMAN_RESPONSE_NO_RESULTS, "Receiving the output: the reply %s.",
                     doc ? "holds no rsp:ReceiveResponse" : "is not well-formed XML");
@@ -394,19 +350,20 @@ static HRESULT take_output(struct run *r, const char *reply, int *done, int *exi
     for (xmlNodePtr n = root->children; n && hr == S_OK; n = n->next) {
         xmlChar *id = NULL, *name = NULL, *content = NULL, *state = NULL;
 
-        if (is_elem(n, CLI_SHELL_NS, "Stream")) {
+        if (is_elem(n, WSM_NS_SHELL, "Stream")) {
             unsigned char *data = NULL;
             long len = 0;
 
             id = xmlGetNoNsProp(n, BAD_CAST "CommandId");
             name = xmlGetNoNsProp(n, BAD_CAST "Name");
-            if ((!id || !strcasecmp((const char *)id, r->command_id)) && name &&
+            if ((!id || !wsm_strcasecmp_ascii((const char *)id, r->command_id)) && name &&
                 (!strcmp((const char *)name, "stdout") || !strcmp((const char *)name, "stderr"))) {
                 content = xmlNodeGetContent(n);
                 size_t clen = content ? strlen((const char *)content) : 0;
-                if (clen && !(data = malloc(clen / 4 * 3 + 3)))
+                if (clen && !(data = malloc(WSM_BASE64_DECODED_MAX(clen))))
                     hr = out_of_memory(f);
-                else if (clen && (len = cli_base64_decode((const char *)content, data)) < 0)
+                else if (clen && (len = wsm_base64_decode_into((const char *)content, clen, data,
+                                                               WSM_BASE64_LENIENT)) < 0)
                     hr = fail(f, ERROR_WSMAN_RESPONSE_NO_RESULTS,
                               "Receiving the output: an rsp:Stream (%s) is not base64.", (const char *)name);
                 else if (clen &&
@@ -417,12 +374,12 @@ static HRESULT take_output(struct run *r, const char *reply, int *done, int *exi
                 }
                 free(data);
             }
-        } else if (is_elem(n, CLI_SHELL_NS, "CommandState")) {
+        } else if (is_elem(n, WSM_NS_SHELL, "CommandState")) {
             id = xmlGetNoNsProp(n, BAD_CAST "CommandId");
             state = xmlGetNoNsProp(n, BAD_CAST "State");
-            if ((!id || !strcasecmp((const char *)id, r->command_id)) && state &&
-                !strcmp((const char *)state, CLI_SHELL_STATE_DONE)) {
-                xmlNodePtr code = child_elem(n, CLI_SHELL_NS, "ExitCode");
+            if ((!id || !wsm_strcasecmp_ascii((const char *)id, r->command_id)) && state &&
+                !strcmp((const char *)state, WSM_URI_COMMAND_STATE_DONE)) {
+                xmlNodePtr code = child_elem(n, WSM_NS_SHELL, "ExitCode");
                 char *text = code ? trimmed_text(code) : NULL, *end = NULL;
                 *done = 1;
                 *exit_code = -1;
@@ -581,7 +538,7 @@ static HRESULT cleanup_request(struct run *r, struct cleanup *c, const char *cod
             return cli_failure_text(f, E_ABORT,
                                     "Left out: the time for cleaning up after the interruption ran out.");
         if (code)
-            hr = invoke(r, CLI_SHELL_ACTION_SIGNAL, r->shell_loc, signal_body(r->command_id, code), &result,
+            hr = invoke(r, WSM_ACTION_SHELL_SIGNAL, r->shell_loc, signal_body(r->command_id, code), &result,
                         f);
         else
             hr = cli_session_delete(r->session, r->shell_loc, f);
@@ -617,7 +574,7 @@ static HRESULT create_shell(struct run *r, struct cli_failure *f)
     if (!body)
         return out_of_memory(f);
     /* What winrs sends: no user profile, output in UTF-8 (code page 65001). */
-    if (FAILED(hr = cli_locator_create(r->wsman, NULL, CLI_SHELL_CMD_URI, &loc, f)) ||
+    if (FAILED(hr = cli_locator_create(r->wsman, NULL, WSM_URI_SHELL_CMD, &loc, f)) ||
         FAILED(hr = cli_locator_add_option(loc, "WINRS_NOPROFILE", "TRUE", 0, f)) ||
         FAILED(hr = cli_locator_add_option(loc, "WINRS_CODEPAGE", "65001", 0, f)) ||
         FAILED(hr = cli_session_create(r->session, loc, body, &epr, f)))
@@ -631,9 +588,9 @@ static HRESULT create_shell(struct run *r, struct cli_failure *f)
     if (FAILED(hr))
         return hr;
 
-    if (FAILED(hr = cli_locator_create(r->wsman, NULL, CLI_SHELL_CMD_URI, &r->shell_loc, f)) ||
+    if (FAILED(hr = cli_locator_create(r->wsman, NULL, WSM_URI_SHELL_CMD, &r->shell_loc, f)) ||
         FAILED(hr = cli_locator_add_selector(r->shell_loc, "ShellId", r->shell_id, f)) ||
-        FAILED(hr = cli_locator_create(r->wsman, NULL, CLI_SHELL_CMD_URI, &r->command_loc, f)) ||
+        FAILED(hr = cli_locator_create(r->wsman, NULL, WSM_URI_SHELL_CMD, &r->command_loc, f)) ||
         FAILED(hr = cli_locator_add_selector(r->command_loc, "ShellId", r->shell_id, f)) ||
         FAILED(hr = cli_locator_add_option(r->command_loc, "WINRS_CONSOLEMODE_STDIN", "TRUE", 0, f)) ||
         FAILED(hr = cli_locator_add_option(r->command_loc, "WINRS_SKIP_CMD_SHELL", "FALSE", 0, f)))
@@ -646,7 +603,7 @@ static HRESULT start_command(struct run *r, char *const *argv, int argc, volatil
 {
     struct cli_failure scratch = {0};
     char *result = NULL;
-    HRESULT hr = invoke(r, CLI_SHELL_ACTION_COMMAND, r->command_loc, command_body(argv, argc), &result, f);
+    HRESULT hr = invoke(r, WSM_ACTION_SHELL_COMMAND, r->command_loc, command_body(argv, argc), &result, f);
 
     if (FAILED(hr)) {
         free(result);
@@ -659,7 +616,7 @@ static HRESULT start_command(struct run *r, char *const *argv, int argc, volatil
         return FAILED(hr) ? hr : interrupted(f);
     /* Nothing is forwarded to the command's stdin: close it, so that a command reading it ends instead of
      * waiting for ever. A server that refuses this still runs the command, so the outcome is not checked. */
-    invoke(r, CLI_SHELL_ACTION_SEND, r->shell_loc, stdin_end_body(r->command_id), &result, &scratch);
+    invoke(r, WSM_ACTION_SHELL_SEND, r->shell_loc, stdin_end_body(r->command_id), &result, &scratch);
     free(result);
     cli_failure_clear(&scratch);
     return S_OK;
@@ -677,7 +634,7 @@ static HRESULT receive_all(struct run *r, volatile const int *stop, int *exit_co
 
         if (stopped(stop))
             return interrupted(f);
-        hr = invoke(r, CLI_SHELL_ACTION_RECEIVE, r->shell_loc, receive_body(r->command_id), &result, f);
+        hr = invoke(r, WSM_ACTION_SHELL_RECEIVE, r->shell_loc, receive_body(r->command_id), &result, f);
         if (FAILED(hr) && stopped(stop)) {
             /* Cancelled in flight (or failed anyway): the Receive is abandoned. */
             free(result);
@@ -737,7 +694,7 @@ HRESULT cli_exec(IWSManEx3 *wsman, IWSManSession *session, char *const *argv, in
         struct cli_failure del = {0};
 
         /* Done: winrs ends the command with terminate before it deletes the shell. */
-        send_signal(&r, &c, CLI_SHELL_SIGNAL_TERMINATE);
+        send_signal(&r, &c, WSM_URI_SIGNAL_TERMINATE);
         if (FAILED(delete_shell(&r, &c, &del))) {
             char *line = cli_failure_line(&del);
             fprintf(err, "wsmanctl: %s\n", line ? line : "Deleting the shell failed.");
@@ -751,8 +708,8 @@ HRESULT cli_exec(IWSManEx3 *wsman, IWSManSession *session, char *const *argv, in
 
         /* Interrupted (or the output cannot be written): ask the command to stop as a console would first. */
         if (hr == HRESULT_FROM_WIN32(ERROR_CANCELLED) || write_failed)
-            send_signal(&r, &c, CLI_SHELL_SIGNAL_CTRL_C);
-        send_signal(&r, &c, CLI_SHELL_SIGNAL_TERMINATE);
+            send_signal(&r, &c, WSM_URI_SIGNAL_CTRL_C);
+        send_signal(&r, &c, WSM_URI_SIGNAL_TERMINATE);
         delete_shell(&r, &c, &scratch);
         cli_failure_clear(&scratch);
     }

@@ -13,17 +13,6 @@
 
 #include "comedge.h"
 
-/* The cmd shell resource and what cli_exec sends to it. */
-#define CLI_SHELL_NS "http://schemas.microsoft.com/wbem/wsman/1/windows/shell"
-#define CLI_SHELL_CMD_URI CLI_SHELL_NS "/cmd"
-#define CLI_SHELL_ACTION_COMMAND CLI_SHELL_NS "/Command"
-#define CLI_SHELL_ACTION_RECEIVE CLI_SHELL_NS "/Receive"
-#define CLI_SHELL_ACTION_SEND CLI_SHELL_NS "/Send"
-#define CLI_SHELL_ACTION_SIGNAL CLI_SHELL_NS "/Signal"
-#define CLI_SHELL_SIGNAL_TERMINATE CLI_SHELL_NS "/signal/terminate"
-#define CLI_SHELL_SIGNAL_CTRL_C CLI_SHELL_NS "/signal/ctrl_c"
-#define CLI_SHELL_STATE_DONE CLI_SHELL_NS "/CommandState/Done"
-
 /* Runs argv[0..argc-1] in a new cmd shell on the session's host, streaming its stdout to out and its stderr
  * to err as they arrive (fwrite + fflush per chunk). On success returns S_OK and *remote_exit = the remote
  * exit code (-1 when the server reported none). On failure returns the HRESULT with f filled (f->text says
@@ -42,9 +31,5 @@
  * A Delete that fails after the command completed is reported on err and does not fail the call. */
 HRESULT cli_exec(IWSManEx3 *wsman, IWSManSession *session, char *const *argv, int argc, FILE *out, FILE *err,
                  volatile const int *stop, int *remote_exit, struct cli_failure *f);
-
-/* Decodes base64 (whitespace ignored, '=' padding optional at the end) into out, which needs room for
- * 3 * (strlen(text) / 4) + 3 bytes. Returns the number of bytes, or -1 when text is not base64. */
-long cli_base64_decode(const char *text, unsigned char *out);
 
 #endif

@@ -18,13 +18,10 @@
 #include <libxml/tree.h>
 #include <libxml/xmlsave.h>
 
-#include "../util/xmlsafe.h"
+#include "names.h"
+#include "strutil.h"
+#include "xmlsafe.h"
 #include "format.h"
-
-#define NS_XSI "http://www.w3.org/2001/XMLSchema-instance"
-#define NS_XML "http://www.w3.org/XML/1998/namespace"
-#define NS_SOAP12 "http://www.w3.org/2003/05/soap-envelope"
-#define NS_WSMAN_FAULT "http://schemas.microsoft.com/wbem/wsman/1/wsmanfault"
 
 #define TEXT_INDENT 4          /* spaces per level in the text format */
 #define PARSER_MESSAGE_MAX 160 /* bytes of a libxml2 message quoted in a reason */
@@ -269,7 +266,7 @@ static const char *attr_text(const xmlAttr *a)
 static int is_nil(const xmlNode *e)
 {
     for (const xmlAttr *a = e->properties; a; a = a->next) {
-        if (a->ns && a->ns->href && !strcmp((const char *)a->ns->href, NS_XSI) &&
+        if (a->ns && a->ns->href && !strcmp((const char *)a->ns->href, WSM_NS_XSI) &&
             !strcmp((const char *)a->name, "nil")) {
             const char *s = attr_text(a);
             size_t n = strlen(s);
@@ -288,8 +285,9 @@ static int is_nil(const xmlNode *e)
  * its properties either). Namespace declarations are not attributes in libxml2's tree. */
 static int attr_shown(const xmlAttr *a)
 {
-    return !(a->ns && a->ns->href &&
-             (!strcmp((const char *)a->ns->href, NS_XSI) || !strcmp((const char *)a->ns->href, NS_XML)));
+    return !(
+        a->ns && a->ns->href &&
+        (!strcmp((const char *)a->ns->href, WSM_NS_XSI) || !strcmp((const char *)a->ns->href, WSM_NS_XML)));
 }
 
 static const xmlAttr *next_shown(const xmlAttr *a)
@@ -650,7 +648,7 @@ static char *element_line(const xmlNode *e, int providers, int *oom)
     direct_text(&t, e);
     if (providers)
         for (const xmlNode *c = next_element(e->children); c; c = next_element(c->next))
-            if (name_is(c, "ProviderFault") && ns_is(c, NS_WSMAN_FAULT))
+            if (name_is(c, "ProviderFault") && ns_is(c, WSM_NS_WSMAN_FAULT))
                 direct_text(&t, c);
     if (t.oom)
         *oom = 1;
@@ -668,12 +666,12 @@ static char *wsman_fault_message(const xmlNode *fault, int *oom)
     char *line;
 
     for (msg = next_element(fault->children); msg; msg = next_element(msg->next))
-        if (name_is(msg, "Message") && ns_is(msg, NS_WSMAN_FAULT))
+        if (name_is(msg, "Message") && ns_is(msg, WSM_NS_WSMAN_FAULT))
             break;
     if (!msg)
         return NULL;
     for (const xmlNode *c = msg->children; c; c = c->next) {
-        if (c->type == XML_ELEMENT_NODE && (inner = find_element(c, NS_WSMAN_FAULT, "WSManFault"))) {
+        if (c->type == XML_ELEMENT_NODE && (inner = find_element(c, WSM_NS_WSMAN_FAULT, "WSManFault"))) {
             if ((line = wsman_fault_message(inner, oom)) || *oom)
                 return line;
         }
@@ -712,25 +710,14 @@ char *cli_fault_message(const char *fault_xml)
     if (!doc)
         return NULL;
     root = xmlDocGetRootElement(doc);
-    if ((fault = find_element(root, NS_WSMAN_FAULT, "WSManFault")))
+    if ((fault = find_element(root, WSM_NS_WSMAN_FAULT, "WSManFault")))
         msg = wsman_fault_message(fault, &oom);
     if (!msg && !oom)
         msg = first_text_of(root, NULL, "Message", &oom);
     if (!msg && !oom)
-        msg = first_text_of(root, NS_SOAP12, "Text", &oom);
+        msg = first_text_of(root, WSM_NS_SOAP, "Text", &oom);
     xmlFreeDoc(doc);
     return msg;
-}
-
-static int digit_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 unsigned long cli_fault_code(const char *fault_xml)
@@ -742,7 +729,7 @@ unsigned long cli_fault_code(const char *fault_xml)
 
     if (!doc)
         return 0;
-    fault = find_element(xmlDocGetRootElement(doc), NS_WSMAN_FAULT, "WSManFault");
+    fault = find_element(xmlDocGetRootElement(doc), WSM_NS_WSMAN_FAULT, "WSManFault");
     if (fault && (attr = xmlHasNsProp((xmlNodePtr)fault, BAD_CAST "Code", NULL))) {
         const char *s = attr_text(attr);
         size_t n = strlen(s), i = 0;
@@ -756,7 +743,7 @@ unsigned long cli_fault_code(const char *fault_xml)
         }
         for (; i < n; i++) {
             unsigned char c = (unsigned char)s[i];
-            int d = digit_value(c);
+            int d = wsm_hex_value(c);
 
             if (d < 0 || d >= base || (value = value * (unsigned)base + (unsigned)d) > 0xFFFFFFFFull) {
                 digits = 0;

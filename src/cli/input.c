@@ -10,16 +10,19 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlsave.h>
 
-#include "../util/xmlsafe.h"
+#include "names.h"
+#include "strutil.h"
+#include "utf.h"
+#include "xmlsafe.h"
 #include "input.h"
 
 #define HASH_MAX_DEPTH 32
@@ -47,46 +50,6 @@ int cli_fail(char **err, int rc, const char *fmt, ...)
     return rc;
 }
 
-size_t cli_utf8_decode(const unsigned char *s, size_t n, unsigned int *cp)
-{
-    unsigned int c, min;
-    size_t len;
-
-    if (!n)
-        return 0;
-    c = s[0];
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-        c &= 0x1F;
-        min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-        len = 3;
-        c &= 0x0F;
-        min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        c &= 0x07;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3Fu);
-    }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        return 0;
-    *cp = c;
-    return len;
-}
-
 const char *cli_quote(struct cli_quoted *q, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
@@ -97,7 +60,7 @@ const char *cli_quote(struct cli_quoted *q, const char *s, size_t n)
     if (!s)
         n = 0;
     while (i < n) {
-        unsigned int cp;
+        uint32_t cp;
         size_t k;
 
         if (i >= CLI_QUOTE_MAX) {
@@ -105,7 +68,7 @@ const char *cli_quote(struct cli_quoted *q, const char *s, size_t n)
             o += 3;
             break;
         }
-        k = u[i] >= 0x80 ? cli_utf8_decode(u + i, n - i, &cp) : 0;
+        k = u[i] >= 0x80 ? wsm_utf8_char(u + i, n - i, &cp) : 0;
         if (k && i + k > CLI_QUOTE_MAX) {
             i = CLI_QUOTE_MAX; /* never cut a character in half */
             continue;
@@ -135,35 +98,6 @@ const char *cli_quote_str(struct cli_quoted *q, const char *s)
     return cli_quote(q, s, s ? strlen(s) : 0);
 }
 
-char *cli_strndup(const char *s, size_t n)
-{
-    const char *nul = memchr(s, '\0', n);
-    char *copy;
-
-    if (nul)
-        n = (size_t)(nul - s);
-    if (!(copy = malloc(n + 1)))
-        return NULL;
-    memcpy(copy, s, n);
-    copy[n] = '\0';
-    return copy;
-}
-
-int cli_strieq(const char *a, const char *b)
-{
-    for (;; a++, b++) {
-        unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
-        if (x >= 'A' && x <= 'Z')
-            x = (unsigned char)(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z')
-            y = (unsigned char)(y - 'A' + 'a');
-        if (x != y)
-            return 0;
-        if (!x)
-            return 1;
-    }
-}
-
 static int is_xml_char(unsigned int c)
 {
     return c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD) ||
@@ -177,8 +111,8 @@ static size_t bad_xml_text_offset(const char *s, size_t n)
     size_t i = 0;
 
     while (i < n) {
-        unsigned int cp;
-        size_t k = cli_utf8_decode(u + i, n - i, &cp);
+        uint32_t cp;
+        size_t k = wsm_utf8_char(u + i, n - i, &cp);
         if (!k || !is_xml_char(cp))
             return i;
         i += k;
@@ -360,17 +294,17 @@ static int hash_value(struct hash_parser *h, int depth, const char *key, char **
     if (end == start)
         return cli_fail(h->err, -1, "@{...}: expected a value for '%s' at %s", cli_quote_str(&q, key),
                         HASH_AT(h, start, &at));
-    if (end - start == 5 && !strncasecmp(h->s + start, "$null", 5))
+    if (wsm_span_eq_nocase(h->s + start, end - start, "$null"))
         return 0; /* *value stays NULL: xsi:nil */
-    if (end - start == 5 && !strncasecmp(h->s + start, "$true", 5))
+    if (wsm_span_eq_nocase(h->s + start, end - start, "$true"))
         start++, end = start + 4;
-    else if (end - start == 6 && !strncasecmp(h->s + start, "$false", 6))
+    else if (wsm_span_eq_nocase(h->s + start, end - start, "$false"))
         start++, end = start + 5;
-    if (!(*value = cli_strndup(h->s + start, end - start)))
+    if (!(*value = wsm_strndup(h->s + start, end - start)))
         return hash_oom(h);
-    if (end - start == 4 && !strncasecmp(*value, "true", 4))
+    if (wsm_span_eq_nocase(*value, end - start, "true"))
         memcpy(*value, "true", 4);
-    else if (end - start == 5 && !strncasecmp(*value, "false", 5))
+    else if (wsm_span_eq_nocase(*value, end - start, "false"))
         memcpy(*value, "false", 5);
     return 0;
 }
@@ -425,7 +359,7 @@ static int hash_parse(struct hash_parser *h, int depth, struct cli_props **out)
                      HASH_AT(h, h->pos, &at), c);
             goto fail;
         }
-        if (!(key = cli_strndup(h->s + key_start, h->pos - key_start))) {
+        if (!(key = wsm_strndup(h->s + key_start, h->pos - key_start))) {
             hash_oom(h);
             goto fail;
         }
@@ -583,7 +517,7 @@ static int xml_serialize(xmlDocPtr doc, xmlNodePtr node, char **out, char **err)
     /* xmlSaveDoc ends every top-level node with a newline: the body needs none. */
     while (len && xmlBufferContent(buf)[len - 1] == '\n')
         len--;
-    *out = cli_strndup((const char *)xmlBufferContent(buf), len);
+    *out = wsm_strndup((const char *)xmlBufferContent(buf), len);
     xmlBufferFree(buf);
     return *out ? 0 : cli_fail(err, -1, "out of memory");
 }
@@ -602,7 +536,7 @@ static int check_text(const char *what, const char *name, const char *text, char
 
 static xmlNsPtr xsi_ns(xmlDocPtr doc, xmlNodePtr e)
 {
-    xmlNsPtr ns = xmlSearchNsByHref(doc, e, (const xmlChar *)CLI_XSI_NS);
+    xmlNsPtr ns = xmlSearchNsByHref(doc, e, (const xmlChar *)WSM_NS_XSI);
     char prefix[16] = "xsi";
 
     if (ns)
@@ -610,7 +544,7 @@ static xmlNsPtr xsi_ns(xmlDocPtr doc, xmlNodePtr e)
     /* "xsi" may be bound to something else here: pick a free prefix. */
     for (int i = 0; xmlSearchNs(doc, e, (const xmlChar *)prefix) && i < 1000; i++)
         snprintf(prefix, sizeof(prefix), "xsi%d", i);
-    return xmlNewNs(e, (const xmlChar *)CLI_XSI_NS, (const xmlChar *)prefix);
+    return xmlNewNs(e, (const xmlChar *)WSM_NS_XSI, (const xmlChar *)prefix);
 }
 
 static int set_nil(xmlDocPtr doc, xmlNodePtr e)
@@ -705,7 +639,7 @@ char *cli_class_name(const char *resource_uri)
         start--;
     if (start == end)
         return NULL;
-    return cli_strndup(start, (size_t)(end - start));
+    return wsm_strndup(start, (size_t)(end - start));
 }
 
 static void remove_children(xmlNodePtr e)
@@ -793,7 +727,7 @@ static int apply_props(xmlDocPtr doc, xmlNodePtr parent, const struct cli_props 
             rc = cli_fail(err, -1, "set: '%s' has sub-properties: give them as %s=@{Name=\"value\"}",
                           cli_quote_str(&q, path), cli_quote_str(&q2, it->name));
         } else {
-            xmlAttrPtr nil = xmlHasNsProp(e, (const xmlChar *)"nil", (const xmlChar *)CLI_XSI_NS);
+            xmlAttrPtr nil = xmlHasNsProp(e, (const xmlChar *)"nil", (const xmlChar *)WSM_NS_XSI);
             xmlNodePtr t;
             if (!(rc = check_text("the value of", path, it->value, err))) {
                 if (nil)
@@ -874,21 +808,7 @@ static int utf16_to_utf8(const unsigned char *s, size_t n, int big_endian, char 
         } else if (!c || (c >= 0xD800 && c <= 0xDFFF)) {
             goto bad;
         }
-        if (c < 0x80) {
-            o[k++] = (char)c;
-        } else if (c < 0x800) {
-            o[k++] = (char)(0xC0 | (c >> 6));
-            o[k++] = (char)(0x80 | (c & 0x3F));
-        } else if (c < 0x10000) {
-            o[k++] = (char)(0xE0 | (c >> 12));
-            o[k++] = (char)(0x80 | ((c >> 6) & 0x3F));
-            o[k++] = (char)(0x80 | (c & 0x3F));
-        } else { /* 4 bytes out for 4 bytes in: within n / 2 * 3 */
-            o[k++] = (char)(0xF0 | (c >> 18));
-            o[k++] = (char)(0x80 | ((c >> 12) & 0x3F));
-            o[k++] = (char)(0x80 | ((c >> 6) & 0x3F));
-            o[k++] = (char)(0x80 | (c & 0x3F));
-        }
+        k += wsm_utf8_encode(c, o + k); /* 4 bytes out for 4 bytes in: within n / 2 * 3 */
     }
     o[k] = '\0';
     *out = o;
@@ -974,15 +894,10 @@ int cli_read_text_file(const char *path, size_t cap, char **out, size_t *len, ch
         free(buf);
         return cli_fail(err, -1, "'%s' contains a NUL byte: it is not a text file", cli_quote_str(&q, path));
     }
-    for (bad = 0; bad < n;) {
-        unsigned int cp;
-        size_t k = cli_utf8_decode(buf + bad, n - bad, &cp);
-        if (!k) {
-            free(buf);
-            return cli_fail(err, -1, "'%s' is not UTF-8 text (byte %zu); save it as UTF-8",
-                            cli_quote_str(&q, path), bad);
-        }
-        bad += k;
+    if ((bad = wsm_utf8_valid_prefix((const char *)buf, n)) < n) {
+        free(buf);
+        return cli_fail(err, -1, "'%s' is not UTF-8 text (byte %zu); save it as UTF-8",
+                        cli_quote_str(&q, path), bad);
     }
     *out = (char *)buf;
     if (len)

@@ -19,8 +19,6 @@
 
 #include "cli.h"
 
-#define CLI_XSI_NS "http://www.w3.org/2001/XMLSchema-instance"
-
 /* Size caps: an XML document (a -file:, a Get reply) and one command-line argument. */
 #define CLI_MAX_XML ((size_t)64 << 20)
 #define CLI_MAX_ARG ((size_t)1 << 20)
@@ -81,15 +79,5 @@ const char *cli_quote_str(struct cli_quoted *q, const char *s);
 
 /* *err = the formatted message (or "out of memory"); returns rc. */
 int cli_fail(char **err, int rc, const char *fmt, ...) __attribute__((format(CLI_PRINTF, 3, 4)));
-
-/* Length of the valid UTF-8 sequence at s (n bytes left) with its code point in *cp, or 0 when invalid
- * (overlong forms, surrogates and values above U+10FFFF are invalid). */
-size_t cli_utf8_decode(const unsigned char *s, size_t n, unsigned int *cp);
-
-/* strndup(), which MinGW lacks: a copy of at most n bytes of s, NUL-terminated; NULL when out of memory. */
-char *cli_strndup(const char *s, size_t n);
-
-/* Case-insensitive ASCII comparison (locale-independent). */
-int cli_strieq(const char *a, const char *b);
 
 #endif

@@ -17,7 +17,6 @@
  *
  * SPDX-License-Identifier: MIT
  */
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
@@ -36,6 +35,8 @@
 #include "input.h"
 #include "format.h"
 #include "exec.h"
+#include "names.h"
+#include "strutil.h"
 #include "wsmauto_cancel.h"
 #include "wsmauto_trace.h"
 #include "../util/secure_env.h"
@@ -124,7 +125,7 @@ struct job {
 static const char *op_label(enum cli_op op, char *buf, size_t size)
 {
     snprintf(buf, size, "%s", cli_op_name(op));
-    buf[0] = (char)toupper((unsigned char)buf[0]);
+    buf[0] = (char)wsm_ascii_upper((unsigned char)buf[0]);
     return buf;
 }
 
@@ -217,9 +218,9 @@ static int run_enumerate(struct job *j, IWSManSession *s, IWSManResourceLocator 
 
     /* winrm's default filter dialect is WQL. */
     if (o->filter && !dialect)
-        dialect = CLI_DIALECT_WQL;
-    if (!(filter = bstr_from_utf8(o->filter ? o->filter : "")) ||
-        !(dial = bstr_from_utf8(dialect ? dialect : ""))) {
+        dialect = WSM_DIALECT_WQL;
+    if (!(filter = cli_bstr_from_utf8(o->filter ? o->filter : "")) ||
+        !(dial = cli_bstr_from_utf8(dialect ? dialect : ""))) {
         status = report_oom(j, "Enumerate", f);
         goto done;
     }
@@ -254,7 +255,7 @@ static int run_enumerate(struct job *j, IWSManSession *s, IWSManResourceLocator 
             status = report(j, "Enumerate", f);
             break;
         }
-        xml = utf8_from_olestr(item);
+        xml = cli_utf8_from_olestr(item);
         SysFreeString(item);
         item = NULL;
         if (!xml) {
@@ -341,6 +342,95 @@ static int run_set(struct job *j, IWSManSession *s, IWSManResourceLocator *loc, 
 }
 
 /* Runs the operation against one host. */
+/* create and invoke: the body from -file or @{...} under its root element (the class's for create,
+ * ACTION_INPUT for invoke), sent; the reply printed. */
+static int run_send(struct job *j, IWSManSession *s, IWSManResourceLocator *loc, struct cli_failure *f)
+{
+    int create = j->opts->op == CLI_OP_CREATE, status = CLI_EXIT_OK;
+    char *uri = cli_locator_uri(loc), *root = NULL, *body = NULL, *result = NULL;
+
+    if (uri && !create && asprintf(&root, "%s_INPUT", j->opts->action) < 0)
+        root = NULL;
+    else if (uri && create)
+        root = cli_class_name(uri);
+    if (!uri || !root) {
+        fprintf(j->err, "wsmanctl: out of memory\n");
+        status = CLI_EXIT_FAILED;
+    } else if (input_body(j, root, uri, &body)) {
+        status = CLI_EXIT_FAILED;
+    } else if (FAILED(create ? cli_session_create(s, loc, body, &result, f)
+                             : cli_session_invoke(s, j->opts->action, loc, body, &result, f))) {
+        status = report(j, create ? "Create" : "Invoke", f);
+    } else {
+        print_reply(j, result);
+    }
+    free(result);
+    free(body);
+    free(root);
+    free(uri);
+    return status;
+}
+
+static int run_identify(struct job *j, IWSManSession *s, struct cli_failure *f)
+{
+    BSTR out = NULL;
+    char *result = NULL;
+    int status = CLI_EXIT_OK;
+    HRESULT hr;
+
+    if (FAILED(hr = IWSManSession_Identify(s, 0, &out))) {
+        cli_failure_set(f, hr, (IUnknown *)s);
+        status = report(j, "Identify", f);
+    } else if (!(result = cli_utf8_from_olestr(out))) {
+        fprintf(j->err, "wsmanctl: out of memory\n");
+        status = CLI_EXIT_FAILED;
+    } else {
+        print_reply(j, result);
+    }
+    free(result);
+    SysFreeString(out);
+    return status;
+}
+
+/* The operation on an open session (and the locator of its resource, when it has one). */
+static int run_operation(struct job *j, IWSManEx3 *wsman, IWSManSession *s, IWSManResourceLocator *loc,
+                         struct cli_failure *f)
+{
+    const struct cli_opts *o = j->opts;
+    char *result = NULL;
+    int status = CLI_EXIT_OK, remote_exit = 0;
+
+    switch (o->op) {
+    case CLI_OP_GET:
+        if (FAILED(cli_session_get(s, loc, 0, &result, f)))
+            status = report(j, "Get", f);
+        else
+            print_reply(j, result);
+        free(result);
+        return status;
+    case CLI_OP_SET:
+        return run_set(j, s, loc, f);
+    case CLI_OP_CREATE:
+    case CLI_OP_INVOKE:
+        return run_send(j, s, loc, f);
+    case CLI_OP_DELETE:
+        return FAILED(cli_session_delete(s, loc, f)) ? report(j, "Delete", f) : CLI_EXIT_OK;
+    case CLI_OP_ENUMERATE:
+        return run_enumerate(j, s, loc, f);
+    case CLI_OP_IDENTIFY:
+        return run_identify(j, s, f);
+    case CLI_OP_EXEC:
+        if (FAILED(cli_exec(wsman, s, o->exec_argv, o->exec_argc, j->out, j->err, &stop_requested,
+                            &remote_exit, f)))
+            return report(j, "Exec", f);
+        return remote_exit < 0 || remote_exit > 255 ? 255 : remote_exit;
+    case CLI_OP_HELPMSG:
+    case CLI_OP_NONE:
+        break;
+    }
+    return CLI_EXIT_OK;
+}
+
 static int run_job(struct job *j)
 {
     const struct cli_opts *o = j->opts;
@@ -348,97 +438,20 @@ static int run_job(struct job *j)
     IWSManEx3 *wsman = NULL;
     IWSManSession *s = NULL;
     IWSManResourceLocator *loc = NULL;
-    char *result = NULL, *body = NULL, *uri = NULL, *root = NULL;
-    int status = CLI_EXIT_OK, remote_exit = 0;
-    HRESULT hr;
+    int status;
 
     if (stop_requested) /* interrupted before this host's turn: nothing is sent */
         return CLI_EXIT_FAILED;
     if (FAILED(cli_wsman_create(&wsman, &f)) || FAILED(cli_session_open(wsman, o, j->remote, &s, &f))) {
         status = report(j, "Connecting", &f);
-        goto done;
-    }
-    if (o->resource && FAILED(cli_locator_create(wsman, o, o->resource, &loc, &f))) {
+    } else if (o->resource && FAILED(cli_locator_create(wsman, o, o->resource, &loc, &f))) {
         char label[32];
         status = report(j, op_label(o->op, label, sizeof(label)), &f);
-        goto done;
+    } else {
+        status = run_operation(j, wsman, s, loc, &f);
     }
-    switch (o->op) {
-    case CLI_OP_GET:
-        if (FAILED(cli_session_get(s, loc, 0, &result, &f)))
-            status = report(j, "Get", &f);
-        else
-            print_reply(j, result);
-        break;
-    case CLI_OP_SET:
-        status = run_set(j, s, loc, &f);
-        break;
-    case CLI_OP_CREATE:
-        uri = cli_locator_uri(loc);
-        root = uri ? cli_class_name(uri) : NULL;
-        if (!uri || !root || input_body(j, root, uri, &body)) {
-            status = CLI_EXIT_FAILED;
-            if (!uri || !root)
-                fprintf(j->err, "wsmanctl: out of memory\n");
-        } else if (FAILED(cli_session_create(s, loc, body, &result, &f))) {
-            status = report(j, "Create", &f);
-        } else {
-            print_reply(j, result);
-        }
-        break;
-    case CLI_OP_DELETE:
-        if (FAILED(cli_session_delete(s, loc, &f)))
-            status = report(j, "Delete", &f);
-        break;
-    case CLI_OP_ENUMERATE:
-        status = run_enumerate(j, s, loc, &f);
-        break;
-    case CLI_OP_INVOKE:
-        uri = cli_locator_uri(loc);
-        if (!uri || asprintf(&root, "%s_INPUT", o->action) < 0) {
-            root = NULL;
-            fprintf(j->err, "wsmanctl: out of memory\n");
-            status = CLI_EXIT_FAILED;
-        } else if (input_body(j, root, uri, &body)) {
-            status = CLI_EXIT_FAILED;
-        } else if (FAILED(cli_session_invoke(s, o->action, loc, body, &result, &f))) {
-            status = report(j, "Invoke", &f);
-        } else {
-            print_reply(j, result);
-        }
-        break;
-    case CLI_OP_IDENTIFY: {
-        BSTR out = NULL;
-        if (FAILED(hr = IWSManSession_Identify(s, 0, &out))) {
-            cli_failure_set(&f, hr, (IUnknown *)s);
-            status = report(j, "Identify", &f);
-        } else if (!(result = utf8_from_olestr(out))) {
-            fprintf(j->err, "wsmanctl: out of memory\n");
-            status = CLI_EXIT_FAILED;
-        } else {
-            print_reply(j, result);
-        }
-        SysFreeString(out);
-        break;
-    }
-    case CLI_OP_EXEC:
-        if (FAILED(cli_exec(wsman, s, o->exec_argv, o->exec_argc, j->out, j->err, &stop_requested,
-                            &remote_exit, &f)))
-            status = report(j, "Exec", &f);
-        else
-            status = remote_exit < 0 || remote_exit > 255 ? 255 : remote_exit;
-        break;
-    case CLI_OP_HELPMSG:
-    case CLI_OP_NONE:
-        break;
-    }
-done:
     fflush(j->out);
     fflush(j->err);
-    free(result);
-    free(body);
-    free(uri);
-    free(root);
     cli_failure_clear(&f);
     if (loc)
         IWSManResourceLocator_Release(loc);
@@ -463,7 +476,7 @@ static int run_helpmsg(const struct cli_opts *o)
     if (SUCCEEDED(hr = cli_wsman_create(&wsman, &f))) {
         if (FAILED(hr = IWSManEx3_GetErrorMessage(wsman, (DWORD)o->helpmsg_value, &out)))
             cli_failure_set(&f, hr, (IUnknown *)wsman);
-        else if (!(msg = utf8_from_olestr(out)))
+        else if (!(msg = cli_utf8_from_olestr(out)))
             hr = cli_failure_text(&f, E_OUTOFMEMORY, "Out of memory.");
         SysFreeString(out);
         IWSManEx3_Release(wsman);

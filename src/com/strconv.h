@@ -1,7 +1,6 @@
 /*
- * strconv.c: the one place that converts UTF-8 <-> UTF-16 (OLECHAR, BSTR).
- * Needs only the automation headers, so wsmanctl (src/cli) compiles the
- * same file at its own COM edge.
+ * strconv.c: the COM layer's UTF-8 <-> UTF-16 (OLECHAR, BSTR) conversions, on src/util/utf.h.
+ * Needs only the automation headers and src/util.
  *
  * SPDX-License-Identifier: MIT
  */

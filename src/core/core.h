@@ -19,15 +19,9 @@
 
 #include "wsmerror.h"
 
-/* printf-style checking: MinGW's printf attribute means the Microsoft runtime's dialect, which has no %zu;
- * the build uses MinGW's C99 stdio (__USE_MINGW_ANSI_STDIO), so check against GNU's. */
-#ifndef WSM_PRINTF
-#ifdef __MINGW32__
-#define WSM_PRINTF gnu_printf
-#else
-#define WSM_PRINTF printf
-#endif
-#endif
+#include "base64.h"  /* wsm_base64_encode, wsm_base64_decode */
+#include "random.h"  /* wsm_random_bytes */
+#include "strutil.h" /* wsm_strdup, wsm_asprintf, wsm_strcasecmp_ascii, wsm_wipe, wsm_memmem, WSM_PRINTF */
 
 #define WSM_S_OK ((int32_t)0)
 #define WSM_E_OUTOFMEMORY ((int32_t)0x8007000Eu)
@@ -51,26 +45,6 @@ const char *wsm_error_name(uint32_t code);
  * gets a sentence naming it in hex and, where known, by name. Returns a
  * malloc'd string; NULL only when out of memory. */
 char *wsm_error_message(uint32_t code);
-
-/* ---- util.c: small string helpers shared by the core ---- */
-char *wsm_strdup(const char *s); /* NULL-safe: NULL -> NULL */
-char *wsm_strndup(const char *s, size_t n);
-char *wsm_asprintf(const char *fmt, ...) __attribute__((format(WSM_PRINTF, 1, 2)));
-char *wsm_vasprintf(const char *fmt, va_list ap) __attribute__((format(WSM_PRINTF, 1, 0)));
-int wsm_strcasecmp_ascii(const char *a, const char *b);
-/* The same for at most n bytes (a and b not NULL). */
-int wsm_strncasecmp_ascii(const char *a, const char *b, size_t n);
-void wsm_wipe_free(char *s);      /* overwrite with zeros (not optimised away), then free */
-void wsm_wipe(void *p, size_t n); /* overwrite with zeros, not optimised away */
-/* Fills buf with n bytes from the system's CSPRNG (getrandom or /dev/urandom; BCryptGenRandom on
- * Windows). Returns 1, or 0 when no randomness is available. */
-int wsm_random_bytes(void *buf, size_t n);
-/* Base64 with padding (RFC 4648). encode: malloc'd, NUL-terminated; decode: strict (only the alphabet,
- * '=' only at the end, length a multiple of 4), NULL if malformed or empty. NULL when out of memory. */
-char *wsm_base64_encode(const void *data, size_t len);
-unsigned char *wsm_base64_decode(const char *text, size_t len, size_t *out_len);
-/* memmem, which Windows' C runtime lacks. */
-const void *wsm_memmem(const void *hay, size_t hay_len, const void *needle, size_t needle_len);
 
 /* ---- connstr.c: CreateSession connection strings ---- */
 

@@ -17,10 +17,7 @@
 #include <objbase.h>
 
 #include "wsmandisp.h"
-
-/* From the COM layer: the one UTF-8 -> UTF-16 converter. */
-BSTR bstr_from_utf8(const char *s);
-int olestr_equal_ascii_nocase(const OLECHAR *a, const char *b);
+#include "strconv.h" /* bstr_from_utf8, olestr_equal_ascii_nocase (src/com/strconv.c) */
 
 /* Per-thread apartment: 0 = not initialised. */
 static _Thread_local struct {

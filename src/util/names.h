@@ -1,7 +1,7 @@
 /*
  * Every namespace, action and fixed URI of the wire protocol, in one place
  * ([MS-WSMV] 2.2.1, DSP0226, WS-Transfer, WS-Enumeration). Prefixes are the ones Windows uses, so
- * that requests we build diff cleanly against captures.
+ * that requests we build diff cleanly against captures. The core and wsmanctl share it.
  *
  * SPDX-License-Identifier: MIT
  */
