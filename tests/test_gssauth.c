@@ -24,6 +24,7 @@
 #include <gssapi/gssapi_ext.h>
 
 #include "gssauth.h"
+#include "iplit.h"
 #include "mechutil.h"
 #include "test.h"
 
@@ -394,9 +395,9 @@ static void test_mechutil(void)
            users[i].in, r ? r : "(null)");
         free(r);
     }
-    ok(wsm_mech_is_ip_literal("127.0.0.1") && wsm_mech_is_ip_literal("127.1") &&
-           wsm_mech_is_ip_literal("::1") && wsm_mech_is_ip_literal("fe80::1%eth0") &&
-           !wsm_mech_is_ip_literal("localhost") && !wsm_mech_is_ip_literal("host1.example"),
+    ok(wsm_host_is_ip_literal("127.0.0.1") && wsm_host_is_ip_literal("127.1") &&
+           wsm_host_is_ip_literal("::1") && wsm_host_is_ip_literal("fe80::1%eth0") &&
+           !wsm_host_is_ip_literal("localhost") && !wsm_host_is_ip_literal("host1.example"),
        "IP literals");
 
     struct wsm_gss_config c = cfg(WSM_GSS_KERBEROS, "host.example", NULL, NULL, 0);

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "client.h"
 #include "clientcfg.h"
@@ -334,7 +333,7 @@ static void content_charset(const char *type, char *buf, size_t size)
         p++;
         while (*p == ' ' || *p == '\t')
             p++;
-        if (!strncasecmp(p, "charset", 7)) {
+        if (!wsm_strncasecmp_ascii(p, "charset", 7)) {
             size_t n = 0;
             p += 7;
             while (*p == ' ' || *p == '\t')

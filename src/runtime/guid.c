@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strutil.h"
 #include "wsmauto_rt.h"
 
 #define CHARS_IN_GUID 39 /* "{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}" plus the NUL */
@@ -68,24 +69,13 @@ int StringFromGUID2(REFGUID rguid, LPOLESTR lpsz, int cchMax)
     return CHARS_IN_GUID;
 }
 
-static int hex_value(OLECHAR c)
-{
-    if (c >= u'0' && c <= u'9')
-        return c - u'0';
-    if (c >= u'a' && c <= u'f')
-        return c - u'a' + 10;
-    if (c >= u'A' && c <= u'F')
-        return c - u'A' + 10;
-    return -1;
-}
-
 /* Reads `digits` hex digits at s. Stops at the first non-hex character, so a
  * short string ends the scan at its NUL instead of being read past. */
 static int get_hex(const OLECHAR *s, int digits, uint32_t *out)
 {
     uint32_t v = 0;
     for (int i = 0; i < digits; i++) {
-        int d = hex_value(s[i]);
+        int d = wsm_hex_value(s[i]);
         if (d < 0)
             return 0;
         v = (v << 4) | (uint32_t)d;

@@ -54,22 +54,6 @@ static int is_blank(unsigned char c)
     return c == ' ' || c == '\t';
 }
 
-static int lower(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
-}
-
-static int mem_caseeq(const char *a, size_t alen, const char *b)
-{
-    size_t blen = strlen(b);
-    if (alen != blen)
-        return 0;
-    for (size_t i = 0; i < alen; i++)
-        if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
-            return 0;
-    return 1;
-}
-
 /* ---- parameters of Content-Type and OriginalContent ---- */
 
 /* One "name=value" parameter of a ';'-separated list. Values may be quoted ("..." with backslash escapes,
@@ -140,7 +124,7 @@ static int media_type(const char *ct, char *buf, size_t size)
             continue;
         if (n + 1 >= size)
             return 0;
-        buf[n++] = (char)lower((unsigned char)*ct);
+        buf[n++] = (char)wsm_ascii_lower((unsigned char)*ct);
     }
     buf[n] = '\0';
     return 1;
@@ -427,22 +411,22 @@ static void read_meta(const char *s, const char *end, struct meta *m)
         size_t name_len = (size_t)(colon - line), value_len = (size_t)(line_end - value);
         wsm_trim(&name, &name_len);
         wsm_trim(&value, &value_len);
-        if (mem_caseeq(name, name_len, "Content-Type") && !m->protocol) {
+        if (wsm_span_eq_nocase(name, name_len, "Content-Type") && !m->protocol) {
             /* the protocol, without any parameters */
             const char *semi = memchr(value, ';', value_len);
             m->protocol = value;
             m->protocol_len = semi ? (size_t)(semi - value) : value_len;
             wsm_trim(&m->protocol, &m->protocol_len);
-        } else if (mem_caseeq(name, name_len, "OriginalContent") && !m->original) {
+        } else if (wsm_span_eq_nocase(name, name_len, "OriginalContent") && !m->original) {
             m->original = value;
             m->original_len = value_len;
             struct param pr;
             const char *p = value;
             while (next_param(&p, value + value_len, &pr)) {
-                if (mem_caseeq(pr.name, pr.name_len, "charset") && !m->charset) {
+                if (wsm_span_eq_nocase(pr.name, pr.name_len, "charset") && !m->charset) {
                     m->charset = pr.value;
                     m->charset_len = pr.value_len;
-                } else if (mem_caseeq(pr.name, pr.name_len, "Length") && !m->has_length) {
+                } else if (wsm_span_eq_nocase(pr.name, pr.name_len, "Length") && !m->has_length) {
                     m->has_length = 1;
                     size_t v = 0;
                     m->length_bad = pr.value_len == 0;
@@ -478,7 +462,8 @@ static size_t payload_start(const struct parser *ps, size_t pos, size_t *line_le
     size_t name_len = (size_t)(colon - line), value_len = (size_t)(nl - value);
     wsm_trim(&name, &name_len);
     wsm_trim(&value, &value_len);
-    if (!mem_caseeq(name, name_len, "Content-Type") || !mem_caseeq(value, value_len, octet_stream))
+    if (!wsm_span_eq_nocase(name, name_len, "Content-Type") ||
+        !wsm_span_eq_nocase(value, value_len, octet_stream))
         return 0;
     return (size_t)(nl - ps->b) + 1;
 }
@@ -578,10 +563,10 @@ static void ct_params(const char *ct, struct parser *ps, const char **protocol, 
     *protocol = NULL;
     *protocol_len = 0;
     while (next_param(&p, end, &pr)) {
-        if (mem_caseeq(pr.name, pr.name_len, "boundary") && pr.value_len) {
+        if (wsm_span_eq_nocase(pr.name, pr.name_len, "boundary") && pr.value_len) {
             ps->bnd = pr.value;
             ps->bnd_len = pr.value_len;
-        } else if (mem_caseeq(pr.name, pr.name_len, "protocol")) {
+        } else if (wsm_span_eq_nocase(pr.name, pr.name_len, "protocol")) {
             *protocol = pr.value;
             *protocol_len = pr.value_len;
         }
@@ -652,7 +637,7 @@ static int32_t parse_begin(struct parse *st, const char *content_type, size_t *m
     const char *ct_protocol;
     size_t ct_protocol_len, len = st->ps.len;
     ct_params(content_type, &st->ps, &ct_protocol, &ct_protocol_len);
-    if (st->expected && ct_protocol && !mem_caseeq(ct_protocol, ct_protocol_len, st->expected))
+    if (st->expected && ct_protocol && !wsm_span_eq_nocase(ct_protocol, ct_protocol_len, st->expected))
         return wsm_fail(
             detail, WSM_SEC_E_INVALID_TOKEN,
             "the reply is encrypted with protocol \"%s\" (Content-Type), but the request used \"%s\"",
@@ -690,7 +675,7 @@ static int32_t check_meta(const struct parse *st, const struct meta *m, char **d
         return wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN,
                         "the metadata of encrypted part %u has no Content-Type header naming the protocol",
                         st->part);
-    if (st->expected && !mem_caseeq(m->protocol, m->protocol_len, st->expected))
+    if (st->expected && !wsm_span_eq_nocase(m->protocol, m->protocol_len, st->expected))
         return wsm_fail(detail, WSM_SEC_E_INVALID_TOKEN,
                         "encrypted part %u of the reply uses protocol \"%s\", but the request used \"%s\"",
                         st->part, wsm_quote(&q, m->protocol, m->protocol_len),

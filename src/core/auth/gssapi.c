@@ -44,6 +44,7 @@
 #include "core.h"
 #include "detail.h"
 #include "gssauth.h"
+#include "iplit.h"
 #include "mechutil.h"
 #include "secure_env.h"
 

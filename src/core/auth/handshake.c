@@ -10,7 +10,6 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "detail.h"
 #include "handshake.h"
@@ -163,7 +162,8 @@ static int find_challenge(char *const *www, const char *scheme, const char **tok
         for (const char *p = www[i]; *p;) {
             while (*p == ' ' || *p == '\t' || *p == ',')
                 p++;
-            if (!strncasecmp(p, scheme, n) && (!p[n] || p[n] == ' ' || p[n] == ',' || p[n] == '\t')) {
+            if (!wsm_strncasecmp_ascii(p, scheme, n) &&
+                (!p[n] || p[n] == ' ' || p[n] == ',' || p[n] == '\t')) {
                 const char *t = p + n, *e;
                 while (*t == ' ' || *t == '\t')
                     t++;
@@ -477,7 +477,7 @@ int32_t wsm_auth_post(struct wsm_auth *a, struct wsm_transport *t, const char *b
                       uint32_t timeout_ms, size_t limit, struct wsm_http_reply *http, char **detail)
 {
     const char *ctype = utf16 ? "application/soap+xml;charset=UTF-16" : "application/soap+xml;charset=UTF-8";
-    int https = !strncasecmp(a->url, "https:", 6);
+    int https = !wsm_strncasecmp_ascii(a->url, "https:", 6);
     int32_t hr;
 
     if (detail)

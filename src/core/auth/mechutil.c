@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "detail.h"
+#include "iplit.h"
 #include "mechutil.h"
 
 int32_t wsm_mech_spn(const struct wsm_gss_config *cfg, char **spn, char **detail)
@@ -34,13 +35,6 @@ int32_t wsm_mech_spn(const struct wsm_gss_config *cfg, char **spn, char **detail
     return *spn ? WSM_S_OK : WSM_E_OUTOFMEMORY;
 }
 
-int wsm_mech_is_ip_literal(const char *host)
-{
-    if (strchr(host, ':'))
-        return 1; /* IPv6 (a host name never holds ':'), zone index or not */
-    return strspn(host, "0123456789.") == strlen(host);
-}
-
 char *wsm_mech_krb5_user(const char *user, int *bad)
 {
     const char *bs = strchr(user, '\\');
@@ -53,8 +47,7 @@ char *wsm_mech_krb5_user(const char *user, int *bad)
     }
     char *r = wsm_asprintf("%s@%.*s", bs + 1, (int)(bs - user), user);
     for (char *p = r ? strrchr(r, '@') : NULL; p && *p; p++)
-        if (*p >= 'a' && *p <= 'z')
-            *p = (char)(*p - 'a' + 'A');
+        *p = (char)wsm_ascii_upper((unsigned char)*p);
     return r;
 }
 
@@ -127,7 +120,7 @@ int32_t wsm_mech_cause(enum wsm_cause cause, const char *spn, char *buf, size_t 
 int32_t wsm_mech_negotiate_target(const struct wsm_gss_config *cfg, int *ip, char **reason, char **detail)
 {
     struct wsm_quoted q;
-    *ip = wsm_mech_is_ip_literal(cfg->host);
+    *ip = wsm_host_is_ip_literal(cfg->host);
     if (!*ip)
         return WSM_S_OK;
     if (!cfg->allow_ntlm)

@@ -20,10 +20,6 @@
  * *spn malloc'd. WSM_E_INVALIDARG with a detail, or WSM_E_OUTOFMEMORY. */
 int32_t wsm_mech_spn(const struct wsm_gss_config *cfg, char **spn, char **detail);
 
-/* 1 when host is an IP address literal (IPv6, or digits and dots, which covers inet_aton's short forms such
- * as "127.1"): no Kerberos ticket can name an address. */
-int wsm_mech_is_ip_literal(const char *host);
-
 /* The user name in krb5 form: "DOMAIN\user" → "user@DOMAIN" (realm upper-cased), else as given. NULL with
  * *bad set when the form is unusable ("\user", "DOMAIN\", two backslashes), NULL alone when out of memory. */
 char *wsm_mech_krb5_user(const char *user, int *bad);
@@ -66,7 +62,7 @@ enum wsm_cause {
 /* The cause's sentence into buf (spn for those that name it) and its HRESULT (WSM_SEC_E_*). */
 int32_t wsm_mech_cause(enum wsm_cause cause, const char *spn, char *buf, size_t size);
 
-/* Negotiate to host: 1 in *ip when it is an IP literal (wsm_mech_is_ip_literal), and then *reason (malloc'd)
+/* Negotiate to host: 1 in *ip when it is an IP literal (wsm_host_is_ip_literal), and then *reason (malloc'd)
  * says why Kerberos is not used; when NTLM is not allowed either, the failure WSM_SEC_E_TARGET_UNKNOWN. */
 int32_t wsm_mech_negotiate_target(const struct wsm_gss_config *cfg, int *ip, char **reason, char **detail);
 

@@ -52,6 +52,7 @@
 #include "core.h"
 #include "detail.h"
 #include "gssauth.h"
+#include "iplit.h"
 #include "mechutil.h"
 
 #define REQ_FLAGS                                                                                            \

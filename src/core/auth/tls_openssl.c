@@ -28,6 +28,7 @@
 #include "core.h"
 #include "detail.h"
 #include "gssauth.h"
+#include "iplit.h"
 #include "mechutil.h"
 #include "tls.h"
 
@@ -110,7 +111,7 @@ int32_t wsm_tls_new(const struct wsm_tls_config *cfg, struct wsm_tls **out, char
     SSL_set_info_callback(t->ssl, info_cb);
     SSL_set_connect_state(t->ssl);
     /* SNI only for names (RFC 6066 §3: no IP literals). */
-    if (*t->host && !wsm_mech_is_ip_literal(t->host))
+    if (*t->host && !wsm_host_is_ip_literal(t->host))
         SSL_set_tlsext_host_name(t->ssl, t->host);
     *out = t;
     return WSM_S_OK;

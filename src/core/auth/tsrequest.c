@@ -16,6 +16,7 @@
 #include "detail.h"
 #include "gssauth.h"
 #include "tsrequest.h"
+#include "utf.h"
 
 #define TAG_INTEGER 0x02
 #define TAG_OCTET_STRING 0x04
@@ -371,43 +372,15 @@ static int utf8_to_utf16le(const char *s, unsigned char **out, size_t *out_len)
     if (!b)
         return -1;
     for (size_t i = 0; i < n;) {
-        unsigned c = (unsigned char)s[i], cp, k;
-        if (c < 0x80) {
-            cp = c;
-            k = 0;
-        } else if (c >= 0xC2 && c < 0xE0) {
-            cp = c & 0x1F;
-            k = 1;
-        } else if (c >= 0xE0 && c < 0xF0) {
-            cp = c & 0x0F;
-            k = 2;
-        } else if (c >= 0xF0 && c < 0xF5) {
-            cp = c & 0x07;
-            k = 3;
-        } else {
+        uint32_t cp;
+        uint16_t units[2];
+        size_t k = wsm_utf8_char((const unsigned char *)s + i, n - i, &cp);
+        if (!k)
             goto bad;
-        }
-        if (n - i - 1 < k)
-            goto bad;
-        for (unsigned j = 1; j <= k; j++) {
-            unsigned cc = (unsigned char)s[i + j];
-            if ((cc & 0xC0) != 0x80)
-                goto bad;
-            cp = cp << 6 | (cc & 0x3F);
-        }
-        if ((k == 2 && cp < 0x800) || (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-            (cp >= 0xD800 && cp < 0xE000))
-            goto bad;
-        i += k + 1;
-        if (cp >= 0x10000) {
-            unsigned hi = 0xD800 + ((cp - 0x10000) >> 10), lo = 0xDC00 + ((cp - 0x10000) & 0x3FF);
-            b[o++] = (unsigned char)hi;
-            b[o++] = (unsigned char)(hi >> 8);
-            b[o++] = (unsigned char)lo;
-            b[o++] = (unsigned char)(lo >> 8);
-        } else {
-            b[o++] = (unsigned char)cp;
-            b[o++] = (unsigned char)(cp >> 8);
+        i += k;
+        for (size_t u = 0, nu = wsm_utf16_encode(cp, units); u < nu; u++) {
+            b[o++] = (unsigned char)units[u];
+            b[o++] = (unsigned char)(units[u] >> 8);
         }
     }
     *out = b;
@@ -446,21 +419,7 @@ static char *utf16le_to_utf8(const unsigned char *p, size_t n, int *oom)
             cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
             i += 2;
         }
-        if (cp < 0x80) {
-            *o++ = (char)cp;
-        } else if (cp < 0x800) {
-            *o++ = (char)(0xC0 | cp >> 6);
-            *o++ = (char)(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-            *o++ = (char)(0xE0 | cp >> 12);
-            *o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
-            *o++ = (char)(0x80 | (cp & 0x3F));
-        } else {
-            *o++ = (char)(0xF0 | cp >> 18);
-            *o++ = (char)(0x80 | ((cp >> 12) & 0x3F));
-            *o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
-            *o++ = (char)(0x80 | (cp & 0x3F));
-        }
+        o += wsm_utf8_encode(cp, o);
     }
     *o = '\0';
     return s;

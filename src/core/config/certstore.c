@@ -183,11 +183,7 @@ static int parse_thumbprint(const char *text, unsigned char out[20])
     if (!text || strlen(text) != 40)
         return 0;
     for (int i = 0; i < 40; i++) {
-        char c = text[i];
-        int v = c >= '0' && c <= '9'   ? c - '0'
-                : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                       : -1;
+        int v = wsm_hex_value((unsigned char)text[i]);
         if (v < 0)
             return 0;
         if (i % 2)

@@ -42,8 +42,10 @@
 
 #include "clientcfg.h"
 #include "detail.h"
+#include "iplit.h"
 #include "secure_env.h"
 #include "session_cfg.h"
+#include "utf.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -63,58 +65,6 @@ static int is_digit(unsigned char c)
     return c >= '0' && c <= '9';
 }
 
-static int spans_equal_nocase(const char *a, size_t na, const char *b, size_t nb)
-{
-    if (na != nb)
-        return 0;
-    for (size_t i = 0; i < na; i++) {
-        unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
-        if (x >= 'A' && x <= 'Z')
-            x = (unsigned char)(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z')
-            y = (unsigned char)(y - 'A' + 'a');
-        if (x != y)
-            return 0;
-    }
-    return 1;
-}
-
-static int span_equals_nocase(const char *s, size_t n, const char *word)
-{
-    return spans_equal_nocase(s, n, word, strlen(word));
-}
-
-/* Length of the valid UTF-8 sequence at s[0..n), or 0 when it is not one
- * (overlong forms, surrogates and code points above U+10FFFF included). */
-static size_t utf8_sequence(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-    size_t len;
-    if (c >= 0xC2 && c <= 0xDF)
-        len = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else
-        return 0;
-    if (n < len || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++) {
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    }
-    return len;
-}
-
 /* A path for a detail sentence, whole (wsm_quote would cut it): valid UTF-8
  * is kept so that non-ASCII home directories stay readable, control bytes
  * and invalid sequences become \xNN so the sentence is always valid UTF-8. */
@@ -129,7 +79,8 @@ static char *printable(const char *s)
         return NULL;
     const unsigned char *u = (const unsigned char *)s;
     for (size_t i = 0; i < n;) {
-        size_t len = u[i] >= 0x80 ? utf8_sequence(u + i, n - i) : (u[i] < 0x20 || u[i] == 0x7F ? 0 : 1);
+        uint32_t cp;
+        size_t len = u[i] >= 0x80 ? wsm_utf8_char(u + i, n - i, &cp) : (u[i] < 0x20 || u[i] == 0x7F ? 0 : 1);
         if (len) {
             memcpy(o, u + i, len);
             o += len;
@@ -293,30 +244,6 @@ oom:
 
 /* ---- TrustedHosts patterns ---- */
 
-/* An IP literal of at most this many bytes; anything longer is a name. */
-#define IP_TEXT_MAX 64
-
-/* The n bytes at s as an address of the family (AF_INET: 4 bytes into out, AF_INET6: 16). */
-static int parse_ip(int family, const char *s, size_t n, unsigned char *out)
-{
-    char buf[IP_TEXT_MAX];
-    if (n == 0 || n >= sizeof(buf))
-        return 0;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    return inet_pton(family, buf, out) == 1;
-}
-
-static int parse_ipv4(const char *s, size_t n, unsigned char out[4])
-{
-    return parse_ip(AF_INET, s, n, out);
-}
-
-static int parse_ipv6(const char *s, size_t n, unsigned char out[16])
-{
-    return parse_ip(AF_INET6, s, n, out);
-}
-
 /* "192.168.1.*" style: 1 to 3 leading octets, then ".*". Fills the octets
  * and returns how many there are, 0 when s is not such a prefix. */
 static int parse_ipv4_prefix(const char *s, size_t n, unsigned char octets[3])
@@ -356,7 +283,7 @@ static const char *pattern_problem(const char *s, size_t n)
             return "contains white space or a control character";
     }
     if (s[0] == '[') {
-        if (n < 3 || s[n - 1] != ']' || !parse_ipv6(s + 1, n - 2, a6))
+        if (n < 3 || s[n - 1] != ']' || !wsm_ipv6_parse(s + 1, n - 2, a6))
             return "is not a bracketed IPv6 address";
         return NULL;
     }
@@ -369,7 +296,7 @@ static const char *pattern_problem(const char *s, size_t n)
             return NULL;
         return "has a wildcard other than \"*\", \"*.suffix\" or an IPv4 prefix such as \"192.168.1.*\"";
     }
-    if (memchr(s, ':', n) && !parse_ipv6(s, n, a6))
+    if (memchr(s, ':', n) && !wsm_ipv6_parse(s, n, a6))
         return "has a ':' but is not an IPv6 address (TrustedHosts takes no ports)";
     return NULL;
 }
@@ -409,15 +336,15 @@ static int pattern_matches(const char *pattern, const struct host_info *h)
         size_t suffix = n - 1;
         if (h->is_v4 || h->is_v6 || h->len <= suffix)
             return 0;
-        return spans_equal_nocase(h->text + h->len - suffix, suffix, p + 1, suffix);
+        return !wsm_strncasecmp_ascii(h->text + h->len - suffix, p + 1, suffix);
     }
     if ((count = parse_ipv4_prefix(p, n, oct)) > 0)
         return h->is_v4 && !memcmp(h->v4, oct, (size_t)count);
-    if (parse_ipv4(p, n, a4))
+    if (wsm_ipv4_parse(p, n, a4))
         return h->is_v4 && !memcmp(h->v4, a4, 4);
-    if (parse_ipv6(p, n, a6))
+    if (wsm_ipv6_parse(p, n, a6))
         return h->is_v6 && !memcmp(h->v6, a6, 16);
-    return !h->is_v4 && !h->is_v6 && spans_equal_nocase(h->text, h->len, p, n);
+    return !h->is_v4 && !h->is_v6 && h->len == n && !wsm_strncasecmp_ascii(h->text, p, n);
 }
 
 /* Parses host (a name or an address literal, brackets and port left out) into h; 0 when empty. */
@@ -429,8 +356,8 @@ static int host_parse(struct host_info *h, const char *host)
     h->text = host;
     h->len = strlen(host);
     host_core(&h->text, &h->len);
-    h->is_v4 = parse_ipv4(h->text, h->len, h->v4);
-    h->is_v6 = !h->is_v4 && parse_ipv6(h->text, h->len, h->v6);
+    h->is_v4 = wsm_ipv4_parse(h->text, h->len, h->v4);
+    h->is_v6 = !h->is_v4 && wsm_ipv6_parse(h->text, h->len, h->v6);
     return 1;
 }
 
@@ -439,7 +366,7 @@ static int host_is_loopback(const struct host_info *h)
     static const unsigned char loop6[16] = {[15] = 1};
     static const unsigned char mapped[12] = {[10] = 0xFF, [11] = 0xFF};
 
-    return span_equals_nocase(h->text, h->len, "localhost") || (h->is_v4 && h->v4[0] == 127) ||
+    return wsm_span_eq_nocase(h->text, h->len, "localhost") || (h->is_v4 && h->v4[0] == 127) ||
            (h->is_v6 && (!memcmp(h->v6, loop6, 16) || (!memcmp(h->v6, mapped, 12) && h->v6[12] == 127)));
 }
 
@@ -520,11 +447,11 @@ static int parse_bool(const char *s, size_t n, int *out)
 {
     static const char *const yes[] = {"true", "yes", "1"}, *const no[] = {"false", "no", "0"};
     for (size_t i = 0; i < COUNT(yes); i++) {
-        if (span_equals_nocase(s, n, yes[i])) {
+        if (wsm_span_eq_nocase(s, n, yes[i])) {
             *out = 1;
             return 1;
         }
-        if (span_equals_nocase(s, n, no[i])) {
+        if (wsm_span_eq_nocase(s, n, no[i])) {
             *out = 0;
             return 1;
         }
@@ -568,7 +495,7 @@ static int32_t parse_hosts(struct parser *p, const char *s, size_t n, int spns)
         wsm_trim(&item, &len);
         if (!len)
             continue; /* "a,,b" and a trailing comma are harmless */
-        if (spns && (len <= skip || !span_equals_nocase(item, skip, FRESH_SERVICE))) {
+        if (spns && (len <= skip || !wsm_span_eq_nocase(item, skip, FRESH_SERVICE))) {
             free_hosts(hosts, count);
             return parse_fail(p,
                               "AllowFreshCredentials entry \"%s\" is not of the form WSMAN/host (for example "
@@ -650,7 +577,7 @@ static int32_t set_value(struct parser *p, const struct key_def *k, const char *
 static const struct section_def *find_section(const char *s, size_t n)
 {
     for (size_t i = 0; i < COUNT(sections); i++) {
-        if (span_equals_nocase(s, n, sections[i].name))
+        if (wsm_span_eq_nocase(s, n, sections[i].name))
             return &sections[i];
     }
     return NULL;
@@ -659,7 +586,7 @@ static const struct section_def *find_section(const char *s, size_t n)
 static const struct key_def *find_key(const struct section_def *sec, const char *s, size_t n)
 {
     for (size_t i = 0; i < sec->n_keys; i++) {
-        if (span_equals_nocase(s, n, sec->keys[i].name))
+        if (wsm_span_eq_nocase(s, n, sec->keys[i].name))
             return &sec->keys[i];
     }
     return NULL;
@@ -683,7 +610,7 @@ static int32_t unknown_key(struct parser *p, const char *key, size_t n)
             break;
         }
     }
-    if (!hint[0] && span_equals_nocase(key, n, "MaxTimeoutms"))
+    if (!hint[0] && wsm_span_eq_nocase(key, n, "MaxTimeoutms"))
         snprintf(hint, sizeof(hint),
                  " (MaxTimeoutms is a service setting; a client's timeout is the session's "
                  "Timeout)");

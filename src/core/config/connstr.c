@@ -10,15 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef _WIN32
-#include <winsock2.h>
-#include <ws2tcpip.h>
-#else
-#include <arpa/inet.h>
-#endif
-
 #include "core.h"
 #include "detail.h"
+#include "iplit.h"
 
 #define DEFAULT_PREFIX "wsman"
 #define MAX_HOST_LEN 255
@@ -39,20 +33,6 @@ static int is_host_char(unsigned char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '-' || c == '.' ||
            c == '_';
-}
-
-static int equals_ascii_nocase(const char *s, size_t n, const char *word)
-{
-    if (strlen(word) != n)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char a = (unsigned char)s[i], b = (unsigned char)word[i];
-        if (a >= 'A' && a <= 'Z')
-            a = (unsigned char)(a - 'A' + 'a');
-        if (a != b)
-            return 0;
-    }
-    return 1;
 }
 
 /* ---- the pieces of the grammar ---- */
@@ -100,9 +80,9 @@ static int32_t parse_scheme(const char *conn, int use_ssl, struct wsm_endpoint *
         return wsm_fail(detail, ERROR_WSMAN_CONNECTIONSTR_INVALID,
                         "The connection string \"%s\" has \"://\" without a transport before it.",
                         wsm_quote_str(&q, conn));
-    if (equals_ascii_nocase(conn, n, "http"))
+    if (wsm_span_eq_nocase(conn, n, "http"))
         ep->https = 0;
-    else if (equals_ascii_nocase(conn, n, "https"))
+    else if (wsm_span_eq_nocase(conn, n, "https"))
         ep->https = 1;
     else
         return wsm_fail(detail, ERROR_WSMAN_TRANSPORT_NOT_SUPPORTED,
@@ -127,14 +107,7 @@ static int32_t check_ipv6(const char *addr, size_t n, char **detail)
         return wsm_fail(detail, ERROR_WSMAN_CONNECTIONSTR_INVALID,
                         "The IPv6 address \"%s\" has a zone index ('%%'), which is not supported.",
                         wsm_quote(&q, addr, n));
-    char buf[INET6_ADDRSTRLEN];
-    struct in6_addr parsed;
-    if (n >= sizeof buf)
-        return wsm_fail(detail, ERROR_WSMAN_CONNECTIONSTR_INVALID, "\"%s\" is not a valid IPv6 address.",
-                        wsm_quote(&q, addr, n));
-    memcpy(buf, addr, n);
-    buf[n] = '\0';
-    if (inet_pton(AF_INET6, buf, &parsed) != 1)
+    if (!wsm_ipv6_parse(addr, n, NULL))
         return wsm_fail(detail, ERROR_WSMAN_CONNECTIONSTR_INVALID, "\"%s\" is not a valid IPv6 address.",
                         wsm_quote(&q, addr, n));
     return WSM_S_OK;

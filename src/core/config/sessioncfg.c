@@ -7,7 +7,6 @@
  *
  * SPDX-License-Identifier: MIT
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,14 +108,14 @@ int32_t wsm_normalize_thumbprint(const char *text, char **out, char **detail)
     for (const char *p = text; *p; p++) {
         if (*p == ' ' || *p == '\t')
             continue;
-        if (!isxdigit((unsigned char)*p)) {
+        if (wsm_hex_value((unsigned char)*p) < 0) {
             free(hex);
             if (detail)
                 *detail = wsm_strdup("A certificate thumbprint holds only hexadecimal digits "
                                      "(spaces are allowed between them).");
             return ERROR_WSMAN_CLIENT_INVALID_CERT;
         }
-        hex[n++] = (char)toupper((unsigned char)*p);
+        hex[n++] = (char)wsm_ascii_upper((unsigned char)*p);
     }
     hex[n] = 0;
     if (n && n != 40) {

@@ -27,6 +27,7 @@
 #include "detail.h"
 #include "envelope.h"
 #include "names.h"
+#include "utf.h"
 #include "xmlsafe.h"
 
 /* ---- ids, durations, actions ---- */
@@ -65,19 +66,11 @@ char *wsm_duration(uint32_t ms)
     return wsm_asprintf("PT%" PRIu32 ".%03" PRIu32 "S", ms / 1000, ms % 1000);
 }
 
-static int starts_with_nocase(const char *s, const char *prefix)
-{
-    size_t n = strlen(prefix);
-    if (strlen(s) < n)
-        return 0;
-    return wsm_strncasecmp_ascii(s, prefix, n) == 0; /* no copy: nothing to run out of memory on */
-}
-
 char *wsm_invoke_action(const char *resource_uri, const char *action)
 {
     if (!action)
         return NULL;
-    if (strstr(action, "://") || starts_with_nocase(action, "urn:") || !resource_uri || !*resource_uri)
+    if (strstr(action, "://") || wsm_has_prefix_nocase(action, "urn:") || !resource_uri || !*resource_uri)
         return wsm_strdup(action);
     size_t n = strlen(resource_uri);
     return wsm_asprintf("%s%s%s", resource_uri, resource_uri[n - 1] == '/' ? "" : "/", action);
@@ -105,37 +98,6 @@ static const char *skip_blanks(const char *s)
 
 /* Decodes one UTF-8 sequence of s[0..avail); returns its length, or 0 for a
  * malformed, overlong or surrogate sequence. */
-static size_t utf8_decode(const unsigned char *s, size_t avail, uint32_t *cp)
-{
-    uint32_t c = s[0], min;
-    size_t n;
-
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2, c &= 0x1F, min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-        n = 3, c &= 0x0F, min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4, c &= 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n > avail)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3F);
-    }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        return 0;
-    *cp = c;
-    return n;
-}
-
 static int is_xml_char(uint32_t c)
 {
     return c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD) ||
@@ -154,7 +116,7 @@ static int32_t check_text(const char *s, const char *what, char **detail)
             i++; /* printable ASCII: always an XML character */
             continue;
         }
-        size_t n = utf8_decode((const unsigned char *)s + i, len - i, &c);
+        size_t n = wsm_utf8_char((const unsigned char *)s + i, len - i, &c);
         if (!n || !is_xml_char(c))
             return wsm_fail(detail, WSM_E_INVALIDARG,
                             "The %s is not valid UTF-8 or contains a character XML cannot carry "
@@ -1089,19 +1051,15 @@ static int32_t to_utf16le(const unsigned char *s, size_t len, char **out, size_t
     *o++ = 0xFF, *o++ = 0xFE;
     for (size_t i = 0; i < len;) {
         uint32_t c;
-        size_t n = utf8_decode(s + i, len - i, &c);
+        size_t n = wsm_utf8_char(s + i, len - i, &c);
         if (!n) {
             free(buf);
             return WSM_E_INVALIDARG; /* cannot happen: every input was checked */
         }
         i += n;
-        if (c >= 0x10000) {
-            uint32_t v = c - 0x10000, hi = 0xD800 + (v >> 10), lo = 0xDC00 + (v & 0x3FF);
-            *o++ = (unsigned char)(hi & 0xFF), *o++ = (unsigned char)(hi >> 8);
-            *o++ = (unsigned char)(lo & 0xFF), *o++ = (unsigned char)(lo >> 8);
-        } else {
-            *o++ = (unsigned char)(c & 0xFF), *o++ = (unsigned char)(c >> 8);
-        }
+        uint16_t units[2];
+        for (size_t k = 0, nu = wsm_utf16_encode(c, units); k < nu; k++)
+            *o++ = (unsigned char)(units[k] & 0xFF), *o++ = (unsigned char)(units[k] >> 8);
     }
     *out_len = (size_t)(o - buf);
     o[0] = o[1] = 0;
@@ -1340,7 +1298,7 @@ static void w_attr(struct wbuf *b, const char *name, const char *value)
                 u++;
                 continue;
             }
-            if (!(n = utf8_decode(u, (size_t)(end - u), &c)))
+            if (!(n = wsm_utf8_char(u, (size_t)(end - u), &c)))
                 n = 1, c = *u; /* cannot happen (checked), but libxml2 writes the byte so */
             snprintf(ref, sizeof ref, "&#x%" PRIX32 ";", c);
             rep = ref;

@@ -750,11 +750,6 @@ static const char *trim_span(const char *s, size_t *n)
     return s;
 }
 
-static unsigned char ascii_lower(unsigned char c)
-{
-    return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
-}
-
 /* Equal after trimming blanks, ASCII case-insensitively (message ids are
  * "uuid:" and a GUID, which Windows writes in upper case). */
 static int ids_equal(const char *a, const char *b)
@@ -763,12 +758,7 @@ static int ids_equal(const char *a, const char *b)
 
     a = trim_span(a, &na);
     b = trim_span(b, &nb);
-    if (na != nb)
-        return 0;
-    for (size_t i = 0; i < na; i++)
-        if (ascii_lower((unsigned char)a[i]) != ascii_lower((unsigned char)b[i]))
-            return 0;
-    return 1;
+    return na == nb && !wsm_strncasecmp_ascii(a, b, na);
 }
 
 int32_t wsm_reply_check_relates_to(const struct wsm_reply *r, const char *message_id, char **detail)

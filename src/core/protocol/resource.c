@@ -23,20 +23,6 @@ static const struct {
     {"shell", "http://schemas.microsoft.com/wbem/wsman/1/windows/shell"},
 };
 
-static int segment_equals(const char *segment, size_t n, const char *alias)
-{
-    if (strlen(alias) != n)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)segment[i];
-        if (c >= 'A' && c <= 'Z')
-            c = (unsigned char)(c - 'A' + 'a');
-        if (c != (unsigned char)alias[i])
-            return 0;
-    }
-    return 1;
-}
-
 /* The alias must be the whole first segment: "wmix/..." and "http://..."
  * are left alone. A '?' also ends the segment, so "wmicimv2?k=v" works. */
 char *wsm_expand_alias(const char *uri)
@@ -45,7 +31,7 @@ char *wsm_expand_alias(const char *uri)
         return NULL;
     size_t segment_len = strcspn(uri, "/?");
     for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++) {
-        if (segment_equals(uri, segment_len, aliases[i].alias))
+        if (wsm_span_eq_nocase(uri, segment_len, aliases[i].alias))
             return wsm_asprintf("%s%s", aliases[i].expansion, uri + segment_len);
     }
     return wsm_strdup(uri);

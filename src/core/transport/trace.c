@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #ifdef _WIN32
@@ -30,6 +29,7 @@
 #include "core.h"
 #include "secure_env.h"
 #include "trace.h"
+#include "utf.h"
 
 atomic_int wsm_trace_active;
 
@@ -222,11 +222,6 @@ void wsm_trace_note(const char *label, char mark, const char *fmt, ...)
 
 /* ---- headers ---- */
 
-static int name_is(const char *name, size_t n, const char *what)
-{
-    return strlen(what) == n && !strncasecmp(name, what, n);
-}
-
 static int is_blank(char c)
 {
     return c == ' ' || c == '\t';
@@ -299,11 +294,13 @@ static void header_text(struct rec *r, const char *line, size_t len)
     while (v < end && is_blank(*v))
         v++;
     size_t vlen = (size_t)(end - v);
-    int scheme_only = name_is(line, nlen, "Authorization") || name_is(line, nlen, "Proxy-Authorization");
-    int challenge = name_is(line, nlen, "WWW-Authenticate") || name_is(line, nlen, "Proxy-Authenticate");
-    int all = name_is(line, nlen, "Authentication-Info") ||
-              name_is(line, nlen, "Proxy-Authentication-Info") || name_is(line, nlen, "Cookie") ||
-              name_is(line, nlen, "Set-Cookie");
+    int scheme_only = wsm_span_eq_nocase(line, nlen, "Authorization") ||
+                      wsm_span_eq_nocase(line, nlen, "Proxy-Authorization");
+    int challenge = wsm_span_eq_nocase(line, nlen, "WWW-Authenticate") ||
+                    wsm_span_eq_nocase(line, nlen, "Proxy-Authenticate");
+    int all = wsm_span_eq_nocase(line, nlen, "Authentication-Info") ||
+              wsm_span_eq_nocase(line, nlen, "Proxy-Authentication-Info") ||
+              wsm_span_eq_nocase(line, nlen, "Cookie") || wsm_span_eq_nocase(line, nlen, "Set-Cookie");
 
     if (!scheme_only && !challenge && !all) {
         if (len > WSM_TRACE_LINE_MAX) {
@@ -384,41 +381,13 @@ void wsm_trace_headers(const char *label, char mark, const char *data, size_t le
 
 /* ---- bodies ---- */
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if there is none. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    size_t k;
-    unsigned min;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        k = 2, min = 0x80;
-    else if (c >= 0xE0 && c <= 0xEF)
-        k = 3, min = 0x800;
-    else if (c >= 0xF0 && c <= 0xF4)
-        k = 4, min = 0x10000;
-    else
-        return 0;
-    if (n < k)
-        return 0;
-    unsigned cp = c & (0x7Fu >> k);
-    for (size_t i = 1; i < k; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3Fu);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return k;
-}
-
 static int is_text(const unsigned char *s, size_t n)
 {
     for (size_t i = 0; i < n;) {
         if (s[i] < 0x20 ? s[i] != '\t' : s[i] == 0x7f)
             return 0;
-        size_t k = utf8_seq(s + i, n - i);
+        uint32_t cp;
+        size_t k = wsm_utf8_char(s + i, n - i, &cp);
         if (!k)
             return 0;
         i += k;
@@ -429,25 +398,7 @@ static int is_text(const unsigned char *s, size_t n)
 static void put_utf8(struct rec *r, unsigned cp)
 {
     char b[4];
-    if (cp < 0x80) {
-        b[0] = (char)cp;
-        put(r, b, 1);
-    } else if (cp < 0x800) {
-        b[0] = (char)(0xC0 | (cp >> 6));
-        b[1] = (char)(0x80 | (cp & 0x3F));
-        put(r, b, 2);
-    } else if (cp < 0x10000) {
-        b[0] = (char)(0xE0 | (cp >> 12));
-        b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        b[2] = (char)(0x80 | (cp & 0x3F));
-        put(r, b, 3);
-    } else {
-        b[0] = (char)(0xF0 | (cp >> 18));
-        b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        b[3] = (char)(0x80 | (cp & 0x3F));
-        put(r, b, 4);
-    }
+    put(r, b, wsm_utf8_encode(cp, b));
 }
 
 /* UTF-16 (after its BOM) as UTF-8 into a buffer of its own; unpaired surrogates become U+FFFD. */

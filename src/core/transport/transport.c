@@ -50,6 +50,7 @@
 
 #include "core.h"
 #include "detail.h"
+#include "iplit.h"
 #include "trace.h"
 #include "transport.h"
 /* The public declarations (include/linux is not on the core's include path). */
@@ -308,7 +309,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
         t->overflow_name[k] = '\0';
         return 0;
     }
-    if (n > 17 && !strncasecmp(data, "WWW-Authenticate:", 17)) {
+    if (n > 17 && !wsm_strncasecmp_ascii(data, "WWW-Authenticate:", 17)) {
         /* Kept for client.c's own authentication (Negotiate/Kerberos tokens). */
         size_t a = 17, b = n;
         while (a < b && (data[a] == ' ' || data[a] == '\t'))
@@ -327,11 +328,11 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
             return 0;
         }
         www[++t->n_www] = NULL;
-    } else if (n > 11 && !strncasecmp(data, "Connection:", 11)) {
+    } else if (n > 11 && !wsm_strncasecmp_ascii(data, "Connection:", 11)) {
         const char *v = data + 11;
         while (v < data + n && (*v == ' ' || *v == '\t'))
             v++;
-        if ((size_t)(data + n - v) >= 5 && !strncasecmp(v, "close", 5))
+        if ((size_t)(data + n - v) >= 5 && !wsm_strncasecmp_ascii(v, "close", 5))
             t->connection_close = 1;
     }
     return n;
@@ -641,12 +642,10 @@ static CURLcode on_ssl_ctx(CURL *curl, void *sslctx, void *userp)
  * brackets), and the host for the certificate name check and the details. */
 static int32_t take_endpoint(struct wsm_transport *t, const struct wsm_endpoint *ep)
 {
-    struct in_addr v4;
-
     t->https = !!ep->https;
     if (!(t->url = wsm_endpoint_url(ep)) || !(t->host = wsm_strdup(ep->host)))
         return WSM_E_OUTOFMEMORY;
-    t->host_is_ip = ep->ipv6 || inet_pton(AF_INET, t->host, &v4) == 1;
+    t->host_is_ip = ep->ipv6 || wsm_ipv4_parse(t->host, strlen(t->host), NULL);
     return WSM_S_OK;
 }
 

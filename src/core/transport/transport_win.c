@@ -257,7 +257,7 @@ static void pool_identity(struct wsm_transport *t)
 {
     unsigned long long host = 14695981039346656037ull;
     for (const char *c = t->host; *c; c++) {
-        char l = *c >= 'A' && *c <= 'Z' ? (char)(*c - 'A' + 'a') : *c;
+        char l = (char)wsm_ascii_lower((unsigned char)*c);
         host = fnv(host, &l, 1);
     }
     t->proxied = t->proxy_mode != WSM_PROXY_DIRECT;
@@ -416,14 +416,6 @@ static WCHAR *proxy_string(const char *url, char **detail, int32_t *hr)
     return w;
 }
 
-static int hex_value(char c)
-{
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
 /* Finds the client certificate in CurrentUser\MY by its SHA-1 thumbprint and checks it has a private key. */
 static int32_t load_client_cert(struct wsm_transport *t, const char *thumbprint, char **detail)
 {
@@ -436,7 +428,7 @@ static int32_t load_client_cert(struct wsm_transport *t, const char *thumbprint,
                         "store CurrentUser\\MY).",
                         wsm_quote_str(&q, thumbprint ? thumbprint : ""));
     for (int i = 0; i < 20; i++) {
-        int hi = hex_value(thumbprint[2 * i]), lo = hex_value(thumbprint[2 * i + 1]);
+        int hi = wsm_hex_value(thumbprint[2 * i]), lo = wsm_hex_value(thumbprint[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return wsm_fail(detail, ERROR_WSMAN_CERT_NOT_FOUND,
                             "The client certificate thumbprint \"%s\" is not 40 hexadecimal digits "
