@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strutil.h"
 #include "wsmauto_rt.h"
 
 #define VT_CLSID_ 72      /* not in the header's enum; never a valid copy source */
@@ -769,13 +770,9 @@ static HRESULT to_real(VARIANT *out, const VARIANT *in, VARTYPE to)
 static int equals_nocase(const OLECHAR *s, size_t n, const char *lit)
 {
     size_t i = 0;
-    for (; i < n && lit[i]; i++) {
-        OLECHAR c = s[i];
-        if (c >= u'A' && c <= u'Z')
-            c += u'a' - u'A';
-        if (c != (OLECHAR)lit[i])
+    for (; i < n && lit[i]; i++)
+        if (wsm_ascii_lower(s[i]) != (unsigned char)lit[i])
             return 0;
-    }
     return i == n && !lit[i];
 }
 

@@ -878,9 +878,7 @@ static int parse_code(const char *text, uint32_t *code)
     int hex = text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
     const char *digits = hex ? text + 2 : (text[0] == '-' ? text + 1 : text);
 
-    if (!(hex ? (*digits >= '0' && *digits <= '9') || (*digits >= 'a' && *digits <= 'f') ||
-                    (*digits >= 'A' && *digits <= 'F')
-              : (*digits >= '0' && *digits <= '9')))
+    if (!(hex ? wsm_hex_value((unsigned char)*digits) >= 0 : (*digits >= '0' && *digits <= '9')))
         return 0;
     errno = 0;
     if (text[0] == '-') {
