@@ -29,6 +29,7 @@
 #include "names.h"
 #include "utf.h"
 #include "xmlsafe.h"
+#include "xmlwrite.h"
 
 /* ---- ids, durations, actions ---- */
 
@@ -96,8 +97,6 @@ static const char *skip_blanks(const char *s)
     return s;
 }
 
-/* Decodes one UTF-8 sequence of s[0..avail); returns its length, or 0 for a
- * malformed, overlong or surrogate sequence. */
 static int is_xml_char(uint32_t c)
 {
     return c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD) ||
@@ -768,14 +767,12 @@ static void unquote(char *s)
     }
 }
 
-static int32_t add_association(struct builder *bld, xmlNodePtr filter, const struct brace_pairs *pairs)
+/* The value of each association key in pairs (value[ASSOC_...], NULL when not given); an unknown key, a key
+ * given twice (but IncludeResultProperty) or no Object is an error. */
+static int32_t assoc_values(struct builder *bld, const struct brace_pairs *pairs,
+                            const char *value[ASSOC_KEYS])
 {
-    const char *value[ASSOC_KEYS] = {0};
-    struct wsm_resource_uri sel = {0};
-    char *path = NULL, *uri = NULL, *query = NULL, *inner = NULL;
-    xmlNodePtr inst, obj, refs;
     struct wsm_quoted q;
-    int32_t hr = WSM_S_OK;
 
     for (size_t i = 0; i < pairs->n; i++) {
         size_t k = 0;
@@ -798,41 +795,81 @@ static int32_t add_association(struct builder *bld, xmlNodePtr filter, const str
                             ? "The association filter's Object is empty."
                             : "The association filter has no Object=<resource URI>?<selectors> "
                               "entry naming the instance whose associations are wanted.");
+    return WSM_S_OK;
+}
 
-    const char *object = value[ASSOC_OBJECT], *question = strchr(object, '?');
-    if (!(path = trimmed_copy(object, question ? question : object + strlen(object)))) {
-        hr = WSM_E_OUTOFMEMORY;
+/* The Object=<resource URI>?<selectors> entry as the instance's resource URI (*uri) and selectors (*sel,
+ * unquoted), the selector syntax the resource URI one: ?k=v+k2=v2. */
+static int32_t assoc_object(struct builder *bld, const char *object, char **uri, struct wsm_resource_uri *sel)
+{
+    const char *question = strchr(object, '?');
+    char *path = NULL, *query = NULL, *inner = NULL;
+    struct wsm_quoted q;
+    int32_t hr = WSM_E_OUTOFMEMORY;
+
+    if (!(path = trimmed_copy(object, question ? question : object + strlen(object))))
         goto done;
-    }
     if (!*path) {
         hr = wsm_fail(bld->detail, ERROR_WSMAN_INVALID_FILTER_XML,
                       "The association filter's Object \"%s\" has selectors but no resource URI.",
                       wsm_quote_str(&q, object));
         goto done;
     }
-    if (!(uri = object_uri(bld->req->target->uri, path))) {
+    if (!(*uri = object_uri(bld->req->target->uri, path)))
+        goto done;
+    hr = WSM_S_OK;
+    if (!question)
+        goto done;
+    if (!(query = wsm_asprintf("x%s", question))) {
         hr = WSM_E_OUTOFMEMORY;
         goto done;
     }
-    if (question) {
-        /* The selector syntax is the resource URI one: ?k=v+k2=v2. */
-        if (!(query = wsm_asprintf("x%s", question))) {
-            hr = WSM_E_OUTOFMEMORY;
-            goto done;
-        }
-        hr = wsm_parse_resource_uri(query, &sel, &inner);
-        if (hr == WSM_E_OUTOFMEMORY)
-            goto done;
-        if (hr) {
-            hr = wsm_fail(bld->detail, ERROR_WSMAN_INVALID_FILTER_XML,
-                          "The selectors of the association filter's Object are malformed: %s",
-                          inner ? inner : "(no detail)");
-            goto done;
-        }
-        for (size_t i = 0; i < sel.n_selectors; i++)
-            unquote(sel.selectors[i].value);
-    }
+    hr = wsm_parse_resource_uri(query, sel, &inner);
+    if (hr && hr != WSM_E_OUTOFMEMORY)
+        hr = wsm_fail(bld->detail, ERROR_WSMAN_INVALID_FILTER_XML,
+                      "The selectors of the association filter's Object are malformed: %s",
+                      inner ? inner : "(no detail)");
+    for (size_t i = 0; !hr && i < sel->n_selectors; i++)
+        unquote(sel->selectors[i].value);
+done:
+    free(path);
+    free(query);
+    free(inner);
+    return hr;
+}
 
+/* IncludeResultProperty may list several names (comma-separated, or the key given again): one element each.
+ * 0, or -1 when out of memory. */
+static int add_result_properties(struct builder *bld, xmlNodePtr inst, const struct brace_pairs *pairs)
+{
+    for (size_t i = 0; i < pairs->n; i++) {
+        if (wsm_strcasecmp_ascii(pairs->v[i].key, assoc_keys[ASSOC_INCLUDE]))
+            continue;
+        for (const char *item = pairs->v[i].value; *item;) {
+            const char *comma = strchr(item, ',');
+            const char *item_end = comma ? comma : item + strlen(item);
+            char *name = trimmed_copy(item, item_end);
+            xmlNodePtr node = name && *name ? add(inst, bld->b, assoc_keys[ASSOC_INCLUDE], name) : NULL;
+            int failed = !name || (*name && !node);
+            free(name);
+            if (failed)
+                return -1;
+            item = comma ? comma + 1 : item_end;
+        }
+    }
+    return 0;
+}
+
+static int32_t add_association(struct builder *bld, xmlNodePtr filter, const struct brace_pairs *pairs)
+{
+    const char *value[ASSOC_KEYS] = {0};
+    struct wsm_resource_uri sel = {0};
+    char *uri = NULL;
+    xmlNodePtr inst, obj, refs;
+    int32_t hr;
+
+    if ((hr = assoc_values(bld, pairs, value)) || (hr = assoc_object(bld, value[ASSOC_OBJECT], &uri, &sel)))
+        goto done;
     hr = WSM_E_OUTOFMEMORY;
     if (!(inst = add(filter, bld->b,
                      bld->req->enum_flags & WSM_ENUM_ASSOCIATION_INSTANCE ? "AssociationInstances"
@@ -847,29 +884,10 @@ static int32_t add_association(struct builder *bld, xmlNodePtr filter, const str
         if (value[k] && *value[k] && !add(inst, bld->b, assoc_keys[k], value[k]))
             goto done;
     }
-    /* IncludeResultProperty may list several names (comma-separated, or
-     * the key given again): one element each. */
-    for (size_t i = 0; i < pairs->n; i++) {
-        if (wsm_strcasecmp_ascii(pairs->v[i].key, assoc_keys[ASSOC_INCLUDE]))
-            continue;
-        for (const char *item = pairs->v[i].value; *item;) {
-            const char *comma = strchr(item, ',');
-            const char *item_end = comma ? comma : item + strlen(item);
-            char *name = trimmed_copy(item, item_end);
-            xmlNodePtr node = name && *name ? add(inst, bld->b, assoc_keys[ASSOC_INCLUDE], name) : NULL;
-            int failed = !name || (*name && !node);
-            free(name);
-            if (failed)
-                goto done;
-            item = comma ? comma + 1 : item_end;
-        }
-    }
-    hr = WSM_S_OK;
+    if (!add_result_properties(bld, inst, pairs))
+        hr = WSM_S_OK;
 done:
-    free(path);
     free(uri);
-    free(query);
-    free(inner);
     wsm_resource_uri_free(&sel);
     return hr;
 }
@@ -991,18 +1009,27 @@ static int uses_cimbinding(const struct wsm_request *req)
     return is_association_dialect(req->dialect) && !is_blank(req->filter) && *skip_blanks(req->filter) != '<';
 }
 
+/* The document and its s:Envelope root, the SOAP namespace declared first on it. */
+static int32_t new_envelope(struct builder *bld, xmlNodePtr *root)
+{
+    NEED(bld->doc = xmlNewDoc(BAD_CAST "1.0"));
+    NEED(*root = xmlNewDocNode(bld->doc, NULL, BAD_CAST "Envelope", NULL));
+    xmlDocSetRootElement(bld->doc, *root);
+    NEED(bld->s = xmlNewNs(*root, BAD_CAST WSM_NS_SOAP, BAD_CAST WSM_PREFIX_SOAP));
+    xmlSetNs(*root, bld->s);
+    return WSM_S_OK;
+}
+
 static int32_t start_envelope(struct builder *bld)
 {
     const struct wsm_request *req = bld->req;
     int enumeration = req->op == WSM_OP_ENUMERATE || req->op == WSM_OP_PULL || req->op == WSM_OP_RELEASE;
     xmlNodePtr root;
+    int32_t hr;
 
-    NEED(bld->doc = xmlNewDoc(BAD_CAST "1.0"));
-    NEED(root = xmlNewDocNode(bld->doc, NULL, BAD_CAST "Envelope", NULL));
-    xmlDocSetRootElement(bld->doc, root);
     /* Every namespace once, on the root, in Windows' order. */
-    NEED(bld->s = xmlNewNs(root, BAD_CAST WSM_NS_SOAP, BAD_CAST WSM_PREFIX_SOAP));
-    xmlSetNs(root, bld->s);
+    if ((hr = new_envelope(bld, &root)))
+        return hr;
     NEED(bld->a = xmlNewNs(root, BAD_CAST WSM_NS_ADDRESSING, BAD_CAST WSM_PREFIX_ADDRESSING));
     if (enumeration)
         NEED(bld->n = xmlNewNs(root, BAD_CAST WSM_NS_ENUMERATION, BAD_CAST WSM_PREFIX_ENUMERATION));
@@ -1022,12 +1049,10 @@ static int32_t build_identify(struct builder *bld)
 {
     xmlNodePtr root;
     xmlNsPtr id;
+    int32_t hr;
 
-    NEED(bld->doc = xmlNewDoc(BAD_CAST "1.0"));
-    NEED(root = xmlNewDocNode(bld->doc, NULL, BAD_CAST "Envelope", NULL));
-    xmlDocSetRootElement(bld->doc, root);
-    NEED(bld->s = xmlNewNs(root, BAD_CAST WSM_NS_SOAP, BAD_CAST WSM_PREFIX_SOAP));
-    xmlSetNs(root, bld->s);
+    if ((hr = new_envelope(bld, &root)))
+        return hr;
     NEED(id = xmlNewNs(root, BAD_CAST WSM_NS_IDENTITY, BAD_CAST WSM_PREFIX_IDENTITY));
     NEED(add(root, bld->s, "Header", NULL));
     NEED((bld->body = add(root, bld->s, "Body", NULL)) && add(bld->body, id, "Identify", NULL));
@@ -1188,152 +1213,8 @@ int32_t wsm_build_request_tree(const struct wsm_request *req, char **out, size_t
  * libxml2's serialiser gives the same tree (wsm_build_request_tree, which the tests compare with): text
  * escapes & < > and CR (xmlEscapeContent); attribute values & < > " TAB LF CR and, as libxml2 writes them for
  * a document without a declared encoding, every non-ASCII character as a hexadecimal character reference
- * (xmlBufAttrSerializeTxtContent). Every value has passed check_request (UTF-8, XML characters) first.
- * Nothing is kept from one request to the next. */
-
-struct wbuf {
-    char *p;
-    size_t len, cap;
-    int oom;
-};
-
-static void w_put(struct wbuf *b, const char *s, size_t n)
-{
-    if (b->oom || !n)
-        return;
-    if (n > b->cap - b->len) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap - b->len < n) {
-            if (cap > SIZE_MAX / 2) {
-                b->oom = 1;
-                return;
-            }
-            cap *= 2;
-        }
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-}
-
-#define W_LIT(b, lit) w_put(b, lit, sizeof(lit) - 1)
-
-static void w_str(struct wbuf *b, const char *s)
-{
-    w_put(b, s, strlen(s));
-}
-
-/* Element text, as xmlEscapeContent writes it. */
-static void w_text(struct wbuf *b, const char *s)
-{
-    const char *run = s;
-    for (; *s; s++) {
-        const char *rep;
-        switch (*s) {
-        case '<':
-            rep = "&lt;";
-            break;
-        case '>':
-            rep = "&gt;";
-            break;
-        case '&':
-            rep = "&amp;";
-            break;
-        case '\r':
-            rep = "&#13;";
-            break;
-        default:
-            continue;
-        }
-        w_put(b, run, (size_t)(s - run));
-        w_str(b, rep);
-        run = s + 1;
-    }
-    w_put(b, run, (size_t)(s - run));
-}
-
-/* ' name="value"', the value as xmlBufAttrSerializeTxtContent writes it (the document has no encoding). */
-static void w_attr(struct wbuf *b, const char *name, const char *value)
-{
-    const unsigned char *u = (const unsigned char *)value, *run = u, *end = u + strlen(value);
-    char ref[16];
-
-    w_put(b, " ", 1);
-    w_str(b, name);
-    w_put(b, "=\"", 2);
-    while (u < end) {
-        const char *rep;
-        size_t n = 1;
-        uint32_t c;
-        switch (*u) {
-        case '\n':
-            rep = "&#10;";
-            break;
-        case '\r':
-            rep = "&#13;";
-            break;
-        case '\t':
-            rep = "&#9;";
-            break;
-        case '"':
-            rep = "&quot;";
-            break;
-        case '<':
-            rep = "&lt;";
-            break;
-        case '>':
-            rep = "&gt;";
-            break;
-        case '&':
-            rep = "&amp;";
-            break;
-        default:
-            if (*u < 0x80) {
-                u++;
-                continue;
-            }
-            if (!(n = wsm_utf8_char(u, (size_t)(end - u), &c)))
-                n = 1, c = *u; /* cannot happen (checked), but libxml2 writes the byte so */
-            snprintf(ref, sizeof ref, "&#x%" PRIX32 ";", c);
-            rep = ref;
-            break;
-        }
-        w_put(b, (const char *)run, (size_t)(u - run));
-        w_str(b, rep);
-        u += n;
-        run = u;
-    }
-    w_put(b, (const char *)run, (size_t)(u - run));
-    w_put(b, "\"", 1);
-}
-
-/* Ends an element opened with "<qname" (and its attributes): ">text</qname>", or "/>" without text. */
-static void w_end(struct wbuf *b, const char *qname, const char *text)
-{
-    if (!text || !*text) {
-        W_LIT(b, "/>");
-        return;
-    }
-    w_put(b, ">", 1);
-    w_text(b, text);
-    W_LIT(b, "</");
-    w_str(b, qname);
-    w_put(b, ">", 1);
-}
-
-/* <qname>text</qname>, or <qname/> */
-static void w_elem(struct wbuf *b, const char *qname, const char *text)
-{
-    w_put(b, "<", 1);
-    w_str(b, qname);
-    w_end(b, qname, text);
-}
+ * (xmlBufAttrSerializeTxtContent): the writer of xmlwrite.h. Every value has passed check_request (UTF-8, XML
+ * characters) first. Nothing is kept from one request to the next. */
 
 #define MU_TRUE " " WSM_PREFIX_SOAP ":mustUnderstand=\"true\""
 #define MU_FALSE " " WSM_PREFIX_SOAP ":mustUnderstand=\"false\""
@@ -1342,82 +1223,82 @@ static void w_elem(struct wbuf *b, const char *qname, const char *text)
 #define QP(name) WSM_PREFIX_MS_WSMAN ":" name
 #define QN(name) WSM_PREFIX_ENUMERATION ":" name
 
-static void w_header(struct wbuf *b, const struct wsm_request *req, const char *action, const char *id)
+static void w_header(struct wsm_buf *b, const struct wsm_request *req, const char *action, const char *id)
 {
     const struct wsm_locator *t = req->target;
     const char *locale = req->locale && *req->locale ? req->locale : "en-US";
     char number[32];
 
-    W_LIT(b, "<" WSM_PREFIX_SOAP ":Header>");
-    w_elem(b, QA("To"), req->to);
-    W_LIT(b, "<" QW("ResourceURI") MU_TRUE);
-    w_end(b, QW("ResourceURI"), t->uri);
-    W_LIT(b, "<" QA("ReplyTo") "><" QA("Address") MU_TRUE ">" WSM_URI_ANONYMOUS
-                                                          "</" QA("Address") "></" QA("ReplyTo") ">");
-    W_LIT(b, "<" QA("Action") MU_TRUE);
-    w_end(b, QA("Action"), action);
+    WSM_BUF_LIT(b, "<" WSM_PREFIX_SOAP ":Header>");
+    wsm_xml_elem(b, QA("To"), req->to);
+    WSM_BUF_LIT(b, "<" QW("ResourceURI") MU_TRUE);
+    wsm_xml_end(b, QW("ResourceURI"), t->uri);
+    WSM_BUF_LIT(b, "<" QA("ReplyTo") "><" QA("Address") MU_TRUE ">" WSM_URI_ANONYMOUS
+                                                                "</" QA("Address") "></" QA("ReplyTo") ">");
+    WSM_BUF_LIT(b, "<" QA("Action") MU_TRUE);
+    wsm_xml_end(b, QA("Action"), action);
     snprintf(number, sizeof number, "%" PRIu32, req->max_envelope_size);
-    W_LIT(b, "<" QW("MaxEnvelopeSize") MU_TRUE);
-    w_end(b, QW("MaxEnvelopeSize"), number);
-    w_elem(b, QA("MessageID"), id);
-    W_LIT(b, "<" QW("Locale"));
-    w_attr(b, "xml:lang", locale);
-    W_LIT(b, MU_FALSE "/>");
-    W_LIT(b, "<" QP("DataLocale"));
-    w_attr(b, "xml:lang", locale);
-    W_LIT(b, MU_FALSE "/>");
+    WSM_BUF_LIT(b, "<" QW("MaxEnvelopeSize") MU_TRUE);
+    wsm_xml_end(b, QW("MaxEnvelopeSize"), number);
+    wsm_xml_elem(b, QA("MessageID"), id);
+    WSM_BUF_LIT(b, "<" QW("Locale"));
+    wsm_xml_attr(b, "xml:lang", locale);
+    WSM_BUF_LIT(b, MU_FALSE "/>");
+    WSM_BUF_LIT(b, "<" QP("DataLocale"));
+    wsm_xml_attr(b, "xml:lang", locale);
+    WSM_BUF_LIT(b, MU_FALSE "/>");
     if (req->session_id && *req->session_id) {
-        W_LIT(b, "<" QP("SessionId") MU_FALSE);
-        w_end(b, QP("SessionId"), req->session_id);
+        WSM_BUF_LIT(b, "<" QP("SessionId") MU_FALSE);
+        wsm_xml_end(b, QP("SessionId"), req->session_id);
     }
     if (t->n_selectors) {
-        W_LIT(b, "<" QW("SelectorSet") ">");
+        WSM_BUF_LIT(b, "<" QW("SelectorSet") ">");
         for (size_t i = 0; i < t->n_selectors; i++) {
-            W_LIT(b, "<" QW("Selector"));
-            w_attr(b, "Name", t->selectors[i].name);
-            w_end(b, QW("Selector"), t->selectors[i].value);
+            WSM_BUF_LIT(b, "<" QW("Selector"));
+            wsm_xml_attr(b, "Name", t->selectors[i].name);
+            wsm_xml_end(b, QW("Selector"), t->selectors[i].value);
         }
-        W_LIT(b, "</" QW("SelectorSet") ">");
+        WSM_BUF_LIT(b, "</" QW("SelectorSet") ">");
     }
     if (t->n_options) {
         int typed = 0;
         for (size_t i = 0; i < t->n_options; i++)
             typed |= t->options[i].type && *t->options[i].type;
-        W_LIT(b, "<" QW("OptionSet") " xmlns:" WSM_PREFIX_XSI "=\"" WSM_NS_XSI "\"");
+        WSM_BUF_LIT(b, "<" QW("OptionSet") " xmlns:" WSM_PREFIX_XSI "=\"" WSM_NS_XSI "\"");
         if (typed)
-            W_LIT(b, " xmlns:xs=\"" WSM_NS_XSD "\"");
+            WSM_BUF_LIT(b, " xmlns:xs=\"" WSM_NS_XSD "\"");
         if (t->must_understand_options)
-            W_LIT(b, MU_TRUE);
-        w_put(b, ">", 1);
+            WSM_BUF_LIT(b, MU_TRUE);
+        wsm_buf_addc(b, '>');
         for (size_t i = 0; i < t->n_options; i++) {
             const struct wsm_option *o = &t->options[i];
-            W_LIT(b, "<" QW("Option"));
-            w_attr(b, "Name", o->name);
+            WSM_BUF_LIT(b, "<" QW("Option"));
+            wsm_xml_attr(b, "Name", o->name);
             if (o->must_comply)
-                W_LIT(b, " MustComply=\"true\"");
+                WSM_BUF_LIT(b, " MustComply=\"true\"");
             if (o->type && *o->type)
-                w_attr(b, "Type", o->type);
+                wsm_xml_attr(b, "Type", o->type);
             if (!o->value)
-                W_LIT(b, " " WSM_PREFIX_XSI ":nil=\"true\"");
-            w_end(b, QW("Option"), o->value);
+                WSM_BUF_LIT(b, " " WSM_PREFIX_XSI ":nil=\"true\"");
+            wsm_xml_end(b, QW("Option"), o->value);
         }
-        W_LIT(b, "</" QW("OptionSet") ">");
+        WSM_BUF_LIT(b, "</" QW("OptionSet") ">");
     }
     if (req->timeout_ms) {
         snprintf(number, sizeof number, "PT%" PRIu32 ".%03" PRIu32 "S", req->timeout_ms / 1000,
                  req->timeout_ms % 1000); /* wsm_duration, without its allocation */
-        w_elem(b, QW("OperationTimeout"), number);
+        wsm_xml_elem(b, QW("OperationTimeout"), number);
     }
     if ((req->op == WSM_OP_GET || req->op == WSM_OP_PUT) && t->fragment_path && *t->fragment_path) {
-        W_LIT(b, "<" QW("FragmentTransfer") MU_TRUE);
-        w_attr(b, "Dialect",
-               t->fragment_dialect && *t->fragment_dialect ? t->fragment_dialect : WSM_DIALECT_XPATH);
-        w_end(b, QW("FragmentTransfer"), t->fragment_path);
+        WSM_BUF_LIT(b, "<" QW("FragmentTransfer") MU_TRUE);
+        wsm_xml_attr(b, "Dialect",
+                     t->fragment_dialect && *t->fragment_dialect ? t->fragment_dialect : WSM_DIALECT_XPATH);
+        wsm_xml_end(b, QW("FragmentTransfer"), t->fragment_path);
     }
-    W_LIT(b, "</" WSM_PREFIX_SOAP ":Header>");
+    WSM_BUF_LIT(b, "</" WSM_PREFIX_SOAP ":Header>");
 }
 
-static void w_body(struct wbuf *b, const struct wsm_request *req)
+static void w_body(struct wsm_buf *b, const struct wsm_request *req)
 {
     char number[16];
 
@@ -1427,60 +1308,60 @@ static void w_body(struct wbuf *b, const struct wsm_request *req)
 #define W_CHILD()                                                                                            \
     do {                                                                                                     \
         if (!open)                                                                                           \
-            w_put(b, ">", 1), open = 1;                                                                      \
+            wsm_buf_addc(b, '>'), open = 1;                                                                  \
     } while (0)
-        W_LIT(b, "<" WSM_PREFIX_SOAP ":Body><" QN("Enumerate"));
+        WSM_BUF_LIT(b, "<" WSM_PREFIX_SOAP ":Body><" QN("Enumerate"));
         if (req->max_elements) {
             snprintf(number, sizeof number, "%" PRIu32, req->max_elements);
             W_CHILD();
-            W_LIT(b, "<" QW("OptimizeEnumeration") "/>");
-            w_elem(b, QW("MaxElements"), number);
+            WSM_BUF_LIT(b, "<" QW("OptimizeEnumeration") "/>");
+            wsm_xml_elem(b, QW("MaxElements"), number);
         }
         if (req->enum_flags & (WSM_ENUM_RETURN_EPR | WSM_ENUM_RETURN_OBJECT_AND_EPR))
             W_CHILD();
         if (req->enum_flags & WSM_ENUM_RETURN_EPR)
-            W_LIT(b, "<" QW("EnumerationMode") ">EnumerateEPR</" QW("EnumerationMode") ">");
+            WSM_BUF_LIT(b, "<" QW("EnumerationMode") ">EnumerateEPR</" QW("EnumerationMode") ">");
         else if (req->enum_flags & WSM_ENUM_RETURN_OBJECT_AND_EPR)
-            W_LIT(b, "<" QW("EnumerationMode") ">EnumerateObjectAndEPR</" QW("EnumerationMode") ">");
+            WSM_BUF_LIT(b, "<" QW("EnumerationMode") ">EnumerateObjectAndEPR</" QW("EnumerationMode") ">");
         if (req->enum_flags & (WSM_ENUM_HIERARCHY_SHALLOW | WSM_ENUM_HIERARCHY_DEEP_BASE_PROPS_ONLY))
             W_CHILD();
         if (req->enum_flags & WSM_ENUM_HIERARCHY_SHALLOW)
-            W_LIT(b, "<" WSM_PREFIX_CIMBINDING ":PolymorphismMode>None</" WSM_PREFIX_CIMBINDING
-                     ":PolymorphismMode>");
+            WSM_BUF_LIT(b, "<" WSM_PREFIX_CIMBINDING ":PolymorphismMode>None</" WSM_PREFIX_CIMBINDING
+                           ":PolymorphismMode>");
         else if (req->enum_flags & WSM_ENUM_HIERARCHY_DEEP_BASE_PROPS_ONLY)
-            W_LIT(b,
-                  "<" WSM_PREFIX_CIMBINDING
-                  ":PolymorphismMode>ExcludeSubClassProperties</" WSM_PREFIX_CIMBINDING ":PolymorphismMode>");
+            WSM_BUF_LIT(b, "<" WSM_PREFIX_CIMBINDING
+                           ":PolymorphismMode>ExcludeSubClassProperties</" WSM_PREFIX_CIMBINDING
+                           ":PolymorphismMode>");
         if (!is_blank(req->filter)) {
             W_CHILD();
-            W_LIT(b, "<" QW("Filter") " Dialect=\"" WSM_DIALECT_WQL "\"");
-            w_end(b, QW("Filter"), req->filter);
+            WSM_BUF_LIT(b, "<" QW("Filter") " Dialect=\"" WSM_DIALECT_WQL "\"");
+            wsm_xml_end(b, QW("Filter"), req->filter);
         }
 #undef W_CHILD
         if (open)
-            W_LIT(b, "</" QN("Enumerate") "></" WSM_PREFIX_SOAP ":Body>");
+            WSM_BUF_LIT(b, "</" QN("Enumerate") "></" WSM_PREFIX_SOAP ":Body>");
         else
-            W_LIT(b, "/></" WSM_PREFIX_SOAP ":Body>");
+            WSM_BUF_LIT(b, "/></" WSM_PREFIX_SOAP ":Body>");
         return;
     }
     case WSM_OP_PULL:
     case WSM_OP_RELEASE:
         if (req->op == WSM_OP_PULL)
-            W_LIT(b, "<" WSM_PREFIX_SOAP ":Body><" QN("Pull") ">");
+            WSM_BUF_LIT(b, "<" WSM_PREFIX_SOAP ":Body><" QN("Pull") ">");
         else
-            W_LIT(b, "<" WSM_PREFIX_SOAP ":Body><" QN("Release") ">");
-        w_elem(b, QN("EnumerationContext"), req->context);
+            WSM_BUF_LIT(b, "<" WSM_PREFIX_SOAP ":Body><" QN("Release") ">");
+        wsm_xml_elem(b, QN("EnumerationContext"), req->context);
         if (req->op == WSM_OP_PULL && req->max_elements) {
             snprintf(number, sizeof number, "%" PRIu32, req->max_elements);
-            w_elem(b, QN("MaxElements"), number);
+            wsm_xml_elem(b, QN("MaxElements"), number);
         }
         if (req->op == WSM_OP_PULL)
-            W_LIT(b, "</" QN("Pull") "></" WSM_PREFIX_SOAP ":Body>");
+            WSM_BUF_LIT(b, "</" QN("Pull") "></" WSM_PREFIX_SOAP ":Body>");
         else
-            W_LIT(b, "</" QN("Release") "></" WSM_PREFIX_SOAP ":Body>");
+            WSM_BUF_LIT(b, "</" QN("Release") "></" WSM_PREFIX_SOAP ":Body>");
         return;
     default:
-        W_LIT(b, "<" WSM_PREFIX_SOAP ":Body/>"); /* Get and Delete */
+        WSM_BUF_LIT(b, "<" WSM_PREFIX_SOAP ":Body/>"); /* Get and Delete */
         return;
     }
 }
@@ -1506,7 +1387,7 @@ static int writable(const struct wsm_request *req)
 int32_t wsm_build_request(const struct wsm_request *req, char **out, size_t *out_len, char **message_id,
                           char **detail)
 {
-    struct wbuf b = {0};
+    struct wsm_buf b = {0};
     char generated[WSM_UUID_SIZE];
     const char *id = NULL;
     int32_t hr;
@@ -1522,11 +1403,12 @@ int32_t wsm_build_request(const struct wsm_request *req, char **out, size_t *out
     if ((hr = check_request(req, detail)))
         return hr;
 
+    wsm_buf_reserve(&b, 4096); /* a request fits: one allocation */
     if (req->op == WSM_OP_IDENTIFY) {
-        W_LIT(&b, "<" WSM_PREFIX_SOAP ":Envelope xmlns:" WSM_PREFIX_SOAP "=\"" WSM_NS_SOAP
-                  "\" xmlns:" WSM_PREFIX_IDENTITY "=\"" WSM_NS_IDENTITY "\"><" WSM_PREFIX_SOAP
-                  ":Header/><" WSM_PREFIX_SOAP ":Body><" WSM_PREFIX_IDENTITY ":Identify/></" WSM_PREFIX_SOAP
-                  ":Body></" WSM_PREFIX_SOAP ":Envelope>");
+        WSM_BUF_LIT(&b, "<" WSM_PREFIX_SOAP ":Envelope xmlns:" WSM_PREFIX_SOAP "=\"" WSM_NS_SOAP
+                        "\" xmlns:" WSM_PREFIX_IDENTITY "=\"" WSM_NS_IDENTITY "\"><" WSM_PREFIX_SOAP
+                        ":Header/><" WSM_PREFIX_SOAP ":Body><" WSM_PREFIX_IDENTITY
+                        ":Identify/></" WSM_PREFIX_SOAP ":Body></" WSM_PREFIX_SOAP ":Envelope>");
     } else {
         const char *action = req->op == WSM_OP_GET         ? WSM_ACTION_GET
                              : req->op == WSM_OP_DELETE    ? WSM_ACTION_DELETE
@@ -1540,36 +1422,28 @@ int32_t wsm_build_request(const struct wsm_request *req, char **out, size_t *out
             id = generated;
         }
         /* Every namespace once, on the root, in Windows' order (start_envelope). */
-        W_LIT(&b, "<" WSM_PREFIX_SOAP ":Envelope xmlns:" WSM_PREFIX_SOAP "=\"" WSM_NS_SOAP
-                  "\" xmlns:" WSM_PREFIX_ADDRESSING "=\"" WSM_NS_ADDRESSING "\"");
+        WSM_BUF_LIT(&b, "<" WSM_PREFIX_SOAP ":Envelope xmlns:" WSM_PREFIX_SOAP "=\"" WSM_NS_SOAP
+                        "\" xmlns:" WSM_PREFIX_ADDRESSING "=\"" WSM_NS_ADDRESSING "\"");
         if (req->op == WSM_OP_ENUMERATE || req->op == WSM_OP_PULL || req->op == WSM_OP_RELEASE)
-            W_LIT(&b, " xmlns:" WSM_PREFIX_ENUMERATION "=\"" WSM_NS_ENUMERATION "\"");
-        W_LIT(&b, " xmlns:" WSM_PREFIX_WSMAN "=\"" WSM_NS_WSMAN "\" xmlns:" WSM_PREFIX_MS_WSMAN
-                  "=\"" WSM_NS_MS_WSMAN "\"");
+            WSM_BUF_LIT(&b, " xmlns:" WSM_PREFIX_ENUMERATION "=\"" WSM_NS_ENUMERATION "\"");
+        WSM_BUF_LIT(&b, " xmlns:" WSM_PREFIX_WSMAN "=\"" WSM_NS_WSMAN "\" xmlns:" WSM_PREFIX_MS_WSMAN
+                        "=\"" WSM_NS_MS_WSMAN "\"");
         if (uses_cimbinding(req))
-            W_LIT(&b, " xmlns:" WSM_PREFIX_CIMBINDING "=\"" WSM_NS_CIMBINDING "\"");
-        w_put(&b, ">", 1);
+            WSM_BUF_LIT(&b, " xmlns:" WSM_PREFIX_CIMBINDING "=\"" WSM_NS_CIMBINDING "\"");
+        wsm_buf_addc(&b, '>');
         w_header(&b, req, action, id);
         w_body(&b, req);
-        W_LIT(&b, "</" WSM_PREFIX_SOAP ":Envelope>");
+        WSM_BUF_LIT(&b, "</" WSM_PREFIX_SOAP ":Envelope>");
     }
 
-    if (b.oom) {
+    if (b.failed) {
         hr = WSM_E_OUTOFMEMORY;
     } else if (req->utf16) {
-        hr = to_utf16le((const unsigned char *)b.p, b.len, out, out_len);
-    } else {
-        size_t len = b.len;
-        w_put(&b, "", 1); /* the NUL */
-        if (b.oom) {
-            hr = WSM_E_OUTOFMEMORY;
-        } else {
-            *out = b.p;
-            *out_len = len;
-            b.p = NULL;
-        }
+        hr = to_utf16le((const unsigned char *)b.data, b.len, out, out_len);
+    } else if (!(*out = wsm_buf_take(&b, out_len))) {
+        hr = WSM_E_OUTOFMEMORY;
     }
-    free(b.p);
+    wsm_buf_free(&b);
     if (!hr && message_id && id && !(*message_id = wsm_strdup(id))) {
         free(*out);
         *out = NULL;

@@ -28,6 +28,7 @@
 #include "names.h"
 #include "reply.h"
 #include "xmlsafe.h"
+#include "xmlwrite.h"
 
 /* Namespaces only the reply parser needs (not in names.h yet). */
 #define NS_SOAP11 "http://schemas.xmlsoap.org/soap/envelope/"
@@ -146,40 +147,14 @@ static char *one_line(const char *s)
     return t;
 }
 
-/* ---- a growable string for collected text ---- */
-
-struct strbuf {
-    char *s;
-    size_t len, cap;
-    int oom;
-};
-
-static void sb_add(struct strbuf *b, const char *s)
-{
-    size_t n = strlen(s);
-
-    if (b->oom || !n)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = (b->len + n + 1) * 2;
-        char *grown = realloc(b->s, cap);
-        if (!grown) {
-            b->oom = 1;
-            return;
-        }
-        b->s = grown;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n + 1);
-    b->len += n;
-}
+/* ---- collected text ---- */
 
 /* Direct text and CDATA children of n. */
-static void sb_add_direct_text(struct strbuf *b, const xmlNode *n)
+static void sb_add_direct_text(struct wsm_buf *b, const xmlNode *n)
 {
     for (const xmlNode *c = n->children; c; c = c->next)
         if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content)
-            sb_add(b, (const char *)c->content);
+            wsm_buf_addstr(b, (const char *)c->content);
 }
 
 /* ---- standalone serialisation ---- */
@@ -283,125 +258,44 @@ static int declare_outer_namespaces(xmlNodePtr top)
  * references, non-ASCII text or attribute values, a namespace name holding a
  * quote) makes it give up, and libxml2's writer does the work as before. */
 
-/* Its memory comes from libxml2's allocator, as the xmlOutputBuffer's did. */
-struct scratch {
-    char *s;
-    size_t len, cap;
-    int failed; /* out of memory */
-};
-
-static int scratch_grow(struct scratch *d, size_t n)
+/* Its memory comes from libxml2's allocator, as the xmlOutputBuffer's did; at most INT_MAX bytes, as
+ * there. */
+static void *xml_realloc(void *p, size_t n)
 {
-    size_t cap = d->cap ? d->cap : 256;
-    char *grown;
-
-    while (cap - d->len < n) {
-        if (cap > SIZE_MAX / 2) {
-            d->failed = 1;
-            return 0;
-        }
-        cap *= 2;
-    }
-    if (cap > INT_MAX || !(grown = xmlRealloc(d->s, cap))) {
-        d->failed = 1;
-        return 0;
-    }
-    d->s = grown;
-    d->cap = cap;
-    return 1;
+    return xmlRealloc(p, n);
 }
 
-static void direct_put(struct scratch *d, const void *s, size_t n)
+static void xml_free(void *p)
 {
-    if (!n || (d->cap - d->len < n && !scratch_grow(d, n)))
-        return;
-    memcpy(d->s + d->len, s, n);
-    d->len += n;
+    xmlFree(p);
 }
 
-static void direct_str(struct scratch *d, const xmlChar *s)
+static const struct wsm_buf_allocator xml_allocator = {xml_realloc, xml_free};
+
+static void scratch_init(struct wsm_buf *d)
 {
-    direct_put(d, s, strlen((const char *)s));
+    wsm_buf_init(d, INT_MAX - 1, &xml_allocator);
 }
 
-static void direct_name(struct scratch *d, const xmlNs *ns, const xmlChar *name)
+static void direct_name(struct wsm_buf *d, const xmlNs *ns, const xmlChar *name)
 {
     if (ns && ns->prefix) {
-        direct_str(d, ns->prefix);
-        direct_put(d, ":", 1);
+        wsm_buf_addstr(d, (const char *)ns->prefix);
+        wsm_buf_addc(d, ':');
     }
-    direct_str(d, name);
+    wsm_buf_addstr(d, (const char *)name);
 }
 
-/* Bytes copied as they are: 1 in text, 2 in attribute values (the other ASCII bytes are escaped, or end
- * the string). */
-#define PLAIN_TEXT 1
-#define PLAIN_ATTR 2
-static const unsigned char plain[256] = {
-    ['\t'] = PLAIN_TEXT, ['\n'] = PLAIN_TEXT, ['"'] = PLAIN_TEXT,
-#define P3 PLAIN_TEXT | PLAIN_ATTR
-    [' '] = P3,          ['!'] = P3,          ['#'] = P3,         ['$'] = P3, ['%'] = P3, ['\''] = P3,
-    ['('] = P3,          [')'] = P3,          ['*'] = P3,         ['+'] = P3, [','] = P3, ['-'] = P3,
-    ['.'] = P3,          ['/'] = P3,          ['0'] = P3,         ['1'] = P3, ['2'] = P3, ['3'] = P3,
-    ['4'] = P3,          ['5'] = P3,          ['6'] = P3,         ['7'] = P3, ['8'] = P3, ['9'] = P3,
-    [':'] = P3,          [';'] = P3,          ['='] = P3,         ['?'] = P3, ['@'] = P3, ['A'] = P3,
-    ['B'] = P3,          ['C'] = P3,          ['D'] = P3,         ['E'] = P3, ['F'] = P3, ['G'] = P3,
-    ['H'] = P3,          ['I'] = P3,          ['J'] = P3,         ['K'] = P3, ['L'] = P3, ['M'] = P3,
-    ['N'] = P3,          ['O'] = P3,          ['P'] = P3,         ['Q'] = P3, ['R'] = P3, ['S'] = P3,
-    ['T'] = P3,          ['U'] = P3,          ['V'] = P3,         ['W'] = P3, ['X'] = P3, ['Y'] = P3,
-    ['Z'] = P3,          ['['] = P3,          ['\\'] = P3,        [']'] = P3, ['^'] = P3, ['_'] = P3,
-    ['`'] = P3,          ['a'] = P3,          ['b'] = P3,         ['c'] = P3, ['d'] = P3, ['e'] = P3,
-    ['f'] = P3,          ['g'] = P3,          ['h'] = P3,         ['i'] = P3, ['j'] = P3, ['k'] = P3,
-    ['l'] = P3,          ['m'] = P3,          ['n'] = P3,         ['o'] = P3, ['p'] = P3, ['q'] = P3,
-    ['r'] = P3,          ['s'] = P3,          ['t'] = P3,         ['u'] = P3, ['v'] = P3, ['w'] = P3,
-    ['x'] = P3,          ['y'] = P3,          ['z'] = P3,         ['{'] = P3, ['|'] = P3, ['}'] = P3,
-    ['~'] = P3,          [0x7F] = P3,
-#undef P3
-};
-
-/* Escaped ASCII text: xmlEscapeContent's escapes (text), or
- * xmlBufAttrSerializeTxtContent's (attribute values). 0: not ASCII. */
-static int direct_escaped(struct scratch *d, const xmlChar *s, int attr)
+/* Escaped ASCII text (xmlEscapeContent's escapes) or attribute value (xmlBufAttrSerializeTxtContent's).
+ * 0: not ASCII. */
+static int direct_escaped(struct wsm_buf *d, const xmlChar *s, int attr)
 {
-    const unsigned char mask = attr ? PLAIN_ATTR : PLAIN_TEXT;
-
-    for (;;) {
-        const xmlChar *run = s;
-        const char *esc;
-        unsigned char c;
-
-        while (plain[*s] & mask)
-            s++;
-        direct_put(d, run, (size_t)(s - run));
-        c = *s++;
-        if (!c)
-            return 1;
-        if (c >= 0x80)
-            return 0;
-        if (c == '<')
-            esc = "&lt;";
-        else if (c == '>')
-            esc = "&gt;";
-        else if (c == '&')
-            esc = "&amp;";
-        else if (c == '\r')
-            esc = "&#13;";
-        else if (c == '"')
-            esc = "&quot;";
-        else if (c == '\n')
-            esc = "&#10;";
-        else if (c == '\t')
-            esc = "&#9;";
-        else { /* another control character: copied, in both */
-            direct_put(d, &c, 1);
-            continue;
-        }
-        direct_str(d, (const xmlChar *)esc);
-    }
+    return !(attr ? wsm_xml_attr_value(d, (const char *)s, WSM_XML_HIGH_STOP)
+                  : wsm_xml_text(d, (const char *)s, WSM_XML_HIGH_STOP));
 }
 
 /* One pass over the subtree (without recursion), appended to d. 0: not the common case. */
-static int direct_dump(const xmlNode *top, struct scratch *d)
+static int direct_dump(const xmlNode *top, struct wsm_buf *d)
 {
 #if LIBXML_VERSION < 21200
     if (xmlSaveNoEmptyTags)
@@ -414,7 +308,7 @@ static int direct_dump(const xmlNode *top, struct scratch *d)
         } else if (n->type != XML_ELEMENT_NODE) {
             return 0;
         } else {
-            direct_put(d, "<", 1);
+            wsm_buf_addc(d, '<');
             direct_name(d, n->ns, n->name);
             for (const xmlNs *ns = n->nsDef; ns; ns = ns->next) {
                 if (ns->type != XML_NAMESPACE_DECL || !ns->href || xmlStrEqual(ns->prefix, BAD_CAST "xml"))
@@ -422,28 +316,28 @@ static int direct_dump(const xmlNode *top, struct scratch *d)
                 if (xmlStrchr(ns->href, '"'))
                     return 0;
                 if (ns->prefix) {
-                    direct_put(d, " xmlns:", 7);
-                    direct_str(d, ns->prefix);
+                    WSM_BUF_LIT(d, " xmlns:");
+                    wsm_buf_addstr(d, (const char *)ns->prefix);
                 } else {
-                    direct_put(d, " xmlns", 6);
+                    WSM_BUF_LIT(d, " xmlns");
                 }
-                direct_put(d, "=\"", 2);
-                direct_str(d, ns->href);
-                direct_put(d, "\"", 1);
+                WSM_BUF_LIT(d, "=\"");
+                wsm_buf_addstr(d, (const char *)ns->href);
+                wsm_buf_addc(d, '"');
             }
             for (const xmlAttr *a = n->properties; a; a = a->next) {
-                direct_put(d, " ", 1);
+                wsm_buf_addc(d, ' ');
                 direct_name(d, a->ns, a->name);
-                direct_put(d, "=\"", 2);
+                WSM_BUF_LIT(d, "=\"");
                 for (const xmlNode *t = a->children; t; t = t->next)
                     if (t->type != XML_TEXT_NODE || (t->content && !direct_escaped(d, t->content, 1)))
                         return 0;
-                direct_put(d, "\"", 1);
+                wsm_buf_addc(d, '"');
             }
             if (!n->children) {
-                direct_put(d, "/>", 2);
+                WSM_BUF_LIT(d, "/>");
             } else {
-                direct_put(d, ">", 1);
+                wsm_buf_addc(d, '>');
                 n = n->children;
                 continue;
             }
@@ -451,9 +345,9 @@ static int direct_dump(const xmlNode *top, struct scratch *d)
         /* n is done: close the elements that it ends. */
         while (n != top && !n->next) {
             n = n->parent;
-            direct_put(d, "</", 2);
+            WSM_BUF_LIT(d, "</");
             direct_name(d, n->ns, n->name);
-            direct_put(d, ">", 1);
+            wsm_buf_addc(d, '>');
         }
         n = n == top ? NULL : n->next;
     }
@@ -466,7 +360,7 @@ static int direct_dump(const xmlNode *top, struct scratch *d)
  * simpler, but libxml2 2.9 leaks and returns a truncated copy when memory
  * runs out half-way. For the same reason the output's buffer is checked. NULL
  * only when out of memory. */
-static char *serialize_standalone_in(const xmlNode *element, struct scratch *d)
+static char *serialize_standalone_in(const xmlNode *element, struct wsm_buf *d)
 {
     xmlNodePtr node = (xmlNodePtr)element;
     xmlNsPtr last = node->nsDef, added;
@@ -477,9 +371,9 @@ static char *serialize_standalone_in(const xmlNode *element, struct scratch *d)
         last = last->next;
     if (!declare_outer_namespaces(node)) {
         /* out of memory */
-    } else if ((d->len = 0, d->failed = 0, direct_dump(node, d))) {
+    } else if ((wsm_buf_reset(d), direct_dump(node, d))) {
         if (!d->failed && (result = malloc(d->len + 1))) {
-            memcpy(result, d->s, d->len);
+            memcpy(result, d->data, d->len);
             result[d->len] = '\0';
         }
     } else if (d->failed) {
@@ -505,10 +399,13 @@ static char *serialize_standalone_in(const xmlNode *element, struct scratch *d)
 
 static char *serialize_standalone(const xmlNode *element)
 {
-    struct scratch d = {0};
-    char *result = serialize_standalone_in(element, &d);
+    struct wsm_buf d;
+    char *result;
 
-    xmlFree(d.s);
+    scratch_init(&d);
+    result = serialize_standalone_in(element, &d);
+
+    wsm_buf_free(&d);
     return result;
 }
 
@@ -931,19 +828,16 @@ static int code_from_text(const xmlChar *raw, int32_t *hr)
  * are not part of it). NULL on OOM. */
 static char *message_text(const xmlNode *message)
 {
-    struct strbuf b = {0};
+    struct wsm_buf b = {0};
+    const char *text;
     char *out;
 
     sb_add_direct_text(&b, message);
     for (xmlNodePtr c = first_elem(message); c; c = next_elem(c->next))
         if (is_elem(c, WSM_NS_WSMAN_FAULT, "ProviderFault"))
             sb_add_direct_text(&b, c);
-    if (b.oom) {
-        free(b.s);
-        return NULL;
-    }
-    out = one_line(b.s ? b.s : "");
-    free(b.s);
+    out = (text = wsm_buf_str(&b)) ? one_line(text) : NULL;
+    wsm_buf_free(&b);
     return out;
 }
 
@@ -1009,12 +903,99 @@ void wsm_fault_clear(struct wsm_fault *f)
     memset(f, 0, sizeof(*f));
 }
 
+/* The fault's number: the (outer) WSManFault Code, else the WMI error_Code, else what the subcode or the SOAP
+ * code means. 0, or -1 when out of memory. */
+static int fault_number(const xmlNode *wsmf, const xmlNode *wmi, const struct qname *value,
+                        const struct qname *sub, int32_t *hr)
+{
+    int have_hr = 0, found, oom = 0;
+
+    if (wsmf) {
+        xmlChar *attr = get_attr(wsmf, "Code", &oom);
+        found = oom ? -1 : code_from_text(attr, hr);
+        xmlFree(attr);
+        if (found < 0)
+            return -1;
+        have_hr = found;
+    } else if (wmi) {
+        const xmlNode *n = find_child(wmi, NS_MSFT_WMIERROR, "error_Code");
+        if (n) {
+            xmlChar *content = xmlNodeGetContent(n);
+            if (!content)
+                return -1;
+            found = code_from_text(content, hr);
+            xmlFree(content);
+            if (found < 0)
+                return -1;
+            have_hr = found;
+        }
+    }
+    if (!have_hr)
+        have_hr = map_qname(subcodes, sizeof(subcodes) / sizeof(subcodes[0]), sub, hr);
+    if (!have_hr)
+        have_hr = map_qname(soap_codes, sizeof(soap_codes) / sizeof(soap_codes[0]), value, hr);
+    if (!have_hr)
+        *hr = ERROR_WSMAN_RESPONSE_INVALID_SOAP_FAULT;
+    return 0;
+}
+
+/* The machine: as the fault names it, else the host we talked to. NULL when out of memory. */
+static char *fault_machine(const xmlNode *wsmf, const char *machine_fallback)
+{
+    int oom = 0;
+    xmlChar *attr = wsmf ? get_attr(wsmf, "Machine", &oom) : NULL;
+    char *machine = NULL;
+
+    if (attr && *attr)
+        machine = wsm_strdup((const char *)attr);
+    else if (!oom)
+        machine = wsm_strdup(machine_fallback ? machine_fallback : "");
+    xmlFree(attr);
+    return machine;
+}
+
+/* The text: the innermost WSManFault message, the WMI message, the Reason, the codes' names, else the
+ * number's own message. NULL when out of memory. */
+static char *fault_text(const xmlNode *fault, const xmlNode *wsmf, const xmlNode *wmi,
+                        const struct qname *value, const struct qname *sub, int32_t hr)
+{
+    char *text = NULL;
+
+    if (wsmf) {
+        if (!(text = wsmanfault_text(wsmf)))
+            return NULL;
+    } else if (wmi) {
+        const xmlNode *n = find_child(wmi, NS_MSFT_WMIERROR, "Message");
+        xmlChar *content = n ? xmlNodeGetContent(n) : NULL;
+        if (n && !content)
+            return NULL;
+        text = one_line(content ? (const char *)content : "");
+        xmlFree(content);
+        if (!text)
+            return NULL;
+    }
+    if (!text || !*text) {
+        free(text);
+        if (!(text = reason_text(fault)))
+            return NULL;
+    }
+    if (!*text && (sub->local || value->local)) {
+        free(text);
+        if (!(text = wsm_strdup(sub->local ? sub->local : value->local)))
+            return NULL;
+    }
+    if (!*text) {
+        free(text);
+        text = wsm_error_message((uint32_t)hr);
+    }
+    return text;
+}
+
 static int reply_get_fault_impl(const struct wsm_reply *r, const char *machine_fallback, struct wsm_fault *f)
 {
     const xmlNode *fault, *code, *subcode, *detail, *wsmf = NULL, *wmi = NULL;
     struct qname value = {0}, sub = {0};
-    int have_hr = 0, found, oom = 0;
-    xmlChar *attr = NULL;
+    int ret = WSM_E_OUTOFMEMORY;
 
     if (!f)
         return 0;
@@ -1026,98 +1007,27 @@ static int reply_get_fault_impl(const struct wsm_reply *r, const char *machine_f
     subcode = find_child(code, WSM_NS_SOAP, "Subcode");
     if (!resolve_qname(find_child(code, WSM_NS_SOAP, "Value"), &value) ||
         !resolve_qname(find_child(subcode, WSM_NS_SOAP, "Value"), &sub))
-        goto oom;
+        goto done;
     if ((detail = find_child(fault, WSM_NS_SOAP, "Detail"))) {
         wsmf = find_child(detail, WSM_NS_WSMAN_FAULT, "WSManFault");
         wmi = find_child(detail, NS_MSFT_WMIERROR, "MSFT_WmiError");
     }
-
-    /* The number: the (outer) WSManFault Code, else the WMI error_Code,
-     * else what the subcode or the SOAP code means. */
-    if (wsmf) {
-        attr = get_attr(wsmf, "Code", &oom);
-        if (oom || (found = code_from_text(attr, &f->hr)) < 0)
-            goto oom;
-        have_hr = found;
-        xmlFree(attr);
-        attr = NULL;
-    } else if (wmi) {
-        const xmlNode *n = find_child(wmi, NS_MSFT_WMIERROR, "error_Code");
-        if (n) {
-            xmlChar *content = xmlNodeGetContent(n);
-            if (!content)
-                goto oom;
-            found = code_from_text(content, &f->hr);
-            xmlFree(content);
-            if (found < 0)
-                goto oom;
-            have_hr = found;
-        }
-    }
-    if (!have_hr)
-        have_hr = map_qname(subcodes, sizeof(subcodes) / sizeof(subcodes[0]), &sub, &f->hr);
-    if (!have_hr)
-        have_hr = map_qname(soap_codes, sizeof(soap_codes) / sizeof(soap_codes[0]), &value, &f->hr);
-    if (!have_hr)
-        f->hr = ERROR_WSMAN_RESPONSE_INVALID_SOAP_FAULT;
-
-    /* The machine: as the fault names it, else the host we talked to. */
-    if (wsmf && (attr = get_attr(wsmf, "Machine", &oom)) && *attr)
-        f->machine = wsm_strdup((const char *)attr);
-    else if (!oom)
-        f->machine = wsm_strdup(machine_fallback ? machine_fallback : "");
-    xmlFree(attr);
-    attr = NULL;
-    if (!f->machine)
-        goto oom;
-
-    /* The text: innermost WSManFault message, WMI message, Reason, names. */
-    if (wsmf) {
-        if (!(f->text = wsmanfault_text(wsmf)))
-            goto oom;
-    } else if (wmi) {
-        const xmlNode *n = find_child(wmi, NS_MSFT_WMIERROR, "Message");
-        xmlChar *content = n ? xmlNodeGetContent(n) : NULL;
-        if (n && !content)
-            goto oom;
-        f->text = one_line(content ? (const char *)content : "");
-        xmlFree(content);
-        if (!f->text)
-            goto oom;
-    }
-    if (!f->text || !*f->text) {
-        free(f->text);
-        if (!(f->text = reason_text(fault)))
-            goto oom;
-    }
-    if (!*f->text && (sub.local || value.local)) {
-        free(f->text);
-        if (!(f->text = wsm_strdup(sub.local ? sub.local : value.local)))
-            goto oom;
-    }
-    if (!*f->text) {
-        free(f->text);
-        if (!(f->text = wsm_error_message((uint32_t)f->hr)))
-            goto oom;
-    }
-
+    if (fault_number(wsmf, wmi, &value, &sub, &f->hr) ||
+        !(f->machine = fault_machine(wsmf, machine_fallback)) ||
+        !(f->text = fault_text(fault, wsmf, wmi, &value, &sub, f->hr)))
+        goto done;
     if (wsmf || wmi)
         f->xml = serialize_standalone(wsmf ? wsmf : wmi);
     else
         f->xml = wsm_fault_xml((uint32_t)f->hr, f->machine, f->text);
-    if (!f->xml)
-        goto oom;
-
+    if (f->xml)
+        ret = 1;
+done:
     free(value.local);
     free(sub.local);
-    return 1;
-
-oom:
-    xmlFree(attr);
-    free(value.local);
-    free(sub.local);
-    wsm_fault_clear(f);
-    return WSM_E_OUTOFMEMORY;
+    if (ret != 1)
+        wsm_fault_clear(f);
+    return ret;
 }
 
 int wsm_reply_get_fault(const struct wsm_reply *r, const char *machine_fallback, struct wsm_fault *f)
@@ -1262,11 +1172,12 @@ static int32_t reply_enumeration_impl(const struct wsm_reply *r, int pull, struc
     const xmlNode *resp, *context_node, *items, *n;
     char **list = NULL, *context = NULL;
     size_t count = 0, pushed = 0;
-    struct scratch scratch = {0};
+    struct wsm_buf scratch;
     int eos;
     int32_t hr = WSM_E_OUTOFMEMORY;
     struct wsm_quoted q;
 
+    scratch_init(&scratch);
     if (detail)
         *detail = NULL;
     if (!r || !st)
@@ -1334,7 +1245,7 @@ done:
     }
     free(list);
     free(context);
-    xmlFree(scratch.s);
+    wsm_buf_free(&scratch);
     return hr;
 }
 

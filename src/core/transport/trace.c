@@ -26,6 +26,7 @@
 #include <unistd.h>
 #endif
 
+#include "buf.h"
 #include "core.h"
 #include "secure_env.h"
 #include "trace.h"
@@ -132,32 +133,9 @@ unsigned wsm_trace_new_id(void)
 /* ---- records ---- */
 
 struct rec {
-    char *p;
-    size_t len, cap;
-    int oom;
+    struct wsm_buf b;
     char prefix[96];
 };
-
-static void put(struct rec *r, const char *s, size_t n)
-{
-    if (r->oom)
-        return;
-    if (r->len + n + 1 > r->cap) {
-        size_t cap = r->cap ? r->cap : 1024;
-        while (cap < r->len + n + 1)
-            cap *= 2;
-        char *p = realloc(r->p, cap);
-        if (!p) {
-            r->oom = 1;
-            return;
-        }
-        r->p = p;
-        r->cap = cap;
-    }
-    memcpy(r->p + r->len, s, n);
-    r->len += n;
-    r->p[r->len] = '\0';
-}
 
 static void rec_begin(struct rec *r, const char *label, char mark)
 {
@@ -181,23 +159,22 @@ static void rec_begin(struct rec *r, const char *label, char mark)
 
 static void rec_line(struct rec *r, const char *text, size_t n)
 {
-    put(r, r->prefix, strlen(r->prefix));
-    put(r, text, n);
-    put(r, "\n", 1);
+    wsm_buf_addstr(&r->b, r->prefix);
+    wsm_buf_add(&r->b, text, n);
+    wsm_buf_addc(&r->b, '\n');
 }
 
 static void rec_end(struct rec *r)
 {
-    if (r->len && !r->oom) {
+    if (r->b.len && !r->b.failed) {
         lock_take();
         if (out) {
-            fwrite(r->p, 1, r->len, out);
+            fwrite(r->b.data, 1, r->b.len, out);
             fflush(out);
         }
         lock_give();
     }
-    free(r->p);
-    r->p = NULL;
+    wsm_buf_free(&r->b);
 }
 
 void wsm_trace_note(const char *label, char mark, const char *fmt, ...)
@@ -270,7 +247,7 @@ static void put_clean(struct rec *r, const char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         char o = (c < 0x20 && c != '\t') || c >= 0x7f ? '?' : (char)c;
-        put(r, &o, 1);
+        wsm_buf_addc(&r->b, o);
     }
 }
 
@@ -280,7 +257,7 @@ static void header_text(struct rec *r, const char *line, size_t len)
     const char *colon = memchr(line, ':', len);
     if (len && is_blank(line[0])) {
         /* obs-fold: a continuation of the previous header, which may have been a credential */
-        put(r, " [folded continuation line hidden]", 34);
+        WSM_BUF_LIT(&r->b, " [folded continuation line hidden]");
         return;
     }
     if (!colon) {
@@ -306,16 +283,16 @@ static void header_text(struct rec *r, const char *line, size_t len)
         if (len > WSM_TRACE_LINE_MAX) {
             char more[64];
             put_clean(r, line, WSM_TRACE_LINE_MAX);
-            put(r, more, (size_t)snprintf(more, sizeof(more), "... [%zu bytes in all]", len));
+            wsm_buf_add(&r->b, more, (size_t)snprintf(more, sizeof(more), "... [%zu bytes in all]", len));
         } else {
             put_clean(r, line, len);
         }
         return;
     }
     put_clean(r, line, nlen);
-    put(r, ": ", 2);
+    WSM_BUF_LIT(&r->b, ": ");
     if (all) {
-        put(r, "[hidden]", 8);
+        WSM_BUF_LIT(&r->b, "[hidden]");
         return;
     }
     if (challenge && bare_schemes(v, vlen)) {
@@ -332,7 +309,7 @@ static void header_text(struct rec *r, const char *line, size_t len)
         uri = !memcmp(v + i, "://", 3);
     if (!scheme_like(v, w) && !uri) {
         if (vlen)
-            put(r, "[hidden]", 8);
+            WSM_BUF_LIT(&r->b, "[hidden]");
         return;
     }
     put_clean(r, v, w);
@@ -340,20 +317,15 @@ static void header_text(struct rec *r, const char *line, size_t len)
     while (rest < end && is_blank(*rest))
         rest++;
     if (rest < end)
-        put(r, " [hidden]", 9);
+        WSM_BUF_LIT(&r->b, " [hidden]");
 }
 
 char *wsm_trace_header_text(const char *line, size_t len)
 {
     struct rec r;
     memset(&r, 0, sizeof(r));
-    put(&r, "", 0);
     header_text(&r, line, len);
-    if (r.oom) {
-        free(r.p);
-        return NULL;
-    }
-    return r.p;
+    return wsm_buf_take(&r.b, NULL);
 }
 
 void wsm_trace_headers(const char *label, char mark, const char *data, size_t len)
@@ -370,9 +342,9 @@ void wsm_trace_headers(const char *label, char mark, const char *data, size_t le
         if (m && data[i + m - 1] == '\r')
             m--;
         if (m) {
-            put(&r, r.prefix, strlen(r.prefix));
+            wsm_buf_addstr(&r.b, r.prefix);
             header_text(&r, data + i, m);
-            put(&r, "\n", 1);
+            wsm_buf_addc(&r.b, '\n');
         }
         i += n + (nl ? 1 : 0);
     }
@@ -395,14 +367,14 @@ static int is_text(const unsigned char *s, size_t n)
     return 1;
 }
 
-static void put_utf8(struct rec *r, unsigned cp)
+static void put_utf8(struct wsm_buf *u, unsigned cp)
 {
     char b[4];
-    put(r, b, wsm_utf8_encode(cp, b));
+    wsm_buf_add(u, b, wsm_utf8_encode(cp, b));
 }
 
 /* UTF-16 (after its BOM) as UTF-8 into a buffer of its own; unpaired surrogates become U+FFFD. */
-static void utf16_to_utf8(struct rec *u, const unsigned char *s, size_t n, int be)
+static void utf16_to_utf8(struct wsm_buf *u, const unsigned char *s, size_t n, int be)
 {
     for (size_t i = 0; i + 1 < n; i += 2) {
         unsigned c = be ? (unsigned)(s[i] << 8 | s[i + 1]) : (unsigned)(s[i] | s[i + 1] << 8);
@@ -431,20 +403,20 @@ static void binary_line(struct rec *r, size_t *pending)
 void wsm_trace_body(const char *label, char mark, const char *title, const void *data, size_t len)
 {
     const unsigned char *s = data;
-    struct rec r, u;
+    struct rec r;
+    struct wsm_buf u = {0};
     size_t shown = len > WSM_TRACE_BODY_MAX ? WSM_TRACE_BODY_MAX : len, pending = 0;
     char head[256];
     const char *how = "";
 
     if (!wsm_trace_enabled() || !data || !len)
         return;
-    memset(&u, 0, sizeof(u));
     if (shown >= 2 && ((s[0] == 0xFF && s[1] == 0xFE) || (s[0] == 0xFE && s[1] == 0xFF))) {
         int be = s[0] == 0xFE;
         utf16_to_utf8(&u, s + 2, shown - 2, be);
-        if (!u.oom && u.p) {
+        if (!u.failed && u.data) {
             how = be ? ", UTF-16BE shown as UTF-8" : ", UTF-16LE shown as UTF-8";
-            s = (const unsigned char *)u.p;
+            s = (const unsigned char *)u.data;
             shown = u.len;
         }
     }
@@ -471,5 +443,5 @@ void wsm_trace_body(const char *label, char mark, const char *title, const void 
         rec_line(&r, head, (size_t)n);
     }
     rec_end(&r);
-    free(u.p);
+    wsm_buf_free(&u);
 }

@@ -48,6 +48,7 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include "buf.h"
 #include "core.h"
 #include "detail.h"
 #include "iplit.h"
@@ -82,8 +83,8 @@ struct wsm_transport {
     /* State of the request in progress. */
     unsigned generation; /* cancel_generation when it started */
     int cancelled;       /* it was stopped because the generation moved on */
-    char *buf;
-    size_t len, cap, max_reply;
+    struct wsm_buf body; /* of the reply; its ceiling is max_reply */
+    size_t max_reply;
     int overflow, oom;
     /* Filled by the TLS callbacks during the handshake of the request in progress. */
     int tls_verify_error; /* first X509_V_ERR_* that made us fail the handshake, 0 if none */
@@ -125,8 +126,8 @@ struct wsm_transport {
     char trace_label[40];
     int verbose; /* CURLOPT_VERBOSE is on */
     struct trace_buf {
-        char *p;
-        size_t len, cap, total;
+        struct wsm_buf kept; /* the first WSM_TRACE_BODY_MAX bytes */
+        size_t total;
     } trace_out, trace_in;
 };
 
@@ -210,13 +211,13 @@ void wsm_transport_free(struct wsm_transport *t)
     free(t->proxy_url);
     free(t->proxy_user);
     wipe_free(&t->proxy_password);
-    free(t->buf);
+    wsm_buf_free(&t->body);
     free(t->hook_detail);
     curl_slist_free_all(t->kept_headers);
     free(t->kept_ctype);
     wsm_free_strv(t->www);
-    free(t->trace_out.p);
-    free(t->trace_in.p);
+    wsm_buf_free(&t->trace_out.kept);
+    wsm_buf_free(&t->trace_in.kept);
     free(t);
 }
 
@@ -238,26 +239,16 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
     struct wsm_transport *t = userp;
     size_t n = size * nmemb;
     t->body_started = 1;
-    if (t->max_reply && n > t->max_reply - t->len) {
+    if (!t->body.data)
+        wsm_buf_reserve(&t->body, 16384);
+    if (wsm_buf_add(&t->body, data, n)) {
         /* Refusing the data aborts the transfer; libcurl then closes the connection. */
-        t->overflow = 1;
+        if (t->body.failed == WSM_BUF_TOO_BIG)
+            t->overflow = 1;
+        else
+            t->oom = 1;
         return 0;
     }
-    if (t->len + n + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap : 16384;
-        while (cap < t->len + n + 1)
-            cap *= 2;
-        char *buf = realloc(t->buf, cap);
-        if (!buf) {
-            t->oom = 1;
-            return 0;
-        }
-        t->buf = buf;
-        t->cap = cap;
-    }
-    memcpy(t->buf + t->len, data, n);
-    t->len += n;
-    t->buf[t->len] = '\0';
     return n;
 }
 
@@ -268,9 +259,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
     if (n >= 5 && !memcmp(data, "HTTP/", 5)) {
         /* A new response (e.g. the 200 after Digest's 401): only the last one's body is the reply. */
         t->got_status = 1;
-        t->len = 0;
-        if (t->buf)
-            t->buf[0] = '\0';
+        wsm_buf_reset(&t->body);
         wsm_free_strv(t->www);
         t->www = NULL;
         t->n_www = 0;
@@ -343,22 +332,10 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 static void trace_keep(struct trace_buf *b, const char *data, size_t n)
 {
     b->total += n;
-    if (b->len + n > WSM_TRACE_BODY_MAX)
-        n = b->len < WSM_TRACE_BODY_MAX ? WSM_TRACE_BODY_MAX - b->len : 0;
-    if (!n)
-        return;
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 16384;
-        while (cap < b->len + n)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p)
-            return; /* the trace shows less; the request goes on */
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, data, n);
-    b->len += n;
+    if (b->kept.len + n > WSM_TRACE_BODY_MAX)
+        n = b->kept.len < WSM_TRACE_BODY_MAX ? WSM_TRACE_BODY_MAX - b->kept.len : 0;
+    if (n)
+        wsm_buf_add(&b->kept, data, n); /* if memory runs out, the trace shows less; the request goes on */
 }
 
 /* Writes out a body kept so far (the request's once the reply begins, a reply's at the next one or the end).
@@ -366,12 +343,13 @@ static void trace_keep(struct trace_buf *b, const char *data, size_t n)
 static void trace_flush(struct wsm_transport *t, struct trace_buf *b, char mark, const char *title)
 {
     if (b->total) {
-        wsm_trace_body(t->trace_label, mark, title, b->p, b->len);
-        if (b->total > b->len)
+        wsm_trace_body(t->trace_label, mark, title, b->kept.data, b->kept.len);
+        if (b->total > b->kept.len)
             wsm_trace_note(t->trace_label, mark, "[... %zu more bytes not kept for the trace]",
-                           b->total - b->len);
+                           b->total - b->kept.len);
     }
-    b->len = b->total = 0;
+    wsm_buf_reset(&b->kept);
+    b->total = 0;
 }
 
 /* libcurl's debug callback (only with CURLOPT_VERBOSE, which is on while the trace is): the request as
@@ -1247,7 +1225,8 @@ static CURLcode run_transfer(struct wsm_transport *t)
 /* Forgets what the last request left behind, before a new one goes out. */
 static void reset_request_state(struct wsm_transport *t, size_t max_reply)
 {
-    t->len = 0;
+    wsm_buf_reset(&t->body);
+    t->body.max = max_reply;
     t->max_reply = max_reply;
     t->overflow = t->oom = 0;
     t->tls_verify_error = 0;
@@ -1325,7 +1304,7 @@ static void end_transfer(struct wsm_transport *t, struct curl_slist *headers)
  */
 static int32_t transfer_failure(struct wsm_transport *t, CURLcode rc, char **detail)
 {
-    t->len = 0;
+    wsm_buf_reset(&t->body);
     wsm_free_strv(t->www);
     t->www = NULL;
     t->n_www = 0;
@@ -1360,13 +1339,8 @@ static int32_t take_reply(struct wsm_transport *t, struct wsm_http_reply *reply)
     curl_easy_getinfo(t->curl, CURLINFO_CONTENT_TYPE, &type);
     if (type && !(reply->content_type = wsm_strdup(type)))
         return WSM_E_OUTOFMEMORY;
-    if (t->buf) {
-        /* Hand the buffer over; the next request starts a new one. */
-        reply->body = t->buf;
-        reply->len = t->len;
-        t->buf = NULL;
-        t->len = t->cap = 0;
-    } else if (!(reply->body = wsm_strdup(""))) {
+    /* Hand the buffer over; the next request starts a new one. */
+    if (!(reply->body = wsm_buf_take(&t->body, &reply->len))) {
         wsm_http_reply_clear(reply);
         return WSM_E_OUTOFMEMORY;
     }
