@@ -211,29 +211,22 @@ static HRESULT put_text(struct locator *This, char **field, BSTR text)
     return S_OK;
 }
 
-static HRESULT STDMETHODCALLTYPE locator_get_FragmentPath(IWSManResourceLocator *iface, BSTR *text)
-{
-    struct locator *This = impl_from_IWSManResourceLocator(iface);
-    return get_text(This, &This->state->fragment_path, text);
-}
+/* locator_get_NAME and locator_put_NAME of a text property kept in This->state->FIELD. */
+#define TEXT_PROPERTY(NAME, FIELD)                                                                           \
+    static HRESULT STDMETHODCALLTYPE locator_get_##NAME(IWSManResourceLocator *iface, BSTR *text)            \
+    {                                                                                                        \
+        struct locator *This = impl_from_IWSManResourceLocator(iface);                                       \
+        return get_text(This, &This->state->FIELD, text);                                                    \
+    }                                                                                                        \
+    static HRESULT STDMETHODCALLTYPE locator_put_##NAME(IWSManResourceLocator *iface, BSTR text)             \
+    {                                                                                                        \
+        struct locator *This = impl_from_IWSManResourceLocator(iface);                                       \
+        return put_text(This, &This->state->FIELD, text);                                                    \
+    }
 
-static HRESULT STDMETHODCALLTYPE locator_put_FragmentPath(IWSManResourceLocator *iface, BSTR text)
-{
-    struct locator *This = impl_from_IWSManResourceLocator(iface);
-    return put_text(This, &This->state->fragment_path, text);
-}
-
-static HRESULT STDMETHODCALLTYPE locator_get_FragmentDialect(IWSManResourceLocator *iface, BSTR *text)
-{
-    struct locator *This = impl_from_IWSManResourceLocator(iface);
-    return get_text(This, &This->state->fragment_dialect, text);
-}
-
-static HRESULT STDMETHODCALLTYPE locator_put_FragmentDialect(IWSManResourceLocator *iface, BSTR text)
-{
-    struct locator *This = impl_from_IWSManResourceLocator(iface);
-    return put_text(This, &This->state->fragment_dialect, text);
-}
+TEXT_PROPERTY(FragmentPath, fragment_path)
+TEXT_PROPERTY(FragmentDialect, fragment_dialect)
+#undef TEXT_PROPERTY
 
 /* The xs: type an option value is sent with (w:Option/@Type): booleans
  * and numbers say what they are; text says nothing. */

@@ -428,16 +428,21 @@ static HRESULT STDMETHODCALLTYPE session_get_Error(IWSManSession *iface, BSTR *v
     return com_error_get(&impl_from_IWSManSession(iface)->error, value);
 }
 
-static HRESULT STDMETHODCALLTYPE session_get_BatchItems(IWSManSession *iface, LONG *value)
+/* Reads BatchItems or Timeout. */
+static HRESULT get_setting(struct session *This, const LONG *field, LONG *value)
 {
-    struct session *This = impl_from_IWSManSession(iface);
-
     if (!value)
         return E_POINTER;
     wsm_lock_enter(&This->lock);
-    *value = This->batch_items;
+    *value = *field;
     wsm_lock_leave(&This->lock);
     return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE session_get_BatchItems(IWSManSession *iface, LONG *value)
+{
+    struct session *This = impl_from_IWSManSession(iface);
+    return get_setting(This, &This->batch_items, value);
 }
 
 /* Both settings are read by running enumerations, so they are frozen
@@ -467,13 +472,7 @@ static HRESULT STDMETHODCALLTYPE session_put_BatchItems(IWSManSession *iface, LO
 static HRESULT STDMETHODCALLTYPE session_get_Timeout(IWSManSession *iface, LONG *value)
 {
     struct session *This = impl_from_IWSManSession(iface);
-
-    if (!value)
-        return E_POINTER;
-    wsm_lock_enter(&This->lock);
-    *value = This->timeout_ms;
-    wsm_lock_leave(&This->lock);
-    return S_OK;
+    return get_setting(This, &This->timeout_ms, value);
 }
 
 static HRESULT STDMETHODCALLTYPE session_put_Timeout(IWSManSession *iface, LONG value)
