@@ -77,8 +77,11 @@ static inline int wsm_buf_addc(struct wsm_buf *b, char c)
 /* Appends a string literal, its length known at compile time. */
 #define WSM_BUF_LIT(b, lit) wsm_buf_add((b), "" lit, sizeof(lit) - 1)
 
-/* Appends printf-formatted text. 0 or -1 (the buffer has failed; a format error counts as out of memory). */
-#ifdef __GNUC__
+/* Appends printf-formatted text. 0 or -1 (the buffer has failed; a format error counts as out of memory).
+ * MinGW's printf attribute is the Microsoft dialect (no %zu); the build uses MinGW's C99 stdio. */
+#if defined(__MINGW32__)
+__attribute__((format(gnu_printf, 2, 3)))
+#elif defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
 int wsm_buf_printf(struct wsm_buf *b, const char *fmt, ...);

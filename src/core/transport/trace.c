@@ -281,9 +281,8 @@ static void header_text(struct rec *r, const char *line, size_t len)
 
     if (!scheme_only && !challenge && !all) {
         if (len > WSM_TRACE_LINE_MAX) {
-            char more[64];
             put_clean(r, line, WSM_TRACE_LINE_MAX);
-            wsm_buf_add(&r->b, more, (size_t)snprintf(more, sizeof(more), "... [%zu bytes in all]", len));
+            wsm_buf_printf(&r->b, "... [%zu bytes in all]", len);
         } else {
             put_clean(r, line, len);
         }
