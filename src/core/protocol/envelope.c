@@ -1403,7 +1403,7 @@ int32_t wsm_build_request(const struct wsm_request *req, char **out, size_t *out
     if ((hr = check_request(req, detail)))
         return hr;
 
-    wsm_buf_reserve(&b, 4096); /* a request fits: one allocation */
+    wsm_buf_reserve(&b, 4000); /* a request fits: one allocation (4 KiB with the NUL, rounded up) */
     if (req->op == WSM_OP_IDENTIFY) {
         WSM_BUF_LIT(&b, "<" WSM_PREFIX_SOAP ":Envelope xmlns:" WSM_PREFIX_SOAP "=\"" WSM_NS_SOAP
                         "\" xmlns:" WSM_PREFIX_IDENTITY "=\"" WSM_NS_IDENTITY "\"><" WSM_PREFIX_SOAP

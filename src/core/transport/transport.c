@@ -240,7 +240,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
     size_t n = size * nmemb;
     t->body_started = 1;
     if (!t->body.data)
-        wsm_buf_reserve(&t->body, 16384);
+        wsm_buf_reserve(&t->body, 16000); /* 16 KiB, rounded up */
     if (wsm_buf_add(&t->body, data, n)) {
         /* Refusing the data aborts the transfer; libcurl then closes the connection. */
         if (t->body.failed == WSM_BUF_TOO_BIG)
