@@ -163,7 +163,7 @@ static int escaped(struct wsm_buf *b, const unsigned char *s, unsigned char mask
             if (high == WSM_XML_HIGH_STOP)
                 return 1;
             if (!(n = wsm_utf8_char(s, 4, &cp))) /* stops at the NUL: not a continuation byte */
-                n = 1, cp = c;                     /* malformed: libxml2 writes the byte's value so */
+                n = 1, cp = c;                   /* malformed: libxml2 writes the byte's value so */
             snprintf(ref, sizeof ref, "&#x%" PRIX32 ";", cp);
             wsm_buf_addstr(b, ref);
             s += n;
