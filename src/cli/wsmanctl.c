@@ -39,7 +39,7 @@
 #include "strutil.h"
 #include "wsmauto_cancel.h"
 #include "wsmauto_trace.h"
-#include "../util/secure_env.h"
+#include "secure_env.h"
 
 #define USAGE_HINT "Type 'wsmanctl --help' (or 'wsmanctl help <operation>') for usage.\n"
 

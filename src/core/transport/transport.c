@@ -671,16 +671,18 @@ static long host_auth_mask(const struct wsm_transport *t)
                                         : 0;
 }
 
-/* Options that stay the same for every request of the transport. */
-static int32_t setup_handle(struct wsm_transport *t, char **detail)
-{
-    CURL *c = t->curl;
-    CURLcode rc = CURLE_OK;
+/* SET(opt, val): one curl_easy_setopt on the handle c unless an earlier one failed (CURLcode rc). */
 #define SET(opt, val)                                                                                        \
     do {                                                                                                     \
         if (!rc)                                                                                             \
             rc = curl_easy_setopt(c, opt, val);                                                              \
     } while (0)
+
+/* Options that stay the same for every request of the transport. */
+static int32_t setup_handle(struct wsm_transport *t, char **detail)
+{
+    CURL *c = t->curl;
+    CURLcode rc = CURLE_OK;
     SET(CURLOPT_URL, t->url);
 #if LIBCURL_VERSION_NUM >= 0x075500
     SET(CURLOPT_PROTOCOLS_STR, "http,https");
@@ -756,7 +758,6 @@ static int32_t setup_handle(struct wsm_transport *t, char **detail)
             SET(CURLOPT_PROXYPASSWORD, t->proxy_password ? t->proxy_password : "");
         }
     }
-#undef SET
     if (rc == CURLE_OUT_OF_MEMORY)
         return WSM_E_OUTOFMEMORY;
     if (rc)
@@ -1254,11 +1255,6 @@ static CURLcode set_request_options(struct wsm_transport *t, struct curl_slist *
 {
     CURL *c = t->curl;
     CURLcode rc = CURLE_OK;
-#define SET(opt, val)                                                                                        \
-    do {                                                                                                     \
-        if (!rc)                                                                                             \
-            rc = curl_easy_setopt(c, opt, val);                                                              \
-    } while (0)
     SET(CURLOPT_HTTPHEADER, send);
     SET(CURLOPT_POSTFIELDS, body ? body : "");
     SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
