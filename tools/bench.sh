@@ -30,6 +30,19 @@ cmake --build "$build" -j"$jobs" --target wsm_fixed_server wsm_bench_client wsma
 server_bin=$build/bench/wsm_fixed_server
 client=$build/bench/wsm_bench_client
 wsmanctl=$build/wsmanctl
+# The same wsmanctl linked with the lean static libxml2 (cmake/libxml2-lean.cmake: Debian's libxml2 source
+# without ICU, which brings libstdc++ and its relocations into every process), for the whole-process figure.
+say "configure and build $build-lean (-DWSMAUTO_LIBXML2_SOURCE)"
+wsmanctl_lean=""
+if xml_src=$("$root/tools/fetch-debian-source.sh" libxml2 "$build-lean-src" 2>"${TMPDIR:-/tmp}/wsmauto-bench-lean.log") &&
+    cmake -S "$root" -B "$build-lean" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWSMAUTO_TESTS=OFF \
+        -DWSMAUTO_LIBXML2_SOURCE="$xml_src" >>"${TMPDIR:-/tmp}/wsmauto-bench-lean.log" 2>&1 &&
+    cmake --build "$build-lean" -j"$jobs" --target wsmanctl >>"${TMPDIR:-/tmp}/wsmauto-bench-lean.log" 2>&1; then
+    wsmanctl_lean=$build-lean/wsmanctl
+else
+    tail -20 "${TMPDIR:-/tmp}/wsmauto-bench-lean.log" >&2
+    say "the lean build failed: its figure is left out"
+fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/wsmauto-bench.XXXXXX")
 server_pids=""
@@ -137,6 +150,8 @@ cat >"$work/get.xml" <<EOF
 EOF
 whole_ctl=$(ir "$work/cg1.log" "$wsmanctl" get "$GET_URI" -r:"$url" "${CTL_AUTH[@]}")
 [ -n "$whole_ctl" ] || failed "one wsmanctl get process" "$work/cg1.log"
+whole_lean=""
+[ -z "$wsmanctl_lean" ] || whole_lean=$(ir "$work/cg3.log" "$wsmanctl_lean" get "$GET_URI" -r:"$url" "${CTL_AUTH[@]}")
 whole_curl=$(ir "$work/cg2.log" curl -sS -f -o /dev/null -u bench:bench -H 'Content-Type: application/soap+xml;charset=UTF-8' \
     --data-binary @"$work/get.xml" "$url")
 [ -n "$whole_curl" ] || failed "one curl POST" "$work/cg2.log"
@@ -255,8 +270,10 @@ for n in $rss_counts; do
 done
 echo
 echo "One whole process (callgrind, instructions)"
-printf '  %-30s %14s\n' "wsmanctl get" "$(fmt_n "$whole_ctl")" "curl POST" "$(fmt_n "$whole_curl")"
-printf '  %-30s %14s\n' "ratio" "$(ratio "$whole_ctl" "$whole_curl")"
+printf '  %-30s %14s\n' "wsmanctl get" "$(fmt_n "$whole_ctl")" "wsmanctl get, lean libxml2" \
+    "$(fmt_n "$whole_lean")" "curl POST" "$(fmt_n "$whole_curl")"
+printf '  %-30s %14s\n' "ratio" "$(ratio "$whole_ctl" "$whole_curl")" "ratio, lean libxml2" \
+    "$(ratio "$whole_lean" "$whole_curl")"
 echo
 echo "Fan-out: wsmanctl get -hosts:FILE (concurrency 32), /usr/bin/time -v"
 for n in $fan_counts; do

@@ -5,9 +5,10 @@
 #   linux   the ASan+UBSan build (build-test) and its ctest, in parallel (ctest -j);
 #   windows the 64- and 32-bit DLLs (tools/build-windows.sh: build-test-win, build-test-win32) and their Wine
 #           tests, both architectures at once (one template prefix: tests/wine/make_prefix.sh);
-#   extra   tools/check-style.sh (clang-format and pyflakes find no drift), an optimised build (build-test-release: some warnings only show with optimisation and -Werror turns
-#           them into errors), ThreadSanitizer (tools/tsan.sh: build-tsan) and the fuzzing slice
-#           (tools/fuzz.sh --smoke: build-fuzz).
+#   extra   tools/check-style.sh (clang-format and pyflakes find no drift), an optimised build
+#           (build-test-release: some warnings only show with optimisation and -Werror turns them into errors)
+#           linked with the lean static libxml2 (cmake/libxml2-lean.cmake) and its ctest, ThreadSanitizer
+#           (tools/tsan.sh: build-tsan) and the fuzzing slice (tools/fuzz.sh --smoke: build-fuzz).
 # Every phase prints a progress line with the seconds since the start; the windows and extra lines write their
 # output to build-test-logs/ and show it when something fails. Exit status 0 only when everything passed.
 #   BUILD_DIR  the Linux build tree (default build-test; the others are named after it)
@@ -22,6 +23,9 @@ say() { echo "== test.sh [$(($(date +%s) - t0)) s] $*"; }
 
 say "Debian packages (tools/install-deps.sh)"
 tools/install-deps.sh
+# libxml2's Debian source, once, before the lines start: the Windows builds and the lean Linux build use it.
+say "libxml2's Debian source (tools/fetch-debian-source.sh)"
+xml_src=$(tools/fetch-debian-source.sh libxml2 "$build-win/src")
 rm -rf "$logs"
 mkdir -p "$logs"
 
@@ -57,8 +61,10 @@ extra() {
     # This subshell's own PID ($$ would be the parent's); its children inherit the priority.
     renice -n 15 -p "$(sh -c 'echo $PPID')" >/dev/null 2>&1 || true
     run style tools/check-style.sh || true
-    run release-build sh -c "cmake -S . -B '$build-release' -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
-                             cmake --build '$build-release' -j$jobs" || true
+    run release-lean sh -c "cmake -S . -B '$build-release' -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+                                -DWSMAUTO_LIBXML2_SOURCE='$xml_src' >/dev/null &&
+                            cmake --build '$build-release' -j$jobs &&
+                            ctest --test-dir '$build-release' --output-on-failure -j$((jobs * 2))" || true
     run tsan env BUILD_DIR="$build-tsan" tools/tsan.sh || true
     run fuzz-smoke env BUILD_DIR="$build-fuzz" tools/fuzz.sh --smoke || true
 }
@@ -92,7 +98,7 @@ wait "$extra_pid" || true
 
 failed=""
 [ "$linux" -eq 0 ] || failed="linux-ctest"
-for step in windows-build wine64 windows32-build wine32 style release-build tsan fuzz-smoke; do
+for step in windows-build wine64 windows32-build wine32 style release-lean tsan fuzz-smoke; do
     status=$(cat "$logs/$step.status" 2>/dev/null || echo "not run")
     if [ "$status" != 0 ]; then
         echo
