@@ -128,6 +128,10 @@ char *wsm_utf8_from_utf16(const uint16_t *s, size_t len)
         return NULL;
     for (size_t i = 0; i < len; i++) {
         uint32_t c = s[i];
+        if (c < 0x80) { /* most of what WS-Management carries: one byte, no call */
+            out[o++] = (char)c;
+            continue;
+        }
         if (c >= 0xD800 && c <= 0xDBFF && i + 1 < len && s[i + 1] >= 0xDC00 && s[i + 1] <= 0xDFFF)
             c = 0x10000 + ((c - 0xD800) << 10) + (uint32_t)(s[++i] - 0xDC00);
         else if (c >= 0xD800 && c <= 0xDFFF)
