@@ -232,6 +232,7 @@ static void test_sessions(void)
     ok_get_works(s, MISBEHAVE "get-ok");
     if (s)
         IWSManSession_Release(s);
+
     test_server_stop(&srv);
 }
 
@@ -268,17 +269,49 @@ static void check_get_no_fds(int line, IWSManSession *s, const char *what)
     free(err);
 }
 
+/* Uses up the open-file limit: a low one, then descriptors until the next open fails with EMFILE; *saved
+ * gets the limit to give back (give_back_descriptors). Returns 1 when they ran out. */
+enum { MAX_HELD = 4096 };
+static int held[MAX_HELD], n_held;
+static int use_up_descriptors(struct rlimit *saved)
+{
+    struct rlimit low;
+    int fd, full = 0;
+
+    if (getrlimit(RLIMIT_NOFILE, saved)) {
+        ok(0, "getrlimit: %s", strerror(errno));
+        return 0;
+    }
+    low = *saved;
+    low.rlim_cur = saved->rlim_cur < 256 ? saved->rlim_cur : 256;
+    setrlimit(RLIMIT_NOFILE, &low);
+    while (n_held < MAX_HELD) {
+        if ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
+            full = errno == EMFILE;
+            break;
+        }
+        held[n_held++] = fd;
+    }
+    ok(full, "the descriptors ran out with EMFILE after %d more (errno %d)", n_held, errno);
+    return full;
+}
+
+static void give_back_descriptors(const struct rlimit *saved)
+{
+    while (n_held > 0)
+        close(held[--n_held]);
+    setrlimit(RLIMIT_NOFILE, saved);
+}
+
 static void test_descriptors(void)
 {
     static const char *const args[] = {"--auth", "basic", NULL};
-    enum { MAX_HELD = 4096 };
-    static int held[MAX_HELD];
     struct test_server srv;
-    struct rlimit saved, low;
+    struct rlimit saved;
     IWSManSession *s;
     char other[300];
     unsigned long reads;
-    int n = 0, fd, full = 0;
+    int full;
 
     if (test_server_start(&srv, args)) {
         ok(0, "the server for the open-file limit test did not start");
@@ -302,24 +335,7 @@ static void test_descriptors(void)
     ok(wsm_client_config_reads() == reads + 1, "five sessions read the configuration %lu times, not once",
        wsm_client_config_reads() - reads);
 
-    /* Use up the open-file limit: a low one, then descriptors until the next open fails with EMFILE. */
-    if (getrlimit(RLIMIT_NOFILE, &saved)) {
-        ok(0, "getrlimit: %s", strerror(errno));
-        test_server_stop(&srv);
-        return;
-    }
-    low = saved;
-    low.rlim_cur = saved.rlim_cur < 256 ? saved.rlim_cur : 256;
-    setrlimit(RLIMIT_NOFILE, &low);
-    while (n < MAX_HELD) {
-        if ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
-            full = errno == EMFILE;
-            break;
-        }
-        held[n++] = fd;
-    }
-    ok(full, "the descriptors ran out with EMFILE after %d more (errno %d)", n, errno);
-
+    full = use_up_descriptors(&saved);
     if (full) {
         /* The configuration comes from the cache (stat needs no descriptor); the socket cannot be had. */
         s = session(srv.url, BASIC_HTTP, "wsmuser", "wsmpass");
@@ -341,9 +357,7 @@ static void test_descriptors(void)
         if (s)
             IWSManSession_Release(s);
     }
-    while (n > 0)
-        close(held[--n]);
-    setrlimit(RLIMIT_NOFILE, &saved);
+    give_back_descriptors(&saved);
 
     /* With descriptors again, the same configuration file works. */
     s = session(srv.url, BASIC_HTTP, "wsmuser", "wsmpass");
@@ -413,6 +427,21 @@ static void test_gss(void)
     ok_get_works(s, SPOOLER);
     ok_get_fails(s, MISBEHAVE "header-huge", HEADER_OVERFLOW, "header line longer than 102400 bytes");
     ok_get_works(s, MISBEHAVE "get-ok");
+    if (s)
+        IWSManSession_Release(s);
+
+    /* Out of descriptors: Kerberos cannot reach the KDC, and says why (issue 18), not that no KDC answered.
+     */
+    struct rlimit saved;
+    if (use_up_descriptors(&saved)) {
+        s = session(url, KERBEROS, KRB_USER, GSS_PASSWORD);
+        ok_get_no_fds(s, "Kerberos without a descriptor for the KDC");
+        if (s)
+            IWSManSession_Release(s);
+    }
+    give_back_descriptors(&saved);
+    s = session(url, KERBEROS, KRB_USER, GSS_PASSWORD);
+    ok_get_works(s, SPOOLER);
     if (s)
         IWSManSession_Release(s);
     test_server_stop(&srv);
