@@ -7,7 +7,9 @@
 #include <stdio.h>
 
 #ifndef _WIN32
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 #endif
 
 #include "core.h"
@@ -27,6 +29,20 @@ int32_t wsm_fail(char **detail, int32_t code, const char *fmt, ...)
 int wsm_errno_is_fd_exhaustion(int err)
 {
     return err == EMFILE || err == ENFILE;
+}
+
+int wsm_fd_shortage_now(void)
+{
+#ifndef _WIN32
+    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        close(fd);
+        return 0;
+    }
+    return wsm_errno_is_fd_exhaustion(errno) ? errno : 0;
+#else
+    return 0;
+#endif
 }
 
 const char *wsm_fd_exhaustion_text(int err, char *buf, size_t size)

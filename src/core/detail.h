@@ -23,6 +23,9 @@ int wsm_errno_is_fd_exhaustion(int err);
 /* The words for that, into buf: "the process has reached its open-file limit (RLIMIT_NOFILE, now 1024)" for
  * EMFILE, "the system has reached its limit of open files" for ENFILE. */
 const char *wsm_fd_exhaustion_text(int err, char *buf, size_t size);
+/* EMFILE or ENFILE when no descriptor can be had right now, else 0 (always 0 on Windows): for failures whose
+ * own report lost the errno (a library that skipped a socket or a file it could not open). */
+int wsm_fd_shortage_now(void);
 
 /* errors.c: 0 when the message table is strictly sorted by code (its
  * lookups use bsearch), else the index of the first entry out of order. */

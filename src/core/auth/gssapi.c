@@ -27,13 +27,10 @@
 #define _GNU_SOURCE
 #endif
 
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_ext.h>
@@ -193,19 +190,6 @@ static const char *ccache_name(void)
     return cc && *cc ? cc : "the default ticket cache";
 }
 
-/* EMFILE or ENFILE when no descriptor can be had right now, else 0. MIT krb5 skips a KDC whose socket it
- * cannot open and then reports only that no KDC answered (and a ticket cache or keytab it cannot open as
- * missing): when a GSSAPI call fails while the descriptors are used up, that is the cause to report. */
-static int descriptor_shortage(void)
-{
-    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        close(fd);
-        return 0;
-    }
-    return wsm_errno_is_fd_exhaustion(errno) ? errno : 0;
-}
-
 /* A detail naming what failed, why, the user, the SPN and GSSAPI's words. */
 static int32_t gss_fail(const struct wsm_gss *g, char **detail, const char *what, OM_uint32 major,
                         OM_uint32 minor, enum phase ph, int32_t fallback)
@@ -218,7 +202,10 @@ static int32_t gss_fail(const struct wsm_gss *g, char **detail, const char *what
         snprintf(who, sizeof(who), "user \"%s\"", wsm_quote_str(&q, g->user));
     else
         snprintf(who, sizeof(who), "implicit credentials from %s", wsm_quote_str(&q, ccache_name()));
-    int fd_err = descriptor_shortage();
+    /* MIT krb5 skips a KDC whose socket it cannot open and then reports only that no KDC answered (and a
+     * krb5.conf, ticket cache or keytab it cannot open as missing): with the descriptors used up, that is
+     * the cause to report. */
+    int fd_err = wsm_fd_shortage_now();
     if (fd_err) {
         char limit[128];
         return wsm_fail(

@@ -911,7 +911,6 @@ static int header_rejected(const struct wsm_transport *t, CURLcode rc)
 static int descriptor_shortage(struct wsm_transport *t, CURLcode rc)
 {
     long os_errno = 0;
-    int fd;
 
     if (t->socket_errno)
         return t->socket_errno;
@@ -921,11 +920,7 @@ static int descriptor_shortage(struct wsm_transport *t, CURLcode rc)
     if (rc != CURLE_COULDNT_CONNECT && rc != CURLE_COULDNT_RESOLVE_HOST &&
         rc != CURLE_COULDNT_RESOLVE_PROXY && rc != CURLE_SSL_CACERT_BADFILE && rc != CURLE_SSL_CRL_BADFILE)
         return 0;
-    if ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0) {
-        close(fd);
-        return 0;
-    }
-    return wsm_errno_is_fd_exhaustion(errno) ? errno : 0;
+    return wsm_fd_shortage_now();
 }
 
 /* A reply whose headers were refused (over WSM_MAX_HEADER_LINE or WSM_MAX_REPLY_HEADERS in our header
