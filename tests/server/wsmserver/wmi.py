@@ -415,6 +415,20 @@ class WmiResource(Resource):
         return (render(r) for r in records), total
 
 
+def include_only(cls, include):
+    """The property names IncludeResultProperty asks for, as cls spells them (None: all of them); an unknown
+    name is a filter fault."""
+    if not include:
+        return None
+    only = set()
+    for p in include:
+        pn = cls.prop_map.get(p.lower())
+        if pn is None:
+            raise f_filter('IncludeResultProperty %s is not a property of %s.' % (p, cls.name))
+        only.add(pn)
+    return only
+
+
 class WmiWildcard(Resource):
     """…/root/cimv2/* and http://schemas.dmtf.org/wbem/wscim/1/*: Enumerate with a WQL or association
     filter."""
@@ -509,15 +523,7 @@ class WmiWildcard(Resource):
             if rr is not None:
                 roles = [r for r in roles if ('Dependent' if r == 'Antecedent' else 'Antecedent').lower()
                          == rr.lower()]
-            only = None
-            if include:
-                only = set()
-                for p in include:
-                    pn = result_cls.prop_map.get(p.lower())
-                    if pn is None:
-                        raise f_filter('IncludeResultProperty %s is not a property of %s.'
-                                       % (p, result_cls.name))
-                    only.add(pn)
+            only = include_only(result_cls, include)
 
             def gen():
                 if src_name is None:
@@ -530,15 +536,7 @@ class WmiWildcard(Resource):
         rc = fields['ResultClassName']
         if rc is not None and rc.lower() != WIN32_DEPENDENT.name.lower():
             roles = []
-        only = None
-        if include:
-            only = set()
-            for p in include:
-                pn = WIN32_DEPENDENT.prop_map.get(p.lower())
-                if pn is None:
-                    raise f_filter('IncludeResultProperty %s is not a property of %s.'
-                                   % (p, WIN32_DEPENDENT.name))
-                only.add(pn)
+        only = include_only(WIN32_DEPENDENT, include)
 
         def gen2():
             if src_name is None:
