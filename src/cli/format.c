@@ -19,6 +19,7 @@
 #include <libxml/tree.h>
 #include <libxml/xmlsave.h>
 
+#include "buf.h"
 #include "names.h"
 #include "strutil.h"
 #include "xmlsafe.h"
@@ -73,38 +74,17 @@ static void trim(const char **s, size_t *n)
         (*n)--;
 }
 
-/* A growing output buffer. Once an allocation fails it stays failed and ignores further writes, so callers
- * check `oom` once at the end. `line` is where the current line starts (for continuation indents). */
+/* The output: src/util's growing buffer (once an allocation fails it stays failed and ignores further
+ * writes, so callers check `failed` once at the end) and `line`, where the current line starts (for
+ * continuation indents). */
 struct buf {
-    char *data;
-    size_t len, cap, line;
-    int oom;
+    struct wsm_buf w;
+    size_t line;
 };
 
 static void buf_add(struct buf *b, const char *s, size_t n)
 {
-    if (b->oom)
-        return;
-    if (n >= b->cap - b->len || !b->data) {
-        size_t cap = b->cap ? b->cap : 256;
-        char *p;
-        while (cap - b->len <= n) {
-            if (cap > SIZE_MAX / 2) {
-                b->oom = 1;
-                return;
-            }
-            cap *= 2;
-        }
-        if (!(p = realloc(b->data, cap))) {
-            b->oom = 1;
-            return;
-        }
-        b->data = p;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
+    wsm_buf_add(&b->w, s, n);
 }
 
 static void buf_str(struct buf *b, const char *s)
@@ -116,7 +96,7 @@ static void buf_char(struct buf *b, char c)
 {
     buf_add(b, &c, 1);
     if (c == '\n')
-        b->line = b->len;
+        b->line = b->w.len;
 }
 
 static void buf_spaces(struct buf *b, size_t n)
@@ -131,7 +111,7 @@ static void buf_spaces(struct buf *b, size_t n)
 
 static size_t buf_column(const struct buf *b)
 {
-    return b->len - b->line;
+    return b->w.len - b->line;
 }
 
 /* Appends text for the terminal: control characters other than tab (and, when `cont` is not NULL, line
@@ -324,13 +304,13 @@ static void text_leaf_value(struct buf *b, const xmlNode *e)
         return;
     }
     direct_text(&v, e);
-    s = v.data ? v.data : "";
-    n = v.len;
+    s = v.w.data ? v.w.data : "";
+    n = v.w.len;
     trim(&s, &n);
     buf_text(b, s, n, &col);
-    if (v.oom)
-        b->oom = 1;
-    free(v.data);
+    if (v.w.failed)
+        b->w.failed = v.w.failed;
+    wsm_buf_free(&v.w);
 }
 
 /* Whether the element shows " = value": nil, or its own text is not blank. */
@@ -473,7 +453,7 @@ static int pretty_write(void *context, const char *data, int len)
     if (len < 0)
         return -1;
     buf_add(b, data, (size_t)len);
-    return b->oom ? -1 : len;
+    return b->w.failed ? -1 : len;
 }
 
 static int pretty_close(void *context)
@@ -499,7 +479,7 @@ static int render_pretty(struct buf *b, xmlDocPtr doc)
         closed = xmlSaveClose(save);
     }
     wsm_xml_quiet_end(&quiet);
-    return closed >= 0 && saved >= 0 && !why.errors && !b->oom;
+    return closed >= 0 && saved >= 0 && !why.errors && !b->w.failed;
 }
 
 /* ---- the entry points ---- */
@@ -533,10 +513,10 @@ static int render(struct buf *b, const char *xml, size_t len, enum cli_format fm
             render_text(b, doc);
         xmlFreeDoc(doc);
     }
-    if (!b->len || b->data[b->len - 1] != '\n')
+    if (!b->w.len || b->w.data[b->w.len - 1] != '\n')
         buf_char(b, '\n');
-    if (!ok || b->oom) {
-        free(b->data);
+    if (!ok || b->w.failed) {
+        wsm_buf_free(&b->w);
         memset(b, 0, sizeof(*b));
         set_err(err, "out of memory while formatting the reply");
         return -1;
@@ -550,7 +530,7 @@ char *cli_format_render(const char *xml, size_t len, enum cli_format fmt, char *
 
     if (render(&b, xml, len, fmt, err))
         return NULL;
-    return b.data;
+    return wsm_buf_take(&b.w, NULL);
 }
 
 int cli_format_reply(FILE *out, const char *xml, size_t len, enum cli_format fmt, char **err)
@@ -567,8 +547,8 @@ int cli_format_reply(FILE *out, const char *xml, size_t len, enum cli_format fmt
     if (render(&b, xml, len, fmt, err))
         return -1;
     errno = 0;
-    failed = fwrite(b.data, 1, b.len, out) != b.len;
-    free(b.data);
+    failed = fwrite(b.w.data, 1, b.w.len, out) != b.w.len;
+    wsm_buf_free(&b.w);
     if (failed) {
         set_err(err, "writing the output failed: %s", errno ? strerror(errno) : "short write");
         return -1;
@@ -632,12 +612,12 @@ static char *one_line(const char *s, size_t n, int *oom)
         buf_text(&b, s + i, j - i, NULL);
         i = j;
     }
-    if (b.oom || !b.len) {
-        *oom |= b.oom;
-        free(b.data);
+    if (b.w.failed || !b.w.len) {
+        *oom |= b.w.failed != 0;
+        wsm_buf_free(&b.w);
         return NULL;
     }
-    return b.data;
+    return wsm_buf_take(&b.w, NULL);
 }
 
 /* One line of the element's own text, with that of the f:ProviderFault elements in it when `providers`. */
@@ -651,11 +631,11 @@ static char *element_line(const xmlNode *e, int providers, int *oom)
         for (const xmlNode *c = next_element(e->children); c; c = next_element(c->next))
             if (name_is(c, "ProviderFault") && ns_is(c, WSM_NS_WSMAN_FAULT))
                 direct_text(&t, c);
-    if (t.oom)
+    if (t.w.failed)
         *oom = 1;
     else
-        line = one_line(t.data ? t.data : "", t.len, oom);
-    free(t.data);
+        line = one_line(t.w.data ? t.w.data : "", t.w.len, oom);
+    wsm_buf_free(&t.w);
     return line;
 }
 
