@@ -22,10 +22,10 @@
 #include "buf.h"
 #include "names.h"
 #include "strutil.h"
+#include "textlayout.h"
 #include "xmlsafe.h"
 #include "format.h"
 
-#define TEXT_INDENT 4          /* spaces per level in the text format */
 #define PARSER_MESSAGE_MAX 160 /* bytes of a libxml2 message quoted in a reason */
 
 #if defined(__MINGW32__)
@@ -58,102 +58,6 @@ static void set_err(char **err, const char *fmt, ...)
     va_end(ap);
 }
 
-static int is_space(unsigned char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/* Narrows [*s, *s + *n) to leave out XML white space at both ends. */
-static void trim(const char **s, size_t *n)
-{
-    while (*n && is_space((unsigned char)**s)) {
-        (*s)++;
-        (*n)--;
-    }
-    while (*n && is_space((unsigned char)(*s)[*n - 1]))
-        (*n)--;
-}
-
-/* The output: src/util's growing buffer (once an allocation fails it stays failed and ignores further
- * writes, so callers check `failed` once at the end) and `line`, where the current line starts (for
- * continuation indents). */
-struct buf {
-    struct wsm_buf w;
-    size_t line;
-};
-
-static void buf_add(struct buf *b, const char *s, size_t n)
-{
-    wsm_buf_add(&b->w, s, n);
-}
-
-static void buf_str(struct buf *b, const char *s)
-{
-    buf_add(b, s, strlen(s));
-}
-
-static void buf_char(struct buf *b, char c)
-{
-    buf_add(b, &c, 1);
-    if (c == '\n')
-        b->line = b->w.len;
-}
-
-static void buf_spaces(struct buf *b, size_t n)
-{
-    static const char spaces[] = "                                ";
-    while (n) {
-        size_t k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
-        buf_add(b, spaces, k);
-        n -= k;
-    }
-}
-
-static size_t buf_column(const struct buf *b)
-{
-    return b->w.len - b->line;
-}
-
-/* Appends text for the terminal: control characters other than tab (and, when `cont` is not NULL, line
- * feed) become \xNN, C1 controls (U+0080..U+009F) too; other UTF-8 passes unchanged. With `cont`, each line
- * feed starts a new line indented by *cont spaces. */
-static void buf_text(struct buf *b, const char *s, size_t n, const size_t *cont)
-{
-    size_t start = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        unsigned code;
-        size_t width;
-        char hex[8];
-
-        if (c == '\n' && cont) {
-            buf_add(b, s + start, i - start);
-            buf_char(b, '\n');
-            if (i + 1 < n && s[i + 1] != '\n') /* no trailing blanks on an empty line */
-                buf_spaces(b, *cont);
-            start = i + 1;
-            continue;
-        }
-        if ((c < 0x20 && c != '\t') || c == 0x7F) {
-            code = c;
-            width = 1;
-        } else if (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 &&
-                   (unsigned char)s[i + 1] <= 0x9F) {
-            code = (unsigned char)s[i + 1];
-            width = 2;
-        } else {
-            continue;
-        }
-        buf_add(b, s + start, i - start);
-        snprintf(hex, sizeof(hex), "\\x%02X", code);
-        buf_str(b, hex);
-        i += width - 1;
-        start = i + 1;
-    }
-    buf_add(b, s + start, n - start);
-}
-
 /* ---- parsing ---- */
 
 /* A libxml2 message quotes document bytes: a bounded copy of it, printable ASCII on one line, in out. */
@@ -161,13 +65,13 @@ static const char *parser_message(char out[PARSER_MESSAGE_MAX + 1], const char *
 {
     size_t n = strlen(m);
 
-    while (n && is_space((unsigned char)m[n - 1]))
+    while (n && wsm_is_space((unsigned char)m[n - 1]))
         n--;
     if (n > PARSER_MESSAGE_MAX)
         n = PARSER_MESSAGE_MAX;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)m[i];
-        out[i] = is_space(c) ? ' ' : (c < 0x20 || c >= 0x7F) ? '?' : (char)c;
+        out[i] = wsm_is_space(c) ? ' ' : (c < 0x20 || c >= 0x7F) ? '?' : (char)c;
     }
     out[n] = '\0';
     return out;
@@ -218,242 +122,18 @@ static int name_is(const xmlNode *n, const char *local)
     return n->name && !strcmp((const char *)n->name, local);
 }
 
-static int has_element_children(const xmlNode *e)
-{
-    for (const xmlNode *c = e->children; c; c = c->next)
-        if (c->type == XML_ELEMENT_NODE)
-            return 1;
-    return 0;
-}
-
-/* Appends the element's own text (text and CDATA children, not descendants). */
-static void direct_text(struct buf *b, const xmlNode *e)
-{
-    for (const xmlNode *c = e->children; c; c = c->next)
-        if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content)
-            buf_str(b, (const char *)c->content);
-}
-
-/* An attribute's value. The parser stores it as one text node: without a DTD the only entity references
- * are the predefined ones, which it always substitutes. (An empty value may have no node at all.) */
-static const char *attr_text(const xmlAttr *a)
-{
-    const xmlNode *c = a ? a->children : NULL;
-
-    return c && c->type == XML_TEXT_NODE && c->content ? (const char *)c->content : "";
-}
-
-/* xsi:nil="true" (or "1"), blanks around allowed as for any xs:boolean. */
-static int is_nil(const xmlNode *e)
-{
-    for (const xmlAttr *a = e->properties; a; a = a->next) {
-        if (a->ns && a->ns->href && !strcmp((const char *)a->ns->href, WSM_NS_XSI) &&
-            !strcmp((const char *)a->name, "nil")) {
-            const char *s = attr_text(a);
-            size_t n = strlen(s);
-
-            trim(&s, &n);
-            return (n == 4 && !memcmp(s, "true", 4)) || (n == 1 && s[0] == '1');
-        }
-    }
-    return 0;
-}
-
-/* ---- the text format ---- */
-
-/* The attributes shown after an element, each as ` [Name="value"]` by local name, on one line: all but the
- * xsi:* ones (type and nil are markup, not data) and the xml:* ones (xml:lang on an instance is not one of
- * its properties either). Namespace declarations are not attributes in libxml2's tree. */
-static int attr_shown(const xmlAttr *a)
-{
-    return !(
-        a->ns && a->ns->href &&
-        (!strcmp((const char *)a->ns->href, WSM_NS_XSI) || !strcmp((const char *)a->ns->href, WSM_NS_XML)));
-}
-
-static const xmlAttr *next_shown(const xmlAttr *a)
-{
-    while (a && !attr_shown(a))
-        a = a->next;
-    return a;
-}
-
-static void text_attributes(struct buf *b, const xmlNode *e)
-{
-    for (const xmlAttr *a = next_shown(e->properties); a; a = next_shown(a->next)) {
-        const char *v = attr_text(a);
-
-        buf_str(b, " [");
-        buf_str(b, (const char *)a->name);
-        buf_str(b, "=\"");
-        buf_text(b, v, strlen(v), NULL);
-        buf_str(b, "\"]");
-    }
-}
-
-/* A leaf's value as shown: "null" for xsi:nil, else its trimmed text. Appends to b, continuation lines
- * indented to the column where the value starts. */
-static void text_leaf_value(struct buf *b, const xmlNode *e)
-{
-    struct buf v = {0};
-    const char *s;
-    size_t n, col = buf_column(b);
-
-    if (is_nil(e)) {
-        buf_str(b, "null");
-        return;
-    }
-    direct_text(&v, e);
-    s = v.w.data ? v.w.data : "";
-    n = v.w.len;
-    trim(&s, &n);
-    buf_text(b, s, n, &col);
-    if (v.w.failed)
-        b->w.failed = v.w.failed;
-    wsm_buf_free(&v.w);
-}
-
-/* Whether the element shows " = value": nil, or its own text is not blank. */
-static int leaf_has_value(const xmlNode *e)
-{
-    if (is_nil(e))
-        return 1;
-    for (const xmlNode *c = e->children; c; c = c->next)
-        if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content)
-            for (const xmlChar *p = c->content; *p; p++)
-                if (!is_space(*p))
-                    return 1;
-    return 0;
-}
-
-static const xmlNode *next_element(const xmlNode *n)
-{
-    while (n && n->type != XML_ELEMENT_NODE)
-        n = n->next;
-    return n;
-}
-
-/* Whether two sibling leaves print as one "Name = a, b" line: same namespace, local name and shown
- * attributes. Only adjacent siblings are joined (WMI arrays are always adjacent), which keeps this linear. */
-static int same_leaf_group(const xmlNode *a, const xmlNode *b)
-{
-    const xmlAttr *x, *y;
-
-    if (has_element_children(b) || strcmp((const char *)a->name, (const char *)b->name))
-        return 0;
-    if (!a->ns != !b->ns || (a->ns && strcmp((const char *)a->ns->href, (const char *)b->ns->href)))
-        return 0;
-    /* The shown attributes, pairwise: the same local names and values in the same order. */
-    for (x = next_shown(a->properties), y = next_shown(b->properties); x && y;
-         x = next_shown(x->next), y = next_shown(y->next))
-        if (strcmp((const char *)x->name, (const char *)y->name) || strcmp(attr_text(x), attr_text(y)))
-            return 0;
-    return !x && !y;
-}
-
-static void text_element(struct buf *b, const xmlNode *e, size_t depth);
-
-/* A SelectorSet the winrm way: "Selector: Name = value, Name2 = value2" on one line. Returns 0 (printing
- * nothing) when a selector is not a plain named value, e.g. an EPR: the generic tree shows that better. */
-static int text_selector_set(struct buf *b, const xmlNode *e, size_t depth)
-{
-    const xmlNode *c;
-    int first = 1;
-
-    for (c = next_element(e->children); c; c = next_element(c->next))
-        if (!name_is(c, "Selector") || has_element_children(c) ||
-            !xmlHasNsProp((xmlNodePtr)c, BAD_CAST "Name", NULL))
-            return 0;
-    buf_spaces(b, depth * TEXT_INDENT);
-    buf_str(b, (const char *)e->name);
-    text_attributes(b, e);
-    buf_char(b, '\n');
-    if (!next_element(e->children))
-        return 1;
-    buf_spaces(b, (depth + 1) * TEXT_INDENT);
-    buf_str(b, "Selector: ");
-    for (c = next_element(e->children); c; c = next_element(c->next)) {
-        const char *name = attr_text(xmlHasNsProp((xmlNodePtr)c, BAD_CAST "Name", NULL));
-
-        if (!first)
-            buf_str(b, ", ");
-        first = 0;
-        buf_text(b, name, strlen(name), NULL);
-        buf_str(b, " = ");
-        text_leaf_value(b, c);
-    }
-    buf_char(b, '\n');
-    return 1;
-}
-
-static void text_element(struct buf *b, const xmlNode *e, size_t depth)
-{
-    const xmlNode *c;
-
-    if (name_is(e, "SelectorSet") && text_selector_set(b, e, depth))
-        return;
-
-    buf_spaces(b, depth * TEXT_INDENT);
-    buf_str(b, (const char *)e->name);
-    if (!has_element_children(e)) {
-        if (leaf_has_value(e)) {
-            buf_str(b, " = ");
-            text_leaf_value(b, e);
-        }
-        text_attributes(b, e);
-        buf_char(b, '\n');
-        return;
-    }
-
-    /* Mixed content is rare in replies; its text, when not blank, is shown as the element's value. */
-    if (leaf_has_value(e) && !is_nil(e)) {
-        buf_str(b, " = ");
-        text_leaf_value(b, e);
-    }
-    text_attributes(b, e);
-    buf_char(b, '\n');
-
-    for (c = next_element(e->children); c;) {
-        const xmlNode *n = next_element(c->next);
-
-        if (has_element_children(c) || !n || !same_leaf_group(c, n)) {
-            text_element(b, c, depth + 1);
-            c = n;
-            continue;
-        }
-        /* A run of repeated leaves (an array): once, values joined by ", ". */
-        buf_spaces(b, (depth + 1) * TEXT_INDENT);
-        buf_str(b, (const char *)c->name);
-        buf_str(b, " = ");
-        text_leaf_value(b, c);
-        while (n && same_leaf_group(c, n)) {
-            buf_str(b, ", ");
-            text_leaf_value(b, n);
-            n = next_element(n->next);
-        }
-        text_attributes(b, c);
-        buf_char(b, '\n');
-        c = n;
-    }
-}
-
-static void render_text(struct buf *b, const xmlDoc *doc)
-{
-    text_element(b, xmlDocGetRootElement((xmlDocPtr)doc), 0);
-}
-
 /* ---- the pretty format ---- */
 
 /* libxml2's own xmlBuffer grows by exactly what is needed in 2.9 (quadratic on large replies): the saver
  * writes into our doubling buffer instead. */
 static int pretty_write(void *context, const char *data, int len)
 {
-    struct buf *b = context;
+    struct wsm_buf *b = context;
 
     if (len < 0)
         return -1;
-    buf_add(b, data, (size_t)len);
-    return b->w.failed ? -1 : len;
+    wsm_buf_add(b, data, (size_t)len);
+    return b->failed ? -1 : len;
 }
 
 static int pretty_close(void *context)
@@ -462,7 +142,7 @@ static int pretty_close(void *context)
     return 0;
 }
 
-static int render_pretty(struct buf *b, xmlDocPtr doc)
+static int render_pretty(struct wsm_buf *b, xmlDocPtr doc)
 {
     struct wsm_xml_failure why;
     struct wsm_xml_quiet quiet;
@@ -479,13 +159,13 @@ static int render_pretty(struct buf *b, xmlDocPtr doc)
         closed = xmlSaveClose(save);
     }
     wsm_xml_quiet_end(&quiet);
-    return closed >= 0 && saved >= 0 && !why.errors && !b->w.failed;
+    return closed >= 0 && saved >= 0 && !why.errors && !b->failed;
 }
 
 /* ---- the entry points ---- */
 
 /* Renders into *b (always NUL-terminated on success, ending with '\n'). 0 or -1 with *err. */
-static int render(struct buf *b, const char *xml, size_t len, enum cli_format fmt, char **err)
+static int render(struct wsm_buf *b, const char *xml, size_t len, enum cli_format fmt, char **err)
 {
     xmlDocPtr doc;
     int ok = 1;
@@ -503,20 +183,20 @@ static int render(struct buf *b, const char *xml, size_t len, enum cli_format fm
             return -1;
         }
         if (len)
-            buf_add(b, xml, len);
+            wsm_buf_add(b, xml, len);
     } else {
         if (!(doc = parse_xml(xml, len, fmt == CLI_FORMAT_PRETTY ? XML_PARSE_NOBLANKS : 0, "reply", err)))
             return -1;
         if (fmt == CLI_FORMAT_PRETTY)
             ok = render_pretty(b, doc);
         else
-            render_text(b, doc);
+            wsm_text_layout(b, xmlDocGetRootElement(doc));
         xmlFreeDoc(doc);
     }
-    if (!b->w.len || b->w.data[b->w.len - 1] != '\n')
-        buf_char(b, '\n');
-    if (!ok || b->w.failed) {
-        wsm_buf_free(&b->w);
+    if (!b->len || b->data[b->len - 1] != '\n')
+        wsm_buf_addc(b, '\n');
+    if (!ok || b->failed) {
+        wsm_buf_free(b);
         memset(b, 0, sizeof(*b));
         set_err(err, "out of memory while formatting the reply");
         return -1;
@@ -526,16 +206,16 @@ static int render(struct buf *b, const char *xml, size_t len, enum cli_format fm
 
 char *cli_format_render(const char *xml, size_t len, enum cli_format fmt, char **err)
 {
-    struct buf b;
+    struct wsm_buf b;
 
     if (render(&b, xml, len, fmt, err))
         return NULL;
-    return wsm_buf_take(&b.w, NULL);
+    return wsm_buf_take(&b, NULL);
 }
 
 int cli_format_reply(FILE *out, const char *xml, size_t len, enum cli_format fmt, char **err)
 {
-    struct buf b;
+    struct wsm_buf b;
     int failed;
 
     if (!out) {
@@ -547,8 +227,8 @@ int cli_format_reply(FILE *out, const char *xml, size_t len, enum cli_format fmt
     if (render(&b, xml, len, fmt, err))
         return -1;
     errno = 0;
-    failed = fwrite(b.w.data, 1, b.w.len, out) != b.w.len;
-    wsm_buf_free(&b.w);
+    failed = fwrite(b.data, 1, b.len, out) != b.len;
+    wsm_buf_free(&b);
     if (failed) {
         set_err(err, "writing the output failed: %s", errno ? strerror(errno) : "short write");
         return -1;
@@ -588,54 +268,54 @@ static const xmlNode *find_element(const xmlNode *top, const char *ns, const cha
  * NULL when blank, or out of memory (then *oom is set: a fallback message would be the wrong one). */
 static char *one_line(const char *s, size_t n, int *oom)
 {
-    struct buf b = {0};
+    struct wsm_buf b = {0};
 
-    trim(&s, &n);
+    wsm_trim(&s, &n);
     for (size_t i = 0; i < n;) {
         size_t j = i;
         int breaks = 0;
 
-        while (j < n && is_space((unsigned char)s[j])) {
+        while (j < n && wsm_is_space((unsigned char)s[j])) {
             breaks |= s[j] == '\n' || s[j] == '\r';
             j++;
         }
         if (j > i && breaks) {
-            buf_char(&b, ' ');
+            wsm_buf_addc(&b, ' ');
             i = j;
             continue;
         }
         if (j == i)
             j++;
         /* Spaces and tabs stay as they are, whatever else is escaped. */
-        while (j < n && !is_space((unsigned char)s[j]))
+        while (j < n && !wsm_is_space((unsigned char)s[j]))
             j++;
-        buf_text(&b, s + i, j - i, NULL);
+        wsm_text_escape(&b, s + i, j - i);
         i = j;
     }
-    if (b.w.failed || !b.w.len) {
-        *oom |= b.w.failed != 0;
-        wsm_buf_free(&b.w);
+    if (b.failed || !b.len) {
+        *oom |= b.failed != 0;
+        wsm_buf_free(&b);
         return NULL;
     }
-    return wsm_buf_take(&b.w, NULL);
+    return wsm_buf_take(&b, NULL);
 }
 
 /* One line of the element's own text, with that of the f:ProviderFault elements in it when `providers`. */
 static char *element_line(const xmlNode *e, int providers, int *oom)
 {
-    struct buf t = {0};
+    struct wsm_buf t = {0};
     char *line = NULL;
 
-    direct_text(&t, e);
+    wsm_xml_own_text(&t, e);
     if (providers)
-        for (const xmlNode *c = next_element(e->children); c; c = next_element(c->next))
+        for (const xmlNode *c = wsm_xml_next_element(e->children); c; c = wsm_xml_next_element(c->next))
             if (name_is(c, "ProviderFault") && ns_is(c, WSM_NS_WSMAN_FAULT))
-                direct_text(&t, c);
-    if (t.w.failed)
+                wsm_xml_own_text(&t, c);
+    if (t.failed)
         *oom = 1;
     else
-        line = one_line(t.w.data ? t.w.data : "", t.w.len, oom);
-    wsm_buf_free(&t.w);
+        line = one_line(t.data ? t.data : "", t.len, oom);
+    wsm_buf_free(&t);
     return line;
 }
 
@@ -646,7 +326,7 @@ static char *wsman_fault_message(const xmlNode *fault, int *oom)
     const xmlNode *msg, *inner;
     char *line;
 
-    for (msg = next_element(fault->children); msg; msg = next_element(msg->next))
+    for (msg = wsm_xml_next_element(fault->children); msg; msg = wsm_xml_next_element(msg->next))
         if (name_is(msg, "Message") && ns_is(msg, WSM_NS_WSMAN_FAULT))
             break;
     if (!msg)
@@ -664,7 +344,7 @@ static char *wsman_fault_message(const xmlNode *fault, int *oom)
 static char *first_text_of(const xmlNode *top, const char *ns, const char *local, int *oom)
 {
     for (const xmlNode *n = top; n; n = next_within(top, n)) {
-        if (is_named(n, ns, local) && !has_element_children(n)) {
+        if (is_named(n, ns, local) && !wsm_xml_has_element_children(n)) {
             char *line = element_line(n, 0, oom);
 
             if (line || *oom)
@@ -712,12 +392,12 @@ unsigned long cli_fault_code(const char *fault_xml)
         return 0;
     fault = find_element(xmlDocGetRootElement(doc), WSM_NS_WSMAN_FAULT, "WSManFault");
     if (fault && (attr = xmlHasNsProp((xmlNodePtr)fault, BAD_CAST "Code", NULL))) {
-        const char *s = attr_text(attr);
+        const char *s = wsm_xml_attr_text(attr);
         size_t n = strlen(s), i = 0;
         unsigned long long value = 0;
         int base = 10, digits = 0;
 
-        trim(&s, &n);
+        wsm_trim(&s, &n);
         if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
             base = 16;
             i = 2;
