@@ -43,6 +43,7 @@
 
 #include "wsmandisp.h"
 #include "wsmerror.h"
+#include "wsmauto_enum.h"
 
 #include "wsmauto_trace.h"
 
@@ -1240,14 +1241,15 @@ static HRESULT session_Invoke(void)
         &b, "StartService_OUTPUT");
 }
 
-static HRESULT session_Enumerate(void)
+/* Session.Enumerate of every Win32_Service with these flags; the Enumerator released before its end. */
+static HRESULT enumerate_services(LONG flags)
 {
     IDispatch *d = NULL;
     VARIANT v;
     HRESULT hr;
     V_VT(&v) = VT_BSTR;
     V_BSTR(&v) = W((WMI_W "Win32_Service"));
-    hr = IWSManSession_Enumerate(current, v, NULL, NULL, 0, &d);
+    hr = IWSManSession_Enumerate(current, v, NULL, NULL, flags, &d);
     if (FAILED(hr))
         return d ? WRONG_RESULT : hr;
     {
@@ -1256,6 +1258,17 @@ static HRESULT session_Enumerate(void)
         RESUME;
     }
     return hr;
+}
+
+static HRESULT session_Enumerate(void)
+{
+    return enumerate_services(0);
+}
+
+/* The first batch laid out as text (WSManAutoFlagEnumerationText) where the reply's tree is. */
+static HRESULT session_Enumerate_text(void)
+{
+    return enumerate_services(WSManAutoFlagEnumerationText);
 }
 
 static HRESULT session_Enumerate_filter(void)
@@ -1590,6 +1603,7 @@ int main(int argc, char **argv)
     sweep_ex("Session.Invoke", session_Invoke, NULL, S_OK, SRC_OURS, net_step, 0);
     sweep_ex("Session.Enumerate", session_Enumerate, NULL, S_OK, SRC_OURS, net_step, 0);
     sweep_ex("Session.Enumerate(WQL, EPR)", session_Enumerate_filter, NULL, S_OK, SRC_OURS, net_step, 0);
+    sweep_ex("Session.Enumerate(text items)", session_Enumerate_text, NULL, S_OK, SRC_OURS, net_step, 0);
     sweep_ex("Session settings and Error", session_settings, NULL, S_OK, SRC_OURS, 1, 0);
     sweep_ex("IDispatch Session.Get", disp_session_Get, NULL, S_OK, SRC_OURS, net_step, 0);
     sweep_ex("Enumerator.ReadItem (pull)", enum_ReadItem, reset_enumerator, S_OK, SRC_OURS, net_step, 0);

@@ -24,6 +24,11 @@
 
 #include "wsmandisp.h"
 #include "wsmerror.h"
+#include "wsmauto_enum.h"
+
+#include "buf.h"
+#include "textlayout.h"
+#include "xmlsafe.h"
 
 #include "comutil.h"
 #include "serverctl.h"
@@ -507,6 +512,167 @@ static void test_enumerations(const struct test_server *srv, int instances)
     r = enumerate(s, WMI "*", "{Object=;Nonsense=1}",
                   "http://schemas.dmtf.org/wbem/wsman/1/cimbinding/associationFilter", 0, NULL);
     ok(r.hr == ERROR_WSMAN_INVALID_FILTER_XML, "bad association text: 0x%08x", (unsigned)r.hr);
+    IWSManSession_Release(s);
+}
+
+/* Every item of an enumeration, UTF-8, in a NULL-terminated array (*count of them); NULL when Enumerate or
+ * a ReadItem failed (*hr says which HRESULT). */
+static char **all_items(IWSManSession *s, const char *uri, const char *filter, const char *dialect,
+                        LONG flags, int *count, HRESULT *hr)
+{
+    VARIANT v = vstr(uri);
+    BSTR f = filter ? bstr(filter) : NULL, d = dialect ? bstr(dialect) : NULL;
+    IDispatch *disp = NULL;
+    IWSManEnumerator *e = NULL;
+    char **items = NULL;
+    int n = 0;
+
+    *count = 0;
+    *hr = IWSManSession_Enumerate(s, v, f, d, flags, &disp);
+    VariantClear(&v);
+    SysFreeString(f);
+    SysFreeString(d);
+    if (*hr != S_OK)
+        return NULL;
+    IDispatch_QueryInterface(disp, &IID_IWSManEnumerator, (void **)&e);
+    IDispatch_Release(disp);
+    items = calloc(1, sizeof(*items));
+    for (;;) {
+        VARIANT_BOOL eos = VARIANT_TRUE;
+        BSTR item = NULL;
+
+        IWSManEnumerator_get_AtEndOfStream(e, &eos);
+        if (eos)
+            break;
+        if ((*hr = IWSManEnumerator_ReadItem(e, &item)) != S_OK) {
+            for (int i = 0; i < n; i++)
+                free(items[i]);
+            free(items);
+            items = NULL;
+            break;
+        }
+        items = realloc(items, (size_t)(n + 2) * sizeof(*items));
+        items[n++] = utf8(item);
+        items[n] = NULL;
+        SysFreeString(item);
+    }
+    IWSManEnumerator_Release(e);
+    *count = n;
+    return items;
+}
+
+static void free_items(char **items)
+{
+    for (size_t i = 0; items && items[i]; i++)
+        free(items[i]);
+    free(items);
+}
+
+/* What a program gets by parsing an item's XML and laying it out (what wsmanctl did before the flag). */
+static char *relayout(const char *xml)
+{
+    struct wsm_xml_failure why;
+    struct wsm_buf b = {0};
+    xmlDocPtr doc = wsm_xml_parse(xml, strlen(xml), "UTF-8", XML_PARSE_IGNORE_ENC, 0, (size_t)1 << 26, &why);
+
+    if (!doc)
+        return NULL;
+    wsm_text_layout(&b, xmlDocGetRootElement(doc));
+    xmlFreeDoc(doc);
+    return wsm_buf_take(&b, NULL);
+}
+
+/* WSManAutoFlagEnumerationText (wsmauto_enum.h): ReadItem gives the text layout, byte for byte what parsing
+ * the XML item and laying it out gives, in every enumeration mode; errors are those without the flag. */
+static void test_text_items(const struct test_server *srv)
+{
+    static const struct {
+        const char *what, *uri, *filter, *dialect;
+        LONG flags;
+    } cases[] = {
+        {"plain", WMI "Win32_Service", NULL, NULL, 0},
+        {"WQL", WMI "*", "SELECT Name,State FROM Win32_Service WHERE State = 'Stopped'",
+         "http://schemas.microsoft.com/wbem/wsman/1/WQL", 0},
+        {"EPR", WMI "Win32_Service", NULL, NULL, WSManFlagReturnEPR},
+        {"object and EPR", WMI "Win32_Service", NULL, NULL, WSManFlagReturnObjectAndEPR},
+        {"association instances", WMI "*", "{Object=Win32_Service?Name=WinRM}",
+         "http://schemas.dmtf.org/wbem/wsman/1/cimbinding/AssociationFilter", WSManFlagAssociationInstance},
+        {"base properties only", WMI "CIM_Service", NULL, NULL, WSManFlagHierarchyDeepBasePropsOnly},
+        {"odd values", WMI "WSMAuto_Item", NULL, NULL, 0},
+    };
+    IWSManSession *s = basic_session(srv);
+    VARIANT v;
+    BSTR xml, out = NULL;
+    HRESULT hr, hr_xml, hr_text;
+    int n_xml, n_text;
+    char **x, **t;
+
+    ok(WSManAutoFlagEnumerationText == 0x40000000, "the extension flag is 0x40000000");
+    /* An instance with values that take the layout's every path: line breaks (continuation lines; the test
+     * server sends the CR raw, so the parser makes it a line feed), a tab, a C1 control (\xNN), markup
+     * characters, non-ASCII text. */
+    v = vstr(WMI "WSMAuto_Item");
+    xml = bstr("<p:WSMAuto_Item xmlns:p=\"" WMI "WSMAuto_Item\"><p:Id>88</p:Id><p:Name> a &lt;b&gt; &amp; "
+               "\xc3\xa9\xe2\x82\xac </p:Name><p:Value>line one\nline two\twith a tab&#13;\xc2\x85 end\n\n"
+               "after a blank line</p:Value></p:WSMAuto_Item>");
+    ok_hr(S_OK, IWSManSession_Create(s, v, xml, 0, &out));
+    SysFreeString(out);
+    SysFreeString(xml);
+    VariantClear(&v);
+
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        int same = 0;
+
+        x = all_items(s, cases[c].uri, cases[c].filter, cases[c].dialect, cases[c].flags, &n_xml, &hr_xml);
+        t = all_items(s, cases[c].uri, cases[c].filter, cases[c].dialect,
+                      cases[c].flags | WSManAutoFlagEnumerationText, &n_text, &hr_text);
+        ok(x && t && n_xml > 0 && n_xml == n_text, "%s: %d XML items, %d text items (0x%08x, 0x%08x)",
+           cases[c].what, n_xml, n_text, (unsigned)hr_xml, (unsigned)hr_text);
+        for (int i = 0; x && t && i < n_xml && i < n_text; i++) {
+            char *want = relayout(x[i]);
+
+            if (want && !strcmp(want, t[i]))
+                same++;
+            else
+                ok(0, "%s item %d: the library's text\n%s\ndiffers from the XML laid out\n%s", cases[c].what,
+                   i, t[i], want ? want : "(the XML did not parse)");
+            free(want);
+        }
+        ok(same == n_xml, "%s: %d of %d text items are the XML item laid out", cases[c].what, same, n_xml);
+        if (t && n_text && !strcmp(cases[c].what, "plain"))
+            ok(!strncmp(t[0], "Win32_Service\n    ", 18) && contains(t[0], "\n    Name = ") &&
+                   !contains(t[0], "<") && t[0][strlen(t[0]) - 1] == '\n',
+               "a text item reads as winrm's text format: %s", t[0]);
+        if (t && !strcmp(cases[c].what, "odd values"))
+            for (int i = 0; i < n_text; i++)
+                if (contains(t[i], "Id = 88"))
+                    ok(contains(
+                           t[i],
+                           "    Value = line one\n            line two\twith a tab\n            \\x85 end\n\n"
+                           "            after a blank line\n") &&
+                           contains(t[i], "    Name = a <b> & \xc3\xa9\xe2\x82\xac\n"),
+                       "odd values laid out: %s", t[i]);
+        free_items(x);
+        free_items(t);
+    }
+
+    /* The flag changes nothing else: the same faults, unknown bits still refused. */
+    x = all_items(s, WMI "*", "SELECT * FROM", "http://schemas.microsoft.com/wbem/wsman/1/WQL",
+                  WSManAutoFlagEnumerationText, &n_text, &hr);
+    ok(!x && hr == ERROR_WSMAN_ENUMERATE_CANNOT_PROCESS_FILTER, "bad WQL with the flag: 0x%08x",
+       (unsigned)hr);
+    x = all_items(s, WMI "Win32_Service", NULL, NULL, WSManAutoFlagEnumerationText | 0x20000000, &n_text,
+                  &hr);
+    ok(!x && hr == ERROR_WSMAN_CLIENT_INVALID_FLAG, "another unknown bit is still refused: 0x%08x",
+       (unsigned)hr);
+    x = all_items(s, WMI "Win32_Service", NULL, NULL,
+                  WSManAutoFlagEnumerationText | WSManFlagReturnEPR | WSManFlagReturnObjectAndEPR, &n_text,
+                  &hr);
+    ok(!x && hr == ERROR_WSMAN_CLIENT_MULTIPLE_ENUM_MODE_FLAGS, "conflicting modes with the flag: 0x%08x",
+       (unsigned)hr);
+    v = vstr(WMI "WSMAuto_Item?Id=88");
+    ok_hr(S_OK, IWSManSession_Delete(s, v, 0));
+    VariantClear(&v);
     IWSManSession_Release(s);
 }
 
@@ -997,6 +1163,7 @@ int main(int argc, char **argv)
         test_invoke(&srv);
         test_put_create_delete(&srv);
         test_enumerations(&srv, 50);
+        test_text_items(&srv);
         test_enumerator_lifecycle(&srv);
         test_dispatch(&srv, 55);
         test_error_mappings(&srv);

@@ -38,6 +38,7 @@
 #include "names.h"
 #include "strutil.h"
 #include "wsmauto_cancel.h"
+#include "wsmauto_enum.h"
 #include "wsmauto_trace.h"
 #include "secure_env.h"
 
@@ -200,6 +201,9 @@ static long enumeration_flags(const struct cli_opts *o)
         flags |= WSManFlagHierarchyDeepBasePropsOnly;
     if (o->associations)
         flags |= WSManFlagAssociationInstance;
+    /* The text format is laid out by the library from the reply it parsed, not parsed again here. */
+    if (o->format == CLI_FORMAT_TEXT)
+        flags |= WSManAutoFlagEnumerationText;
     return flags;
 }
 
@@ -266,7 +270,10 @@ static int run_enumerate(struct job *j, IWSManSession *s, IWSManResourceLocator 
             fputs("\r\033[K", stderr);
             line_shown = 0;
         }
-        print_reply(j, xml);
+        if (o->format == CLI_FORMAT_TEXT)
+            fputs(xml, j->out); /* laid out already (WSManAutoFlagEnumerationText) */
+        else
+            print_reply(j, xml);
         free(xml);
         items++;
         if (j->progress) {

@@ -639,6 +639,7 @@ int32_t wsm_client_enumerate(struct wsm_client *c, const struct wsm_locator *tar
     int32_t hr;
 
     wsm_enum_init(st);
+    st->text_items = (flags & WSM_ENUM_ITEM_TEXT) != 0;
     request_init(&req, WSM_OP_ENUMERATE, target);
     req.filter = filter;
     req.dialect = dialect;

@@ -138,6 +138,15 @@ n = Run(WMI & "*", "<25 && > 1", WQL_DIALECT, wsman.EnumerationFlagNonXmlText, "
 CheckErr Err, &H8033801A, "NonXmlText sends the text to the server, which rejects it as WQL"
 On Error GoTo 0
 
+' ---- the wsmauto extension flag &H40000000: items in winrm's text layout ----
+n = Run(WMI & "Win32_Service", "", "", &H40000000, "    Name = ", m)
+CheckEq n, SERVICES, "text items (&H40000000): items"
+CheckEq m, SERVICES, "text items: every item has a Name line"
+CheckEq Left(first, 18), "Win32_Service" & vbLf & "    ", "text items: the class name, then indented lines"
+CheckNotContains first, "<", "text items: no markup"
+n = Run(WMI & "Win32_Service", "", "", &H40000000 Or wsman.EnumerationFlagReturnEPR, "    Address = ", m)
+CheckEq m, SERVICES, "text items of EPRs"
+
 ' ---- bad flags ----
 On Error Resume Next
 Set e = s.Enumerate(WMI & "Win32_Service", "", "", 6)

@@ -49,10 +49,14 @@ enum {
     WSM_ENUM_HIERARCHY_SHALLOW = 0x20,
     WSM_ENUM_HIERARCHY_DEEP_BASE_PROPS_ONLY = 0x40,
     WSM_ENUM_ASSOCIATION_INSTANCE = 0x80,
+    /* wsmauto extension (WSManAutoFlagEnumerationText, wsmauto_enum.h): the items are handed out in winrm's
+     * text layout instead of XML. The client's own business: nothing of it goes on the wire. */
+    WSM_ENUM_ITEM_TEXT = 0x40000000,
 };
 #define WSM_ENUM_FLAGS_KNOWN                                                                                 \
     (WSM_ENUM_NON_XML_TEXT | WSM_ENUM_RETURN_EPR | WSM_ENUM_RETURN_OBJECT_AND_EPR |                          \
-     WSM_ENUM_HIERARCHY_SHALLOW | WSM_ENUM_HIERARCHY_DEEP_BASE_PROPS_ONLY | WSM_ENUM_ASSOCIATION_INSTANCE)
+     WSM_ENUM_HIERARCHY_SHALLOW | WSM_ENUM_HIERARCHY_DEEP_BASE_PROPS_ONLY | WSM_ENUM_ASSOCIATION_INSTANCE |  \
+     WSM_ENUM_ITEM_TEXT)
 
 /* Proxy access types and proxy authentication mechanisms (SetProxy). */
 enum {

@@ -17,7 +17,8 @@ struct wsm_enum_state {
     struct wsm_locator *target; /* the enumerated resource, for Pull and Release (owned) */
     char *context;              /* EnumerationContext, NULL once the server ended it */
     int end_of_sequence;        /* the server said EndOfSequence */
-    char **items;               /* ring buffer of item XML */
+    int text_items;             /* items are laid out as winrm's text (wsm_text_layout), not XML */
+    char **items;               /* ring buffer of items (XML, or text with text_items) */
     size_t head, count, capacity;
 };
 

@@ -27,6 +27,7 @@
 #include "detail.h"
 #include "names.h"
 #include "reply.h"
+#include "textlayout.h"
 #include "xmlsafe.h"
 #include "xmlwrite.h"
 
@@ -395,6 +396,14 @@ static char *serialize_standalone_in(const xmlNode *element, struct wsm_buf *d)
     }
     xmlFreeNsList(added);
     return result;
+}
+
+/* The element in winrm's text layout (wsm_text_layout), written with d. NULL only when out of memory. */
+static char *layout_in(const xmlNode *element, struct wsm_buf *d)
+{
+    wsm_buf_reset(d);
+    wsm_text_layout(d, element);
+    return d->failed ? NULL : wsm_strndup(d->data ? d->data : "", d->len);
 }
 
 static char *serialize_standalone(const xmlNode *element)
@@ -1213,14 +1222,15 @@ static int32_t reply_enumeration_impl(const struct wsm_reply *r, int pull, struc
         goto done;
     }
 
-    /* Serialise every item first, so that nothing is pushed unless all are. */
+    /* Write every item first (XML, or the text layout where the tree already is), so that nothing is pushed
+     * unless all are. */
     for (n = first_elem(items); n; n = next_elem(n->next))
         count++;
     if (count && !(list = calloc(count, sizeof(*list))))
         goto done;
     count = 0;
     for (n = first_elem(items); n; n = next_elem(n->next))
-        if (!(list[count++] = serialize_standalone_in(n, &scratch)))
+        if (!(list[count++] = st->text_items ? layout_in(n, &scratch) : serialize_standalone_in(n, &scratch)))
             goto done;
     for (; pushed < count; pushed++)
         if (wsm_enum_push(st, list[pushed]))
