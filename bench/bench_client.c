@@ -10,6 +10,7 @@
  *   floor-enum  an enumeration of COUNT items, BATCH per reply (Enumerate + Pull), each reply parsed once
  *   text-enum   floor-enum + every item serialized to text with xmlNodeDump
  *   api-enum    Session.Enumerate + ReadItem of COUNT items with Session.BatchItems = BATCH
+ *   api-text-enum  api-enum with WSManAutoFlagEnumerationText: the items as winrm's text layout
  * URL is the fixed server's, e.g. http://127.0.0.1:5985/wsman. The enumerated resource ends in /COUNT, which
  * tells the fixed server how many items to send.
  *
@@ -38,6 +39,7 @@
 #include <objbase.h>
 #include <oleauto.h>
 #include <wsmandisp.h>
+#include <wsmauto_enum.h>
 
 #define GET_URI "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/Win32_Service"
 #define ENUM_URI "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/Bench_Item"
@@ -372,7 +374,7 @@ static int api_get(IWSManSession *s, long count)
     return 0;
 }
 
-static int api_enum(IWSManSession *s, long total, long batch, long *items)
+static int api_enum(IWSManSession *s, long total, long batch, LONG flags, long *items)
 {
     char resource[256];
     VARIANT uri;
@@ -388,7 +390,7 @@ static int api_enum(IWSManSession *s, long total, long batch, long *items)
     snprintf(resource, sizeof(resource), ENUM_URI "/%ld", total);
     V_VT(&uri) = VT_BSTR;
     V_BSTR(&uri) = bstr(resource);
-    hr = IWSManSession_Enumerate(s, uri, NULL, NULL, 0, &disp);
+    hr = IWSManSession_Enumerate(s, uri, NULL, NULL, flags, &disp);
     VariantClear(&uri);
     if (FAILED(hr)) {
         print_error("Session.Enumerate", hr, NULL);
@@ -445,9 +447,9 @@ int main(int argc, char **argv)
     int rc = 1;
 
     if (argc < 4) {
-        fprintf(stderr,
-                "usage: bench_client floor-get|text-get|api-get|floor-enum|text-enum|api-enum URL COUNT "
-                "[BATCH]\n");
+        fprintf(stderr, "usage: bench_client "
+                        "floor-get|text-get|api-get|floor-enum|text-enum|api-enum|api-text-enum URL COUNT "
+                        "[BATCH]\n");
         return 2;
     }
     mode = argv[1];
@@ -475,7 +477,7 @@ int main(int argc, char **argv)
         t1 = now();
         floor_done(&f);
         xmlCleanupParser();
-    } else if (!strcmp(mode, "api-get") || !strcmp(mode, "api-enum")) {
+    } else if (!strcmp(mode, "api-get") || !strcmp(mode, "api-enum") || !strcmp(mode, "api-text-enum")) {
         IWSManSession *s;
         if (use_config())
             return 1;
@@ -485,7 +487,11 @@ int main(int argc, char **argv)
             return 1;
         }
         t0 = now();
-        rc = !strcmp(mode, "api-get") ? api_get(s, count) : api_enum(s, count, batch, &items);
+        if (!strcmp(mode, "api-get"))
+            rc = api_get(s, count);
+        else
+            rc = api_enum(s, count, batch, !strcmp(mode, "api-enum") ? 0 : WSManAutoFlagEnumerationText,
+                          &items);
         t1 = now();
         IWSManSession_Release(s);
         IWSManEx3_Release(wsman);

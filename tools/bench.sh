@@ -128,10 +128,12 @@ for b in 20 100; do
         per "$m-enum-$b" $I1 $I2 "$client" "$m-enum" "$url" @N@ $b
     done
 done
+per api-text-enum-20 $I1 $I2 "$client" api-text-enum "$url" @N@ 20
 say "callgrind: wsmanctl enumerate ($I1 vs $I2 items) and get (-hosts: $H1 vs $H2 hosts)"
 # (valgrind does not follow exec: wsmanctl runs directly, its output goes to a file)
 per ctl-enum-20 $I1 $I2 "$wsmanctl" enumerate "$ENUM_URI/@N@" -r:"$url" "${CTL_AUTH[@]}"
-# -format:xml prints each item as the API returns it: no second parse (the text format re-parses every item)
+# The default text format gets the items laid out by the library (WSManAutoFlagEnumerationText); -format:xml
+# prints each item as the API returns it.
 per ctl-enum-xml-20 $I1 $I2 "$wsmanctl" enumerate "$ENUM_URI/@N@" -r:"$url" -format:xml "${CTL_AUTH[@]}"
 # wsmanctl gets one instance per host: the per-Get figure comes from -hosts files of distinct loopback
 # addresses (a session and a connection each), served by a 0.0.0.0-bound server.
@@ -262,7 +264,9 @@ for b in 20 100; do
         printf '%-34s %14s %12s %10s\n' "$name, batch $b" "$(fmt_n "${IR[$key]:-}")" \
             "$(ratio "${IR[$key]:-}" "${IR[text-enum-$b]:-}")" "$(or_na "${RATE[$key]:-}")"
     done
-    [ $b = 20 ] && printf '%-34s %14s %12s %10s\n' "wsmanctl enumerate, batch 20" "$(fmt_n "${IR[ctl-enum-20]:-}")" \
+    [ $b = 20 ] && printf '%-34s %14s %12s %10s\n' "  text items (extension flag)" "$(fmt_n "${IR[api-text-enum-20]:-}")" \
+        "$(ratio "${IR[api-text-enum-20]:-}" "${IR[text-enum-20]:-}")" "" \
+        "wsmanctl enumerate, batch 20" "$(fmt_n "${IR[ctl-enum-20]:-}")" \
         "$(ratio "${IR[ctl-enum-20]:-}" "${IR[text-enum-20]:-}")" "$(or_na "${RATE[ctl-enum-20]:-}")" \
         "  -format:xml" "$(fmt_n "${IR[ctl-enum-xml-20]:-}")" \
         "$(ratio "${IR[ctl-enum-xml-20]:-}" "${IR[text-enum-20]:-}")" ""
