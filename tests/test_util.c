@@ -94,6 +94,34 @@ static void test_utf(void)
     back = wsm_utf8_from_utf16z(NULL);
     ok(back && !*back, "NULL gives \"\"");
     free(back);
+
+    /* UTF-16 bytes in either order: the byte counts and code points, unpaired surrogates marked bad. */
+    static const struct {
+        const char *in;
+        size_t n;
+        int be;
+        size_t len;
+        uint32_t cp;
+    } u16[] = {
+        {"A\0", 2, 0, 2, 'A'},
+        {"\0A", 2, 1, 2, 'A'},
+        {"\xac\x20", 2, 0, 2, 0x20AC},
+        {"\x3d\xd8\x00\xde", 4, 0, 4, 0x1F600},
+        {"\xd8\x3d\xde\x00", 4, 1, 4, 0x1F600},
+        {"\xff\xdb\xff\xdf", 4, 0, 4, 0x10FFFF},
+        {"\x3d\xd8", 2, 0, 2, WSM_UTF8_BAD},         /* a high surrogate at the end */
+        {"\x3d\xd8\x41", 3, 0, 2, WSM_UTF8_BAD},     /* ... with half a unit after it */
+        {"\x3d\xd8\x41\x00", 4, 0, 2, WSM_UTF8_BAD}, /* ... followed by no low surrogate */
+        {"\x00\xde\x41\x00", 4, 0, 2, WSM_UTF8_BAD}, /* a low surrogate first */
+        {"\xde\x00", 2, 1, 2, WSM_UTF8_BAD},
+        {"A", 1, 0, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof(u16) / sizeof(u16[0]); i++) {
+        uint32_t cp = 0;
+        size_t k = wsm_utf16_bytes_decode((const unsigned char *)u16[i].in, u16[i].n, u16[i].be, &cp);
+        ok(k == u16[i].len && (!k || cp == u16[i].cp), "utf16_bytes_decode %zu: %zu U+%04X", i, k,
+           (unsigned)cp);
+    }
 }
 
 static int v6(const char *s, const char *hex)

@@ -796,18 +796,12 @@ static int utf16_to_utf8(const unsigned char *s, size_t n, int big_endian, char 
         return -1;
     if (!(o = malloc(n / 2 * 3 + 1)))
         return -2;
-    for (size_t i = 0; i < n; i += 2) {
-        unsigned int c = big_endian ? (unsigned)(s[i] << 8 | s[i + 1]) : (unsigned)(s[i + 1] << 8 | s[i]);
-        if (c >= 0xD800 && c <= 0xDBFF && i + 3 < n) {
-            unsigned int d =
-                big_endian ? (unsigned)(s[i + 2] << 8 | s[i + 3]) : (unsigned)(s[i + 3] << 8 | s[i + 2]);
-            if (d < 0xDC00 || d > 0xDFFF)
-                goto bad;
-            c = 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00);
-            i += 2;
-        } else if (!c || (c >= 0xD800 && c <= 0xDFFF)) {
+    for (size_t i = 0, step; i < n; i += step) {
+        uint32_t c;
+
+        step = wsm_utf16_bytes_decode(s + i, n - i, big_endian, &c);
+        if (!c || c == WSM_UTF8_BAD)
             goto bad;
-        }
         k += wsm_utf8_encode(c, o + k); /* 4 bytes out for 4 bytes in: within n / 2 * 3 */
     }
     o[k] = '\0';

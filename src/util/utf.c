@@ -111,6 +111,27 @@ size_t wsm_utf16_encode(uint32_t c, uint16_t *out)
     return 2;
 }
 
+size_t wsm_utf16_bytes_decode(const unsigned char *s, size_t n, int big_endian, uint32_t *cp)
+{
+    uint32_t hi, lo;
+
+    if (n < 2)
+        return 0;
+    hi = big_endian ? (uint32_t)s[0] << 8 | s[1] : (uint32_t)s[1] << 8 | s[0];
+    if (hi < 0xD800 || hi > 0xDFFF) {
+        *cp = hi;
+        return 2;
+    }
+    *cp = WSM_UTF8_BAD;
+    if (hi > 0xDBFF || n < 4)
+        return 2;
+    lo = big_endian ? (uint32_t)s[2] << 8 | s[3] : (uint32_t)s[3] << 8 | s[2];
+    if (lo < 0xDC00 || lo > 0xDFFF)
+        return 2;
+    *cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+    return 4;
+}
+
 size_t wsm_utf16_len(const uint16_t *s)
 {
     size_t n = 0;

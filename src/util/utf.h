@@ -32,6 +32,12 @@ size_t wsm_utf8_encode(uint32_t c, char *out);
  * returns how many units. */
 size_t wsm_utf16_encode(uint32_t c, uint16_t *out);
 
+/* Decodes the character at the UTF-16 bytes s[0..n) in the given byte order (big_endian: UTF-16BE, else
+ * UTF-16LE; RFC 2781 section 2.2). Returns the bytes it takes: 4 for a surrogate pair, otherwise 2 (an
+ * unpaired surrogate too: then *cp is WSM_UTF8_BAD, never a code point); 0 when n < 2. What to do with a
+ * bad character (refuse the text, or show U+FFFD) is the caller's policy. */
+size_t wsm_utf16_bytes_decode(const unsigned char *s, size_t n, int big_endian, uint32_t *cp);
+
 /* UTF-16 -> UTF-8 of s[0..len), malloc'd and NUL-terminated; unpaired surrogates become U+FFFD. NULL
  * when out of memory. */
 char *wsm_utf8_from_utf16(const uint16_t *s, size_t len);

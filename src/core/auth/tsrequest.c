@@ -405,20 +405,12 @@ static char *utf16le_to_utf8(const unsigned char *p, size_t n, int *oom)
         return NULL;
     }
     o = s;
-    for (size_t i = 0; i < n; i += 2) {
-        unsigned cp = p[i] | (unsigned)p[i + 1] << 8;
-        if (cp >= 0xDC00 && cp < 0xE000)
+    for (size_t i = 0, step; i < n; i += step) {
+        uint32_t cp;
+
+        step = wsm_utf16_bytes_decode(p + i, n - i, 0, &cp);
+        if (cp == WSM_UTF8_BAD)
             goto bad;
-        if (cp >= 0xD800 && cp < 0xDC00) {
-            unsigned lo;
-            if (n - i < 4)
-                goto bad;
-            lo = p[i + 2] | (unsigned)p[i + 3] << 8;
-            if (lo < 0xDC00 || lo >= 0xE000)
-                goto bad;
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            i += 2;
-        }
         o += wsm_utf8_encode(cp, o);
     }
     *o = '\0';

@@ -375,18 +375,10 @@ static void put_utf8(struct wsm_buf *u, unsigned cp)
 /* UTF-16 (after its BOM) as UTF-8 into a buffer of its own; unpaired surrogates become U+FFFD. */
 static void utf16_to_utf8(struct wsm_buf *u, const unsigned char *s, size_t n, int be)
 {
-    for (size_t i = 0; i + 1 < n; i += 2) {
-        unsigned c = be ? (unsigned)(s[i] << 8 | s[i + 1]) : (unsigned)(s[i] | s[i + 1] << 8);
-        if (c >= 0xD800 && c <= 0xDBFF && i + 3 < n) {
-            unsigned d = be ? (unsigned)(s[i + 2] << 8 | s[i + 3]) : (unsigned)(s[i + 2] | s[i + 3] << 8);
-            if (d >= 0xDC00 && d <= 0xDFFF) {
-                put_utf8(u, 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00));
-                i += 2;
-                continue;
-            }
-        }
-        put_utf8(u, c >= 0xD800 && c <= 0xDFFF ? 0xFFFD : c);
-    }
+    uint32_t c;
+
+    for (size_t i = 0, step; (step = wsm_utf16_bytes_decode(s + i, n - i, be, &c)); i += step)
+        put_utf8(u, c == WSM_UTF8_BAD ? WSM_UNICODE_REPLACEMENT : c);
 }
 
 static void binary_line(struct rec *r, size_t *pending)
