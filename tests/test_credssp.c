@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/bio.h>
@@ -959,7 +958,9 @@ static void test_policy(void)
     test_server_stop(&srv);
 }
 
-/* Each bad-input switch of the server: the exact HRESULT, a text, no credential delegated, no hang. */
+/* Each bad-input switch of the server: the exact HRESULT, a text, no credential delegated, no hang (a client
+ * that waited for ever would end with the session's Timeout instead, which is not the HRESULT expected; no
+ * wall-clock bound, which a loaded machine could break). */
 static void test_bad_servers(void)
 {
     static const struct {
@@ -988,9 +989,9 @@ static void test_bad_servers(void)
             url_for(url, sizeof(url), &srv, "http");
             allow_credssp();
             IWSManSession *s = open_session(url, CREDSSP, user, PASSWORD);
-            time_t t0 = time(NULL);
+            if (s)
+                IWSManSession_put_Timeout(s, 60000);
             ok_get_fails(s, SPOOLER, cases[i].hr, cases[i].text);
-            ok(time(NULL) - t0 < 30, "%s: no hang", cases[i].arg);
             if (strcmp(cases[i].arg, "--credssp-corrupt-records"))
                 ok(delegations(&srv) == 0, "%s (v%d): no credential delegated", cases[i].arg, v);
             release(s);
@@ -1009,9 +1010,7 @@ static void test_bad_servers(void)
     IWSManSession *s = open_session(url, CREDSSP, user, PASSWORD);
     if (s)
         IWSManSession_put_Timeout(s, 2000);
-    time_t t0 = time(NULL);
-    ok_get_fails(s, SPOOLER, TIMEOUT_HR, NULL);
-    ok(time(NULL) - t0 <= 10, "stalled handshake ends with the Timeout (%ld s)", (long)(time(NULL) - t0));
+    ok_get_fails(s, SPOOLER, TIMEOUT_HR, NULL); /* the Timeout's HRESULT: it ended because of the Timeout */
     ok(delegations(&srv) == 0, "stall: no credential delegated");
     release(s);
     test_server_stop(&srv);

@@ -294,7 +294,7 @@ class Harness:
                                 start_new_session=True)
         err.close()
         self.servers.append(proc)
-        deadline = time.time() + 30
+        deadline = time.time() + 120  # a guard against a server that never starts, not a measurement
         while not os.path.exists(port_file):
             if proc.poll() is not None or time.time() > deadline:
                 raise RuntimeError("the %s server did not start (see %s.stderr)" % (name, os.path.join(d, name)))

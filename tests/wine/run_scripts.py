@@ -197,7 +197,7 @@ class Harness:
         proc = subprocess.Popen(argv, stdout=err, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True)
         err.close()
         self.servers.append(proc)
-        deadline = time.time() + 30
+        deadline = time.time() + 120  # a guard against a server that never starts, not a measurement
         while not os.path.exists(port_file):
             if proc.poll() is not None:
                 raise RuntimeError("the %s server exited with %d (see %s.stderr)" % (name, proc.returncode,

@@ -188,7 +188,8 @@ class ServerProc:
         self.proc = subprocess.Popen([PYTHON, SERVER, '--port', '0', '--port-file', self.port_file,
                                       '--log', self.log] + list(args), stdout=self.out,
                                      stderr=subprocess.STDOUT)
-        deadline = time.time() + 30
+        # A guard against a server that never starts, not a measurement: generous for a loaded machine.
+        deadline = time.time() + 120
         while not os.path.exists(self.port_file):
             if self.proc.poll() is not None or time.time() > deadline:
                 raise RuntimeError('server did not start: %s' % open(os.path.join(self.dir, 'stdout')).read())
