@@ -27,6 +27,7 @@
 #include "format.h"
 #include "reply.h"
 #include "session_cfg.h"
+#include "textlayout.h"
 #include "xmlsafe.h"
 
 #include "fuzz_common.h"
@@ -118,12 +119,74 @@ static void run_format(const char *xml, size_t len)
     (void)cli_fault_code(xml);
 }
 
+/* What wsmanctl did with an enumerated XML item in the text format: parse it again and lay it out. */
+static char *relayout(const char *xml)
+{
+    struct wsm_xml_failure why;
+    struct wsm_buf b = {0};
+    xmlDocPtr doc = wsm_xml_parse(xml, strlen(xml), "UTF-8", XML_PARSE_IGNORE_ENC, 0, (size_t)1 << 26, &why);
+
+    FUZZ_REQUIRE(doc || why.out_of_memory, "an enumeration item does not parse again: %s", xml);
+    if (!doc)
+        return NULL;
+    wsm_text_layout(&b, xmlDocGetRootElement(doc));
+    xmlFreeDoc(doc);
+    return wsm_buf_take(&b, NULL);
+}
+
+static void free_items(char **items, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(items[i]);
+    free(items);
+}
+
+/* The reply as an Enumerate (pull 0) or Pull reply, its items as XML or (text) laid out; the items are
+ * handed back in *items (*n of them, NULL when it failed). */
+static void run_enumeration(const struct wsm_reply *r, int pull, char ***items, size_t *n, int text)
+{
+    struct wsm_enum_state st;
+    char *detail = NULL, *item;
+    int32_t hr;
+
+    *items = NULL;
+    *n = 0;
+    wsm_enum_init(&st);
+    st.text_items = text;
+    st.context = strdup("uuid:previous-context");
+    hr = wsm_reply_enumeration(r, pull, &st, &detail);
+    if (hr == WSM_S_OK) {
+        FUZZ_REQUIRE(!st.end_of_sequence || st.context == NULL, "enumeration: context kept after EOS");
+        FUZZ_REQUIRE(st.context == NULL || (*st.context && fuzz_utf8_valid(st.context)),
+                     "enumeration: empty or non-UTF-8 context");
+        *items = calloc(st.count + 1, sizeof(**items));
+        while ((item = wsm_enum_pop(&st))) {
+            if (text)
+                FUZZ_REQUIRE(*item && item[strlen(item) - 1] == '\n' && fuzz_utf8_valid(item),
+                             "a text item is empty, does not end a line or is not UTF-8: %s", item);
+            else
+                check_standalone_xml("enumeration item", item, 0);
+            if (*items)
+                (*items)[(*n)++] = item;
+            else
+                free(item);
+        }
+    } else {
+        check_error("enumeration", hr, detail);
+        FUZZ_REQUIRE(st.count == 0 && st.context && !strcmp(st.context, "uuid:previous-context") &&
+                         !st.end_of_sequence,
+                     "enumeration: state changed by a failure");
+    }
+    wsm_enum_clear(&st);
+    free(detail);
+}
+
 static void run_reply(const char *data, size_t len, const char *charset, int pull, size_t max_size)
 {
     struct wsm_reply *r = NULL;
     struct wsm_fault f;
-    struct wsm_enum_state st;
-    char *detail = NULL, *xml = NULL;
+    char *detail = NULL, *xml = NULL, **xml_items = NULL, **text_items = NULL;
+    size_t n_xml = 0, n_text = 0;
     const char *action;
     int32_t hr = wsm_reply_parse(data, len, charset, max_size, &r, &detail);
     int fault;
@@ -194,26 +257,20 @@ static void run_reply(const char *data, size_t len, const char *charset, int pul
     free(detail);
     xml = detail = NULL;
 
-    wsm_enum_init(&st);
-    st.context = strdup("uuid:previous-context");
-    hr = wsm_reply_enumeration(r, pull, &st, &detail);
-    if (hr == WSM_S_OK) {
-        char *item;
-        FUZZ_REQUIRE(!st.end_of_sequence || st.context == NULL, "enumeration: context kept after EOS");
-        FUZZ_REQUIRE(st.context == NULL || (*st.context && fuzz_utf8_valid(st.context)),
-                     "enumeration: empty or non-UTF-8 context");
-        while ((item = wsm_enum_pop(&st))) {
-            check_standalone_xml("enumeration item", item, 0);
-            free(item);
-        }
-    } else {
-        check_error("enumeration", hr, detail);
-        FUZZ_REQUIRE(st.count == 0 && st.context && !strcmp(st.context, "uuid:previous-context") &&
-                         !st.end_of_sequence,
-                     "enumeration: state changed by a failure");
+    run_enumeration(r, pull, &xml_items, &n_xml, 0);
+    run_enumeration(r, pull, &text_items, &n_text, 1);
+    /* The text items (WSManAutoFlagEnumerationText) are the XML items parsed again and laid out: what
+     * wsmanctl printed before the library laid them out itself. */
+    FUZZ_REQUIRE(n_xml == n_text, "enumeration: %zu XML items but %zu text items", n_xml, n_text);
+    for (size_t i = 0; i < n_xml && i < n_text; i++) {
+        char *want = relayout(xml_items[i]);
+        FUZZ_REQUIRE(want && !strcmp(want, text_items[i]),
+                     "text item %zu: %s\nis not the XML item laid out: %s", i, text_items[i],
+                     want ? want : "(out of memory)");
+        free(want);
     }
-    wsm_enum_clear(&st);
-    free(detail);
+    free_items(xml_items, n_xml);
+    free_items(text_items, n_text);
 
     wsm_reply_free(r);
 }
