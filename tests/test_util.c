@@ -1,6 +1,8 @@
 /*
  * Unit tests of src/util (wsmauto_util): ASCII case folding, base64 (RFC 4648 section 10 vectors), UTF-8
- * (RFC 3629) and UTF-16 (RFC 2781), IP literals (RFC 4291 section 2.2, RFC 4007 section 11).
+ * (RFC 3629) and UTF-16 (RFC 2781), IP literals (RFC 4291 section 2.2, RFC 4007 section 11), the
+ * printable copy of a libxml2 message.
+ *
  * SPDX-License-Identifier: MIT
  */
 #include <stdint.h>
@@ -12,6 +14,7 @@
 #include "strutil.h"
 #include "test.h"
 #include "utf.h"
+#include "xmlsafe.h"
 
 static void test_case_folding(void)
 {
@@ -164,11 +167,23 @@ static void test_ip(void)
        "host_is_ip_literal");
 }
 
+/* A libxml2 message quoted in a reason: one line of printable ASCII, at most max bytes. */
+static void test_printable_message(void)
+{
+    char out[11];
+
+    ok(!strcmp(wsm_xml_printable_message(out, 10, "a\tb\nc\rd\x01\xc3\xa9 \n\n"), "a b c d???"),
+       "controls and non-ASCII: \"%s\"", out);
+    ok(!strcmp(wsm_xml_printable_message(out, 10, "0123456789abc"), "0123456789"), "cut at max: \"%s\"", out);
+    ok(!strcmp(wsm_xml_printable_message(out, 10, ""), ""), "empty");
+}
+
 int main(void)
 {
     test_case_folding();
     test_base64();
     test_utf();
     test_ip();
+    test_printable_message();
     return test_summary("util");
 }

@@ -60,23 +60,6 @@ static void set_err(char **err, const char *fmt, ...)
 
 /* ---- parsing ---- */
 
-/* A libxml2 message quotes document bytes: a bounded copy of it, printable ASCII on one line, in out. */
-static const char *parser_message(char out[PARSER_MESSAGE_MAX + 1], const char *m)
-{
-    size_t n = strlen(m);
-
-    while (n && wsm_is_space((unsigned char)m[n - 1]))
-        n--;
-    if (n > PARSER_MESSAGE_MAX)
-        n = PARSER_MESSAGE_MAX;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)m[i];
-        out[i] = wsm_is_space(c) ? ' ' : (c < 0x20 || c >= 0x7F) ? '?' : (char)c;
-    }
-    out[n] = '\0';
-    return out;
-}
-
 /* Parses UTF-8 XML with wsm_xml_parse: no network, DTD or entity substitution. `what` names the input in
  * reasons. */
 static xmlDocPtr parse_xml(const char *xml, size_t len, int extra_options, const char *what, char **err)
@@ -104,7 +87,7 @@ static xmlDocPtr parse_xml(const char *xml, size_t len, int extra_options, const
         set_err(err, "out of memory while parsing the %s", what);
     else if (why.message[0])
         set_err(err, "the %s is not well-formed XML: %s (line %d)", what,
-                parser_message(message, why.message), why.line);
+                wsm_xml_printable_message(message, PARSER_MESSAGE_MAX, why.message), why.line);
     else
         set_err(err, "the %s is not well-formed XML", what);
     return NULL;

@@ -27,6 +27,7 @@
 #include <libxml/globals.h> /* xmlStructuredError, the thread's handler */
 #endif
 
+#include "strutil.h"
 #include "xmlsafe.h"
 
 /* libxml2 2.12 made the structured error callback take a const error. */
@@ -516,4 +517,20 @@ xmlDocPtr wsm_xml_parse(const char *data, size_t len, const char *encoding, int 
         return NULL;
     }
     return doc;
+}
+
+const char *wsm_xml_printable_message(char *out, size_t max, const char *m)
+{
+    size_t n = strlen(m);
+
+    while (n && wsm_is_space((unsigned char)m[n - 1]))
+        n--;
+    if (n > max)
+        n = max;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)m[i];
+        out[i] = (c == '\n' || c == '\t' || c == '\r') ? ' ' : (c < 0x20 || c >= 0x7F) ? '?' : (char)c;
+    }
+    out[n] = '\0';
+    return out;
 }

@@ -86,4 +86,9 @@ struct wsm_xml_quiet {
 void wsm_xml_quiet_begin(struct wsm_xml_quiet *q, struct wsm_xml_failure *why);
 void wsm_xml_quiet_end(const struct wsm_xml_quiet *q);
 
+/* libxml2's messages may quote document bytes: a bounded, printable copy of m in out[0..max] for a reason
+ * text: trailing blanks dropped, at most max bytes, tab, line feed and carriage return as spaces, other
+ * control characters and every byte over 0x7E as '?'. Returns out. */
+const char *wsm_xml_printable_message(char *out, size_t max, const char *m);
+
 #endif

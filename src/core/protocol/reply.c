@@ -420,22 +420,6 @@ static char *serialize_standalone(const xmlNode *element)
 
 /* ---- the hardened parser ---- */
 
-/* libxml2 messages may quote document bytes: a bounded, printable copy of one, in out. */
-static void printable_message(char out[LIBXML_MESSAGE_MAX + 1], const char *m)
-{
-    size_t n = strlen(m);
-
-    while (n && wsm_is_space((unsigned char)m[n - 1]))
-        n--;
-    if (n > LIBXML_MESSAGE_MAX)
-        n = LIBXML_MESSAGE_MAX;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)m[i];
-        out[i] = (c == '\n' || c == '\t' || c == '\r') ? ' ' : (c < 0x20 || c >= 0x7F) ? '?' : (char)c;
-    }
-    out[n] = '\0';
-}
-
 /* Parses data (in `encoding`, or detected by the XML rules when NULL) into
  * a namespace-well-formed document (see xmlsafe.h for what is refused).
  * `what` names the input in details. */
@@ -470,7 +454,7 @@ static int32_t parse_xml(const char *data, size_t len, const char *encoding, con
         return WSM_E_OUTOFMEMORY;
     if (!why.errors)
         return wsm_fail(detail, ERROR_WSMAN_INVALID_XML, "The %s is not well-formed XML.", what);
-    printable_message(message, why.message[0] ? why.message : "unknown error");
+    wsm_xml_printable_message(message, LIBXML_MESSAGE_MAX, why.message[0] ? why.message : "unknown error");
     return wsm_fail(detail, ERROR_WSMAN_INVALID_XML, "The %s is not well-formed XML: %s (line %d).", what,
                     message, why.line);
 }
