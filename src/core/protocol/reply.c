@@ -53,11 +53,11 @@ static int is_elem(const xmlNode *n, const char *ns, const char *name)
            !strcmp((const char *)n->ns->href, ns) && !strcmp((const char *)n->name, name);
 }
 
+/* src/util's wsm_xml_next_element for the nodes this file changes (the serialisers declare namespaces on
+ * them for the time of a write). */
 static xmlNodePtr next_elem(xmlNodePtr n)
 {
-    while (n && n->type != XML_ELEMENT_NODE)
-        n = n->next;
-    return n;
+    return (xmlNodePtr)wsm_xml_next_element(n);
 }
 
 static xmlNodePtr first_elem(const xmlNode *parent)
@@ -146,16 +146,6 @@ static char *one_line(const char *s)
     }
     *out = '\0';
     return t;
-}
-
-/* ---- collected text ---- */
-
-/* Direct text and CDATA children of n. */
-static void sb_add_direct_text(struct wsm_buf *b, const xmlNode *n)
-{
-    for (const xmlNode *c = n->children; c; c = c->next)
-        if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content)
-            wsm_buf_addstr(b, (const char *)c->content);
 }
 
 /* ---- standalone serialisation ---- */
@@ -825,10 +815,10 @@ static char *message_text(const xmlNode *message)
     const char *text;
     char *out;
 
-    sb_add_direct_text(&b, message);
+    wsm_xml_own_text(&b, message);
     for (xmlNodePtr c = first_elem(message); c; c = next_elem(c->next))
         if (is_elem(c, WSM_NS_WSMAN_FAULT, "ProviderFault"))
-            sb_add_direct_text(&b, c);
+            wsm_xml_own_text(&b, c);
     out = (text = wsm_buf_str(&b)) ? one_line(text) : NULL;
     wsm_buf_free(&b);
     return out;
